@@ -1,0 +1,344 @@
+"""Compiled assertion nodes and their evaluation. Pure: no I/O, no clock (``today`` is passed in).
+
+Three-valued logic (Kleene): a node yields PASS, FAIL or ERROR (the data cannot be judged, e.g. a date that
+does not parse). ``all`` fails if any child fails, else errors if any child errors; ``any`` passes if any child
+passes, else errors if any child errors; ``not`` swaps PASS and FAIL and keeps ERROR. Evidence explains the
+outcome: failing children for a failure, the deciding children for a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from aima_gate.errors import pointer_to_path
+from aima_gate.model import Artifact, Evidence
+
+MAX_EVIDENCE = 25
+"""Evidence items kept per quantifier/combinator outcome; the rest are summarized in one line."""
+
+
+class Tri(enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Tri
+    evidence: tuple[Evidence, ...] = ()
+
+
+class ArtifactIndex:
+    """Artifacts by kind, by (kind, file) and by join keys; join indexes are built on first use."""
+
+    def __init__(self, artifacts: Sequence[Artifact]) -> None:
+        self.by_kind: dict[str, list[Artifact]] = {}
+        self.by_file: dict[tuple[str, str], list[Artifact]] = {}
+        for art in artifacts:
+            self.by_kind.setdefault(art.kind, []).append(art)
+            self.by_file.setdefault((art.kind, art.file), []).append(art)
+        self._on: dict[tuple[str, tuple[Path, ...]], dict[str, list[Artifact]]] = {}
+
+    def by_keys(self, kind: str, paths: tuple[Path, ...]) -> dict[str, list[Artifact]]:
+        key = (kind, paths)
+        if key not in self._on:
+            table: dict[str, list[Artifact]] = {}
+            for art in self.by_kind.get(kind, []):
+                values = [path.get(art.data) for path in paths]
+                if all(v is not _MISSING for v in values):
+                    table.setdefault(join_key(values), []).append(art)
+            self._on[key] = table
+        return self._on[key]
+
+
+def join_key(values: Sequence[Any]) -> str:
+    return json.dumps(list(values), sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class Scope:
+    artifact: Artifact
+    """The artifact whose data is in focus (evidence points into its file)."""
+    subject: Artifact
+    """The policy's subject (``{subject: path}`` operands read from it)."""
+    params: Mapping[str, Any]
+    today: _dt.date
+    index: ArtifactIndex
+
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Path:
+    text: str
+    tokens: tuple[str, ...]
+
+    @staticmethod
+    def parse(text: str) -> Path:
+        if text in ("", "."):
+            return Path(text, ())
+        if text.startswith("/"):
+            tokens = tuple(t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/"))
+        else:
+            tokens = tuple(text.split("."))
+        return Path(text, tokens)
+
+    def get(self, value: Any) -> Any:
+        for tok in self.tokens:
+            if isinstance(value, Mapping):
+                if tok not in value:
+                    return _MISSING
+                value = value[tok]
+            elif isinstance(value, list) and tok.isdigit() and int(tok) < len(value):
+                value = value[int(tok)]
+            else:
+                return _MISSING
+        return value
+
+    def pointer(self, base: str) -> str:
+        return base + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in self.tokens)
+
+
+def short(value: Any, limit: int = 200) -> Any:
+    """Evidence values stay readable: long strings are cut, containers summarized."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[:limit] + f"... ({len(value)} chars)"
+    if isinstance(value, (list, dict)):
+        text = json.dumps(value, sort_keys=True, default=str)
+        if len(text) > limit:
+            return f"<{type(value).__name__} of {len(value)} items>"
+    return value
+
+
+def evidence(scope: Scope, pointer: str, actual: Any, expected: str, message: str) -> Evidence:
+    return Evidence(
+        file=scope.artifact.file,
+        line=scope.artifact.line_of(pointer),
+        pointer=pointer,
+        actual=None if actual is _MISSING else short(actual),
+        expected=expected,
+        message=message,
+    )
+
+
+def negate(ev: Evidence) -> Evidence:
+    return replace(ev, expected=f"not ({ev.expected})", message=f"NOT: {ev.message}")
+
+
+def _cap(items: list[Evidence]) -> tuple[Evidence, ...]:
+    if len(items) <= MAX_EVIDENCE:
+        return tuple(items)
+    rest = len(items) - MAX_EVIDENCE
+    last = items[MAX_EVIDENCE]
+    summary = replace(last, actual=None, expected="", message=f"... and {rest} more evidence items")
+    return (*items[:MAX_EVIDENCE], summary)
+
+
+class Node:
+    """A compiled assertion. ``message`` (from the policy) replaces generated messages on failure."""
+
+    message: str | None = None
+
+    def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _custom(self, outcome: Outcome) -> Outcome:
+        if self.message and outcome.status is not Tri.PASS:
+            return Outcome(outcome.status, tuple(replace(e, message=self.message) for e in outcome.evidence))
+        return outcome
+
+
+# ---------------------------------------------------------------------------------------------- combinators
+
+
+@dataclass(frozen=True)
+class AllOf(Node):
+    children: tuple[Node, ...]
+    message: str | None = None
+
+    def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
+        results = [c.evaluate(scope, value, pointer) for c in self.children]
+        return self._custom(combine_all(results))
+
+
+@dataclass(frozen=True)
+class AnyOf(Node):
+    children: tuple[Node, ...]
+    message: str | None = None
+
+    def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
+        results = [c.evaluate(scope, value, pointer) for c in self.children]
+        return self._custom(combine_any(results))
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    child: Node
+    message: str | None = None
+
+    def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
+        return self._custom(_not_results(self.child.evaluate(scope, value, pointer)))
+
+
+def combine_all(results: Sequence[Outcome]) -> Outcome:
+    for status in (Tri.FAIL, Tri.ERROR):
+        bad = [e for r in results if r.status is status for e in r.evidence]
+        if any(r.status is status for r in results):
+            return Outcome(status, _cap(bad))
+    return Outcome(Tri.PASS, _cap([e for r in results for e in r.evidence]))
+
+
+def combine_any(results: Sequence[Outcome]) -> Outcome:
+    passed = [r for r in results if r.status is Tri.PASS]
+    if passed:
+        return Outcome(Tri.PASS, _cap([e for r in passed for e in r.evidence]))
+    status = Tri.ERROR if any(r.status is Tri.ERROR for r in results) else Tri.FAIL
+    return Outcome(status, _cap([e for r in results for e in r.evidence]))
+
+
+# ---------------------------------------------------------------------------------------------- quantifiers
+
+
+def _elements(value: Any, pointer: str) -> Iterator[tuple[Any, str]]:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield item, f"{pointer}/{i}"
+    else:
+        for key, item in value.items():
+            yield item, f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+
+
+@dataclass(frozen=True)
+class Quantifier(Node):
+    mode: str  # every | some | none
+    path: Path
+    child: Node
+    allow_empty: bool = False
+    message: str | None = None
+
+    def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
+        target = self.path.get(value)
+        ptr = self.path.pointer(pointer)
+        where = pointer_to_path(ptr)
+        if target is _MISSING or target is None:
+            ev = evidence(scope, ptr, _MISSING, f"a list at {where}", f"{where} is missing")
+            return self._custom(Outcome(Tri.FAIL, (ev,)))
+        if not isinstance(target, (list, Mapping)):
+            ev = evidence(scope, ptr, target, f"a list at {where}", f"{where} is a {type(target).__name__}, not a list")
+            return self._custom(Outcome(Tri.ERROR, (ev,)))
+        results = [self.child.evaluate(scope, item, item_ptr) for item, item_ptr in _elements(target, ptr)]
+        if not results:
+            ok = self.allow_empty and self.mode != "some"
+            ev = evidence(scope, ptr, target, f"{self.mode} element of a non-empty list",
+                          f"{where} is empty" + ("" if ok else "; there is nothing to check, which is not a pass"))
+            return self._custom(Outcome(Tri.PASS if ok else Tri.FAIL, (ev,)))
+        if self.mode == "every":
+            return self._custom(combine_all(results))
+        if self.mode == "some":
+            return self._custom(combine_any(results))
+        return self._custom(_not_results(combine_any(results)))
+
+
+def _not_results(inner: Outcome) -> Outcome:
+    flipped = {Tri.PASS: Tri.FAIL, Tri.FAIL: Tri.PASS, Tri.ERROR: Tri.ERROR}[inner.status]
+    evs = inner.evidence if inner.status is Tri.ERROR else tuple(negate(e) for e in inner.evidence)
+    return Outcome(flipped, evs)
+
+
+# ---------------------------------------------------------------------------------------------------- joins
+
+
+@dataclass(frozen=True)
+class Join(Node):
+    kind: str
+    via: Path | None
+    on: tuple[tuple[Path, Path], ...]  # (path in related artifact, path in current value)
+    where: Node | None
+    require: str  # some | every | none
+    child: Node | None
+    message: str | None = None
+
+    def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Evidence | None, str]:
+        if self.via is not None:
+            ref_value = self.via.get(value)
+            ptr = self.via.pointer(pointer)
+            where = pointer_to_path(ptr)
+            if ref_value is _MISSING or ref_value in (None, "", []):
+                return [], evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
+                                    f"{where} is missing: no {self.kind} is referenced"), where
+            files = [path for kind, path, ref_ptr in scope.artifact.references
+                     if kind == self.kind and (ref_ptr == ptr or ref_ptr.startswith(ptr + "/"))]
+            found = [a for f in files for a in scope.index.by_file.get((self.kind, f), [])]
+            if not found:
+                shown = ", ".join(files) if files else json.dumps(ref_value)
+                return [], evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}",
+                                    f"no {self.kind} found at {shown} (referenced by {where})"), where
+            return found, None, f"{self.kind} referenced by {where}"
+        keys = []
+        for _, cur_path in self.on:
+            v = cur_path.get(value)
+            if v is _MISSING or v is None:
+                ptr = cur_path.pointer(pointer)
+                return [], evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
+                                    f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing"), ""
+            keys.append(v)
+        related = tuple(p for p, _ in self.on)
+        found = scope.index.by_keys(self.kind, related).get(join_key(keys), [])
+        desc = " and ".join(f"{r.text} = {json.dumps(k)}" for (r, _), k in zip(self.on, keys, strict=True))
+        if not found:
+            return [], evidence(scope, pointer, None, f"a {self.kind} with {desc}", f"no {self.kind} with {desc}"), desc
+        return found, None, desc
+
+    def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
+        found, missing, _desc = self._candidates(scope, value, pointer)
+        if self.where is not None:
+            found = [a for a in found if self.where.evaluate(replace(scope, artifact=a), a.data, "").status is Tri.PASS]
+        if not found:
+            if self.require == "none":
+                return Outcome(Tri.PASS, (missing,) if missing else ())
+            ev = missing or evidence(scope, pointer, None, f"a matching {self.kind}", f"no matching {self.kind}")
+            return self._custom(Outcome(Tri.FAIL, (ev,)))
+        if self.child is None:
+            evs = [evidence(replace(scope, artifact=a), "", a.name, f"a {self.kind}", f"found {self.kind} {a.name}")
+                   for a in found]
+            return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, _cap(evs)))
+        results = [self.child.evaluate(replace(scope, artifact=a), a.data, "") for a in found]
+        if self.require == "every":
+            return self._custom(combine_all(results))
+        if self.require == "some":
+            return self._custom(combine_any(results))
+        return self._custom(_not_results(combine_any(results)))
+
+
+# ----------------------------------------------------------------------------------------------------- leaves
+
+Check = Callable[[Scope, Any], "tuple[Tri, str, str]"]
+"""(scope, actual value) -> (status, expected text, message tail)."""
+
+
+@dataclass(frozen=True)
+class Leaf(Node):
+    path: Path
+    operator: str
+    check: Check = field(compare=False)
+    missing_ok: bool = False
+    """True for ``exists: false``: a missing value is the wanted outcome."""
+    message: str | None = None
+
+    def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
+        actual = self.path.get(value)
+        ptr = self.path.pointer(pointer)
+        where = pointer_to_path(ptr) if self.path.tokens else pointer_to_path(pointer)
+        if actual is _MISSING and not self.missing_ok:
+            _, expected, _ = self.check(scope, _MISSING)
+            ev = evidence(scope, ptr, _MISSING, expected, f"{where} is missing")
+            return self._custom(Outcome(Tri.FAIL, (ev,)))
+        status, expected, tail = self.check(scope, actual)
+        return self._custom(Outcome(status, (evidence(scope, ptr, actual, expected, f"{where} {tail}"),)))

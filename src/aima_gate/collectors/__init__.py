@@ -1,0 +1,66 @@
+"""Collectors turn repository files (and external sources) into :class:`~aima_gate.model.Artifact` subjects.
+
+One module per artifact kind, registered in the plain dict :data:`COLLECTORS` (kind -> "module:Class"), and
+imported only when a loaded policy needs that kind, so heavy dependencies (mlflow, gnupg) load only when used.
+To add a kind: write ``collectors/<kind>.py`` with a :class:`Collector` subclass, add one line here, document
+its normalized shape in ``schemas/``, and add policies under ``policies/<kind>/``.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as _dt
+import importlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from aima_gate.errors import AimaGateError
+from aima_gate.model import Artifact
+from aima_gate.repo import Repo
+
+COLLECTORS: dict[str, str] = {
+    "model": "aima_gate.collectors.model_registry:ModelRegistryCollector",
+    "model_card": "aima_gate.collectors.model_card:ModelCardCollector",
+}
+
+
+@dataclass(frozen=True)
+class CollectContext:
+    repo: Repo
+    options: Mapping[str, Any]
+    """This kind's section of ``artifacts:`` in the config (``paths`` plus kind-specific options)."""
+    settings: Mapping[str, Any]
+    """The whole validated config document (integrations such as ``mlflow:`` or ``signing:`` live here)."""
+    today: _dt.date
+    cli: Mapping[str, Any] = field(default_factory=dict)
+    """Options given on the command line that a collector may honour (e.g. ``mlflow_uri``)."""
+
+
+Result = Artifact | AimaGateError
+
+
+class Collector(abc.ABC):
+    kind: ClassVar[str]
+    default_paths: ClassVar[tuple[str, ...]]
+    """Glob patterns used when the config does not set ``artifacts.<kind>.paths``."""
+    description: ClassVar[str]
+
+    @abc.abstractmethod
+    def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
+        """Parse one repo file into artifacts. Yield (or raise) AimaGateError for what cannot be read."""
+
+    def collect_external(self, ctx: CollectContext) -> Iterable[Result]:
+        """Subjects from outside the repository files (e.g. an MLflow registry). None by default."""
+        return ()
+
+
+def kinds() -> frozenset[str]:
+    return frozenset(COLLECTORS)
+
+
+def load_collector(kind: str) -> Collector:
+    module_name, _, cls_name = COLLECTORS[kind].partition(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    collector: Collector = cls()
+    return collector

@@ -1,0 +1,111 @@
+"""``model_card``: Hugging Face style Markdown cards (YAML front matter + standard sections).
+
+Normalized shape (docs/artifacts.md#model_card): ``format``, ``model_name``, ``version``, ``license``,
+``datasets``, ``metrics``, ``model_index``, ``has_front_matter`` and ``sections.<canonical>`` with ``title``,
+``words`` and ``filled`` for the canonical sections below. Heading variants across HF template generations map
+onto the same canonical name; a section holding only template placeholders is present but not filled.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+from aima_gate.collectors import CollectContext, Collector, Result
+from aima_gate.errors import ArtifactError
+from aima_gate.loaders import split_front_matter
+from aima_gate.markdown import normalize_title, sections, word_count
+from aima_gate.model import Artifact, LineIndex
+
+# Canonical section -> predicate on the normalized heading. Order matters: first match wins per heading.
+CANONICAL_SECTIONS: dict[str, Callable[[str], bool]] = {
+    "intended_use": lambda t: t.startswith(("intended use", "uses", "direct use", "downstream use", "out of scope"))
+    or t in ("use", "use cases", "intended purpose"),
+    "bias_risks_limitations": lambda t: any(w in t for w in ("bias", "risk", "ethical consideration", "caveat"))
+    or t in ("limitations", "known limitations", "recommendations"),
+    "training_data": lambda t: t.startswith(("training data", "training and evaluation data", "training details",
+                                             "training dataset", "dataset", "data"))
+    or t == "training",
+    "evaluation": lambda t: t.startswith(("evaluation", "results", "testing data", "metrics", "performance")),
+    "model_details": lambda t: t.startswith(("model details", "model description", "model card for", "architecture")),
+}
+DEFAULT_MIN_WORDS = 5
+
+
+def _canonical(title: str) -> str | None:
+    norm = normalize_title(title)
+    return next((name for name, test in CANONICAL_SECTIONS.items() if test(norm)), None)
+
+
+def _model_name(front: dict[str, Any], heads: list[Any], file: str) -> str:
+    for key in ("model_name", "model_id", "name"):
+        if isinstance(front.get(key), str) and front[key].strip():
+            return str(front[key]).strip()
+    index = front.get("model-index")
+    if isinstance(index, list) and index and isinstance(index[0], dict) and isinstance(index[0].get("name"), str):
+        return str(index[0]["name"])
+    top = next((h for h in heads if h.level == 1), None)
+    if top is not None:
+        title = top.title
+        return title[len("Model Card for ") :].strip(' "') if title.lower().startswith("model card for ") else title
+    return posixpath.splitext(posixpath.basename(file))[0]
+
+
+def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str, Any], dict[str, int]]:
+    front, fm_lines, body, body_line = split_front_matter(text, file)
+    if front is None:
+        front = {}
+    if not isinstance(front, dict):
+        raise ArtifactError("front matter must be a YAML mapping", file=file, line=2)
+    heads = sections(body, body_line)
+    found: dict[str, dict[str, Any]] = {}
+    line_map: dict[str, int] = {}
+    for head in heads:
+        name = _canonical(head.title)
+        if name is None:
+            continue
+        words = word_count(head.text)
+        current = found.get(name)
+        if current is None or (not current["filled"] and words >= min_words):
+            found[name] = {"title": head.title, "words": words, "filled": words >= min_words}
+            line_map[f"/sections/{name}"] = head.line
+    for name in CANONICAL_SECTIONS:
+        found.setdefault(name, {"title": None, "words": 0, "filled": False})
+    version = front.get("version", front.get("model_version"))
+    data: dict[str, Any] = {
+        "format": "hf-markdown",
+        "model_name": _model_name(front, heads, file),
+        "version": None if version is None else str(version),
+        "license": front.get("license"),
+        "datasets": front.get("datasets", []),
+        "metrics": front.get("metrics", []),
+        "model_index": front.get("model-index"),
+        "tags": front.get("tags", []),
+        "has_front_matter": bool(front),
+        "front_matter": front,
+        "sections": found,
+    }
+    for key in ("version", "license", "datasets", "metrics"):
+        line = fm_lines.line_of(f"/{key}")
+        if line is not None and key in front:
+            line_map[f"/{key}"] = line
+    if "model_version" in front:
+        line_map["/version"] = fm_lines.line_of("/model_version") or 1
+    if "model-index" in front:
+        line_map["/model_index"] = fm_lines.line_of("/model-index") or 1
+    return data, line_map
+
+
+class ModelCardCollector(Collector):
+    kind: ClassVar[str] = "model_card"
+    default_paths: ClassVar[tuple[str, ...]] = ("**/MODEL_CARD.md", "**/model_card.md", "**/model-card.md",
+                                                "**/model_cards/*.md", "**/model-cards/*.md", "**/cards/*.md")
+    description: ClassVar[str] = "Model cards: Hugging Face Markdown with YAML front matter"
+
+    def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
+        text = ctx.repo.read_text(file)
+        min_words = int(ctx.options.get("min_section_words", DEFAULT_MIN_WORDS))
+        data, line_map = parse_markdown_card(text, file, min_words)
+        yield Artifact(kind=self.kind, name=str(data["model_name"]), file=file, data=data, line=1,
+                       lines=LineIndex(line_map))

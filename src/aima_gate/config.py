@@ -1,0 +1,109 @@
+"""``.aima-gate.yml``: parse -> validate (schemas/config.schema.json) -> :class:`Config`.
+
+Errors read ``file:line: $.path: message`` and exit 2. Absent config means defaults (built-in pack, default
+artifact globs, fail on low and above).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aima_gate.errors import ConfigError
+from aima_gate.loaders import load_yaml
+from aima_gate.model import LineIndex, Severity, Waiver
+from aima_gate.repo import DEFAULT_MAX_BYTES
+
+CONFIG_NAMES = (".aima-gate.yml", ".aima-gate.yaml")
+
+
+@dataclass(frozen=True)
+class Config:
+    file: str | None
+    """Repo-relative path of the config file (None when running on defaults)."""
+    fail_on: Severity = Severity.LOW
+    exclude: tuple[str, ...] = ()
+    max_file_bytes: int = DEFAULT_MAX_BYTES
+    builtin_policies: bool = True
+    policy_paths: tuple[str, ...] = ()
+    disabled: frozenset[str] = frozenset()
+    only: frozenset[str] | None = None
+    artifacts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    lines: LineIndex = field(default_factory=lambda: LineIndex({}))
+
+    def line_of(self, pointer: str) -> int:
+        return self.lines.line_of(pointer) or 1
+
+
+def find_config(root: Path) -> Path | None:
+    for name in CONFIG_NAMES:
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def parse_config(text: str, file: str) -> Config:
+    from aima_gate.validation import schema_errors
+
+    raw, lines = load_yaml(text, file)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError("the config must be a YAML mapping", file=file, line=1)
+    errors = schema_errors(raw, "config.schema.json", file=file, lines=lines, error_cls=ConfigError)
+    if errors:
+        raise errors[0]
+    waivers = []
+    for i, w in enumerate(raw.get("waivers", [])):
+        ptr = f"/waivers/{i}"
+        try:
+            _dt.date.fromisoformat(w["expires"])
+        except ValueError:
+            raise ConfigError(f"waiver expiry {w['expires']!r} is not a real date", file=file,
+                              line=lines.line_of(f"{ptr}/expires"), pointer=f"{ptr}/expires") from None
+        extra = {k: w[k] for k in ("advisory", "package", "versions") if k in w}
+        waivers.append(Waiver(w["policy"], w["subject"], w["reason"], w["owner"], w["expires"], file,
+                              lines.line_of(ptr) or 1, extra))
+    pol = raw.get("policies", {})
+    return Config(
+        file=file,
+        fail_on=Severity(raw.get("fail_on", "low")),
+        exclude=tuple(raw.get("exclude", ())),
+        max_file_bytes=int(raw.get("limits", {}).get("max_file_bytes", DEFAULT_MAX_BYTES)),
+        builtin_policies=bool(pol.get("builtin", True)),
+        policy_paths=tuple(pol.get("paths", ())),
+        disabled=frozenset(pol.get("disable", ())),
+        only=frozenset(pol["only"]) if "only" in pol else None,
+        artifacts=raw.get("artifacts", {}),
+        parameters=raw.get("parameters", {}),
+        waivers=tuple(waivers),
+        raw=raw,
+        lines=lines,
+    )
+
+
+def check_against_policies(config: Config, policy_ids: Sequence[str], declared_params: set[str]) -> None:
+    """Config entries that name no loaded policy or parameter are typos; refuse them rather than ignore them."""
+    known = set(policy_ids)
+    file = config.file
+    for name in config.parameters:
+        if name not in declared_params:
+            raise ConfigError(f"parameter {name!r} is not used by any loaded policy", file=file,
+                              line=config.line_of(f"/parameters/{name}"), pointer=f"/parameters/{name}",
+                              hint=f"declared parameters: {', '.join(sorted(declared_params)) or 'none'}")
+    for key, ptr in [(p, "/policies/disable") for p in config.disabled] + [
+        (p, "/policies/only") for p in (config.only or ())
+    ]:
+        if key not in known:
+            raise ConfigError(f"policy {key!r} is not a loaded policy", file=file, line=config.line_of(ptr),
+                              pointer=ptr, hint="run `aima-gate controls` to list policy ids")
+    for w in config.waivers:
+        if w.policy_id not in known and not w.policy_id.startswith("aima-gate."):
+            raise ConfigError(f"waiver names unknown policy {w.policy_id!r}", file=file, line=w.line,
+                              hint="run `aima-gate controls` to list policy ids")

@@ -1,0 +1,149 @@
+"""The pure engine: compiled policies x collected artifacts -> findings. No I/O, no clock.
+
+Rules (docs/policies.md): a policy whose kind has no subjects is an error unless ``optional``; subjects that
+fail ``applies_to.where`` are not applicable; an active waiver turns a failure into ``waived``, an expired one
+leaves it failing and says so; errors cannot be waived; a waiver that waived nothing is reported.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aima_gate.assertions import ArtifactIndex, Scope, Tri
+from aima_gate.model import (
+    UNUSED_WAIVER,
+    Artifact,
+    Evidence,
+    Finding,
+    Severity,
+    Status,
+    Subject,
+    Waiver,
+)
+from aima_gate.policy import Policy
+
+_STATUS = {Tri.PASS: Status.PASS, Tri.FAIL: Status.FAIL, Tri.ERROR: Status.ERROR}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    findings: tuple[Finding, ...]
+    used_waivers: frozenset[int]
+
+
+def _waiver_matches(waiver: Waiver, policy: Policy, subject: Artifact) -> bool:
+    if waiver.policy_id != policy.id:
+        return False
+    return fnmatch.fnmatchcase(subject.name, waiver.subject) or fnmatch.fnmatchcase(subject.file, waiver.subject)
+
+
+def _apply_waivers(finding: Finding, policy: Policy, subject: Artifact, waivers: Sequence[Waiver],
+                   today: _dt.date, used: set[int]) -> Finding:
+    if finding.status is not Status.FAIL:
+        return finding
+    for i, waiver in enumerate(waivers):
+        if not _waiver_matches(waiver, policy, subject):
+            continue
+        used.add(i)
+        info = {"reason": waiver.reason, "owner": waiver.owner, "expires": waiver.expires,
+                "file": waiver.file, "line": str(waiver.line)}
+        expires = _dt.date.fromisoformat(waiver.expires)
+        if expires >= today:
+            return replace(finding, status=Status.WAIVED, waiver=info)
+        note = Evidence(waiver.file, waiver.line, "", waiver.expires, f"a waiver valid on {today.isoformat()}",
+                        f"waiver (owner {waiver.owner}) expired on {waiver.expires}; the failure counts again")
+        return replace(finding, evidence=(*finding.evidence, note), waiver={**info, "expired": "true"})
+    return finding
+
+
+def evaluate(
+    policies: Sequence[Policy],
+    artifacts: Sequence[Artifact],
+    *,
+    params: Mapping[str, Mapping[str, Any]],
+    waivers: Sequence[Waiver] = (),
+    today: _dt.date,
+    anchor_file: str = ".aima-gate.yml",
+) -> Evaluation:
+    """Evaluate every policy against every subject of its kind. Deterministic for identical inputs."""
+    index = ArtifactIndex(artifacts)
+    used: set[int] = set()
+    findings: list[Finding] = []
+    for policy in policies:
+        subjects = index.by_kind.get(policy.kind, [])
+        if not subjects:
+            status = Status.NOT_APPLICABLE if policy.optional else Status.ERROR
+            msg = (f"no {policy.kind} artifacts were found, so this policy could not be checked"
+                   + ("" if policy.optional else "; a required policy that selects nothing is not a pass"))
+            ev = Evidence(anchor_file, 1, "", 0, f"at least one {policy.kind}", msg)
+            findings.append(_finding(policy, _no_subject(policy.kind, anchor_file), status, (ev,)))
+            continue
+        policy_params = params.get(policy.id, {})
+        for subject in subjects:
+            scope = Scope(subject, subject, policy_params, today, index)
+            if policy.where is not None:
+                gate = policy.where.evaluate(scope, subject.data, "")
+                if gate.status is Tri.ERROR:
+                    findings.append(_finding(policy, _subject(subject), Status.ERROR, gate.evidence))
+                    continue
+                if gate.status is Tri.FAIL:
+                    findings.append(_finding(policy, _subject(subject), Status.NOT_APPLICABLE, gate.evidence))
+                    continue
+            outcome = policy.assertion.evaluate(scope, subject.data, "")
+            finding = _finding(policy, _subject(subject), _STATUS[outcome.status], outcome.evidence)
+            findings.append(_apply_waivers(finding, policy, subject, waivers, today, used))
+    for i, waiver in enumerate(waivers):
+        if i not in used:
+            findings.append(unused_waiver_finding(waiver))
+    findings.sort(key=finding_sort_key)
+    return Evaluation(tuple(findings), frozenset(used))
+
+
+def finding_sort_key(f: Finding) -> tuple[str, str, str, str]:
+    return (f.policy_id, f.subject.file, f.subject.kind, f.subject.name)
+
+
+def _no_subject(kind: str, anchor_file: str) -> Subject:
+    return Subject(kind=kind, name=f"(no {kind} found)", file=anchor_file)
+
+
+def _subject(art: Artifact) -> Subject:
+    return Subject(kind=art.kind, name=art.name, file=art.file)
+
+
+def _finding(policy: Policy, subject: Subject, status: Status, evidence: tuple[Evidence, ...]) -> Finding:
+    if not evidence:  # every finding carries evidence, even a vacuous pass
+        evidence = (Evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
+    return Finding(
+        policy_id=policy.id,
+        title=policy.title,
+        status=status,
+        severity=policy.severity,
+        subject=subject,
+        aima=policy.aima,
+        evidence=evidence,
+        remediation=policy.remediation,
+        mappings=policy.mappings,
+    )
+
+
+def unused_waiver_finding(waiver: Waiver) -> Finding:
+    ev = Evidence(waiver.file, waiver.line, "", waiver.subject, "a failing finding for this waiver to cover",
+                  f"waiver for {waiver.policy_id} / {waiver.subject} matched no failing finding")
+    return Finding(
+        policy_id=UNUSED_WAIVER,
+        title="Waiver matches nothing",
+        status=Status.FAIL,
+        severity=Severity.INFO,
+        subject=Subject(kind="waiver", name=f"{waiver.policy_id}:{waiver.subject}", file=waiver.file),
+        aima=None,
+        evidence=(ev,),
+        remediation="Remove the waiver, or fix its policy id or subject so it names the finding it is meant for.",
+    )
+
+
+__all__ = ["Evaluation", "evaluate", "finding_sort_key", "unused_waiver_finding"]

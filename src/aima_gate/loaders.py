@@ -1,0 +1,274 @@
+"""Safe parsing of untrusted YAML, JSON and Markdown front matter, with source line numbers.
+
+Rules (the README's Security model): never ``yaml.load`` or a non-safe loader; an alias bomb is measured on the
+composed node graph *before* anything is constructed; duplicate keys, cyclic aliases, custom tags, NUL bytes
+and invalid UTF-8 are errors naming the file and line; nesting depth is bounded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as _dt
+import json
+import re
+from typing import Any
+
+import yaml
+
+from aima_gate.errors import InputError
+from aima_gate.model import LineIndex
+
+MAX_NODES = 1_000_000
+"""Upper bound on the number of values a document may expand to (aliases counted at every use)."""
+MAX_DEPTH = 200
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_constructor = yaml.constructor.SafeConstructor()
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def escape_pointer_token(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def decode_text(raw: bytes, file: str) -> str:
+    """Decode UTF-8 (optional BOM) strictly; binary content is refused with a clear message."""
+    if b"\0" in raw[:8192] or b"\0" in raw:
+        raise InputError("binary file (contains NUL bytes); expected UTF-8 text", file=file)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            file=file,
+            line=line,
+            hint="save the file as UTF-8",
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------------- YAML
+
+
+def _expanded_size(node: yaml.Node, file: str) -> int:
+    """Number of values the node graph expands to, counting shared (aliased) nodes at every use.
+
+    Memoized per node, so an alias bomb is measured in time linear in its *source* size.
+    """
+    memo: dict[int, int] = {}
+    on_stack: set[int] = set()
+
+    def size(n: yaml.Node, depth: int) -> int:
+        key = id(n)
+        if key in memo:
+            return memo[key]
+        if key in on_stack:
+            raise InputError("recursive YAML alias (a node contains itself)", file=file, line=n.start_mark.line + 1)
+        if depth > MAX_DEPTH:
+            raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", file=file, line=n.start_mark.line + 1)
+        on_stack.add(key)
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            for child in n.value:
+                total += size(child, depth + 1)
+        elif isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += size(k, depth + 1) + size(v, depth + 1)
+        on_stack.discard(key)
+        memo[key] = total
+        if total > MAX_NODES:
+            raise InputError(
+                f"YAML expands to more than {MAX_NODES:,} values (alias bomb?)",
+                file=file,
+                line=n.start_mark.line + 1,
+                hint="remove the nested anchors/aliases; aima-gate refuses documents that expand this much",
+            )
+        return total
+
+    size(node, 0)
+    return memo[id(node)]
+
+
+def _scalar(node: yaml.ScalarNode, file: str) -> Any:
+    if node.tag == _STR_TAG:
+        return node.value
+    try:
+        value = _constructor.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML value: {exc}", file=file, line=node.start_mark.line + 1) from None
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        raise InputError("binary (!!binary) YAML values are not accepted", file=file, line=node.start_mark.line + 1)
+    return value
+
+
+def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str) -> Any:
+    lines.setdefault(pointer, node.start_mark.line + 1)
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node, file)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(child, f"{pointer}/{i}", lines, file) for i, child in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP_TAG:
+            raise InputError(f"unsupported YAML tag {node.tag}", file=file, line=node.start_mark.line + 1)
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                for src in sources:
+                    value = _build(src, pointer, {}, file)
+                    if not isinstance(value, dict):
+                        raise InputError("YAML merge key '<<' needs a mapping", file=file,
+                                         line=key_node.start_mark.line + 1)
+                    for k, v in value.items():
+                        merged.setdefault(k, v)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise InputError("mapping keys must be plain scalars", file=file, line=key_node.start_mark.line + 1)
+            key = _scalar(key_node, file)
+            key = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
+            if key in out:
+                raise InputError(f"duplicate key '{key}'", file=file, line=key_node.start_mark.line + 1,
+                                 hint="each key may appear once per mapping; YAML parsers disagree on which wins")
+            child = f"{pointer}/{escape_pointer_token(key)}"
+            lines[child] = key_node.start_mark.line + 1
+            out[key] = _build(value_node, child, lines, file)
+        for k, v in merged.items():
+            out.setdefault(k, v)
+        return out
+    raise InputError(f"unsupported YAML node {type(node).__name__}", file=file)  # pragma: no cover
+
+
+def load_yaml(text: str, file: str, *, line_offset: int = 0) -> tuple[Any, LineIndex]:
+    """Parse one YAML document. Returns (value, line index). An empty document is ``None``."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark is not None else None
+        problem = exc.problem or str(exc)
+        raise InputError(f"invalid YAML: {problem}", file=file, line=line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", file=file) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", file=file) from None
+    if node is None:
+        return None, LineIndex({})
+    _expanded_size(node, file)
+    lines: dict[str, int] = {}
+    try:
+        value = _build(node, "", lines, file)
+    except RecursionError:
+        raise InputError("YAML nested too deeply", file=file) from None
+    if line_offset:
+        lines = {k: v + line_offset for k, v in lines.items()}
+    return value, LineIndex(lines)
+
+
+# --------------------------------------------------------------------------------------------------- JSON
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)
+
+
+def _json_lines(text: str) -> dict[str, int]:
+    """Line of every value (and key) in a document already validated by ``json.loads``."""
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    tokens = [(m.group(), bisect.bisect_left(newlines, m.start()) + 1) for m in _JSON_TOKEN.finditer(text)]
+    lines: dict[str, int] = {}
+    pos = 0
+
+    def value(pointer: str) -> None:
+        nonlocal pos
+        tok, line = tokens[pos]
+        lines.setdefault(pointer, line)
+        pos += 1
+        if tok == "{":
+            if tokens[pos][0] == "}":
+                pos += 1
+                return
+            while True:
+                key_tok, key_line = tokens[pos]
+                child = f"{pointer}/{escape_pointer_token(json.loads(key_tok))}"
+                lines[child] = key_line
+                pos += 2  # key and ':'
+                value(child)
+                sep = tokens[pos][0]
+                pos += 1
+                if sep == "}":
+                    return
+        elif tok == "[":
+            if tokens[pos][0] == "]":
+                pos += 1
+                return
+            index = 0
+            while True:
+                value(f"{pointer}/{index}")
+                index += 1
+                sep = tokens[pos][0]
+                pos += 1
+                if sep == "]":
+                    return
+
+    if tokens:
+        value("")
+    return lines
+
+
+def _no_duplicates(file: str) -> Any:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                raise InputError(f"duplicate key '{k}'", file=file,
+                                 hint="each key may appear once per object; JSON parsers disagree on which wins")
+            out[k] = v
+        return out
+
+    return hook
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def load_json(text: str, file: str) -> tuple[Any, LineIndex]:
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates(file), parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno) from None
+    except ValueError as exc:
+        raise InputError(f"invalid JSON: {exc}", file=file) from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply", file=file) from None
+    return value, LineIndex(build=lambda: _json_lines(text))
+
+
+def load_structured(text: str, file: str) -> tuple[Any, LineIndex]:
+    """JSON for ``.json`` files, YAML for everything else."""
+    if file.lower().endswith(".json"):
+        return load_json(text, file)
+    return load_yaml(text, file)
+
+
+# ------------------------------------------------------------------------------------------ front matter
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*$\r?\n?", re.S | re.M)
+
+
+def split_front_matter(text: str, file: str) -> tuple[Any, LineIndex, str, int]:
+    """Split Markdown into (front matter value, its line index, body, line number where the body starts).
+
+    A document without front matter yields ``None``. Front-matter lines are those of the whole file.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        if text.startswith("---") and text.split("\n", 1)[0].strip() == "---":
+            raise InputError("front matter starts with '---' but is never closed", file=file, line=1)
+        return None, LineIndex({}), text, 1
+    value, lines = load_yaml(match.group(1), file, line_offset=1)
+    body_start = text.count("\n", 0, match.end()) + 1
+    return value, lines, text[match.end() :], body_start

@@ -1,0 +1,186 @@
+"""Frozen data shared by collectors, the engine and reporters. No I/O here.
+
+Collectors turn files into :class:`Artifact`; the engine turns artifacts and compiled policies into
+:class:`Finding`; reporters render a :class:`Report`. Field names of Finding, Subject, AimaRef and Evidence
+are the JSON report's field names (``schemas/report.schema.json``) and must not be renamed.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JSONValue = Any
+"""A value as parsed from YAML/JSON: dict, list, str, int, float, bool or None (dates become ISO strings)."""
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"
+    WAIVED = "waived"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Severity(str, enum.Enum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class LineIndex:
+    """Maps JSON pointers inside one parsed document to 1-based source lines.
+
+    Built eagerly by the YAML loader and lazily (on first lookup) by the JSON loader, so documents whose
+    lines are never reported cost nothing extra. ``line_of`` falls back to the nearest ancestor.
+    """
+
+    __slots__ = ("_build", "_lines")
+
+    def __init__(
+        self,
+        lines: Mapping[str, int] | None = None,
+        build: Callable[[], Mapping[str, int]] | None = None,
+    ) -> None:
+        self._lines = lines
+        self._build = build
+
+    def line_of(self, pointer: str) -> int | None:
+        if self._lines is None:
+            self._lines = self._build() if self._build is not None else {}
+            self._build = None
+        p = pointer
+        while True:
+            line = self._lines.get(p)
+            if line is not None:
+                return line
+            if not p:
+                return None
+            p = p.rsplit("/", 1)[0]
+
+    def under(self, prefix: str) -> LineIndex:
+        """A view for a sub-document at ``prefix`` (e.g. one entry of a registry list). Shares, never copies."""
+        return _PrefixView(self, prefix)
+
+
+class _PrefixView(LineIndex):
+    __slots__ = ("_base", "_prefix")
+
+    def __init__(self, base: LineIndex, prefix: str) -> None:
+        super().__init__({})
+        self._base = base
+        self._prefix = prefix
+
+    def line_of(self, pointer: str) -> int | None:
+        return self._base.line_of(self._prefix + pointer)
+
+
+EMPTY_LINES = LineIndex({})
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One subject of evaluation: a registry entry, a model card, a scan report, a signature...
+
+    ``data`` is the collector's normalized view (documented per kind in ``schemas/``), ``lines`` maps
+    pointers inside ``data`` to lines of ``file`` (collectors normalizing a foreign format map their
+    normalized pointers back onto the source lines). ``references`` lists repo-relative files this artifact
+    points at, by the kind expected there; the runner collects those too and reports missing ones.
+    """
+
+    kind: str
+    name: str
+    file: str
+    data: Mapping[str, JSONValue]
+    line: int = 1
+    lines: LineIndex = EMPTY_LINES
+    references: tuple[tuple[str, str, str], ...] = ()
+    """(kind, repo-relative path, pointer in data holding the reference)."""
+
+    def line_of(self, pointer: str) -> int:
+        found = self.lines.line_of(pointer)
+        return found if found is not None else self.line
+
+
+@dataclass(frozen=True)
+class AimaRef:
+    domain: str
+    practice: str
+    stream: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str
+    name: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    file: str
+    line: int
+    pointer: str
+    actual: JSONValue
+    expected: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    policy_id: str
+    title: str
+    status: Status
+    severity: Severity
+    subject: Subject
+    aima: AimaRef | None
+    evidence: tuple[Evidence, ...]
+    remediation: str
+    mappings: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    waiver: Mapping[str, str] | None = None
+    """For waived findings (and expired waivers): reason, owner, expires, file, line."""
+
+    @property
+    def identity(self) -> str:
+        """Stable finding key: policy + file + subject, never a line number (see docs/reports.md)."""
+        raw = "\0".join((self.policy_id, self.subject.file, self.subject.kind, self.subject.name))
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# Pseudo-policies the gate itself reports under (they have no AIMA mapping).
+INPUT_ERROR = "aima-gate.input-error"
+NO_SUBJECTS = "aima-gate.no-subjects"
+UNUSED_WAIVER = "aima-gate.unused-waiver"
+EMPTY_REPOSITORY = "aima-gate.empty-repository"
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An accepted, owned, expiring exception for one policy and the subjects matching ``subject``.
+
+    ``subject`` is matched (shell-style wildcards) against the subject's name and its file.
+    """
+
+    policy_id: str
+    subject: str
+    reason: str
+    owner: str
+    expires: str
+    """ISO date (inclusive: the waiver holds through that day)."""
+    file: str
+    line: int
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Kind-specific matching (e.g. advisory id, package, version range for dependency waivers)."""

@@ -1,0 +1,351 @@
+"""Leaf operators: each builds a check ``(scope, actual) -> (status, expected, message tail)`` at compile time.
+
+The registry is the plain dict :data:`OPERATORS`; an operator not in it is a policy error, never ignored.
+Regular expressions run on RE2 (linear time): a pattern RE2 cannot run in linear time is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aima_gate.assertions import _MISSING, Check, Path, Scope, Tri
+from aima_gate.errors import PolicyError
+
+Operand = Callable[[Scope], Any]
+"""Resolves an operand at evaluation time (literal, parameter, or subject value)."""
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING:
+        return "(missing)"
+    return json.dumps(value, default=str, sort_keys=True) if not isinstance(value, str) else repr(value)
+
+
+def compile_operand(raw: Any, params_declared: Mapping[str, Any], where: str) -> Operand:
+    if isinstance(raw, Mapping):
+        if "param" in raw:
+            name = raw["param"]
+            if name not in params_declared:
+                raise PolicyError(f"{where}: parameter {name!r} is not declared under params:")
+            select = Path.parse(raw["select"]) if "select" in raw else None
+
+            def param(scope: Scope) -> Any:
+                value = scope.params[name]
+                if select is not None and isinstance(value, Mapping):
+                    key = select.get(scope.subject.data)
+                    key = str(key).lower() if isinstance(key, bool) else str(key)
+                    return value[key] if key in value else value.get("default", _MISSING)
+                return value
+
+            return param
+        if "subject" in raw:
+            path = Path.parse(raw["subject"])
+            return lambda scope: path.get(scope.subject.data)
+        raise PolicyError(f"{where}: an operand mapping needs 'param' or 'subject'")
+    return lambda _scope: raw
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and not (isinstance(v, float) and math.isnan(v))
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+
+def _exists(v: Any) -> bool:
+    if v is _MISSING or v is None:
+        return False
+    if isinstance(v, str):
+        return bool(v.strip())
+    if isinstance(v, (list, dict)):
+        return bool(v)
+    return True
+
+
+def parse_date(value: Any) -> _dt.date | None:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        return _dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    try:
+        return _dt.date.fromisoformat(text[:10]) if len(text) >= 10 and text[10:11] in ("", "T", " ") else None
+    except ValueError:
+        return None
+
+
+def _date_operand(v: Any, scope: Scope) -> _dt.date | None:
+    if v == "today":
+        return scope.today
+    return parse_date(v)
+
+
+# ------------------------------------------------------------------------------------------------ builders
+
+
+def op_exists(raw: Any, _params: Mapping[str, Any], _where: str) -> Check:
+    want = bool(raw)
+
+    def check(_scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        has = _exists(v)
+        if want:
+            return (Tri.PASS if has else Tri.FAIL), "present and not empty", "is present" if has else "is empty"
+        return (Tri.FAIL if has else Tri.PASS), "absent or empty", f"= {_show(v)}" if has else "is absent"
+
+    return check
+
+
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "number": _is_number,
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "list": lambda v: isinstance(v, list),
+    "mapping": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+}
+
+
+def op_type(raw: Any, _params: Mapping[str, Any], _where: str) -> Check:
+    test = _TYPES[raw]
+
+    def check(_scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        ok = v is not _MISSING and test(v)
+        return (Tri.PASS if ok else Tri.FAIL), f"a {raw}", f"= {_show(v)}"
+
+    return check
+
+
+def op_equals(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+    operand = compile_operand(raw, params, where)
+
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        want = operand(scope)
+        if want is _MISSING:
+            return Tri.FAIL, "a value to compare with", "cannot be compared: the value to compare with is missing"
+        return (Tri.PASS if v == want else Tri.FAIL), f"equals {_show(want)}", f"= {_show(v)}"
+
+    return check
+
+
+def op_one_of(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+    operand = compile_operand(raw, params, where)
+    if not isinstance(raw, Mapping) and not isinstance(raw, list):
+        raise PolicyError(f"{where}: one_of needs a list")
+
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        allowed = operand(scope)
+        if not isinstance(allowed, list):
+            return Tri.ERROR, "one of a list", f"cannot be checked: the allowed values are not a list ({_show(allowed)})"
+        return (Tri.PASS if v in allowed else Tri.FAIL), f"one of {_show(allowed)}", f"= {_show(v)}"
+
+    return check
+
+
+def op_contains(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+    operand = compile_operand(raw, params, where)
+
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        item = operand(scope)
+        if isinstance(v, str) and isinstance(item, str):
+            ok = item in v
+        elif isinstance(v, list):
+            ok = item in v
+        elif isinstance(v, dict):
+            ok = isinstance(item, str) and item in v
+        else:
+            return Tri.ERROR, f"contains {_show(item)}", f"is a {type(v).__name__}; contains needs a string or list"
+        return (Tri.PASS if ok else Tri.FAIL), f"contains {_show(item)}", f"= {_show(v)}"
+
+    return check
+
+
+def _compile_regex(pattern: str, where: str) -> Any:
+    import re2
+
+    try:
+        return re2.compile(pattern)
+    except Exception as exc:  # re2.error has no stable public name across versions
+        raise PolicyError(
+            f"{where}: regex {pattern!r} is not accepted: {exc}",
+            hint="aima-gate runs regexes on RE2 (linear time); backreferences and lookaround are not supported",
+        ) from None
+
+
+def op_matches(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+    if isinstance(raw, str):
+        compiled = _compile_regex(raw, where)
+
+        def operand(_scope: Scope) -> Any:
+            return compiled
+    else:
+        dynamic = compile_operand(raw, params, where)
+        cache: dict[str, Any] = {}
+
+        def operand(scope: Scope) -> Any:
+            pat = dynamic(scope)
+            if pat not in cache:
+                cache[pat] = _compile_regex(str(pat), where)
+            return cache[pat]
+
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        regex = operand(scope)
+        if not isinstance(v, str):
+            return Tri.ERROR, f"matches /{regex.pattern}/", f"is a {type(v).__name__}, not a string"
+        ok = regex.search(v) is not None
+        return (Tri.PASS if ok else Tri.FAIL), f"matches /{regex.pattern}/", f"= {_show(v)}"
+
+    return check
+
+
+_COMPARE: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
+    "equals": ("==", lambda a, b: a == b),
+    "gt": (">", lambda a, b: a > b),
+    "gte": (">=", lambda a, b: a >= b),
+    "lt": ("<", lambda a, b: a < b),
+    "lte": ("<=", lambda a, b: a <= b),
+}
+
+
+def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
+                convert: Callable[[Any], Any], kind: str) -> Check:
+    """Shared by numeric operators, ``length`` and ``version``: ``raw`` maps comparison names to operands."""
+    ops = [(op, compile_operand(val, params, f"{where}.{op}")) for op, val in raw.items()]
+
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        actual = convert(v)
+        if actual is None:
+            return Tri.ERROR, f"a {kind}", f"= {_show(v)}, which is not a {kind}"
+        expected_parts = []
+        ok = True
+        for op, operand in ops:
+            want = operand(scope)
+            if op == "between":
+                if not (isinstance(want, list) and len(want) == 2):
+                    return Tri.ERROR, "between [low, high]", f"cannot be checked: bad range {_show(want)}"
+                lo, hi = convert(want[0]), convert(want[1])
+                if lo is None or hi is None:
+                    return Tri.ERROR, f"a {kind} range", f"cannot be checked: bad range {_show(want)}"
+                expected_parts.append(f"between {want[0]} and {want[1]}")
+                ok = ok and lo <= actual <= hi
+                continue
+            target = convert(want)
+            if target is None:
+                return Tri.ERROR, f"{_COMPARE[op][0]} a {kind}", f"cannot be compared with {_show(want)}"
+            symbol, fn = _COMPARE[op]
+            expected_parts.append(f"{symbol} {want}")
+            ok = ok and fn(actual, target)
+        label = f"{name} " if name in ("length", "version") else ""
+        shown = actual if name == "length" else v
+        return (Tri.PASS if ok else Tri.FAIL), label + " and ".join(expected_parts), f"= {_show(shown)}"
+
+    return check
+
+
+def _number(v: Any) -> Any:
+    return v if _is_number(v) else None
+
+
+def _length(v: Any) -> Any:
+    return len(v) if isinstance(v, (str, list, dict)) else None
+
+
+def _version(v: Any) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    if isinstance(v, bool) or v is None or v is _MISSING:
+        return None
+    try:
+        return Version(str(v))
+    except InvalidVersion:
+        return None
+
+
+def _numeric_op(op: str) -> Callable[[Any, Mapping[str, Any], str], Check]:
+    def build(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+        return _comparison(op, {op: raw}, params, where, _number, "number")
+
+    return build
+
+
+def op_length(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+    return _comparison("length", raw, params, where, lambda v: _number(_length(v)), "string, list or mapping")
+
+
+def op_version(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+    return _comparison("version", raw, params, where, _version, "PEP 440 version")
+
+
+def op_within_days(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+    operand = compile_operand(raw, params, where)
+
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        days = operand(scope)
+        if not _is_number(days):
+            return Tri.ERROR, "within N days", f"cannot be checked: N is {_show(days)}"
+        expected = f"a date within {days} days before {scope.today.isoformat()}"
+        date = parse_date(v)
+        if date is None:
+            return Tri.ERROR, expected, f"= {_show(v)}, which is not an ISO 8601 date"
+        age = (scope.today - date).days
+        if age < 0:
+            return Tri.FAIL, expected, f"= {date.isoformat()}, which is in the future"
+        return (Tri.PASS if age <= days else Tri.FAIL), expected, f"= {date.isoformat()} ({age} days old)"
+
+    return check
+
+
+def _date_cmp(after: bool) -> Callable[[Any, Mapping[str, Any], str], Check]:
+    def build(raw: Any, params: Mapping[str, Any], where: str) -> Check:
+        operand = compile_operand(raw, params, where)
+        word = "after" if after else "before"
+
+        def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+            bound_raw = operand(scope)
+            bound = _date_operand(bound_raw, scope)
+            if bound is None:
+                if bound_raw is _MISSING or bound_raw is None:
+                    return Tri.FAIL, f"a date {word} (missing)", "cannot be compared: the other date is missing"
+                return Tri.ERROR, f"a date {word} {_show(bound_raw)}", "cannot be compared: bound is not a date"
+            expected = f"a date {word} {bound.isoformat()}"
+            date = parse_date(v)
+            if date is None:
+                return Tri.ERROR, expected, f"= {_show(v)}, which is not an ISO 8601 date"
+            ok = date > bound if after else date < bound
+            return (Tri.PASS if ok else Tri.FAIL), expected, f"= {date.isoformat()}"
+
+        return check
+
+    return build
+
+
+OPERATORS: dict[str, Callable[[Any, Mapping[str, Any], str], Check]] = {
+    "exists": op_exists,
+    "type": op_type,
+    "equals": op_equals,
+    "one_of": op_one_of,
+    "contains": op_contains,
+    "matches": op_matches,
+    "gt": _numeric_op("gt"),
+    "gte": _numeric_op("gte"),
+    "lt": _numeric_op("lt"),
+    "lte": _numeric_op("lte"),
+    "between": lambda raw, params, where: _comparison("between", {"between": raw}, params, where, _number, "number"),
+    "length": op_length,
+    "version": op_version,
+    "within_days": op_within_days,
+    "date_after": _date_cmp(after=True),
+    "date_before": _date_cmp(after=False),
+}

@@ -1,0 +1,122 @@
+"""Load policy files (built-in pack and the config's ``policies.paths``) and compile them.
+
+An empty policy set, a duplicate id, or a policy that does not compile is a :class:`PolicyError` (exit 2).
+The pack digest is a sha256 over the sorted (id, file bytes) pairs of every loaded policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aima_gate.assertions import AllOf, AnyOf, Join, Node, Not, Quantifier
+from aima_gate.catalog import load_catalog
+from aima_gate.collectors import kinds
+from aima_gate.config import Config
+from aima_gate.errors import PolicyError
+from aima_gate.loaders import decode_text, load_yaml
+from aima_gate.policy import Policy, compile_policy
+from aima_gate.resources import builtin_policies_dir
+
+POLICY_SUFFIXES = (".yml", ".yaml")
+MAX_POLICY_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedPolicies:
+    policies: tuple[Policy, ...]
+    """Selected policies (after ``disable``/``only``), sorted by id."""
+    all_ids: tuple[str, ...]
+    declared_params: set[str]
+    join_kinds: Mapping[str, tuple[str, ...]]
+    digest: str
+
+
+def _policy_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file())
+
+
+def join_kinds_of(node: Node | None) -> set[str]:
+    if node is None:
+        return set()
+    if isinstance(node, (AllOf, AnyOf)):
+        return set().union(*(join_kinds_of(c) for c in node.children))
+    if isinstance(node, (Not, Quantifier)):
+        return join_kinds_of(node.child)
+    if isinstance(node, Join):
+        return {node.kind} | join_kinds_of(node.child) | join_kinds_of(node.where)
+    return set()
+
+
+def load_policy_file(path: Path, display: str) -> tuple[Policy, bytes]:
+    raw_bytes = path.read_bytes()
+    if len(raw_bytes) > MAX_POLICY_BYTES:
+        raise PolicyError(f"policy file is over {MAX_POLICY_BYTES} bytes", file=display)
+    doc, lines = load_yaml(decode_text(raw_bytes, display), display)
+    policy = compile_policy(doc, file=display, lines=lines, catalog=load_catalog(), kinds=kinds())
+    return policy, raw_bytes
+
+
+def load_policies(config: Config, root: Path, *, allow_empty: bool = False) -> LoadedPolicies:
+    sources: list[tuple[Path, str]] = []
+    if config.builtin_policies:
+        builtin = builtin_policies_dir()
+        sources += [(p, f"<builtin>/{p.relative_to(builtin).as_posix()}") for p in _policy_files(builtin)]
+    for rel in config.policy_paths:
+        target = (root / rel).resolve()
+        if not target.is_relative_to(root.resolve()):
+            raise PolicyError(f"policy path {rel!r} leaves the repository", file=config.file)
+        if not target.exists():
+            raise PolicyError(f"policy path {rel!r} does not exist", file=config.file,
+                              line=config.line_of("/policies/paths"))
+        sources += [(p, p.relative_to(root.resolve()).as_posix()) for p in _policy_files(target)]
+    compiled: dict[str, tuple[Policy, bytes]] = {}
+    for path, display in sources:
+        policy, raw = load_policy_file(path, display)
+        if policy.id in compiled:
+            other = compiled[policy.id][0].file
+            raise PolicyError(f"duplicate policy id {policy.id!r} (also in {other})", file=display, line=policy.line)
+        compiled[policy.id] = (policy, raw)
+    all_ids = tuple(sorted(compiled))
+    selected = [
+        compiled[i][0] for i in all_ids
+        if i not in config.disabled and (config.only is None or i in config.only)
+    ]
+    if not selected and not allow_empty:
+        raise PolicyError(
+            "no policies to evaluate: the policy set is empty",
+            file=config.file,
+            hint="enable the built-in pack (policies.builtin: true) or point policies.paths at policy files; "
+                 "an empty policy set would pass everything",
+        )
+    digest = hashlib.sha256()
+    for pid in all_ids:
+        digest.update(pid.encode() + b"\0" + compiled[pid][1] + b"\0")
+    declared: set[str] = set()
+    for policy, _ in compiled.values():
+        declared.update(policy.params)
+    return LoadedPolicies(
+        policies=tuple(selected),
+        all_ids=all_ids,
+        declared_params=declared,
+        join_kinds={p.id: tuple(sorted(join_kinds_of(p.assertion) | join_kinds_of(p.where))) for p in selected},
+        digest="sha256:" + digest.hexdigest(),
+    )
+
+
+def policy_summary(policy: Policy) -> dict[str, Any]:
+    return {
+        "id": policy.id,
+        "title": policy.title,
+        "severity": policy.severity.value,
+        "kind": policy.kind,
+        "aima": {"domain": policy.aima.domain, "practice": policy.aima.practice,
+                 "stream": policy.aima.stream, "level": policy.aima.level},
+        "mappings": {k: list(v) for k, v in policy.mappings.items()},
+        "file": policy.file,
+    }

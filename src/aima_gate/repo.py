@@ -1,0 +1,126 @@
+"""Read-only, bounded access to the repository under evaluation.
+
+Every path is repo-relative POSIX. Reading refuses symlinks and ``..`` references that leave the repository,
+non-regular files and files over the size bound, with an :class:`InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from aima_gate.errors import InputError
+from aima_gate.loaders import decode_text
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
+                          ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+
+
+class Repo:
+    def __init__(self, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, exclude: Sequence[str] = ()) -> None:
+        self.root = root.resolve()
+        self.max_bytes = max_bytes
+        self.exclude = tuple(exclude)
+        self._files: list[str] | None = None
+
+    # ------------------------------------------------------------------------------------------ listing
+    def files(self) -> list[str]:
+        """Every file below the root (symlinks included, not followed into directories), sorted."""
+        if self._files is None:
+            found: list[str] = []
+            root = str(self.root)
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+                rel_dir = os.path.relpath(dirpath, root)
+                prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+                found.extend(prefix + name for name in filenames)
+            found.sort()
+            if self.exclude:
+                excluded = set(glob_filter(found, self.exclude))
+                found = [f for f in found if f not in excluded]
+            self._files = found
+        return self._files
+
+    def glob(self, patterns: Sequence[str]) -> list[str]:
+        return glob_filter(self.files(), patterns)
+
+    def is_empty(self) -> bool:
+        return not self.files()
+
+    # --------------------------------------------------------------------------------------------- paths
+    def resolve_reference(self, reference: str, *, base_file: str, line: int | None = None) -> str:
+        """Turn a reference written inside ``base_file`` (relative to its folder) into a repo-relative path."""
+        if not reference or "\0" in reference:
+            raise InputError(f"empty or invalid file reference {reference!r}", file=base_file, line=line)
+        if reference.startswith("/") or (len(reference) > 1 and reference[1] == ":"):
+            raise InputError(f"reference {reference!r} is absolute; write it relative to {base_file}",
+                             file=base_file, line=line)
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(base_file), reference))
+        if joined == ".." or joined.startswith("../"):
+            raise InputError(f"reference {reference!r} leaves the repository", file=base_file, line=line)
+        return joined
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def path(self, rel: str, *, referenced_from: tuple[str, int | None] | None = None) -> Path:
+        """The checked absolute path of a repo file: inside the repo after symlinks, a regular file."""
+        file, line = referenced_from if referenced_from else (rel, None)
+        candidate = self.root / rel
+        try:
+            resolved = candidate.resolve(strict=True)
+        except FileNotFoundError:
+            msg = f"referenced file {rel} does not exist" if referenced_from else "file does not exist"
+            raise InputError(msg, file=file, line=line) from None
+        except (OSError, RuntimeError) as exc:
+            raise InputError(f"cannot resolve {rel}: {exc}", file=file, line=line) from None
+        if not resolved.is_relative_to(self.root):
+            raise InputError(f"{rel} is a symlink that leaves the repository (-> {resolved})", file=file, line=line,
+                             hint="aima-gate only reads files inside the repository")
+        if not resolved.is_file():
+            raise InputError(f"{rel} is not a regular file", file=file, line=line)
+        return resolved
+
+    # ------------------------------------------------------------------------------------------- reading
+    def read_bytes(self, rel: str, *, max_bytes: int | None = None) -> bytes:
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        path = self.path(rel)
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"file is {size:,} bytes, over the {limit:,}-byte limit", file=rel,
+                             hint="raise limits.max_file_bytes in .aima-gate.yml if this file is legitimate")
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:  # grew while we read it
+            raise InputError(f"file is over the {limit:,}-byte limit", file=rel)
+        return data
+
+    def read_text(self, rel: str, *, max_bytes: int | None = None) -> str:
+        return decode_text(self.read_bytes(rel, max_bytes=max_bytes), rel)
+
+    def open_binary(self, rel: str) -> BinaryIO:
+        """Open for streaming (digests, signatures, pickle scanning); no size bound, callers stream."""
+        return self.path(rel).open("rb")
+
+
+def glob_filter(paths: Iterable[str], patterns: Sequence[str]) -> list[str]:
+    """Paths matching any pattern; ``**`` spans folders, ``*`` does not, dot-files match, ``!pat`` excludes."""
+    include, exclude = _compiled(tuple(patterns))
+    return [p for p in paths if include.match(p) and not (exclude and exclude.match(p))]
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    from wcmatch import glob as wglob
+
+    flags = wglob.GLOBSTAR | wglob.DOTGLOB | wglob.BRACE | wglob.NEGATE
+    include, exclude = wglob.translate(list(patterns), flags=flags)
+    inc = re.compile("|".join(include) if include else "(?!)")
+    exc = re.compile("|".join(exclude)) if exclude else None
+    return inc, exc

@@ -1,0 +1,54 @@
+"""The result of one run, independent of output format: findings, summary, verdict and exit code."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aima_gate.exit_codes import ExitCode
+from aima_gate.model import Finding, Severity, Status
+
+VERDICT_PASS = "pass"
+VERDICT_FAIL = "fail"
+VERDICT_ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    policy_pack_digest: str
+    fail_on: Severity
+    findings: tuple[Finding, ...]
+    policies: tuple[Any, ...] = ()
+    """The evaluated :class:`~aima_gate.policy.Policy` objects (reporters list rules from them)."""
+    root: str = "."
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Optional sections added by features (e.g. ``maturity``); rendered by reporters that know them."""
+
+    def is_blocking(self, finding: Finding) -> bool:
+        if finding.status is Status.ERROR:
+            return True
+        return finding.status is Status.FAIL and finding.severity.rank >= self.fail_on.rank
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(f.status.value for f in self.findings)
+        out = {s.value: counts.get(s.value, 0) for s in Status}
+        out["blocking"] = sum(1 for f in self.findings if self.is_blocking(f))
+        out["total"] = len(self.findings)
+        return out
+
+    @property
+    def verdict(self) -> str:
+        if any(f.status is Status.ERROR for f in self.findings):
+            return VERDICT_ERROR
+        if any(self.is_blocking(f) for f in self.findings):
+            return VERDICT_FAIL
+        return VERDICT_PASS
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return {VERDICT_PASS: ExitCode.PASS, VERDICT_FAIL: ExitCode.POLICY_FAILURE,
+                VERDICT_ERROR: ExitCode.CANNOT_EVALUATE}[self.verdict]

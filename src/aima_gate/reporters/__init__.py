@@ -1,0 +1,27 @@
+"""Reporters render a :class:`~aima_gate.report.Report` in one output format each.
+
+Registered in the plain dict :data:`REPORTERS` (format name -> "module"); each module defines
+``render(report: Report) -> str``. Imported only when that format is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Protocol
+
+from aima_gate.report import Report
+
+REPORTERS: dict[str, str] = {
+    "text": "aima_gate.reporters.text",
+    "json": "aima_gate.reporters.json_report",
+}
+
+
+class Renderer(Protocol):
+    def __call__(self, report: Report) -> str: ...
+
+
+def get_renderer(name: str) -> Renderer:
+    module = importlib.import_module(REPORTERS[name])
+    render: Renderer = module.render
+    return render

@@ -1,0 +1,67 @@
+"""Human-readable text: findings grouped by AIMA domain, evidence lines as ``file:line: message``, one verdict line.
+
+Passing findings are counted per domain rather than listed, so a large repository's output stays readable.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from aima_gate.catalog import load_catalog
+from aima_gate.errors import pointer_to_path
+from aima_gate.model import Finding, Status
+from aima_gate.report import Report
+
+_SHOWN = (Status.ERROR, Status.FAIL, Status.WAIVED)
+_LABEL = {Status.ERROR: "ERROR", Status.FAIL: "FAIL", Status.WAIVED: "WAIVED", Status.PASS: "PASS",
+          Status.NOT_APPLICABLE: "N/A"}
+
+
+def _finding_lines(report: Report, f: Finding) -> list[str]:
+    label = _LABEL[f.status]
+    if f.status is Status.FAIL and not report.is_blocking(f):
+        label = "WARN"
+    out = [f"  {label:<6} [{f.severity.value}] {f.policy_id}: {f.subject.name} ({f.subject.file})"]
+    if f.status is not Status.ERROR:
+        out.append(f"         {f.title}")
+    for e in f.evidence:
+        where = f"{e.file}:{e.line}"
+        ptr = f" {pointer_to_path(e.pointer)}" if e.pointer else ""
+        expected = f" (expected {e.expected})" if e.expected and f.status is not Status.PASS else ""
+        out.append(f"         {where}{ptr}: {e.message}{expected}")
+    if f.waiver:
+        w = f.waiver
+        state = "EXPIRED " if w.get("expired") else ""
+        out.append(f"         {state}waiver by {w['owner']} until {w['expires']}: {w['reason']}")
+    if f.status in (Status.FAIL, Status.ERROR):
+        out.append(f"         fix: {f.remediation}")
+    return out
+
+
+def render(report: Report) -> str:
+    catalog = load_catalog()
+    names = {d.slug: d.name for d in catalog.domains}
+    order = {d.slug: i for i, d in enumerate(catalog.domains)}
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for f in report.findings:
+        groups[f.aima.domain if f.aima else ""].append(f)
+    lines = [f"aima-gate {report.tool_version}: {len(report.policies)} policies, fail on {report.fail_on.value}+"]
+    for domain in sorted(groups, key=lambda d: order.get(d, -1)):
+        items = groups[domain]
+        title = names.get(domain, "aima-gate (input and configuration)")
+        passed = sum(1 for f in items if f.status is Status.PASS)
+        na = sum(1 for f in items if f.status is Status.NOT_APPLICABLE)
+        lines.append("")
+        lines.append(f"{title}: {passed} passed" + (f", {na} not applicable" if na else ""))
+        for f in items:
+            if f.status in _SHOWN:
+                lines.extend(_finding_lines(report, f))
+    s = report.summary
+    lines.append("")
+    verdict = report.verdict.upper()
+    lines.append(
+        f"Verdict: {verdict} (exit {int(report.exit_code)}): {s['blocking']} blocking; "
+        f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "
+        f"{s['not_applicable']} not applicable"
+    )
+    return "\n".join(lines) + "\n"

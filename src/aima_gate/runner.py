@@ -1,0 +1,173 @@
+"""Orchestration (the I/O shell around the pure engine): config -> policies -> collection -> evaluation.
+
+Collection never stops at the first bad file: every unreadable artifact becomes an error finding naming its
+file and line, and the other artifacts are still evaluated, so one parse error never hides other results and
+never yields exit 0.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aima_gate import __version__
+from aima_gate.collectors import COLLECTORS, CollectContext, load_collector
+from aima_gate.config import Config, check_against_policies, find_config, parse_config
+from aima_gate.engine import evaluate
+from aima_gate.errors import AimaGateError, ArtifactError, ConfigError
+from aima_gate.model import EMPTY_REPOSITORY, INPUT_ERROR, Artifact, Evidence, Finding, Severity, Status, Subject
+from aima_gate.policies_loader import LoadedPolicies, load_policies
+from aima_gate.policy import resolve_params
+from aima_gate.repo import Repo
+from aima_gate.report import Report
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    root: Path
+    config_path: Path | None = None
+    fail_on: Severity | None = None
+    today: _dt.date | None = None
+    cli: Mapping[str, Any] = field(default_factory=dict)
+
+
+def load_config(root: Path, config_path: Path | None) -> Config:
+    path = config_path or find_config(root)
+    if path is None:
+        return Config(file=None)
+    if not path.is_file():
+        raise ConfigError("config file does not exist", file=str(config_path))
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = str(path)
+    raw = path.read_bytes()
+    from aima_gate.loaders import decode_text
+
+    return parse_config(decode_text(raw, rel), rel)
+
+
+def error_finding(err: AimaGateError) -> Finding:
+    file = err.file or "."
+    ev = Evidence(file, err.line or 1, err.pointer or "", None, "a readable, valid artifact", err.diagnosis)
+    return Finding(
+        policy_id=INPUT_ERROR,
+        title=f"Cannot evaluate: {err.kind} error",
+        status=Status.ERROR,
+        severity=Severity.HIGH,
+        subject=Subject(kind=err.kind, name=file, file=file),
+        aima=None,
+        evidence=(ev,),
+        remediation=err.hint or "Fix the file so it can be read; aima-gate does not skip what it cannot read.",
+    )
+
+
+def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
+    needed: set[str] = set()
+    for policy in loaded.policies:
+        needed.add(policy.kind)
+        needed.update(loaded.join_kinds.get(policy.id, ()))
+    return sorted(needed)
+
+
+def collect(repo: Repo, config: Config, kinds: Iterable[str], today: _dt.date,
+            cli: Mapping[str, Any]) -> tuple[list[Artifact], list[AimaGateError]]:
+    artifacts: list[Artifact] = []
+    errors: list[AimaGateError] = []
+    parsed: set[tuple[str, str]] = set()
+    contexts: dict[str, CollectContext] = {}
+
+    def context(kind: str) -> CollectContext:
+        if kind not in contexts:
+            contexts[kind] = CollectContext(repo, config.artifacts.get(kind, {}), config.raw, today, cli)
+        return contexts[kind]
+
+    def run(results: Iterable[Any]) -> None:
+        try:
+            for item in results:
+                (artifacts if isinstance(item, Artifact) else errors).append(item)
+        except AimaGateError as exc:
+            errors.append(exc)
+
+    def parse(kind: str, file: str) -> None:
+        if (kind, file) in parsed:
+            return
+        parsed.add((kind, file))
+        run(load_collector(kind).parse(context(kind), file))
+
+    for kind in kinds:
+        collector = load_collector(kind)
+        paths = context(kind).options.get("paths") or collector.default_paths
+        for file in repo.glob(paths):
+            parse(kind, file)
+        run(collector.collect_external(context(kind)))
+    # Follow references until nothing new: a referenced file is collected even outside the globs, and a
+    # missing one is an error at the line that references it.
+    done = 0
+    while done < len(artifacts):
+        art = artifacts[done]
+        done += 1
+        for kind, path, pointer in art.references:
+            line = art.line_of(pointer)
+            if not repo.exists(path):
+                errors.append(ArtifactError(
+                    f"{pointer_text(pointer)} references {path}, which does not exist",
+                    file=art.file, line=line, pointer=pointer,
+                    hint="fix the path (relative to the file that references it) or add the file"))
+                continue
+            if kind in COLLECTORS:
+                parse(kind, path)
+    return artifacts, errors
+
+
+def pointer_text(pointer: str) -> str:
+    from aima_gate.errors import pointer_to_path
+
+    return pointer_to_path(pointer)
+
+
+def duplicate_subject_errors(artifacts: Sequence[Artifact]) -> list[AimaGateError]:
+    seen: dict[tuple[str, str, str], Artifact] = {}
+    errors: list[AimaGateError] = []
+    for art in artifacts:
+        key = (art.kind, art.name, art.file) if art.kind != "model" else (art.kind, art.name, "")
+        if key in seen:
+            first = seen[key]
+            errors.append(ArtifactError(
+                f"{art.kind} {art.name} is defined twice (first at {first.file}:{first.line})",
+                file=art.file, line=art.line, hint="keep one entry per name and version"))
+        else:
+            seen[key] = art
+    return errors
+
+
+def run_check(options: RunOptions) -> Report:
+    root = options.root
+    if not root.is_dir():
+        raise ConfigError(f"{root} is not a directory")
+    config = load_config(root, options.config_path)
+    today = options.today or _dt.datetime.now(_dt.timezone.utc).date()
+    loaded = load_policies(config, root)
+    check_against_policies(config, loaded.all_ids, loaded.declared_params)
+    policies = loaded.policies
+    repo = Repo(root, max_bytes=config.max_file_bytes, exclude=config.exclude)
+    fail_on = options.fail_on or config.fail_on
+    anchor = config.file or "."
+    if repo.is_empty():
+        ev = Evidence(".", 1, "", 0, "at least one file", "the repository has no files to evaluate")
+        finding = Finding(EMPTY_REPOSITORY, "Empty repository", Status.ERROR, Severity.HIGH,
+                          Subject("repository", ".", "."), None, (ev,),
+                          "Run aima-gate on the repository root that holds your models and their evidence.")
+        return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
+    artifacts, errors = collect(repo, config, _needed_kinds(loaded), today, options.cli)
+    errors.extend(duplicate_subject_errors(artifacts))
+    params = resolve_params(policies, config.parameters)
+    result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today, anchor_file=anchor)
+    findings = tuple(sorted((*result.findings, *(error_finding(e) for e in errors)),
+                            key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
+                                           f.evidence[0].line if f.evidence else 0,
+                                           f.evidence[0].message if f.evidence else "")))
+    return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root))
