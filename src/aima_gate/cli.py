@@ -108,9 +108,10 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest failing severity that fails the gate.")
 @click.option("--today", help="Evaluate freshness as of this date (YYYY-MM-DD; default: today, UTC).")
 @click.option("--mlflow-uri", help="Read model subjects from this MLflow tracking/registry URI too.")
+@click.option("--policy", "only", multiple=True, metavar="ID", help="Evaluate only this policy (repeatable).")
 @guarded
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
-          today: str | None, mlflow_uri: str | None, debug: bool) -> None:
+          today: str | None, mlflow_uri: str | None, only: tuple[str, ...], debug: bool) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder)."""
     from aima_gate.reporters import get_renderer
     from aima_gate.runner import RunOptions, run_check
@@ -118,7 +119,8 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     report_files = _parse_reports(reports)
     cli_opts = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
-                         today=_parse_today(today), cli=cli_opts)
+                         today=_parse_today(today), cli=cli_opts,
+                         only_policies=frozenset(only) if only else None)
     report = run_check(options)
     for report_fmt, file in report_files:
         try:

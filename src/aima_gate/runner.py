@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ class RunOptions:
     fail_on: Severity | None = None
     today: _dt.date | None = None
     cli: Mapping[str, Any] = field(default_factory=dict)
+    only_policies: frozenset[str] | None = None
+    """Evaluate only these policy ids (``--policy``); overrides the config's ``policies.only``."""
 
 
 def load_config(root: Path, config_path: Path | None) -> Config:
@@ -149,6 +151,8 @@ def run_check(options: RunOptions) -> Report:
     if not root.is_dir():
         raise ConfigError(f"{root} is not a directory")
     config = load_config(root, options.config_path)
+    if options.only_policies is not None:
+        config = replace(config, only=options.only_policies)
     today = options.today or _dt.datetime.now(_dt.timezone.utc).date()
     loaded = load_policies(config, root)
     check_against_policies(config, loaded.all_ids, loaded.declared_params)

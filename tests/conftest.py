@@ -1,0 +1,46 @@
+"""Shared test helpers. Tests never read ../shared: data they need is copied under tests/data with provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA = REPO_ROOT / "tests" / "data"
+EXAMPLES = REPO_ROOT / "examples"
+TODAY = dt.date(2026, 11, 24)
+"""Fixed evaluation date so freshness checks and golden files are reproducible."""
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the real console script (as a user would), in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    exe = Path(sys.executable).with_name("aima-gate")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "aima_gate"]
+    return subprocess.run([*cmd, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+def check_json(path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    proc = run_cli("check", str(path), "--format", "json", "--today", TODAY.isoformat(), *extra)
+    assert proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    target = root / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return TODAY
