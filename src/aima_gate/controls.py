@@ -41,7 +41,8 @@ def controls_text(data: dict[str, Any]) -> str:
             for p in prac["policies"]:
                 lines.append(f"        {p['id']} ({p['severity']}, {p['kind']}): {p['title']}")
         lines.append("")
-    lines.append(f"{data['policies']} policies; practices covered: {data['practices_covered']}/{data['practices_total']}")
+    covered = f"{data['practices_covered']}/{data['practices_total']}"
+    lines.append(f"{data['policies']} policies; practices covered: {covered}")
     return "\n".join(lines)
 
 

@@ -148,7 +148,7 @@ def op_one_of(raw: Any, params: Mapping[str, Any], where: str) -> Check:
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
         allowed = operand(scope)
         if not isinstance(allowed, list):
-            return Tri.ERROR, "one of a list", f"cannot be checked: the allowed values are not a list ({_show(allowed)})"
+            return Tri.ERROR, "one of a list", f"cannot be checked: allowed values are not a list ({_show(allowed)})"
         return (Tri.PASS if v in allowed else Tri.FAIL), f"one of {_show(allowed)}", f"= {_show(v)}"
 
     return check
@@ -159,9 +159,7 @@ def op_contains(raw: Any, params: Mapping[str, Any], where: str) -> Check:
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
         item = operand(scope)
-        if isinstance(v, str) and isinstance(item, str):
-            ok = item in v
-        elif isinstance(v, list):
+        if (isinstance(v, str) and isinstance(item, str)) or isinstance(v, list):
             ok = item in v
         elif isinstance(v, dict):
             ok = isinstance(item, str) and item in v
@@ -185,20 +183,17 @@ def _compile_regex(pattern: str, where: str) -> Any:
 
 
 def op_matches(raw: Any, params: Mapping[str, Any], where: str) -> Check:
-    if isinstance(raw, str):
-        compiled = _compile_regex(raw, where)
+    static = _compile_regex(raw, where) if isinstance(raw, str) else None
+    dynamic = compile_operand(raw, params, where)
+    cache: dict[str, Any] = {}
 
-        def operand(_scope: Scope) -> Any:
-            return compiled
-    else:
-        dynamic = compile_operand(raw, params, where)
-        cache: dict[str, Any] = {}
-
-        def operand(scope: Scope) -> Any:
-            pat = dynamic(scope)
-            if pat not in cache:
-                cache[pat] = _compile_regex(str(pat), where)
-            return cache[pat]
+    def operand(scope: Scope) -> Any:
+        if static is not None:
+            return static
+        pat = str(dynamic(scope))
+        if pat not in cache:
+            cache[pat] = _compile_regex(pat, where)
+        return cache[pat]
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
         regex = operand(scope)

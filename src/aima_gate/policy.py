@@ -56,8 +56,8 @@ class _Compiler:
         structural = [k for k in keys if k in COMBINATORS]
         if structural:
             if len(keys) != 1:
-                raise self.error(pointer, f"'{structural[0]}' cannot be combined with {sorted(set(keys) - {structural[0]})}"
-                                 "; nest them under all/any")
+                others = sorted(set(keys) - {structural[0]})
+                raise self.error(pointer, f"'{structural[0]}' cannot be combined with {others}; nest under all/any")
             key = structural[0]
             body = raw[key]
             ptr = f"{pointer}/{key}"
@@ -89,7 +89,8 @@ class _Compiler:
     def join(self, body: Mapping[str, Any], ptr: str, message: str | None) -> Join:
         kind = body["kind"]
         if kind not in self.kinds:
-            raise self.error(f"{ptr}/kind", f"unknown artifact kind {kind!r}", hint=f"kinds: {', '.join(sorted(self.kinds))}")
+            raise self.error(f"{ptr}/kind", f"unknown artifact kind {kind!r}",
+                             hint=f"kinds: {', '.join(sorted(self.kinds))}")
         if ("via" in body) == ("on" in body):
             raise self.error(ptr, "a join needs exactly one of 'via' (a reference field) or 'on' (matching fields)")
         on = tuple((Path.parse(rel), Path.parse(cur)) for rel, cur in body.get("on", {}).items())
@@ -128,7 +129,8 @@ def compile_policy(
                 raise comp.error(f"/mappings/{framework}/{i}", bad)
     kind = raw["applies_to"]["kind"]
     if kind not in kinds:
-        raise comp.error("/applies_to/kind", f"unknown artifact kind {kind!r}", hint=f"kinds: {', '.join(sorted(kinds))}")
+        raise comp.error("/applies_to/kind", f"unknown artifact kind {kind!r}",
+                         hint=f"kinds: {', '.join(sorted(kinds))}")
     where = comp.node(raw["applies_to"]["where"], "/applies_to/where") if "where" in raw["applies_to"] else None
     assertion = comp.node(raw["assert"], "/assert")
     return Policy(

@@ -14,7 +14,7 @@ from typing import Any
 _PACKAGE = Path(__file__).resolve().parent
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def data_dir(name: str) -> Path:
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent.parent / name):
         if candidate.is_dir():
@@ -26,7 +26,7 @@ def builtin_policies_dir() -> Path:
     return data_dir("policies")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_schema(name: str) -> dict[str, Any]:
     path = data_dir("schemas") / name
     with path.open(encoding="utf-8") as fh:

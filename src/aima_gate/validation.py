@@ -12,7 +12,7 @@ from aima_gate.model import LineIndex
 from aima_gate.resources import load_schema
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(schema_name: str) -> Any:
     import jsonschema
 

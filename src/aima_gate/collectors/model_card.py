@@ -47,8 +47,9 @@ def _model_name(front: dict[str, Any], heads: list[Any], file: str) -> str:
         return str(index[0]["name"])
     top = next((h for h in heads if h.level == 1), None)
     if top is not None:
-        title = top.title
-        return title[len("Model Card for ") :].strip(' "') if title.lower().startswith("model card for ") else title
+        title = str(top.title)
+        prefix = "model card for "
+        return title[len(prefix) :].strip(' "') if title.lower().startswith(prefix) else title
     return posixpath.splitext(posixpath.basename(file))[0]
 
 
