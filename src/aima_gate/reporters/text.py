@@ -26,7 +26,8 @@ def _finding_lines(report: Report, f: Finding) -> list[str]:
         out.append(f"         {f.title}")
     for e in f.evidence:
         where = f"{e.file}:{e.line}"
-        ptr = f" {pointer_to_path(e.pointer)}" if e.pointer else ""
+        path = pointer_to_path(e.pointer) if e.pointer else ""
+        ptr = f" {path}" if path and not e.message.startswith(path) else ""
         expected = f" (expected {e.expected})" if e.expected and f.status is not Status.PASS else ""
         out.append(f"         {where}{ptr}: {e.message}{expected}")
     if f.waiver:
