@@ -98,6 +98,10 @@ def _scalar(node: yaml.ScalarNode, file: str) -> Any:
         value = _constructor.construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML value: {exc}", file=file, line=node.start_mark.line + 1) from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # PyYAML's constructors raise plain exceptions for values such as `2020-13-45` or `!!int x`.
+        raise InputError(f"invalid YAML value {node.value!r} for tag {node.tag}: {exc}", file=file,
+                         line=node.start_mark.line + 1) from None
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     if isinstance(value, bytes):
@@ -158,12 +162,18 @@ def load_yaml(text: str, file: str, *, line_offset: int = 0) -> tuple[Any, LineI
         raise InputError("YAML nested too deeply", file=file) from None
     if node is None:
         return None, LineIndex({})
-    _expanded_size(node, file)
     lines: dict[str, int] = {}
     try:
+        _expanded_size(node, file)
         value = _build(node, "", lines, file)
     except RecursionError:
         raise InputError("YAML nested too deeply", file=file) from None
+    except InputError as exc:
+        if not line_offset or exc.line is None:
+            raise
+        # Errors found after composing carry lines of the fragment; report lines of the whole file.
+        raise InputError(exc.diagnosis, file=exc.file, line=exc.line + line_offset, pointer=exc.pointer,
+                         hint=exc.hint) from None
     if line_offset:
         lines = {k: v + line_offset for k, v in lines.items()}
     return value, LineIndex(lines)
@@ -244,7 +254,21 @@ def load_json(text: str, file: str) -> tuple[Any, LineIndex]:
         raise InputError(f"invalid JSON: {exc}", file=file) from None
     except RecursionError:
         raise InputError("JSON nested too deeply", file=file) from None
+    _check_json_depth(value, file)
     return value, LineIndex(build=lambda: _json_lines(text))
+
+
+def _check_json_depth(value: Any, file: str) -> None:
+    """Same nesting bound as YAML, so the (recursive) line index built later can never overflow the stack."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InputError(f"JSON nested deeper than {MAX_DEPTH} levels", file=file)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
 
 
 def load_structured(text: str, file: str) -> tuple[Any, LineIndex]:
