@@ -173,11 +173,16 @@ def op_contains(raw: Any, params: Mapping[str, Any], where: str) -> Check:
 def _compile_regex(pattern: str, where: str) -> Any:
     import re2
 
+    options = re2.Options()
+    options.log_errors = False  # the PolicyError below says it; RE2's own log line would only add noise
     try:
-        return re2.compile(pattern)
+        return re2.compile(pattern, options)
     except Exception as exc:  # re2.error has no stable public name across versions
+        detail = exc.args[0] if exc.args else exc
+        if isinstance(detail, bytes):  # google-re2 reports its reason as bytes
+            detail = detail.decode("utf-8", "replace")
         raise PolicyError(
-            f"{where}: regex {pattern!r} is not accepted: {exc}",
+            f"{where}: regex {pattern!r} is not accepted: {detail}",
             hint="aima-gate runs regexes on RE2 (linear time); backreferences and lookaround are not supported",
         ) from None
 
@@ -215,9 +220,14 @@ _COMPARE: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
 
 
 def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
-                convert: Callable[[Any], Any], kind: str) -> Check:
-    """Shared by numeric operators, ``length`` and ``version``: ``raw`` maps comparison names to operands."""
+                convert: Callable[[Any], Any], kind: str, convert_bound: Callable[[Any], Any] | None = None) -> Check:
+    """Shared by numeric operators, ``length`` and ``version``: ``raw`` maps comparison names to operands.
+
+    ``convert`` turns the actual value into something comparable; ``convert_bound`` (default: the same) turns
+    the policy's bounds (for ``length`` the value is measured but the bounds are plain numbers).
+    """
     ops = [(op, compile_operand(val, params, f"{where}.{op}")) for op, val in raw.items()]
+    bound_of = convert_bound or convert
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
         actual = convert(v)
@@ -230,13 +240,13 @@ def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
             if op == "between":
                 if not (isinstance(want, list) and len(want) == 2):
                     return Tri.ERROR, "between [low, high]", f"cannot be checked: bad range {_show(want)}"
-                lo, hi = convert(want[0]), convert(want[1])
+                lo, hi = bound_of(want[0]), bound_of(want[1])
                 if lo is None or hi is None:
                     return Tri.ERROR, f"a {kind} range", f"cannot be checked: bad range {_show(want)}"
                 expected_parts.append(f"between {want[0]} and {want[1]}")
                 ok = ok and lo <= actual <= hi
                 continue
-            target = convert(want)
+            target = bound_of(want)
             if target is None:
                 return Tri.ERROR, f"{_COMPARE[op][0]} a {kind}", f"cannot be compared with {_show(want)}"
             symbol, fn = _COMPARE[op]
@@ -276,7 +286,7 @@ def _numeric_op(op: str) -> Callable[[Any, Mapping[str, Any], str], Check]:
 
 
 def op_length(raw: Any, params: Mapping[str, Any], where: str) -> Check:
-    return _comparison("length", raw, params, where, lambda v: _number(_length(v)), "string, list or mapping")
+    return _comparison("length", raw, params, where, _length, "string, list or mapping", convert_bound=_number)
 
 
 def op_version(raw: Any, params: Mapping[str, Any], where: str) -> Check:

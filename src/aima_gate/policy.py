@@ -7,6 +7,7 @@ cannot run in linear time, combinators mixed with leaves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -82,7 +83,14 @@ class _Compiler:
                              hint="combine several conditions with all: [...]")
         op = ops[0]
         where = f"{self.file}: {pointer}/{op}"
-        check = OPERATORS[op](raw[op], self.params, where)
+        try:
+            check = OPERATORS[op](raw[op], self.params, where)
+        except PolicyError as exc:
+            if exc.file is not None:
+                raise
+            # Operators name the place in their text; re-raise with the policy's file, line and pointer.
+            diagnosis = re.sub(r"^" + re.escape(where) + r"\S*: ", "", exc.diagnosis)
+            raise self.error(f"{pointer}/{op}", diagnosis, hint=exc.hint) from None
         return Leaf(Path.parse(raw.get("path", "")), op, check, missing_ok=(op == "exists" and not raw[op]),
                     message=message)
 
