@@ -111,6 +111,10 @@ def short(value: Any, limit: int = 200) -> Any:
     if isinstance(value, str) and len(value) > limit:
         return value[:limit] + f"... ({len(value)} chars)"
     if isinstance(value, (list, dict)):
+        # Cheap size guard first: serializing a whole document just to measure it dominated large runs.
+        if len(value) > 8 or any(isinstance(v, (list, dict)) for v in (value.values() if isinstance(value, dict)
+                                                                        else value)):
+            return f"<{type(value).__name__} of {len(value)} items>"
         text = json.dumps(value, sort_keys=True, default=str)
         if len(text) > limit:
             return f"<{type(value).__name__} of {len(value)} items>"

@@ -22,6 +22,56 @@ def _validator(schema_name: str) -> Any:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
+# Keywords whose meaning is the same in draft-07 (what fastjsonschema implements) and 2020-12 (our schemas).
+_FAST_SAFE_KEYWORDS = frozenset({
+    "$schema", "$id", "$ref", "$comment", "$defs", "definitions", "title", "description", "default", "examples",
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "items", "maxItems", "minItems", "uniqueItems", "contains",
+    "maxProperties", "minProperties", "required", "properties", "patternProperties", "additionalProperties",
+    "propertyNames", "allOf", "anyOf", "oneOf", "not", "if", "then", "else",
+})
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions")
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+_SCHEMA_VALUES = ("items", "contains", "additionalProperties", "propertyNames", "not", "if", "then", "else")
+
+
+def _fast_safe(schema: Any) -> bool:
+    """True if every keyword in the schema means the same to fastjsonschema as to a 2020-12 validator."""
+    if isinstance(schema, bool):
+        return True
+    if not isinstance(schema, dict) or not set(schema) <= _FAST_SAFE_KEYWORDS:
+        return False
+    ok = all(_fast_safe(s) for key in _SCHEMA_MAPS for s in schema.get(key, {}).values())
+    ok = ok and all(_fast_safe(s) for key in _SCHEMA_LISTS for s in schema.get(key, []))
+    return ok and all(_fast_safe(schema[key]) for key in _SCHEMA_VALUES if key in schema)
+
+
+@functools.lru_cache(maxsize=None)
+def _fast_validator(schema_name: str) -> Any:
+    """A compiled fastjsonschema validator, or None when the schema uses keywords it would not honour."""
+    schema = load_schema(schema_name)
+    if not _fast_safe(schema):
+        return None
+    import fastjsonschema
+
+    body = {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
+    return fastjsonschema.compile(body)
+
+
+def is_valid_fast(instance: Any, schema_name: str) -> bool:
+    """Fast acceptance check. False means "not proven valid": callers fall back to the full validator."""
+    fast = _fast_validator(schema_name)
+    if fast is None:
+        return False
+    import fastjsonschema
+
+    try:
+        fast(instance)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def _message(error: Any) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
@@ -45,6 +95,8 @@ def schema_errors(
     pointer_prefix: str = "",
 ) -> list[AimaGateError]:
     """All violations of ``schema_name`` by ``instance``, sorted by position, each naming file and line."""
+    if is_valid_fast(instance, schema_name):
+        return []
     errors: list[AimaGateError] = []
     for err in _validator(schema_name).iter_errors(instance):
         pointer = pointer_prefix + "".join("/" + escape_pointer_token(str(p)) for p in err.absolute_path)

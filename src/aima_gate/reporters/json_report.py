@@ -51,4 +51,20 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    """Top level indented for people; one finding per line, so large reports use the C encoder and stay diffable."""
+    data = report_dict(report)
+    parts = []
+    for key in sorted(data):
+        if key == "findings":
+            lines = [_dumps(f, compact=True) for f in data[key]]
+            text = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
+        else:
+            text = _dumps(data[key]).replace("\n", "\n  ")
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def _dumps(value: Any, compact: bool = False) -> str:
+    if compact:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
