@@ -79,6 +79,8 @@ _MISSING: Any = object()
 class Path:
     text: str
     tokens: tuple[str, ...]
+    suffix: str = ""
+    """The tokens as an escaped JSON-pointer suffix, computed once at compile time."""
 
     @staticmethod
     def parse(text: str) -> Path:
@@ -103,7 +105,7 @@ class Path:
         return value
 
     def pointer(self, base: str) -> str:
-        return base + "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in self.tokens)
+        return base + self.suffix
 
 
 def short(value: Any, limit: int = 200) -> Any:

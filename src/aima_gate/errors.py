@@ -6,9 +6,11 @@ Locations render as ``file:line: $.path: message``, as check-jsonschema does, so
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 
+@functools.lru_cache(maxsize=4096)
 def pointer_to_path(pointer: str) -> str:
     """Render a JSON pointer (``/models/0/owner``) as the ``$.models[0].owner`` form used in messages."""
     if not pointer:
@@ -54,6 +56,10 @@ class AimaGateError(Exception):
         self.location = Location(file, line, pointer)
         self.hint = hint
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep location and hint when errors cross a process boundary (parallel collection).
+        return (_rebuild, (type(self), self.diagnosis, self.location, self.hint), self.__dict__)
+
     @property
     def file(self) -> str | None:
         return self.location.file
@@ -97,3 +103,7 @@ class ArtifactError(AimaGateError):
     """An artifact is present but cannot be evaluated (wrong shape, missing referenced file, tool failure)."""
 
     kind = "artifact"
+
+
+def _rebuild(cls: type[AimaGateError], diagnosis: str, location: Location, hint: str | None) -> AimaGateError:
+    return cls(diagnosis, file=location.file, line=location.line, pointer=location.pointer, hint=hint)

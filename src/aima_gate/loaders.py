@@ -164,7 +164,8 @@ def load_yaml(text: str, file: str, *, line_offset: int = 0) -> tuple[Any, LineI
         return None, LineIndex({})
     lines: dict[str, int] = {}
     try:
-        _expanded_size(node, file)
+        if "*" in text:  # no alias, nothing to expand: the measuring pass would only cost time
+            _expanded_size(node, file)
         value = _build(node, "", lines, file)
     except RecursionError:
         raise InputError("YAML nested too deeply", file=file) from None
@@ -228,6 +229,19 @@ def _json_lines(text: str) -> dict[str, int]:
     return lines
 
 
+class _JsonLines:
+    """Picklable lazy builder of a JSON document's line map (artifacts cross process boundaries when parsed
+    in parallel)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self) -> dict[str, int]:
+        return _json_lines(self.text)
+
+
 def _no_duplicates(file: str) -> Any:
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -255,7 +269,7 @@ def load_json(text: str, file: str) -> tuple[Any, LineIndex]:
     except RecursionError:
         raise InputError("JSON nested too deeply", file=file) from None
     _check_json_depth(value, file)
-    return value, LineIndex(build=lambda: _json_lines(text))
+    return value, LineIndex(build=_JsonLines(text))
 
 
 def _check_json_depth(value: Any, file: str) -> None:

@@ -22,7 +22,13 @@ Operand = Callable[[Scope], Any]
 def _show(value: Any) -> str:
     if value is _MISSING:
         return "(missing)"
-    return json.dumps(value, default=str, sort_keys=True) if not isinstance(value, str) else repr(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool) or value is None:
+        return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, default=str, sort_keys=True)
 
 
 def compile_operand(raw: Any, params_declared: Mapping[str, Any], where: str) -> Operand:

@@ -10,6 +10,7 @@ import functools
 import os
 import posixpath
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -28,6 +29,7 @@ class Repo:
         self.max_bytes = max_bytes
         self.exclude = tuple(exclude)
         self._files: list[str] | None = None
+        self._walked_set: frozenset[str] | None = None
 
     # ------------------------------------------------------------------------------------------ listing
     def files(self) -> list[str]:
@@ -46,6 +48,11 @@ class Repo:
                 found = [f for f in found if f not in excluded]
             self._files = found
         return self._files
+
+    def _walked(self) -> frozenset[str]:
+        if self._walked_set is None:
+            self._walked_set = frozenset(self.files())
+        return self._walked_set
 
     def glob(self, patterns: Sequence[str]) -> list[str]:
         return glob_filter(self.files(), patterns)
@@ -73,6 +80,13 @@ class Repo:
         """The checked absolute path of a repo file: inside the repo after symlinks, a regular file."""
         file, line = referenced_from if referenced_from else (rel, None)
         candidate = self.root / rel
+        if self._files is not None and rel in self._walked():
+            # Found by the walk, which never descends into symlinked folders: only the file itself can be a link.
+            try:
+                if stat.S_ISREG(os.lstat(candidate).st_mode):
+                    return candidate
+            except OSError:
+                pass
         try:
             resolved = candidate.resolve(strict=True)
         except FileNotFoundError:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate import __version__
-from aima_gate.collectors import COLLECTORS, CollectContext, load_collector
+from aima_gate.collectors import CollectContext, load_collector
 from aima_gate.config import Config, check_against_policies, find_config, parse_config
 from aima_gate.engine import evaluate
 from aima_gate.errors import AimaGateError, ArtifactError, ConfigError
@@ -77,51 +77,65 @@ def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
 
 def collect(repo: Repo, config: Config, kinds: Iterable[str], today: _dt.date,
             cli: Mapping[str, Any]) -> tuple[list[Artifact], list[AimaGateError]]:
+    """Collect every artifact of ``kinds``: globbed files, external sources, then referenced files, in rounds.
+
+    Each round's files are parsed in parallel (:mod:`aima_gate.parallel`); results keep input order, so the
+    outcome is the same as a sequential run.
+    """
+    from aima_gate.parallel import map_in_order
+
+    needed = sorted(set(kinds))
+    collectors = {kind: load_collector(kind) for kind in needed}
+    contexts = {kind: CollectContext(repo, config.artifacts.get(kind, {}), config.raw, today, cli) for kind in needed}
     artifacts: list[Artifact] = []
     errors: list[AimaGateError] = []
     parsed: set[tuple[str, str]] = set()
-    contexts: dict[str, CollectContext] = {}
 
-    def context(kind: str) -> CollectContext:
-        if kind not in contexts:
-            contexts[kind] = CollectContext(repo, config.artifacts.get(kind, {}), config.raw, today, cli)
-        return contexts[kind]
-
-    def run(results: Iterable[Any]) -> None:
+    def parse_one(pair: tuple[str, str]) -> list[Any]:
+        kind, file = pair
+        out: list[Any] = []
         try:
-            for item in results:
-                (artifacts if isinstance(item, Artifact) else errors).append(item)
+            out.extend(collectors[kind].parse(contexts[kind], file))
+        except AimaGateError as exc:
+            out.append(exc)
+        return out
+
+    def absorb(results: Iterable[Any]) -> None:
+        for item in results:
+            (artifacts if isinstance(item, Artifact) else errors).append(item)
+
+    def parse_batch(pairs: Iterable[tuple[str, str]]) -> None:
+        todo = []
+        for pair in pairs:
+            if pair not in parsed:
+                parsed.add(pair)
+                todo.append(pair)
+        for results in map_in_order(parse_one, todo):
+            absorb(results)
+
+    parse_batch((kind, file) for kind in needed
+                for file in repo.glob(contexts[kind].options.get("paths") or collectors[kind].default_paths))
+    for kind in needed:
+        try:
+            absorb(collectors[kind].collect_external(contexts[kind]))
         except AimaGateError as exc:
             errors.append(exc)
-
-    def parse(kind: str, file: str) -> None:
-        if (kind, file) in parsed:
-            return
-        parsed.add((kind, file))
-        run(load_collector(kind).parse(context(kind), file))
-
-    for kind in kinds:
-        collector = load_collector(kind)
-        paths = context(kind).options.get("paths") or collector.default_paths
-        for file in repo.glob(paths):
-            parse(kind, file)
-        run(collector.collect_external(context(kind)))
-    # Follow references until nothing new: a referenced file is collected even outside the globs, and a
-    # missing one is an error at the line that references it.
+    # Follow references until nothing new: a referenced file of a kind some loaded policy evaluates is collected
+    # even outside the globs; a missing referenced file (of any kind) is an error at the line that references it.
     done = 0
     while done < len(artifacts):
-        art = artifacts[done]
-        done += 1
-        for kind, path, pointer in art.references:
-            line = art.line_of(pointer)
-            if not repo.exists(path):
-                errors.append(ArtifactError(
-                    f"{pointer_text(pointer)} references {path}, which does not exist",
-                    file=art.file, line=line, pointer=pointer,
-                    hint="fix the path (relative to the file that references it) or add the file"))
-                continue
-            if kind in COLLECTORS:
-                parse(kind, path)
+        batch: list[tuple[str, str]] = []
+        for art in artifacts[done:]:
+            for kind, path, pointer in art.references:
+                if not repo.exists(path):
+                    errors.append(ArtifactError(
+                        f"{pointer_text(pointer)} references {path}, which does not exist",
+                        file=art.file, line=art.line_of(pointer), pointer=pointer,
+                        hint="fix the path (relative to the file that references it) or add the file"))
+                elif kind in collectors:
+                    batch.append((kind, path))
+        done = len(artifacts)
+        parse_batch(batch)
     return artifacts, errors
 
 
