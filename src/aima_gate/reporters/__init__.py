@@ -14,6 +14,11 @@ from aima_gate.report import Report
 REPORTERS: dict[str, str] = {
     "text": "aima_gate.reporters.text",
     "json": "aima_gate.reporters.json_report",
+    "sarif": "aima_gate.reporters.sarif",
+    "junit": "aima_gate.reporters.junit",
+    "gitlab": "aima_gate.reporters.gitlab",
+    "markdown": "aima_gate.reporters.markdown",
+    "github": "aima_gate.reporters.github",
 }
 
 

@@ -1,0 +1,179 @@
+"""Helpers shared by the CI report formats (sarif, junit, gitlab, markdown, github).
+
+Every format names a finding by the same key: :attr:`Finding.identity` (sha256 of policy id, subject file,
+subject kind and subject name; never a line number). If two findings of one report share a key (e.g. two
+input errors in one file), the later ones are re-hashed with the previous key as salt until unique, as ruff
+does for GitLab fingerprints, so consumers that deduplicate by key (GitHub code scanning, the GitLab MR widget,
+JUnit readers) never collapse distinct findings. See docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from aima_gate.model import EMPTY_REPOSITORY, INPUT_ERROR, NO_SUBJECTS, UNUSED_WAIVER, Finding, Severity, Status
+from aima_gate.report import Report
+
+INFORMATION_URI = "https://github.com/aima-gate/aima-gate"
+SHORT_KEY = 16
+"""Hex digits of the key shown where space is tight (JUnit test names, Markdown anchors)."""
+
+GATE_RULES: Mapping[str, tuple[str, str, str]] = {
+    INPUT_ERROR: (
+        "Cannot evaluate an artifact",
+        "An artifact could not be read or parsed, or references a file that does not exist. aima-gate fails "
+        "closed: what it cannot read is an error, never a skip or a pass.",
+        "Fix the file named in the evidence so that it can be read; the message says what is wrong and where."),
+    NO_SUBJECTS: (
+        "A policy selected nothing",
+        "A required policy found no artifact of its kind, so it could not be checked.",
+        "Add the artifacts the policy expects, point the config's `artifacts` paths at them, or mark the "
+        "policy optional."),
+    UNUSED_WAIVER: (
+        "A waiver matches nothing",
+        "A waiver in the config matched no failing finding; stale waivers hide future failures.",
+        "Remove the waiver or fix its policy id / subject pattern."),
+    EMPTY_REPOSITORY: (
+        "Empty repository",
+        "The repository has no files to evaluate.",
+        "Run aima-gate on the repository root that holds your models and their evidence."),
+}
+
+
+def finding_keys(report: Report) -> list[str]:
+    """One unique key per finding, aligned with ``report.findings`` (see the module docstring)."""
+    seen: set[str] = set()
+    keys: list[str] = []
+    for f in report.findings:
+        key = f.identity
+        while key in seen:
+            key = hashlib.sha256(f"{key}\0{f.identity}".encode()).hexdigest()
+        seen.add(key)
+        keys.append(key)
+    return keys
+
+
+def keyed(report: Report) -> Iterator[tuple[Finding, str]]:
+    return zip(report.findings, finding_keys(report), strict=True)
+
+
+def path_prefix(report: Report) -> str:
+    """The scanned root relative to the working directory, so paths resolve from where the tool ran.
+
+    CI platforms resolve report paths against the checkout (``GITHUB_WORKSPACE``, ``CI_PROJECT_DIR``), where
+    the gate runs; ``aima-gate check services/ml`` thus reports ``services/ml/registry/models.yml``.
+    An absolute root outside the working directory gets no prefix.
+    """
+    root = Path(report.root)
+    if root.is_absolute():
+        try:
+            root = root.resolve().relative_to(Path.cwd().resolve())
+        except (ValueError, OSError):
+            return ""
+    parts = [p for p in PurePosixPath(root.as_posix()).parts if p != "."]
+    if not parts or ".." in parts:
+        return ""
+    return "/".join(parts) + "/"
+
+
+def display_path(report: Report, file: str, prefix: str | None = None) -> str:
+    file = file.removeprefix("./")
+    if file in ("", "."):
+        return (prefix if prefix is not None else path_prefix(report)).rstrip("/") or "."
+    return (prefix if prefix is not None else path_prefix(report)) + file
+
+
+@dataclass(frozen=True)
+class Anchor:
+    file: str
+    """Repo-relative path of an existing file."""
+    line: int
+    exact: bool
+    """False when the finding is about a whole file or the repository and line 1 stands in."""
+
+
+def _exists(report: Report, file: str) -> bool:
+    if not file or file == "." or file.startswith("/") or ".." in PurePosixPath(file).parts:
+        return False
+    path = Path(report.root) / file
+    return path.is_file() and not path.is_symlink()
+
+
+def anchor(report: Report, finding: Finding) -> Anchor | None:
+    """The most relevant existing file and line for a finding, or None if there is no file to point at."""
+    for ev in finding.evidence:
+        if _exists(report, ev.file):
+            return Anchor(ev.file, max(ev.line, 1), True)
+    if _exists(report, finding.subject.file):
+        return Anchor(finding.subject.file, 1, False)
+    return None
+
+
+def rule_meta(report: Report) -> dict[str, dict[str, Any]]:
+    """Rule metadata by policy id: every evaluated policy, plus the gate's own rules that produced findings."""
+    out: dict[str, dict[str, Any]] = {}
+    for p in report.policies:
+        out[p.id] = {
+            "id": p.id, "title": p.title, "description": p.description.strip(), "severity": p.severity,
+            "remediation": p.remediation.strip(), "aima": p.aima, "mappings": dict(p.mappings), "file": p.file,
+        }
+    for f in report.findings:
+        if f.policy_id not in out:
+            title, description, remediation = GATE_RULES.get(f.policy_id, (f.title, f.title, f.remediation))
+            out[f.policy_id] = {
+                "id": f.policy_id, "title": title, "description": description, "severity": f.severity,
+                "remediation": remediation, "aima": f.aima, "mappings": dict(f.mappings), "file": None,
+            }
+    return dict(sorted(out.items()))
+
+
+def help_uri(report: Report, policy_file: str | None) -> str | None:
+    """Link to a built-in policy's source at the released tag; user policies have no public URL."""
+    if policy_file and policy_file.startswith("<builtin>/"):
+        return f"{INFORMATION_URI}/blob/v{report.tool_version}/policies/{policy_file.removeprefix('<builtin>/')}"
+    return None
+
+
+def is_reported(finding: Finding) -> bool:
+    """Findings that need attention: failures (blocking or not) and errors."""
+    return finding.status in (Status.FAIL, Status.ERROR)
+
+
+def severity_sort_key(report: Report, finding: Finding) -> tuple[int, int, int]:
+    """Errors first, then blocking failures, then by severity (highest first)."""
+    return (0 if finding.status is Status.ERROR else 1, 0 if report.is_blocking(finding) else 1,
+            -finding.severity.rank)
+
+
+def first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    for end in (". ", "; "):
+        if end in text:
+            return text.split(end, 1)[0] + "."
+    return text
+
+
+def finding_message(finding: Finding) -> str:
+    """One self-contained line: subject, what failed and where (the first evidence item)."""
+    head = f"{finding.policy_id}: {finding.subject.name}"
+    if not finding.evidence:
+        return f"{head}: {finding.title}"
+    ev = finding.evidence[0]
+    more = f" (+{len(finding.evidence) - 1} more)" if len(finding.evidence) > 1 else ""
+    return f"{head}: {ev.message}{more}"
+
+
+def evidence_lines(report: Report, finding: Finding) -> list[str]:
+    out = []
+    for ev in finding.evidence:
+        expected = f" (expected {ev.expected})" if ev.expected and finding.status is not Status.PASS else ""
+        out.append(f"{display_path(report, ev.file)}:{ev.line}: {ev.message}{expected}")
+    return out
+
+
+def severity_values() -> list[str]:
+    return [s.value for s in sorted(Severity, key=lambda s: -s.rank)]

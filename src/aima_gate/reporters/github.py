@@ -1,0 +1,55 @@
+"""GitHub Actions workflow commands: ``::error file=...,line=...,title=...::message`` annotations.
+
+GitHub keeps 10 error and 10 warning annotations per step and drops the rest silently, so: errors and blocking
+failures become ``::error`` (highest severity first), failures below the ``--fail-on`` threshold ``::warning``,
+at most :data:`PER_LEVEL` of each, and one ``::notice`` counts what did not fit. A last plain line states the
+verdict for people reading the log. Escaping follows ``actions/toolkit`` (``%``, CR, LF in data; also ``:`` and
+``,`` in properties).
+"""
+
+from __future__ import annotations
+
+from aima_gate.model import Finding, Status
+from aima_gate.report import Report
+from aima_gate.reporters._common import anchor, display_path, is_reported, severity_sort_key
+
+PER_LEVEL = 10
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(report: Report, level: str, finding: Finding) -> str:
+    props = []
+    where = anchor(report, finding)
+    if where is not None:
+        props += [f"file={escape_property(display_path(report, where.file))}", f"line={where.line}"]
+    props.append(f"title={escape_property(f'{finding.policy_id} ({finding.severity.value}): {finding.title}')}")
+    lines = [f"{finding.subject.kind} {finding.subject.name}:"]
+    lines += [f"{display_path(report, e.file)}:{e.line}: {e.message}"
+              + (f" (expected {e.expected})" if e.expected else "") for e in finding.evidence]
+    lines.append(f"Fix: {finding.remediation}")
+    return f"::{level} {','.join(props)}::{escape_data(chr(10).join(lines))}"
+
+
+def render(report: Report) -> str:
+    reported = sorted((f for f in report.findings if is_reported(f)), key=lambda f: severity_sort_key(report, f))
+    errors = [f for f in reported if f.status is Status.ERROR or report.is_blocking(f)]
+    warnings = [f for f in reported if f not in errors]
+    out = [annotation(report, "error", f) for f in errors[:PER_LEVEL]]
+    out += [annotation(report, "warning", f) for f in warnings[:PER_LEVEL]]
+    more_e, more_w = max(len(errors) - PER_LEVEL, 0), max(len(warnings) - PER_LEVEL, 0)
+    if more_e or more_w:
+        out.append(f"::notice title=aima-gate::{more_e + more_w} more findings were not annotated "
+                   f"({more_e} errors, {more_w} warnings; GitHub shows {PER_LEVEL} of each per step). "
+                   "See the job summary, the code scanning alerts or the JSON report.")
+    s = report.summary
+    out.append(f"aima-gate: {report.verdict.upper()} (exit {int(report.exit_code)}): {s['blocking']} blocking; "
+               f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "
+               f"{s['not_applicable']} not applicable")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,47 @@
+"""GitLab Code Quality report (``artifacts:reports:codequality``): one JSON array, one object per failing or
+erroring finding (passes and waived findings are not issues). Keys GitLab reads: ``description``,
+``check_name``, ``fingerprint``, ``severity``, ``location.path``, ``location.lines.begin``.
+
+``description`` starts with the policy id because GitLab does not display ``check_name``; ``fingerprint`` is the
+finding key (no line numbers, so the MR widget tracks a finding when lines move). Severity mapping:
+critical -> blocker, high -> critical, medium -> major, low -> minor, info -> info.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aima_gate.model import Severity, Status
+from aima_gate.report import Report
+from aima_gate.reporters._common import anchor, display_path, is_reported, keyed
+
+SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.MEDIUM: "major",
+            Severity.LOW: "minor", Severity.INFO: "info"}
+
+
+def issues(report: Report) -> list[dict[str, Any]]:
+    out = []
+    for finding, key in keyed(report):
+        if not is_reported(finding):
+            continue
+        where = anchor(report, finding)
+        file, line = (where.file, where.line) if where else (finding.subject.file, 1)
+        severity = "critical" if finding.status is Status.ERROR and finding.severity.rank < 3 \
+            else SEVERITY[finding.severity]
+        evidence = "; ".join(f"{e.message} ({display_path(report, e.file)}:{e.line})" for e in finding.evidence)
+        out.append({
+            "type": "issue",
+            "check_name": finding.policy_id,
+            "description": f"{finding.policy_id}: {finding.subject.name}: {evidence}",
+            "content": {"body": f"{finding.title}. Fix: {finding.remediation}"},
+            "categories": ["Security"],
+            "fingerprint": key,
+            "severity": severity,
+            "location": {"path": display_path(report, file), "lines": {"begin": line}},
+        })
+    return out
+
+
+def render(report: Report) -> str:
+    return json.dumps(issues(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,75 @@
+"""JUnit XML for GitLab unit test reports and Jenkins (surefire/xUnit shape; docs/reports.md).
+
+One ``testcase`` per (policy, subject), passes included so GitLab can show resolved failures. The test name is
+``<policy id> <subject name> [<key>]`` (first 16 hex digits of the finding key: unique, stable, no line
+numbers); ``classname`` is ``aima-gate.<policy id>`` (GitLab shows it as the suite); ``file`` is the repository
+file GitLab links to. Failures carry the evidence, errors mark findings the gate could not evaluate, waived and
+not-applicable findings are ``skipped``. Deterministic: ``time`` is 0 and there is no timestamp.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from aima_gate.model import Finding, Status
+from aima_gate.report import Report
+from aima_gate.reporters._common import SHORT_KEY, anchor, display_path, evidence_lines, finding_message, keyed
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _ILLEGAL_XML.sub("\ufffd", text)
+
+
+def _body(report: Report, finding: Finding) -> str:
+    lines = [f"Policy: {finding.policy_id} - {finding.title} (severity: {finding.severity.value}"
+             + (", blocking" if report.is_blocking(finding) else ", not blocking") + ")",
+             f"Subject: {finding.subject.kind} {finding.subject.name} ({display_path(report, finding.subject.file)})"]
+    if finding.aima is not None:
+        a = finding.aima
+        lines.append(f"AIMA: {a.domain} / {a.practice}, stream {a.stream}, level {a.level}")
+    lines.append("Evidence:")
+    lines += [f"  {line}" for line in evidence_lines(report, finding)]
+    lines.append(f"Fix: {finding.remediation}")
+    return _clean("\n".join(lines))
+
+
+def case_name(finding: Finding, key: str) -> str:
+    return _clean(f"{finding.policy_id} {finding.subject.name} [{key[:SHORT_KEY]}]")
+
+
+def render(report: Report) -> str:
+    summary = report.summary
+    skipped = summary["waived"] + summary["not_applicable"]
+    counts = {"tests": str(summary["total"]), "failures": str(summary["fail"]), "errors": str(summary["error"])}
+    suites = ET.Element("testsuites", {"name": "aima-gate", **counts, "time": "0"})
+    suite = ET.SubElement(suites, "testsuite", {"name": "aima-gate", **counts, "skipped": str(skipped), "time": "0"})
+    props = ET.SubElement(suite, "properties")
+    for name, value in (("aima-gate.version", report.tool_version), ("aima-gate.verdict", report.verdict),
+                        ("aima-gate.exit-code", str(int(report.exit_code))),
+                        ("aima-gate.fail-on", report.fail_on.value),
+                        ("aima-gate.blocking", str(summary["blocking"])),
+                        ("aima-gate.policy-pack-digest", report.policy_pack_digest)):
+        ET.SubElement(props, "property", {"name": name, "value": value})
+    for finding, key in keyed(report):
+        where = anchor(report, finding)
+        attrs = {"classname": f"aima-gate.{finding.policy_id}", "name": case_name(finding, key),
+                 "file": display_path(report, where.file if where else finding.subject.file), "time": "0"}
+        case = ET.SubElement(suite, "testcase", attrs)
+        message = _clean(finding_message(finding))
+        if finding.status is Status.FAIL:
+            el = ET.SubElement(case, "failure", {"type": finding.policy_id, "message": message})
+            el.text = _body(report, finding)
+        elif finding.status is Status.ERROR:
+            el = ET.SubElement(case, "error", {"type": finding.policy_id, "message": message})
+            el.text = _body(report, finding)
+        elif finding.status is Status.WAIVED:
+            w = finding.waiver or {}
+            ET.SubElement(case, "skipped", {"message": _clean(
+                f"waived until {w.get('expires', '?')} by {w.get('owner', '?')}: {w.get('reason', '')}")})
+        elif finding.status is Status.NOT_APPLICABLE:
+            ET.SubElement(case, "skipped", {"message": _clean(f"not applicable: {message}")})
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

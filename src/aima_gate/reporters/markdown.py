@@ -1,0 +1,171 @@
+"""Markdown summary for ``$GITHUB_STEP_SUMMARY``, merge-request comments and local reading.
+
+Verdict line, counts, failures grouped by AIMA domain with their evidence (highest severity first), errors,
+waived findings (collapsed), the maturity scorecard when the report carries one, and a footer. The output is
+kept under :data:`BUDGET` bytes however many findings there are (GitHub rejects step summaries over 1 MiB):
+after the first :data:`SHOWN` failures the rest go in a collapsed block, and when the budget runs out the
+remainder is counted in a note pointing at the JSON report. User-controlled text is escaped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from aima_gate.catalog import load_catalog
+from aima_gate.model import Finding, Status
+from aima_gate.report import Report
+from aima_gate.reporters._common import SHORT_KEY, display_path, keyed, severity_sort_key, severity_values
+
+BUDGET = 900 * 1024
+SHOWN = 50
+ICON = {"pass": "✅", "fail": "❌", "error": "⛔"}
+_SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
+
+
+def esc(text: object) -> str:
+    """Escape Markdown/HTML specials in user-controlled text and keep it on one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def code(text: str) -> str:
+    return "`" + text.replace("`", "'") + "`"
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.parts: list[str] = []
+
+    def add(self, text: str) -> bool:
+        size = len(text.encode("utf-8")) + 1
+        if self.used + size > self.limit:
+            return False
+        self.parts.append(text)
+        self.used += size
+        return True
+
+    def force(self, text: str) -> None:
+        """Structural text (HTML open/close tags) that must appear whatever the budget."""
+        self.parts.append(text)
+        self.used += len(text.encode("utf-8")) + 1
+
+
+def _finding_block(report: Report, f: Finding, key: str) -> str:
+    tag = "ERROR" if f.status is Status.ERROR else f.severity.value.upper()
+    blocking = "" if report.is_blocking(f) or f.status is not Status.FAIL else " (not blocking)"
+    lines = [f"- **{tag}**{blocking} {code(f.policy_id)}: {esc(f.subject.name)} "
+             f"<a id=\"finding-{key[:SHORT_KEY]}\"></a>",
+             f"  {esc(f.title)}"]
+    for ev in f.evidence:
+        expected = f" (expected {esc(ev.expected)})" if ev.expected else ""
+        lines.append(f"  - {code(f'{display_path(report, ev.file)}:{ev.line}')}: {esc(ev.message)}{expected}")
+    if f.waiver and f.waiver.get("expired"):
+        lines.append(f"  - waiver by {esc(f.waiver.get('owner'))} expired on {esc(f.waiver.get('expires'))}")
+    lines.append(f"  - Fix: {esc(f.remediation)}")
+    return "\n".join(lines)
+
+
+def _maturity(report: Report) -> str | None:
+    maturity = report.extra.get("maturity")
+    if maturity is None:
+        return None
+    try:
+        module = importlib.import_module("aima_gate.maturity")
+    except ImportError:
+        return None
+    render: Callable[[Any], str] | None = getattr(module, "maturity_markdown", None)
+    return render(maturity) if render is not None else None
+
+
+def _headline(report: Report) -> str:
+    s = report.summary
+    failing = [f for f in report.findings if f.status is Status.FAIL]
+    by_sev = Counter(f.severity.value for f in failing)
+    sev = ", ".join(f"{by_sev[v]} {v}" for v in severity_values() if by_sev[v])
+    parts = [f"{s['fail']} failing" + (f" ({sev})" if sev else "")]
+    if s["error"]:
+        parts.append(f"{s['error']} cannot be evaluated")
+    if s["waived"]:
+        parts.append(f"{s['waived']} waived")
+    parts.append(f"{s['pass']} passing")
+    return f"## {ICON[report.verdict]} aima-gate: {report.verdict.upper()}, " + ", ".join(parts)
+
+
+def render(report: Report, budget: int = BUDGET) -> str:
+    catalog = load_catalog()
+    names = {d.slug: d.name for d in catalog.domains}
+    order = {d.slug: i for i, d in enumerate(catalog.domains)}
+    s = report.summary
+    out = _Budget(budget - 2048)  # room for the truncation note and the footer
+    out.add(_headline(report))
+    out.add("")
+    out.add(f"Exit code **{int(report.exit_code)}**; the gate fails on **{report.fail_on.value}** and above; "
+            f"{s['blocking']} blocking; {len(report.policies)} policies evaluated.")
+    out.add("")
+    out.add("| Status | Findings |")
+    out.add("|---|---:|")
+    for status in ("fail", "error", "waived", "pass", "not_applicable"):
+        out.add(f"| {status.replace('_', ' ')} | {s[status]} |")
+    out.add(f"| **total** | **{s['total']}** |")
+    omitted = 0
+    pairs = list(keyed(report))
+    errors = [(f, k) for f, k in pairs if f.status is Status.ERROR]
+    if errors:
+        out.add("")
+        out.add(f"### ⛔ Cannot evaluate ({len(errors)})")
+        out.add("")
+        for f, k in errors:
+            omitted += 0 if out.add(_finding_block(report, f, k)) else 1
+    failing = sorted(((f, k) for f, k in pairs if f.status is Status.FAIL),
+                     key=lambda fk: (order.get(fk[0].aima.domain if fk[0].aima else "", -1),
+                                     severity_sort_key(report, fk[0])))
+    groups: dict[str, list[tuple[Finding, str]]] = defaultdict(list)
+    for f, k in failing:
+        groups[f.aima.domain if f.aima else ""].append((f, k))
+    if failing:
+        out.add("")
+        out.add(f"### ❌ Failures by AIMA domain ({len(failing)})")
+    shown = 0
+    collapsed = False
+    for domain, items in groups.items():
+        title = names.get(domain, "aima-gate (configuration and waivers)")
+        heading = False
+        for f, k in items:
+            if shown == SHOWN and not collapsed:
+                collapsed = True
+                out.force(f"\n<details><summary>{len(failing) - SHOWN} more failures</summary>\n")
+                heading = False
+            if not heading:
+                heading = out.add(f"\n#### {esc(title)} ({len(items)})\n")
+            omitted += 0 if out.add(_finding_block(report, f, k)) else 1
+            shown += 1
+    if collapsed:
+        out.force("\n</details>")
+    waived = [(f, k) for f, k in pairs if f.status is Status.WAIVED]
+    if waived:
+        out.add("")
+        out.force(f"<details><summary>Waived findings ({len(waived)})</summary>\n")
+        for f, _k in waived:
+            w = f.waiver or {}
+            omitted += 0 if out.add(
+                f"- {code(f.policy_id)}: {esc(f.subject.name)}: waived until {esc(w.get('expires', '?'))} "
+                f"by {esc(w.get('owner', '?'))}: {esc(w.get('reason', ''))}") else 1
+        out.force("\n</details>")
+    maturity = _maturity(report)
+    if maturity:
+        out.add("")
+        if not out.add(maturity):
+            out.add("_The maturity scorecard did not fit; see the JSON report._")
+    tail = [""]
+    if omitted:
+        tail.append(f"> **Note:** {omitted} findings were left out to keep this summary under "
+                    f"{budget // 1024} KiB; the JSON report lists every finding.")
+        tail.append("")
+    tail.append(f"<sub>aima-gate {esc(report.tool_version)} · policy pack {code(report.policy_pack_digest[:19])} · "
+                "full results: JSON/SARIF reports and code scanning</sub>")
+    return "\n".join([*out.parts, *tail]) + "\n"
