@@ -190,3 +190,8 @@ def init(path: Path, force: bool, debug: bool) -> None:
     from aima_gate.init import write_starter_config
 
     click.echo(write_starter_config(path, force=force))
+
+
+from aima_gate.evidence_cli import evidence  # noqa: E402 - registered last: it imports guarded from here
+
+main.add_command(evidence)

@@ -73,7 +73,7 @@ class ModelRegistryCollector(Collector):
             except InputError as exc:
                 yield exc
                 continue
-            data = {**entry, "source": "file"}
+            data = {**entry, "source": "file", "mlflow_sync": _mlflow_in_use(ctx)}
             yield Artifact(
                 kind=self.kind,
                 name=f"{entry['name']}@{entry['version']}",
@@ -83,3 +83,18 @@ class ModelRegistryCollector(Collector):
                 lines=entry_lines,
                 references=refs,
             )
+
+    def collect_external(self, ctx: CollectContext) -> Iterable[Result]:
+        """Model versions of an MLflow registry, when one is configured (``--mlflow-uri`` or ``mlflow:``)."""
+        if not _mlflow_in_use(ctx):
+            return ()
+        from aima_gate.collectors.mlflow_registry import collect
+
+        return collect(ctx)
+
+
+def _mlflow_in_use(ctx: CollectContext) -> bool:
+    if ctx.cli.get("mlflow_uri"):
+        return True
+    cfg = ctx.settings.get("mlflow") if isinstance(ctx.settings, Mapping) else None
+    return isinstance(cfg, Mapping) and bool(cfg.get("enabled", False))

@@ -1,0 +1,61 @@
+"""``bias_report``: fairness evidence, normalized from whatever tool wrote it (see :mod:`.bias_formats`).
+
+Normalized shape: ``schemas/bias-report.schema.json`` (docs/artifacts.md#bias_report). The format is detected by
+content; an unknown shape is an error naming the file, never a skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from aima_gate.collectors import CollectContext, Collector, Result
+from aima_gate.collectors.bias_formats import normalize
+from aima_gate.errors import ArtifactError
+from aima_gate.loaders import load_json
+from aima_gate.model import Artifact, LineIndex
+from aima_gate.validation import schema_errors
+
+
+def report_lines(source: LineIndex, data: Mapping[str, Any], doc: Any) -> LineIndex:
+    """Map normalized pointers back to the source lines (same pointer, else the attribute's source key)."""
+
+    def build() -> dict[str, int]:
+        out: dict[str, int] = {}
+        for key in ("model", "generated_at", "dataset", "tool", "overall"):
+            for src in (f"/{key}", f"/{key}_name", "/timestamp" if key == "generated_at" else None):
+                line = source.line_of(src) if src else None
+                if src and line is not None and (line > 1 or src == f"/{key}"):
+                    out[f"/{key}"] = line
+                    break
+        for i, attr in enumerate(data.get("attributes", [])):
+            name = attr.get("name") if isinstance(attr, Mapping) else None
+            for src in (f"/attributes/{i}", f"/{name}", "/by_group", f"/metadata/fairness_metrics/{name}"):
+                line = source.line_of(src)
+                if line is not None and line > 1:
+                    out[f"/attributes/{i}"] = line
+                    break
+        return out
+
+    return LineIndex(build=build)
+
+
+class BiasReportCollector(Collector):
+    kind: ClassVar[str] = "bias_report"
+    default_paths: ClassVar[tuple[str, ...]] = (
+        "**/bias-report*.json", "**/bias_report*.json", "**/fairness-report*.json", "**/fairness_report*.json",
+        "**/reports/fairness/*.json", "**/reports/bias/*.json",
+    )
+    description: ClassVar[str] = "Fairness reports: fairlearn MetricFrame exports, AIF360 metrics, by-group tables"
+
+    def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
+        doc, lines = load_json(ctx.repo.read_text(file), file)
+        data = normalize(doc, file)
+        idx = lines if data.get("format") == "aima-gate" else report_lines(lines, data, doc)
+        errors = schema_errors(data, "bias-report.schema.json", file=file, lines=idx, error_cls=ArtifactError)
+        if errors:
+            yield from errors
+            return
+        model = data.get("model") or {}
+        name = f"{model.get('name') or file}@{model.get('version') or '?'}"
+        yield Artifact(kind=self.kind, name=name, file=file, data=data, line=1, lines=idx)
