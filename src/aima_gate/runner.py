@@ -149,7 +149,8 @@ def duplicate_subject_errors(artifacts: Sequence[Artifact]) -> list[AimaGateErro
     seen: dict[tuple[str, str, str], Artifact] = {}
     errors: list[AimaGateError] = []
     for art in artifacts:
-        key = (art.kind, art.name, art.file) if art.kind != "model" else (art.kind, art.name, "")
+        key = (art.kind, art.name, art.file) if art.kind != "model" else (art.kind, art.name,
+                                                                           str(art.data.get("source", "")))
         if key in seen:
             first = seen[key]
             errors.append(ArtifactError(

@@ -101,11 +101,21 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
 class ModelCardCollector(Collector):
     kind: ClassVar[str] = "model_card"
     default_paths: ClassVar[tuple[str, ...]] = ("**/MODEL_CARD.md", "**/model_card.md", "**/model-card.md",
-                                                "**/model_cards/*.md", "**/model-cards/*.md", "**/cards/*.md")
-    description: ClassVar[str] = "Model cards: Hugging Face Markdown with YAML front matter"
+                                                "**/model_cards/*.md", "**/model-cards/*.md", "**/cards/*.md",
+                                                "**/model_card.json", "**/model-card.json", "**/model_cards/*.json",
+                                                "**/model-cards/*.json", "**/*.mlbom.json", "**/ml-bom*.json")
+    description: ClassVar[str] = ("Model cards: Hugging Face Markdown, Model Card Toolkit JSON, CycloneDX ML-BOM "
+                                  "modelCard")
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         text = ctx.repo.read_text(file)
+        if file.lower().endswith(".json") or text.lstrip().startswith("{"):
+            from aima_gate.collectors.model_card_formats import parse_json_card
+
+            for data, lines, name in parse_json_card(text, file):
+                yield Artifact(kind=self.kind, name=name, file=file, data=data, line=lines.line_of("") or 1,
+                               lines=lines)
+            return
         min_words = int(ctx.options.get("min_section_words", DEFAULT_MIN_WORDS))
         data, line_map = parse_markdown_card(text, file, min_words)
         yield Artifact(kind=self.kind, name=str(data["model_name"]), file=file, data=data, line=1,
