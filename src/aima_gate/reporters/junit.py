@@ -55,7 +55,9 @@ def render(report: Report) -> str:
         ET.SubElement(props, "property", {"name": name, "value": value})
     for finding, key in keyed(report):
         where = anchor(report, finding)
-        attrs = {"classname": f"aima-gate.{finding.policy_id}", "name": case_name(finding, key),
+        pid = finding.policy_id
+        classname = pid if pid.startswith("aima-gate.") else f"aima-gate.{pid}"
+        attrs = {"classname": classname, "name": case_name(finding, key),
                  "file": display_path(report, where.file if where else finding.subject.file), "time": "0"}
         case = ET.SubElement(suite, "testcase", attrs)
         message = _clean(finding_message(finding))
