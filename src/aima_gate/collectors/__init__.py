@@ -22,6 +22,9 @@ from aima_gate.repo import Repo
 COLLECTORS: dict[str, str] = {
     "model": "aima_gate.collectors.model_registry:ModelRegistryCollector",
     "model_card": "aima_gate.collectors.model_card:ModelCardCollector",
+    "signature": "aima_gate.collectors.signature:SignatureCollector",
+    "model_file": "aima_gate.collectors.model_file:ModelFileCollector",
+    "manifest": "aima_gate.collectors.manifest:ManifestCollector",
     "bias_report": "aima_gate.collectors.bias_report:BiasReportCollector",
     "explainability_report": "aima_gate.collectors.explainability_report:ExplainabilityReportCollector",
     "mlflow_model": "aima_gate.collectors.mlflow_model:MlflowModelCollector",

@@ -24,6 +24,7 @@ REFERENCE_FIELDS: dict[str, str] = {
     "threat_model": "threat_model",
     "signature": "signature",
     "artifacts": "model_file",
+    "manifest": "manifest",
 }
 
 

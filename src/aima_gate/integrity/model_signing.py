@@ -1,0 +1,246 @@
+"""OpenSSF model-signing (sigstore/model-transparency) bundles, verified offline where that is honest.
+
+A bundle is a Sigstore bundle JSON (``mediaType application/vnd.dev.sigstore.bundle...``) whose DSSE envelope
+carries an in-toto statement listing each model file's SHA-256 (``predicate.resources``, v1.0; or one subject
+per file, v0.2). aima-gate checks, offline:
+
+- key-based bundles (``verificationMaterial.publicKey``): the DSSE signature over the PAE-encoded payload is
+  verified with ``cryptography`` against the PEM public keys pinned in ``signing.model_signing_keys``; the key
+  embedded in the bundle is never trusted by itself;
+- every listed file's digest (streamed), the statement's subject digest over the resource digests, and files in
+  the model folder that the bundle does not list;
+- Sigstore keyless (``certificate`` + Rekor ``tlogEntries``) and certificate-chain bundles cannot be verified
+  offline: checking the Fulcio chain, the transparency-log inclusion proof and the signer identity needs the
+  Sigstore trust root. They are reported as ``unverifiable_offline`` with the identity the certificate claims,
+  never as valid.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import posixpath
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from aima_gate.errors import ArtifactError
+from aima_gate.integrity import gpg
+from aima_gate.integrity.digests import sha256_file
+from aima_gate.repo import Repo
+
+PREDICATE_V1 = "https://model_signing/signature/v1.0"
+PREDICATE_V02 = "https://model_signing/Digests/v0.1"
+_CACHE: weakref.WeakKeyDictionary[Repo, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+
+
+def is_bundle(doc: Any) -> bool:
+    return isinstance(doc, dict) and str(doc.get("mediaType", "")).startswith("application/vnd.dev.sigstore.bundle")
+
+
+def _b64(value: Any, what: str, file: str) -> bytes:
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except (ValueError, TypeError):
+        raise ArtifactError(f"model-signing bundle: {what} is not valid base64", file=file) from None
+
+
+def pae(payload_type: str, body: bytes) -> bytes:
+    t = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body)
+
+
+def _verify_with(key: Any, sig: bytes, message: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            algo = {256: hashes.SHA256(), 384: hashes.SHA384(), 521: hashes.SHA512()}.get(key.curve.key_size)
+            if algo is None:
+                return False
+            key.verify(sig, message, ec.ECDSA(algo))
+        elif isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(sig, message)
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(sig, message, padding.PKCS1v15(), hashes.SHA256())
+        else:
+            return False
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _load_pem(data: bytes, file: str) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    if b"PRIVATE KEY" in data:
+        raise ArtifactError("a pinned model-signing key file holds a PRIVATE key: remove and rotate it", file=file)
+    try:
+        return serialization.load_pem_public_key(data)
+    except ValueError as exc:
+        raise ArtifactError(f"not a PEM public key: {exc}", file=file) from None
+
+
+def _key_fingerprint(key: Any) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "sha256:" + hashlib.sha256(der).hexdigest()
+
+
+def _identity(cert_der: bytes) -> str:
+    from cryptography import x509
+
+    try:
+        cert = x509.load_der_x509_certificate(cert_der)
+    except ValueError:
+        return "(unparseable certificate)"
+    names: list[str] = []
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = [str(v) for v in san.get_values_for_type(x509.RFC822Name)] + \
+            [str(v) for v in san.get_values_for_type(x509.UniformResourceIdentifier)]
+    except x509.ExtensionNotFound:
+        pass
+    issuer = ""
+    for ext in cert.extensions:
+        if ext.oid.dotted_string in ("1.3.6.1.4.1.57264.1.1", "1.3.6.1.4.1.57264.1.8"):
+            raw = getattr(ext.value, "value", b"")
+            issuer = raw.decode("utf-8", "replace").lstrip("\x0c\x16").strip() if isinstance(raw, bytes) else ""
+    who = ", ".join(names) or cert.subject.rfc4514_string()
+    return who + (f" (OIDC issuer {issuer[-80:].lstrip(chr(0)).strip()})" if issuer else "")
+
+
+def inspect_bundle(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any]:
+    cache = _CACHE.setdefault(repo, {})
+    if rel not in cache:
+        cache[rel] = _inspect(repo, settings, rel)
+    return cache[rel]
+
+
+def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any]:
+    from aima_gate.loaders import load_json
+
+    doc, _ = load_json(repo.read_text(rel), rel)
+    if not is_bundle(doc):
+        raise ArtifactError("JSON signature file is not a Sigstore/model-signing bundle (no sigstore mediaType)",
+                            file=rel, line=1)
+    env = doc.get("dsseEnvelope")
+    vm = doc.get("verificationMaterial")
+    if not isinstance(env, dict) or not isinstance(vm, dict) or not isinstance(env.get("signatures"), list) \
+            or len(env["signatures"]) != 1 or not isinstance(env["signatures"][0], dict):
+        raise ArtifactError("model-signing bundle needs dsseEnvelope with exactly one signature and "
+                            "verificationMaterial", file=rel, line=1)
+    body = _b64(env.get("payload"), "dsseEnvelope.payload", rel)
+    sig = _b64(env["signatures"][0].get("sig"), "the DSSE signature", rel)
+    try:
+        statement = json.loads(body)
+    except ValueError:
+        raise ArtifactError("model-signing bundle: the DSSE payload is not JSON", file=rel) from None
+    ptype = statement.get("predicateType") if isinstance(statement, dict) else None
+    base_dir = posixpath.dirname(rel)
+    resources: list[tuple[str, str]] = []
+    if ptype == PREDICATE_V1:
+        pred = statement.get("predicate") or {}
+        if (pred.get("serialization") or {}).get("method", "files") != "files":
+            raise ArtifactError("model-signing bundle uses a serialization method other than 'files' (e.g. "
+                                "shards), which aima-gate does not verify", file=rel)
+        for r in pred.get("resources") or []:
+            if r.get("algorithm") != "sha256":
+                raise ArtifactError(f"model-signing resource {r.get('name')!r} uses hash {r.get('algorithm')!r}; "
+                                    "aima-gate verifies sha256 only", file=rel)
+            resources.append((str(r.get("name")), str(r.get("digest")).lower()))
+        subject = (statement.get("subject") or [{}])[0].get("digest", {}).get("sha256")
+        expect = hashlib.sha256(b"".join(bytes.fromhex(d) for _, d in resources)).hexdigest() if all(
+            len(d) == 64 for _, d in resources) else None
+        if subject != expect:
+            raise ArtifactError("model-signing statement subject digest does not match its resource digests",
+                                file=rel)
+    elif ptype == PREDICATE_V02:
+        for s in statement.get("subject") or []:
+            resources.append((str(s.get("name")), str((s.get("digest") or {}).get("sha256", "")).lower()))
+    else:
+        raise ArtifactError(f"unknown model-signing predicateType {ptype!r}", file=rel)
+    if not resources:
+        raise ArtifactError("model-signing bundle lists no files", file=rel)
+    data: dict[str, Any] = {"format": "model-signing", "signature_file": rel, "signed_file": base_dir or ".",
+                            "predicate_type": ptype, "media_type": doc.get("mediaType")}
+    # --- files
+    rows = []
+    changed = []
+    for name, digest in resources:
+        path = posixpath.normpath(posixpath.join(base_dir, name)) if name != "." else None
+        if path is None or path.startswith("../") or not repo.exists(path):
+            rows.append({"name": name, "path": path, "expected": digest, "actual": None, "status": "missing"})
+            changed.append(f"{name} is missing")
+            continue
+        actual = sha256_file(repo, path)
+        ok = actual == digest
+        rows.append({"name": name, "path": path, "expected": digest, "actual": actual,
+                     "status": "match" if ok else "mismatch"})
+        if not ok:
+            changed.append(f"{path} changed after signing")
+    listed = {r["path"] for r in rows if r["path"]}
+    prefix = base_dir + "/" if base_dir else ""
+    unlisted = [f for f in repo.files() if f.startswith(prefix) and f not in listed and f != rel]
+    data.update(resources=rows, unlisted=unlisted)
+    # --- signature
+    if "publicKey" in vm:
+        data["key_details"] = (vm.get("publicKey") or {}).get("keyDetails")
+        status, detail, fpr = _key_based(repo, settings, vm, env, body, sig, rel)
+        data["fingerprint"] = fpr
+    else:
+        cert = (vm.get("certificate") or {}).get("rawBytes")
+        chain = (vm.get("x509CertificateChain") or {}).get("certificates") or []
+        raw = cert or (chain[0].get("rawBytes") if chain else None)
+        ident = _identity(_b64(raw, "the certificate", rel)) if raw else "(no certificate)"
+        data["user_id"] = ident
+        kind = "Sigstore keyless (Fulcio certificate, Rekor log)" if cert else "certificate-chain"
+        status, detail = "unverifiable_offline", (
+            f"{kind} bundle claiming signer {ident}: its certificate chain, transparency-log proof and signer "
+            "identity need Sigstore's trust root, which aima-gate does not fetch at run time, so the signature is "
+            "NOT verified (file digests were compared with the signed statement only). Verify it online with "
+            "`model_signing verify sigstore`, or sign with a pinned key")
+    if changed and status in ("valid", "unverifiable_offline"):
+        status, detail = "bad_signature", "; ".join(changed[:5])
+    return gpg.make_result(data, status, detail, allowlisted=status == "valid",
+                           **{k: data[k] for k in ("fingerprint", "user_id") if k in data})
+
+
+def _key_based(repo: Repo, settings: Mapping[str, Any], vm: Mapping[str, Any], env: Mapping[str, Any], body: bytes,
+               sig: bytes, rel: str) -> tuple[str, str, str | None]:
+    message = pae(str(env.get("payloadType", "")), body)
+    pinned = (settings.get("signing") or {}).get("model_signing_keys") or []
+    for key_file in pinned:
+        key = _load_pem(repo.read_bytes(key_file), key_file)
+        if _verify_with(key, sig, message):
+            return "valid", f"good signature by the key pinned in {key_file}", _key_fingerprint(key)
+    raw = (vm.get("publicKey") or {}).get("rawBytes")
+    if raw:
+        try:
+            embedded = _load_pem(_b64(raw, "the embedded public key", rel), rel)
+        except ArtifactError:
+            embedded = None
+        if embedded is not None and _verify_with(embedded, sig, message):
+            return ("key_not_allowlisted", "the signature verifies only with the key embedded in the bundle, which "
+                    "is not pinned in signing.model_signing_keys", _key_fingerprint(embedded))
+    if not pinned:
+        return "unknown_key", "no model-signing keys are pinned (signing.model_signing_keys)", None
+    return "bad_signature", "the DSSE signature does not verify with any pinned key", None
+
+
+def bundle_status_for(repo: Repo, settings: Mapping[str, Any], bundle: str, rel: str) -> dict[str, Any] | None:
+    """The bundle's status as it concerns model file ``rel`` (None if the bundle does not list it)."""
+    data = inspect_bundle(repo, settings, bundle)
+    row = next((r for r in data["resources"] if r["path"] == rel), None)
+    if row is None:
+        return None
+    if row["status"] != "match":
+        out = dict(data)
+        return gpg.make_result({k: out[k] for k in ("format", "signature_file", "signed_file")}, "bad_signature",
+                               f"{rel} does not match its digest in the signed model-signing bundle {bundle}",
+                               **{k: out[k] for k in ("fingerprint", "user_id") if k in out})
+    return data
