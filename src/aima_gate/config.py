@@ -68,6 +68,15 @@ def parse_config(text: str, file: str) -> Config:
             raise ConfigError(f"waiver expiry {w['expires']!r} is not a real date", file=file,
                               line=lines.line_of(f"{ptr}/expires"), pointer=f"{ptr}/expires") from None
         extra = {k: w[k] for k in ("advisory", "package", "versions") if k in w}
+        if "versions" in extra:
+            from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+            try:
+                SpecifierSet(extra["versions"])
+            except InvalidSpecifier:
+                raise ConfigError(f"waiver versions {extra['versions']!r} is not a PEP 440 version specifier "
+                                  "(e.g. '>=2.0,<2.3')", file=file, line=lines.line_of(f"{ptr}/versions"),
+                                  pointer=f"{ptr}/versions") from None
         waivers.append(Waiver(w["policy"], w["subject"], w["reason"], w["owner"], w["expires"], file,
                               lines.line_of(ptr) or 1, extra))
     pol = raw.get("policies", {})

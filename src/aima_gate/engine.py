@@ -38,7 +38,37 @@ class Evaluation:
 def _waiver_matches(waiver: Waiver, policy: Policy, subject: Artifact) -> bool:
     if waiver.policy_id != policy.id:
         return False
-    return fnmatch.fnmatchcase(subject.name, waiver.subject) or fnmatch.fnmatchcase(subject.file, waiver.subject)
+    if not (fnmatch.fnmatchcase(subject.name, waiver.subject) or fnmatch.fnmatchcase(subject.file, waiver.subject)):
+        return False
+    return _extra_matches(waiver.extra, subject.data) if waiver.extra else True
+
+
+def _extra_matches(extra: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
+    """Dependency waivers narrow the subject glob (docs/config.md#waivers): ``advisory`` must be one of the
+    subject's ``ids`` (any alias, case-insensitive), ``package`` its ``package`` (PEP 503 names), ``versions``
+    a PEP 440 specifier containing its ``installed_version``. A subject without those fields never matches."""
+    if "advisory" in extra:
+        ids = data.get("ids")
+        if not isinstance(ids, list) or str(extra["advisory"]).upper() not in {str(i).upper() for i in ids}:
+            return False
+    if "package" in extra or "versions" in extra:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+        from packaging.utils import canonicalize_name
+
+        package = data.get("package")
+        if not isinstance(package, str):
+            return False
+        if "package" in extra and canonicalize_name(str(extra["package"])) != canonicalize_name(package):
+            return False
+        if "versions" in extra:
+            version = data.get("installed_version")
+            try:
+                spec = SpecifierSet(str(extra["versions"]))
+            except InvalidSpecifier:
+                return False
+            if not isinstance(version, str) or not spec.contains(version, prereleases=True):
+                return False
+    return True
 
 
 def _apply_waivers(finding: Finding, policy: Policy, subject: Artifact, waivers: Sequence[Waiver],
@@ -132,8 +162,10 @@ def _finding(policy: Policy, subject: Subject, status: Status, evidence: tuple[E
 
 
 def unused_waiver_finding(waiver: Waiver) -> Finding:
-    ev = Evidence(waiver.file, waiver.line, "", waiver.subject, "a failing finding for this waiver to cover",
-                  f"waiver for {waiver.policy_id} / {waiver.subject} matched no failing finding")
+    message = f"waiver for {waiver.policy_id} / {waiver.subject} matched no failing finding"
+    if "advisory" in waiver.extra:
+        message += f" (stale: no scan reports advisory {waiver.extra['advisory']} as a failing vulnerability any more)"
+    ev = Evidence(waiver.file, waiver.line, "", waiver.subject, "a failing finding for this waiver to cover", message)
     return Finding(
         policy_id=UNUSED_WAIVER,
         title="Waiver matches nothing",

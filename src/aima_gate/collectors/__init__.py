@@ -22,6 +22,10 @@ from aima_gate.repo import Repo
 COLLECTORS: dict[str, str] = {
     "model": "aima_gate.collectors.model_registry:ModelRegistryCollector",
     "model_card": "aima_gate.collectors.model_card:ModelCardCollector",
+    "dependency_scan": "aima_gate.collectors.dependency_scan:DependencyScanCollector",
+    "vulnerability": "aima_gate.collectors.vulnerability:VulnerabilityCollector",
+    "sast_report": "aima_gate.collectors.sast:SastReportCollector",
+    "sast_issue": "aima_gate.collectors.sast:SastIssueCollector",
     "signature": "aima_gate.collectors.signature:SignatureCollector",
     "model_file": "aima_gate.collectors.model_file:ModelFileCollector",
     "manifest": "aima_gate.collectors.manifest:ManifestCollector",

@@ -1,0 +1,137 @@
+"""Normalized subjects: one ``dependency_scan`` per report (or scanner run), one ``vulnerability`` per package
+and advisory merged across every report (shapes: schemas/dependency-scan.schema.json, docs/artifacts.md).
+
+Merging: within one package, two reported entries are the same advisory when their id sets (id + aliases)
+intersect, transitively (union-find), so CVE/GHSA/PYSEC/PYUP spellings of one advisory from two scanners are
+one subject named ``<package>|<advisory>``; the advisory shown is the CVE id if any, else GHSA, else PYSEC,
+else the smallest id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from aima_gate.collectors.scans import SEVERITIES, ScanReport, Vuln
+from aima_gate.collectors.scans.collect import Parsed
+from aima_gate.collectors.scans.manifests import Declared
+from aima_gate.collectors.scans.severity import RANK, at_least
+from aima_gate.model import Artifact, LineIndex
+
+_PREFERRED = ("CVE-", "GHSA-", "PYSEC-")
+
+
+def _vuln_line(parsed: Parsed, vuln: Vuln, declared: Declared | None) -> int:
+    if parsed.source == "scanner" and declared is not None and vuln.package in declared.where:
+        where_file, line = declared.where[vuln.package]
+        if where_file == parsed.file:
+            return line
+    return parsed.lines.line_of(vuln.pointer) or 1
+
+
+def _vuln_data(v: Vuln) -> dict[str, Any]:
+    return {"package": v.package, "installed_version": v.installed_version, "id": v.id, "aliases": list(v.aliases),
+            "severity": v.severity, "cvss_score": v.cvss_score, "fixed_versions": list(v.fixed_versions),
+            "ignored_by_scanner": v.ignored_by_scanner}
+
+
+def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
+    report: ScanReport = parsed.report  # type: ignore[assignment]
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for v in report.vulns:
+        counts[v.severity] += 1
+    runtime = declared.runtime if declared else {}
+    missing = sorted(n for n in runtime if n not in report.packages) if report.packages_listed else sorted(runtime)
+    outdated = [{"name": n, "declared": pin, "scanned": report.packages[n]} for n, pin in sorted(runtime.items())
+                if pin and n in report.packages and report.packages[n] and report.packages[n] != pin]
+    data = {
+        "tool": report.tool, "tool_version": report.tool_version, "format": report.format,
+        "scan_time": report.scan_time, "manifests": report.manifests, "source": parsed.source,
+        "scanner": parsed.scanner, "noise": parsed.noise, "streamed": parsed.streamed,
+        "packages_listed": report.packages_listed, "package_count": len(report.packages),
+        "packages": [{"name": n, "version": v} for n, v in sorted(report.packages.items())],
+        "vulnerability_count": len(report.vulns), "severity_counts": counts,
+        "vulnerabilities": [_vuln_data(v) for v in report.vulns],
+        "declared": {"files": declared.files if declared else [], "package_count": len(runtime)},
+        "missing_packages": missing, "outdated_packages": outdated,
+    }
+    if report.scan_time is None:
+        del data["scan_time"]  # missing, not null: "no scan time" fails freshness instead of erroring
+    lines = {f"/vulnerabilities/{i}": _vuln_line(parsed, v, declared) for i, v in enumerate(report.vulns)}
+    for field_name, ptr in report.pointers.items():
+        line = parsed.lines.line_of(ptr) if parsed.source == "file" else None
+        if line:
+            lines[f"/{field_name}"] = line
+    return Artifact(kind="dependency_scan", name=parsed.name, file=parsed.file, data=data, line=1,
+                    lines=LineIndex(lines))
+
+
+def _advisory(ids: Iterable[str]) -> str:
+    def key(i: str) -> tuple[int, str]:
+        upper = i.upper()
+        rank = next((n for n, p in enumerate(_PREFERRED) if upper.startswith(p)), len(_PREFERRED))
+        return rank, upper
+
+    return min(ids, key=key)
+
+
+def merge(scans: list[Parsed], declared: Declared | None) -> list[Artifact]:
+    entries: list[tuple[Parsed, Vuln, frozenset[str]]] = []
+    for parsed in scans:
+        if parsed.report is None:
+            continue
+        for v in parsed.report.vulns:
+            entries.append((parsed, v, frozenset(i.upper() for i in (v.id, *v.aliases))))
+    parent = list(range(len(entries)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[tuple[str, str], int] = {}
+    for i, (_, v, ids) in enumerate(entries):
+        for ident in ids:
+            j = owner.setdefault((v.package, ident), i)
+            parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(entries)):
+        groups.setdefault(find(i), []).append(i)
+    out = [_merged([entries[i] for i in members], declared) for members in groups.values()]
+    return sorted(out, key=lambda a: a.name)
+
+
+def _merged(members: list[tuple[Parsed, Vuln, frozenset[str]]], declared: Declared | None) -> Artifact:
+    ids = sorted({i for p, v, _ in members for i in (v.id, *v.aliases)})
+    advisory = _advisory(ids)
+    package = members[0][1].package
+    known = [v.severity for _, v, _ in members if v.severity != "unknown"]
+    severity = max(known, key=lambda s: RANK[s]) if known else "unknown"
+    scores = [v.cvss_score for _, v, _ in members if v.cvss_score is not None]
+    sources: list[dict[str, Any]] = sorted(
+        ({"tool": p.report.tool if p.report else "", "tool_version": p.report.tool_version if p.report else None,
+          "file": p.file, "line": _vuln_line(p, v, declared), "id": v.id, "severity": v.severity}
+         for p, v, _ in members), key=lambda s: (s["file"], s["line"], s["id"]))
+    versions = sorted({v.installed_version for _, v, _ in members if v.installed_version})
+    fixed = sorted({f for _, v, _ in members for f in v.fixed_versions})
+    tools = sorted({str(s["tool"]) for s in sources})
+    data: dict[str, Any] = {
+        "package": package, "installed_version": versions[0] if versions else None, "installed_versions": versions,
+        "advisory": advisory, "ids": ids, "aliases": [i for i in ids if i != advisory],
+        "severity": severity, "severity_at_least": at_least(severity),
+        "cvss_score": max(scores) if scores else None, "fixed_versions": fixed, "fix_available": bool(fixed),
+        "dependency_scope": declared.scope(package) if declared else "runtime",
+        "ignored_by_scanner": all(v.ignored_by_scanner for _, v, _ in members),
+        "sources": sources, "tools": tools,
+    }
+    score = data["cvss_score"]
+    data["summary"] = (f"{package} {data['installed_version'] or '(version unknown)'}: {advisory} severity {severity}"
+                       + (f" (CVSS {score:g})" if score is not None else "")
+                       + (f"; fixed in {', '.join(fixed)}" if fixed else "; no fixed version published")
+                       + f"; reported by {', '.join(tools)}")
+    if severity == "unknown":
+        data["severity_unknown"] = True  # present only when no report gives a severity (docs/artifacts.md)
+    first = sources[0]
+    return Artifact(kind="vulnerability", name=f"{package}|{advisory}", file=str(first["file"]), data=data,
+                    line=int(first["line"]))
