@@ -298,6 +298,8 @@ class Join(Node):
         related = tuple(p for p, _ in self.on)
         found = scope.index.by_keys(self.kind, related).get(join_key(keys), [])
         desc = " and ".join(f"{r.text} = {json.dumps(k)}" for (r, _), k in zip(self.on, keys, strict=True))
+        if not self.on:  # a join by 'where' alone: every artifact of the kind is a candidate
+            desc = "the join's where condition"
         if not found:
             return [], evidence(scope, pointer, None, f"a {self.kind} with {desc}", f"no {self.kind} with {desc}"), desc
         return found, None, desc

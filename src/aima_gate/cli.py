@@ -90,6 +90,17 @@ def _parse_reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
     return out
 
 
+def _render(fmt: str, report: Any) -> str:
+    """Render with the format's reporter; text output of a framework view is grouped by that framework."""
+    from aima_gate.reporters import get_renderer
+
+    if fmt == "text" and "framework_view" in report.extra:
+        from aima_gate.frameworks import framework_text
+
+        return framework_text(report, report.extra["framework_view"])
+    return get_renderer(fmt)(report)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aima-gate")
 def main() -> None:
@@ -109,11 +120,13 @@ def main() -> None:
 @click.option("--today", help="Evaluate freshness as of this date (YYYY-MM-DD; default: today, UTC).")
 @click.option("--mlflow-uri", help="Read model subjects from this MLflow tracking/registry URI too.")
 @click.option("--policy", "only", multiple=True, metavar="ID", help="Evaluate only this policy (repeatable).")
+@click.option("--framework", type=click.Choice(["aima", "nist-ai-rmf", "iso-42001", "eu-ai-act", "owasp-llm"]),
+              help="Group findings by this framework's identifiers (text, JSON and Markdown output).")
 @guarded
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
-          today: str | None, mlflow_uri: str | None, only: tuple[str, ...], debug: bool) -> None:
+          today: str | None, mlflow_uri: str | None, only: tuple[str, ...], debug: bool,
+          framework: str | None = None) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder)."""
-    from aima_gate.reporters import get_renderer
     from aima_gate.runner import RunOptions, run_check
 
     report_files = _parse_reports(reports)
@@ -122,13 +135,17 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
                          today=_parse_today(today), cli=cli_opts,
                          only_policies=frozenset(only) if only else None)
     report = run_check(options)
+    if framework:
+        from aima_gate.frameworks import with_framework_view
+
+        report = with_framework_view(report, framework)
     for report_fmt, file in report_files:
         try:
             file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text(get_renderer(report_fmt)(report), encoding="utf-8")
+            file.write_text(_render(report_fmt, report), encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot write the {report_fmt} report: {exc}", file=str(file)) from None
-    click.echo(get_renderer(fmt)(report), nl=False)
+    click.echo(_render(fmt, report), nl=False)
     sys.exit(int(report.exit_code))
 
 
@@ -195,3 +212,7 @@ def init(path: Path, force: bool, debug: bool) -> None:
 from aima_gate.evidence_cli import evidence  # noqa: E402 - registered last: it imports guarded from here
 
 main.add_command(evidence)
+
+from aima_gate.score_cli import score  # noqa: E402 - registered last: it imports guarded from here
+
+main.add_command(score)

@@ -99,8 +99,11 @@ class _Compiler:
         if kind not in self.kinds:
             raise self.error(f"{ptr}/kind", f"unknown artifact kind {kind!r}",
                              hint=f"kinds: {', '.join(sorted(self.kinds))}")
-        if ("via" in body) == ("on" in body):
-            raise self.error(ptr, "a join needs exactly one of 'via' (a reference field) or 'on' (matching fields)")
+        if "via" in body and "on" in body:
+            raise self.error(ptr, "a join takes 'via' (a reference field) or 'on' (matching fields), not both")
+        if "via" not in body and "on" not in body and "where" not in body:
+            raise self.error(ptr, "a join needs 'via' (a reference field), 'on' (matching fields) or 'where' "
+                                  "(a filter over every artifact of the kind)")
         on = tuple((Path.parse(rel), Path.parse(cur)) for rel, cur in body.get("on", {}).items())
         where = self.node(body["where"], f"{ptr}/where") if "where" in body else None
         child = self.node(body["assert"], f"{ptr}/assert") if "assert" in body else None

@@ -189,4 +189,7 @@ def run_check(options: RunOptions) -> Report:
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,
                                            f.evidence[0].message if f.evidence else "")))
-    return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root))
+    from aima_gate.maturity import compute as maturity
+
+    extra = {"maturity": maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)}
+    return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra)

@@ -22,6 +22,12 @@ from aima_gate.repo import Repo
 COLLECTORS: dict[str, str] = {
     "model": "aima_gate.collectors.model_registry:ModelRegistryCollector",
     "model_card": "aima_gate.collectors.model_card:ModelCardCollector",
+    "document": "aima_gate.collectors.document:DocumentCollector",
+    "threat_model": "aima_gate.collectors.threat_model:ThreatModelCollector",
+    "drift_report": "aima_gate.collectors.drift_report:DriftReportCollector",
+    "data_validation": "aima_gate.collectors.data_validation:DataValidationCollector",
+    "robustness_report": "aima_gate.collectors.robustness_report:RobustnessReportCollector",
+    "attestation": "aima_gate.collectors.attestation:AttestationCollector",
     "dependency_scan": "aima_gate.collectors.dependency_scan:DependencyScanCollector",
     "vulnerability": "aima_gate.collectors.vulnerability:VulnerabilityCollector",
     "sast_report": "aima_gate.collectors.sast:SastReportCollector",

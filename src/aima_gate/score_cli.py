@@ -1,0 +1,65 @@
+"""``aima-gate score``: the AIMA maturity scorecard of a repository (text, JSON, Markdown or an SVG radar chart).
+
+It runs the same evaluation as ``check`` and reads the ``maturity`` section of the report. Exit codes follow the
+contract: 2 when something could not be evaluated (the scorecard is still printed, but a cell whose evidence
+could not be read does not hold), 1 with ``--fail-below N`` when a practice is below level N, else 0.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from aima_gate.cli import _parse_today, common, guarded
+from aima_gate.errors import ConfigError
+from aima_gate.exit_codes import ExitCode
+
+
+@click.command()
+@common
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown", "svg"]), default="text",
+              show_default=True, help="Output format (svg: a radar chart of the 8 domains).")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@click.option("--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the radar chart (SVG) to this file.")
+@click.option("--brief", is_flag=True, help="Text: levels only, without what is missing for the next level.")
+@click.option("--today", help="Evaluate freshness as of this date (YYYY-MM-DD; default: today, UTC).")
+@click.option("--fail-below", type=click.IntRange(1, 3), help="Exit 1 when any practice is below this level.")
+@guarded
+def score(path: Path, config_path: Path | None, fmt: str, output: Path | None, svg_file: Path | None, brief: bool,
+          today: str | None, fail_below: int | None, debug: bool) -> None:
+    """Score the repository at PATH against OWASP AIMA: a level 0-3 per practice and domain."""
+    from aima_gate import maturity as mat
+    from aima_gate.maturity_svg import radar_svg
+    from aima_gate.runner import RunOptions, run_check
+
+    report = run_check(RunOptions(root=path, config_path=config_path, today=_parse_today(today)))
+    m = report.extra["maturity"]
+    render = {"text": lambda: mat.maturity_text(m, details=not brief),
+              "json": lambda: json.dumps(m, indent=2, sort_keys=True) + "\n",
+              "markdown": lambda: mat.maturity_markdown(m), "svg": lambda: radar_svg(m)}
+    text = render[fmt]()
+    for file, content in ((output, text), (svg_file, radar_svg(m) if svg_file else "")):
+        if file is None:
+            continue
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(content, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {file}: {exc}", file=str(file)) from None
+    if output is None:
+        click.echo(text, nl=False)
+    if report.verdict == "error":
+        errors = report.summary["error"]
+        click.echo(f"aima-gate: error: {errors} finding(s) could not be evaluated; cells they evidence do not hold. "
+                   "Run `aima-gate check` for details.", err=True)
+        sys.exit(int(ExitCode.CANNOT_EVALUATE))
+    if fail_below is not None:
+        low = mat.below(m, fail_below)
+        if low:
+            click.echo(f"aima-gate: {len(low)} practice(s) below level {fail_below}: {', '.join(low)}", err=True)
+            sys.exit(int(ExitCode.POLICY_FAILURE))
