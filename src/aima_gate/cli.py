@@ -101,6 +101,14 @@ def _render(fmt: str, report: Any) -> str:
     return get_renderer(fmt)(report)
 
 
+def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[str, ...]) -> frozenset[str] | None:
+    if not changed and not files:
+        return None
+    from aima_gate.changed import git_changed_files, relative_files
+
+    return (git_changed_files(path, since) if changed else frozenset()) | relative_files(path, files)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aima-gate")
 def main() -> None:
@@ -122,18 +130,30 @@ def main() -> None:
 @click.option("--policy", "only", multiple=True, metavar="ID", help="Evaluate only this policy (repeatable).")
 @click.option("--framework", type=click.Choice(["aima", "nist-ai-rmf", "iso-42001", "eu-ai-act", "owasp-llm"]),
               help="Group findings by this framework's identifiers (text, JSON and Markdown output).")
+@click.option("--changed", is_flag=True,
+              help="Evaluate only subjects whose files, or files they reference, changed in git (staged, unstaged, "
+                   "untracked). Config or policy changes evaluate everything.")
+@click.option("--changed-since", metavar="REF",
+              help="Also count files changed in commits since REF (implies --changed).")
+@click.argument("files", nargs=-1, type=click.Path(path_type=str))
 @guarded
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
           today: str | None, mlflow_uri: str | None, only: tuple[str, ...], debug: bool,
-          framework: str | None = None) -> None:
-    """Evaluate the policies against the repository at PATH (default: the current folder)."""
+          framework: str | None = None, changed: bool = False, changed_since: str | None = None,
+          files: tuple[str, ...] = ()) -> None:
+    """Evaluate the policies against the repository at PATH (default: the current folder).
+
+    FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
+    are among them, like --changed.
+    """
     from aima_gate.runner import RunOptions, run_check
 
     report_files = _parse_reports(reports)
     cli_opts = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
                          today=_parse_today(today), cli=cli_opts,
-                         only_policies=frozenset(only) if only else None)
+                         only_policies=frozenset(only) if only else None,
+                         changed_files=_changed_files(path, changed or bool(changed_since), changed_since, files))
     report = run_check(options)
     if framework:
         from aima_gate.frameworks import with_framework_view

@@ -34,6 +34,8 @@ class RunOptions:
     cli: Mapping[str, Any] = field(default_factory=dict)
     only_policies: frozenset[str] | None = None
     """Evaluate only these policy ids (``--policy``); overrides the config's ``policies.only``."""
+    changed_files: frozenset[str] | None = None
+    """Evaluate only subjects whose file or referenced files are in this set (``--changed``; see changed.py)."""
 
 
 def load_config(root: Path, config_path: Path | None) -> Config:
@@ -184,7 +186,14 @@ def run_check(options: RunOptions) -> Report:
     artifacts, errors = collect(repo, config, _needed_kinds(loaded), today, options.cli)
     errors.extend(duplicate_subject_errors(artifacts))
     params = resolve_params(policies, config.parameters)
-    result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today, anchor_file=anchor)
+    if options.changed_files is None:
+        result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
+                          anchor_file=anchor)
+    else:
+        from aima_gate.changed import evaluate_changed
+
+        result, errors = evaluate_changed(options.changed_files, loaded, config, artifacts, errors, params=params,
+                                          today=today, anchor_file=anchor)
     findings = tuple(sorted((*result.findings, *(error_finding(e) for e in errors)),
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,

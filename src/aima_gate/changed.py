@@ -1,0 +1,114 @@
+"""``aima-gate check --changed`` / ``check PATH FILE...``: evaluate only the subjects whose evidence changed.
+
+A subject is *changed* when its own file, or any file it references (directly or through referenced artifacts),
+is in the changed set. Everything is still collected, so references are followed and parse errors are found as
+usual, and joins still see every artifact; the fail-closed rules hold for the changed subjects: their errors,
+missing references and failures are reported exactly as in a full run. What is left out: subjects whose files
+did not change, errors in unchanged files, and unused-waiver findings (a partial run cannot tell). A change to
+the config or to a policy file evaluates everything. A policy whose kind has no artifacts at all is still an
+error (unless optional), as in a full run.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from aima_gate.config import Config
+from aima_gate.engine import Evaluation, evaluate
+from aima_gate.errors import AimaGateError, ConfigError
+from aima_gate.model import Artifact, Finding
+from aima_gate.policies_loader import LoadedPolicies
+
+
+def _git(root: Path, *args: str) -> list[str]:
+    try:
+        proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(f"--changed needs git: {exc}",
+                          hint="install git, or list the changed files instead") from None
+    if proc.returncode != 0:
+        raise ConfigError(f"--changed: git {' '.join(args)} failed: {proc.stderr.strip() or proc.returncode}",
+                          hint="run inside a git work tree, or list the changed files on the command line")
+    return [line for line in proc.stdout.split("\0") if line]
+
+
+def git_changed_files(root: Path, base: str | None = None) -> frozenset[str]:
+    """Files changed in the work tree and index (vs HEAD), untracked files, and commits since ``base``.
+
+    Paths are relative to ``root`` (git's ``--relative``), POSIX style.
+    """
+    files = set(_git(root, "diff", "--name-only", "-z", "--relative", "HEAD"))
+    files.update(_git(root, "ls-files", "-z", "--others", "--exclude-standard"))
+    if base:
+        files.update(_git(root, "diff", "--name-only", "-z", "--relative", f"{base}...HEAD"))
+    return frozenset(files)
+
+
+def relative_files(root: Path, files: Iterable[str]) -> frozenset[str]:
+    """Command-line file names (relative to the working directory) as paths relative to ``root``."""
+    base = root.resolve()
+    out = set()
+    for name in files:
+        path = Path(name)
+        absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        try:
+            out.add(absolute.relative_to(base).as_posix())
+        except ValueError:
+            continue  # outside the checked repository: cannot concern any of its subjects
+    return frozenset(out)
+
+
+def changed_subjects(changed: frozenset[str], artifacts: Sequence[Artifact]) -> list[Artifact]:
+    """Artifacts whose own file changed, or that reference (transitively) a changed file or a changed artifact."""
+    touched = set(changed)
+    selected: set[int] = set()
+    grew = True
+    while grew:
+        grew = False
+        for i, art in enumerate(artifacts):
+            if i not in selected and (art.file in changed
+                                      or any(path in touched for _kind, path, _ptr in art.references)):
+                selected.add(i)
+                touched.add(art.file)
+                grew = True
+    return [artifacts[i] for i in sorted(selected)]
+
+
+def evaluate_changed(
+    changed: frozenset[str],
+    loaded: LoadedPolicies,
+    config: Config,
+    artifacts: Sequence[Artifact],
+    errors: list[AimaGateError],
+    *,
+    params: Mapping[str, Mapping[str, Any]],
+    today: _dt.date,
+    anchor_file: str,
+) -> tuple[Evaluation, list[AimaGateError]]:
+    policies = loaded.policies
+    rules_changed = {config.file, *(p.file for p in policies)} & changed
+    if rules_changed:
+        return evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
+                        anchor_file=anchor_file), errors
+    subjects = changed_subjects(changed, artifacts)
+    subject_keys = {(a.kind, a.name, a.file) for a in subjects}
+    kinds_present = {a.kind for a in artifacts}
+    kinds_selected = {a.kind for a in subjects}
+    join_kinds = {k for p in policies for k in loaded.join_kinds.get(p.id, ())}
+    # Policies over changed subjects, plus those whose kind has no artifacts at all (still an error).
+    wanted = [p for p in policies if p.kind in kinds_selected or p.kind not in kinds_present]
+    # The pool: the changed subjects, and every artifact a join may look up.
+    pool = [a for a in artifacts if (a.kind, a.name, a.file) in subject_keys or a.kind in join_kinds]
+    result = evaluate(wanted, pool, params=params, waivers=config.waivers, today=today, anchor_file=anchor_file)
+    absent = {p.id for p in policies if p.kind not in kinds_present}
+
+    def keep(f: Finding) -> bool:
+        return f.policy_id in absent or (f.subject.kind, f.subject.name, f.subject.file) in subject_keys
+
+    files = changed | {a.file for a in subjects}
+    kept_errors = [e for e in errors if e.file in files]
+    return Evaluation(tuple(f for f in result.findings if keep(f)), result.used_waivers), kept_errors
