@@ -168,8 +168,13 @@ def normalize_version(ctx: CollectContext, mv: Any, registered: Any, run: Any) -
     mtags: dict[str, str] = dict(getattr(registered, "tags", None) or {})
     run_tags = dict(run.data.tags) if run is not None else {}
     run_params = dict(run.data.params) if run is not None else {}
-    aliases = sorted({a for a in (getattr(mv, "aliases", None) or [])})
     number = str(mv.version)
+    # Version search results may leave aliases out; the registered model carries them as {alias: version}.
+    model_aliases = getattr(registered, "aliases", None) or {}
+    if isinstance(model_aliases, list):  # older clients: [RegisteredModelAlias(alias, version)]
+        model_aliases = {a.alias: a.version for a in model_aliases}
+    aliases = sorted({*(getattr(mv, "aliases", None) or []),
+                      *(alias for alias, version in model_aliases.items() if str(version) == number)})
     data: dict[str, Any] = {"name": mv.name, "version": vtags.get("version") or number, "source": "mlflow",
                             "mlflow_sync": True}
     for key in FIELD_TAGS:
