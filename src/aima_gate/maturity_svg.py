@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-WIDTH, HEIGHT = 720, 600
-CX, CY, RADIUS = 360, 310, 200
+WIDTH, HEIGHT = 760, 620
+CX, CY, RADIUS = 380, 320, 195
 MAX_LEVEL = 3
 
 
@@ -42,8 +42,9 @@ def radar_svg(maturity: Mapping[str, Any], title: str = "AIMA maturity by domain
     for level in range(1, MAX_LEVEL + 1):
         ring = _poly([_point(i, n, level) for i in range(n)])
         parts.append(f'<polygon points="{ring}" fill="none" stroke="#d1d5db" stroke-width="1"/>')
-        x, y = _point(0, n, level)
-        parts.append(f'<text x="{x + 4:.1f}" y="{y + 12:.1f}" font-size="11" fill="#9ca3af">{level}</text>')
+        x, y = _point(1, 2 * n, level)  # between the first two axes, clear of labels and data points
+        parts.append(f'<text x="{x:.1f}" y="{y:.1f}" font-size="11" fill="#9ca3af" text-anchor="middle">'
+                     f"level {level}</text>")
     for i in range(n):
         x, y = _point(i, n, MAX_LEVEL)
         parts.append(f'<line x1="{CX}" y1="{CY}" x2="{x:.1f}" y2="{y:.1f}" stroke="#d1d5db" stroke-width="1"/>')
@@ -54,20 +55,22 @@ def radar_svg(maturity: Mapping[str, Any], title: str = "AIMA maturity by domain
     for i, d in enumerate(domains):
         x, y = _point(i, n, float(d["score"]))
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#2563eb"/>')
-        lx, ly = _point(i, n, MAX_LEVEL + 0.45)
-        cos = math.cos(-math.pi / 2 + 2 * math.pi * i / n)
+        lx, ly = _point(i, n, MAX_LEVEL + 0.2)
+        cos, sin = math.cos(-math.pi / 2 + 2 * math.pi * i / n), math.sin(-math.pi / 2 + 2 * math.pi * i / n)
         anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
+        ly += -20 if sin < -0.3 else (14 if sin > 0.3 else 0)  # two label lines sit outside the chart
         parts.append(f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" font-size="14" fill="#111827">'
                      f"{escape(d['name'])}</text>")
         parts.append(f'<text x="{lx:.1f}" y="{ly + 16:.1f}" text-anchor="{anchor}" font-size="12" fill="#4b5563">'
                      f"level {d['level']} · score {float(d['score']):.2f}</text>")
     ly = HEIGHT - 24
     parts += [
-        f'<rect x="200" y="{ly - 10}" width="14" height="10" fill="#2563eb" fill-opacity="0.25" stroke="#2563eb"/>',
-        f'<text x="220" y="{ly}" font-size="12" fill="#374151">score (mean of practices)</text>',
-        f'<line x1="400" y1="{ly - 5}" x2="424" y2="{ly - 5}" stroke="#dc2626" stroke-width="2" '
+        f'<rect x="{CX - 180}" y="{ly - 10}" width="14" height="10" fill="#2563eb" fill-opacity="0.25" '
+        'stroke="#2563eb"/>',
+        f'<text x="{CX - 160}" y="{ly}" font-size="12" fill="#374151">score (mean of practices)</text>',
+        f'<line x1="{CX + 20}" y1="{ly - 5}" x2="{CX + 44}" y2="{ly - 5}" stroke="#dc2626" stroke-width="2" '
         'stroke-dasharray="6 4"/>',
-        f'<text x="430" y="{ly}" font-size="12" fill="#374151">level (weakest practice)</text>',
+        f'<text x="{CX + 50}" y="{ly}" font-size="12" fill="#374151">level (weakest practice)</text>',
         "</svg>",
     ]
     return "\n".join(parts) + "\n"
