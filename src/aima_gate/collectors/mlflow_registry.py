@@ -51,7 +51,7 @@ def registry_uri(ctx: CollectContext) -> str | None:
     if cfg.get("enabled") is False:
         return None
     if cfg.get("tracking_uri"):
-        return str(cfg["tracking_uri"])
+        return _from_repo_root(str(cfg["tracking_uri"]), ctx.repo.root)
     if cfg.get("use_env"):
         env = os.environ.get("MLFLOW_TRACKING_URI")
         if not env:
@@ -62,6 +62,13 @@ def registry_uri(ctx: CollectContext) -> str | None:
         raise ConfigError("mlflow.enabled is true but no tracking_uri is set (and use_env is not enabled)",
                           file=".aima-gate.yml", hint="set mlflow.tracking_uri, or pass --mlflow-uri")
     return None
+
+
+def _from_repo_root(uri: str, root: Path) -> str:
+    """A relative ``sqlite:///path`` in the config is relative to the repository root, not the working folder."""
+    if uri.startswith("sqlite:///") and not uri[len("sqlite:///"):].startswith("/"):
+        return f"sqlite:///{(root / uri[len('sqlite:///'):]).resolve()}"
+    return uri
 
 
 def _shown(uri: str) -> str:
