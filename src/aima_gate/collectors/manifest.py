@@ -105,7 +105,7 @@ class ManifestCollector(Collector):
     def _from_registry(self, ctx: CollectContext, art: Artifact, digests: Mapping[str, Any]) -> Artifact:
         entries = []
         for ref, value in digests.items():
-            line = art.line_of(f"/digests/{ref}")
+            line = art.line_of("/digests/" + ref.replace("~", "~0").replace("/", "~1"))
             m = HEX64.match(str(value))
             if m is None:
                 raise ArtifactError(f"digest of {ref} is not a SHA-256 hex digest", file=art.file, line=line)
