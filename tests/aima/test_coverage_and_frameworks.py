@@ -59,3 +59,27 @@ def test_framework_markdown() -> None:
     md = framework_markdown(report["framework_view"])
     assert md.startswith("## Findings by NIST AI RMF 1.0 subcategories")
     assert "| MANAGE 4.3 |" in md and "### MANAGE 4.3" in md
+
+
+SCHEMAS = {"document": "document.schema.json", "threat_model": "threat-model.schema.json",
+           "drift_report": "drift-report.schema.json", "data_validation": "data-validation.schema.json",
+           "robustness_report": "robustness-report.schema.json", "attestation": "attestation.schema.json"}
+
+
+@pytest.mark.parametrize("example", ["credit-scoring", "llm-assistant"])
+def test_normalized_artifacts_match_their_schemas(example: str) -> None:
+    import jsonschema
+
+    from aima_gate.config import Config
+    from aima_gate.repo import Repo
+    from aima_gate.resources import load_schema
+    from aima_gate.runner import collect
+
+    artifacts, errors = collect(Repo(EXAMPLES / example), Config(file=None), sorted(SCHEMAS), TODAY, {})
+    assert not errors
+    assert {a.kind for a in artifacts} >= set(SCHEMAS)
+    for art in artifacts:
+        if art.kind in SCHEMAS:
+            schema = load_schema(SCHEMAS[art.kind])
+            jsonschema.validate(json.loads(json.dumps(art.data)), schema,
+                                format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
