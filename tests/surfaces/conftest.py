@@ -1,0 +1,52 @@
+"""Session-cached surface runs (installing aima-gate into each surface's environment is the slow part)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.surfaces import surfaces
+
+
+@pytest.fixture(scope="session")
+def surface_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return {"root": tmp_path_factory.mktemp("surfaces")}
+
+
+def _cached(cache: dict[str, Any], key: str, make: Callable[[Path], Any]) -> Any:
+    if key not in cache:
+        work = cache["root"] / key
+        work.mkdir(parents=True)
+        cache[key] = make(work)
+    return cache[key]
+
+
+@pytest.fixture(scope="session")
+def hooks_repo(surface_cache: dict[str, Any]) -> Path:
+    return _cached(surface_cache, "hooks", lambda w: surfaces.hook_repo(w / "aima-gate"))  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def action_run(surface_cache: dict[str, Any]) -> Callable[[str], Any]:
+    temp = surface_cache["root"] / "runner-temp"
+    temp.mkdir(exist_ok=True)
+    return lambda example: _cached(surface_cache, f"action-{example}",
+                                   lambda w: surfaces.run_action(example, w, temp))
+
+
+@pytest.fixture(scope="session")
+def gitlab_run(surface_cache: dict[str, Any]) -> Callable[[str], Any]:
+    pip_cache = surface_cache["root"] / "pip-cache"
+    return lambda example: _cached(surface_cache, f"gitlab-{example}",
+                                   lambda w: surfaces.run_gitlab(example, w, pip_cache))
+
+
+@pytest.fixture(scope="session")
+def precommit_runs(surface_cache: dict[str, Any], hooks_repo: Path) -> Callable[[str, str], Any]:
+    home = surface_cache["root"] / "pre-commit-home"
+    runners = {"try-repo": surfaces.run_try_repo, "config": surfaces.run_precommit_config}
+    return lambda mode, example: _cached(surface_cache, f"precommit-{mode}-{example}",
+                                         lambda w: runners[mode](example, w, hooks_repo, home))

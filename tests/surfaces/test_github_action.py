@@ -1,0 +1,89 @@
+"""The composite GitHub Action: schema, linters, and its steps executed in a simulated runner."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.surfaces.surfaces import readme_snippet
+from tests.surfaces.test_reporters import assert_valid_sarif
+from tests.surfaces.tools import node_tool, python_tool
+
+pytestmark = pytest.mark.slow
+
+
+def test_action_matches_the_github_action_schema() -> None:
+    proc = subprocess.run([python_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions",
+                           str(REPO_ROOT / "action.yml")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_zizmor_reports_nothing() -> None:
+    proc = subprocess.run([python_tool("zizmor"), "--offline", "--no-progress", str(REPO_ROOT / "action.yml")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings" in proc.stdout + proc.stderr
+
+
+def test_readme_workflow_passes_actionlint(tmp_path: Path) -> None:
+    workflow = readme_snippet("github-workflow").replace("uses: aima-gate/aima-gate@v0.1.0", "uses: ./")
+    assert "uses: ./" in workflow
+    path = tmp_path / ".github" / "workflows" / "aima-gate.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(workflow, encoding="utf-8")
+    proc = subprocess.run([*node_tool("actionlint"), str(path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_no_expressions_inside_run_scripts() -> None:
+    import yaml
+
+    doc = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
+    for step in doc["runs"]["steps"]:
+        assert "${{" not in step.get("run", ""), step.get("id")
+
+
+def test_failing_example_writes_everything_then_fails(action_run: Callable[[str], Any]) -> None:
+    run, workspace = action_run("llm-assistant")
+    steps = {s.id: s for s in run.steps}
+    assert steps["check"].returncode == 0, steps["check"].stderr  # the check step never fails by itself
+    assert run.failed and run.exit_code == 1 and steps["gate"].returncode == 1
+    out = run.outputs
+    assert out["verdict"] == "fail" and out["exit-code"] == "1"
+    report = json.loads((workspace / out["json-file"]).read_text(encoding="utf-8"))
+    assert json.loads(out["counts"]) == report["summary"] and int(out["blocking"]) == report["summary"]["blocking"]
+    sarif = assert_valid_sarif((workspace / out["sarif-file"]).read_text(encoding="utf-8"))
+    for result in sarif["runs"][0]["results"]:  # paths resolve from the workspace (the checkout root)
+        uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri.startswith("ml/") and (workspace / uri).is_file()
+    assert run.summary.startswith("## ❌ aima-gate: FAIL")
+    assert (workspace / out["markdown-file"]).read_text(encoding="utf-8") == run.summary
+    annotations = [line for line in steps["check"].stdout.splitlines() if line.startswith("::error file=ml/")]
+    assert 0 < len(annotations) <= 10
+    skipped = [s.id for s in run.steps if s.skipped]
+    assert len(skipped) == 1  # actions/cache is skipped (needs GitHub); local `package` is never cached anyway
+
+
+def test_compliant_example_passes(action_run: Callable[[str], Any]) -> None:
+    run, _ = action_run("credit-scoring")
+    assert not run.failed, run.log
+    assert run.outputs["verdict"] == "pass" and run.outputs["exit-code"] == "0"
+    assert run.summary.startswith("## ✅ aima-gate: PASS")
+
+
+def test_soft_fail_and_errors(tmp_path: Path, surface_cache: dict[str, Any]) -> None:
+    from tests.surfaces.surfaces import run_action
+
+    temp = surface_cache["root"] / "runner-temp"
+    temp.mkdir(exist_ok=True)
+    run, _ = run_action("llm-assistant", tmp_path / "soft", temp, **{"soft-fail": "true", "summary": "false"})
+    assert not run.failed and run.outputs["verdict"] == "fail" and run.summary == ""
+    run, _ = run_action("llm-assistant", tmp_path / "bad", temp, config="missing.yml", **{"soft-fail": "true"})
+    assert run.failed and run.exit_code == 2 and run.outputs["verdict"] == "error"
+    assert run.outputs["sarif-file"] == ""
