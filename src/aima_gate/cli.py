@@ -125,7 +125,8 @@ def main() -> None:
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
               help="Also write a report file (repeatable), e.g. --report json=aima.json.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest failing severity that fails the gate.")
-@click.option("--today", help="Evaluate freshness as of this date (YYYY-MM-DD; default: today, UTC).")
+@click.option("--today", envvar="AIMA_GATE_TODAY",
+              help="Evaluate freshness as of this date (YYYY-MM-DD; default: today, UTC; env AIMA_GATE_TODAY).")
 @click.option("--mlflow-uri", help="Read model subjects from this MLflow tracking/registry URI too.")
 @click.option("--policy", "only", multiple=True, metavar="ID", help="Evaluate only this policy (repeatable).")
 @click.option("--framework", type=click.Choice(["aima", "nist-ai-rmf", "iso-42001", "eu-ai-act", "owasp-llm"]),
