@@ -122,8 +122,16 @@ def framework_text(report: Report, view: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
+
+
 def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Escape Markdown/HTML specials (subject names and messages come from the repository) on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _code(text: Any) -> str:
+    return "`" + " ".join(str(text).split()).replace("`", "'") + "`"
 
 
 def framework_markdown(view: Mapping[str, Any]) -> str:
@@ -141,6 +149,6 @@ def framework_markdown(view: Mapping[str, Any]) -> str:
             continue
         out += ["", f"### {_md(g['id'])}" + (f": {_md(g['title'])}" if g["title"] else ""), ""]
         for f in g["findings"]:
-            out.append(f"- **{f['status'].upper()}** `{_md(f['policy_id'])}` {_md(f['subject']['name'])} "
-                       f"(`{_md(f['where'])}`): {_md(f['message'])}")
+            out.append(f"- **{f['status'].upper()}** {_code(f['policy_id'])} {_md(f['subject']['name'])} "
+                       f"({_code(f['where'])}): {_md(f['message'])}")
     return "\n".join(out) + "\n"

@@ -16,6 +16,7 @@ its score the mean of its practices' scores (N+ counts N.5).
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -59,8 +60,10 @@ def _cell(cell: str, policy_ids: Sequence[str], findings: Sequence[Finding], att
         failing = sorted({f.policy_id for f in findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)})
         subjects = sorted({f.subject.name for f in findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)})
         shown = ", ".join(subjects[:3]) + (f" and {len(subjects) - 3} more" if len(subjects) > 3 else "")
+        verbs = [v for st, v in ((Status.FAIL, "failed"), (Status.ERROR, "could not be evaluated"),
+                                 (Status.WAIVED, "was waived")) if counts[st]]
         out.update(status="fails", source="policies",
-                   detail=f"{', '.join(failing)} failed, errored or was waived for {shown}")
+                   detail=f"{', '.join(failing)} {' / '.join(verbs)} for {shown}")
     elif counts[Status.PASS]:
         out.update(status="holds", source="policies",
                    detail=f"{counts[Status.PASS]} passing finding(s) of {', '.join(sorted(policy_ids))}")
@@ -167,8 +170,12 @@ def maturity_text(m: Mapping[str, Any], *, details: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
+
+
+def _md(text: object) -> str:
+    """Escape Markdown/HTML specials (subject names and attestation owners are user-controlled) on one line."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def maturity_markdown(maturity: Mapping[str, Any]) -> str:
