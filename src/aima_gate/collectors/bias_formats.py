@@ -296,7 +296,8 @@ def _is_native(doc: Mapping[str, Any]) -> bool:
 def from_native(doc: Mapping[str, Any], file: str) -> dict[str, Any]:
     out = {k: v for k, v in doc.items() if k not in ("kind", "schema_version")}
     out.setdefault("format", "aima-gate")
-    out["attributes"] = [dict(a) if isinstance(a, Mapping) else a for a in out.get("attributes", [])]
+    if isinstance(out.get("attributes"), list):  # anything else is reported by the schema check
+        out["attributes"] = [dict(a) if isinstance(a, Mapping) else a for a in out["attributes"]]
     return out
 
 

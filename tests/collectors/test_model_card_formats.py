@@ -1,0 +1,131 @@
+"""Model Card Toolkit JSON and CycloneDX ML-BOM cards map onto the Markdown card fields; lookalikes are errors."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aima_gate.collectors.model_card_formats import parse_json_card
+from aima_gate.errors import AimaGateError
+from tests.conftest import DATA, TODAY, check_json, run_cli, write
+
+MCT = DATA / "model-card-toolkit"
+CDX = DATA / "cyclonedx-mlbom"
+REQUIRED = ("intended_use", "bias_risks_limitations", "training_data", "evaluation")
+
+# A card in the 0.0.2 shape, written from the stored v0.0.2 schema (licenses[{identifier}], data as a list,
+# considerations.*[{description}], metric value as string with a confidence interval).
+MCT_002 = {
+    "schema_version": "0.0.2",
+    "model_details": {"name": "census-income", "overview": "Predicts whether income exceeds 50k.",
+                      "version": {"name": "1.2.0", "date": "2026-09-01"},
+                      "owners": [{"name": "ml-team", "contact": "ml@example.com"}],
+                      "licenses": [{"identifier": "Apache-2.0"}], "references": [{"reference": "https://x.example"}]},
+    "model_parameters": {"model_architecture": "gradient boosted trees",
+                         "data": [{"name": "uci-census-train", "link": "https://archive.example/adult",
+                                   "sensitive": {"sensitive_data": ["sex", "race"]}}]},
+    "quantitative_analysis": {"performance_metrics": [
+        {"type": "accuracy", "value": "0.87", "slice": "overall",
+         "confidence_interval": {"lower_bound": "0.86", "upper_bound": "0.88"}}]},
+    "considerations": {"users": [{"description": "analysts"}], "use_cases": [{"description": "research only"}],
+                       "limitations": [{"description": "census data from 1994"}],
+                       "ethical_considerations": [{"name": "sex and race are inputs", "mitigation_strategy": "audit"}]},
+}
+
+
+def cards(path: Path) -> list[dict[str, Any]]:
+    return [data for data, _lines, _name in parse_json_card(path.read_text(encoding="utf-8"), path.name)]
+
+
+def test_mct_001_shape() -> None:
+    (card,) = cards(MCT / "mct_model_card_schema_v0.0.1_shape.json")
+    assert card["model_name"] == "my model" and card["version"] == "0.1" and card["license"] == "Apache 2.0"
+    assert card["datasets"] == ["train_split", "eval_split"]
+    assert all(card["sections"][s]["filled"] for s in REQUIRED)
+
+
+def test_mct_002_shape(tmp_path: Path) -> None:
+    path = write(tmp_path, "model_card.json", json.dumps(MCT_002))
+    (card,) = cards(path)
+    assert card["format"] == "model-card-toolkit-0.0.2" and card["version"] == "1.2.0"
+    assert card["license"] == "Apache-2.0" and card["datasets"] == ["uci-census-train"]
+    assert all(card["sections"][s]["filled"] for s in REQUIRED)
+
+
+def test_mct_002_with_empty_considerations_is_not_filled(tmp_path: Path) -> None:
+    doc = {**MCT_002, "considerations": {"limitations": [{"description": ""}], "use_cases": []}}
+    (card,) = cards(write(tmp_path, "model_card.json", json.dumps(doc)))
+    assert not card["sections"]["bias_risks_limitations"]["filled"]
+    assert not card["sections"]["intended_use"]["filled"]
+
+
+def test_cyclonedx_17_model_card_resolves_dataset_refs() -> None:
+    (card,) = cards(CDX / "mlbom_spec1.7_model_card_with_dataset_refs.json")
+    assert card["model_name"] == "support-ticket-classifier" and card["version"] == "1.0.0"
+    assert card["datasets"] == ["support-ticket-training-data", "support-ticket-evaluation-data"]
+    assert all(card["sections"][s]["filled"] for s in REQUIRED)
+
+
+def test_cyclonedx_16_minimal_component_is_a_card_with_nothing_filled() -> None:
+    (card,) = cards(CDX / "mlbom_spec1.6_minimal_foundation_model_no_version.json")
+    assert card["model_name"] == "gpt-4o" and card["version"] is None
+    assert not any(card["sections"][s]["filled"] for s in REQUIRED)
+
+
+def test_same_policies_apply_to_all_card_formats(tmp_path: Path) -> None:
+    shutil.copyfile(CDX / "mlbom_spec1.7_model_card_with_dataset_refs.json", tmp_path / "support.mlbom.json")
+    shutil.copyfile(CDX / "mlbom_spec1.6_minimal_foundation_model_no_version.json", tmp_path / "ml-bom-gpt.json")
+    write(tmp_path, "model_cards/census.json", json.dumps(MCT_002))
+    code, report = check_json(tmp_path, "--policy", "model_card.required-sections")
+    status = {f["subject"]["name"]: f["status"] for f in report["findings"]}
+    assert status == {"support-ticket-classifier": "pass", "census-income": "pass", "gpt-4o": "fail"}
+    assert code == 1
+
+
+def test_registry_version_is_compared_with_structured_card(tmp_path: Path) -> None:
+    write(tmp_path, "model_cards/census.json", json.dumps(MCT_002, indent=2))
+    write(tmp_path, "registry/models.yml",
+          'models:\n  - {name: census-income, version: "1.3.0", model_card: ../model_cards/census.json}\n')
+    code, report = check_json(tmp_path, "--policy", "model.card-version-matches")
+    (finding,) = [f for f in report["findings"] if f["policy_id"] == "model.card-version-matches"]
+    assert code == 1 and finding["status"] == "fail" and finding["evidence"][0]["actual"] == "1.2.0"
+    assert finding["evidence"][0]["file"] == "model_cards/census.json" and finding["evidence"][0]["line"] > 1
+
+
+@pytest.mark.parametrize("sample", [MCT / "EDGE_model_card.json_NOT_MCT_empty_skeleton.json",
+                                    MCT / "model_card.schema.v0.0.2.json"])
+def test_lookalike_json_is_rejected_naming_the_file(sample: Path, tmp_path: Path) -> None:
+    shutil.copyfile(sample, tmp_path / "model_card.json")
+    proc = run_cli("check", str(tmp_path), "--today", TODAY.isoformat(), "--policy", "model_card.required-sections")
+    assert proc.returncode == 2, proc.stdout
+    assert "model_card.json:1: not a recognised model card" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_bom_without_model_component_is_rejected(tmp_path: Path) -> None:
+    write(tmp_path, "x.mlbom.json", json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6",
+                                                 "components": [{"type": "library", "name": "numpy"}]}))
+    proc = run_cli("check", str(tmp_path), "--today", TODAY.isoformat(), "--policy", "model_card.required-sections")
+    assert proc.returncode == 2 and "no machine-learning-model component" in proc.stdout
+
+
+keys = st.sampled_from(["schema_version", "model_details", "name", "version", "considerations", "use_cases",
+                        "limitations", "model_parameters", "data", "quantitative_analysis", "performance_metrics",
+                        "bomFormat", "components", "type", "modelCard", "datasets", "ref", "licenses", "license"])
+values = st.none() | st.booleans() | st.integers() | st.text(max_size=6) | st.sampled_from(
+    ["CycloneDX", "machine-learning-model", "0.0.2"])
+docs = st.recursive(values, lambda inner: st.dictionaries(keys, inner, max_size=5) | st.lists(inner, max_size=3),
+                    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(docs)
+def test_no_input_crashes_the_adapters(doc: Any) -> None:
+    with contextlib.suppress(AimaGateError):
+        parse_json_card(json.dumps(doc), "card.json")
