@@ -76,7 +76,7 @@ def _run(ctx: CollectContext, entry: dict[str, Any], parsed: Parsed) -> None:
         raise ArtifactError(f"scanner {tool} could not be started: {exc}", file=requirements) from None
     assert parsed.scanner is not None
     parsed.scanner["exit_code"] = proc.returncode
-    stderr = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+    stderr = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip().splitlines()[-3:]
     if proc.returncode not in TOOLS[tool]["ok"]:
         raise ArtifactError(f"scanner {tool} failed (exit code {proc.returncode}): {' | '.join(stderr) or 'no output'}",
                             file=requirements, hint=f"run `{' '.join(argv)}` to see the full error")
