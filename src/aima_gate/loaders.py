@@ -113,6 +113,8 @@ def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str) -> A
     lines.setdefault(pointer, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, file)
+    if pointer.count("/") >= MAX_DEPTH:  # also bounded here: the alias pass is skipped for alias-free text
+        raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", file=file, line=node.start_mark.line + 1)
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, f"{pointer}/{i}", lines, file) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
