@@ -2,7 +2,8 @@
 each heading (down to the next heading of the same or a higher level), and whether that text says anything.
 
 Placeholder text from model-card templates ("[More Information Needed]", ``{{ jinja }}``, HTML comments,
-"TODO", "TBD") does not count as content.
+"TODO", "TBD") does not count as content, and neither do subsection headings or bare field labels
+("**Training regime:**"): a template whose values were never filled in has only those left.
 """
 
 from __future__ import annotations
@@ -10,15 +11,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
+# Every pattern here runs in linear time on hostile input (a card is untrusted): no nested or lazy quantifier is
+# followed by something that can fail after a long scan. Closing '#'s and delimited placeholders are cut in code.
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_DELIMITED = (("<!--", "-->"), ("{{", "}}"), ("{%", "%}"))
 _PLACEHOLDERS = re.compile(
-    r"<!--.*?-->|\{\{.*?\}\}|\{%.*?%\}|\[\s*more information needed\s*\]|more information needed"
+    r"\[\s*more information needed\s*\]|more information needed"
     r"|\[optional\]|\bTODO\b|\bTBD\b|\bFIXME\b|\bN/?A\b|lorem ipsum",
-    re.I | re.S,
+    re.I,
 )
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_NOT_CONTENT = re.compile(
+    r"^ {0,3}#{1,6}(?:[ \t].*)?$"  # ATX heading line
+    r"|^(?=[^\n]*\S)[^\n]*\n {0,3}(?:=+|-+)[ \t]*$"  # setext heading (title line + underline); linear time
+    r"|\*\*[^*\n]{1,80}?:\*\*|\*\*[^*\n]{1,80}?\*\*:",  # bold field label
+    re.M,
+)
 
 
 @dataclass(frozen=True)
@@ -44,19 +54,52 @@ def sections(body: str, first_line: int = 1) -> list[Section]:
             continue
         atx = _ATX.match(line)
         if atx:
-            heads.append((len(atx.group(1)), atx.group(2).strip(), i))
+            heads.append((len(atx.group(1)), _atx_title(atx.group(2) or ""), i))
         elif i > 0 and _SETEXT.match(line) and lines[i - 1].strip() and not _ATX.match(lines[i - 1]):
             heads.append((1 if line.strip()[0] == "=" else 2, lines[i - 1].strip(), i - 1))
+    # A section ends at the next heading of the same or a higher level (one pass with a stack: a card with
+    # hundreds of thousands of headings must not take quadratic time).
+    ends = [len(lines)] * len(heads)
+    open_heads: list[int] = []
+    for n, (level, _, idx) in enumerate(heads):
+        while open_heads and heads[open_heads[-1]][0] >= level:
+            ends[open_heads.pop()] = idx
+        open_heads.append(n)
     out: list[Section] = []
     for n, (level, title, idx) in enumerate(heads):
-        end = len(lines)
-        for later_level, _, later_idx in heads[n + 1 :]:
-            if later_level <= level:
-                end = later_idx
-                break
+        end = ends[n]
         start = idx + 2 if idx + 1 < len(lines) and _SETEXT.match(lines[idx + 1]) else idx + 1
         out.append(Section(level, title, first_line + idx, "\n".join(lines[start:end])))
     return out
+
+
+def _atx_title(raw: str) -> str:
+    """Heading text without the optional closing sequence (``## Title ##``)."""
+    title = raw.strip(" \t")
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        title = bare.rstrip(" \t")
+    return title
+
+
+def _strip_delimited(text: str) -> str:
+    """Remove ``<!-- -->``, ``{{ }}`` and ``{% %}`` spans with plain scans (a lazy regex is quadratic here)."""
+    for start, end in _DELIMITED:
+        if start not in text:
+            continue
+        out: list[str] = []
+        pos = 0
+        while True:
+            i = text.find(start, pos)
+            j = text.find(end, i + len(start)) if i >= 0 else -1
+            if j < 0:
+                out.append(text[pos:])
+                break
+            out.append(text[pos:i])
+            out.append(" ")
+            pos = j + len(end)
+        text = "".join(out)
+    return text
 
 
 def normalize_title(title: str) -> str:
@@ -66,4 +109,5 @@ def normalize_title(title: str) -> str:
 
 
 def word_count(text: str) -> int:
-    return len(_WORD.findall(_PLACEHOLDERS.sub(" ", text)))
+    """Words of real content: placeholders, headings and bare field labels removed."""
+    return len(_WORD.findall(_NOT_CONTENT.sub(" ", _PLACEHOLDERS.sub(" ", _strip_delimited(text)))))

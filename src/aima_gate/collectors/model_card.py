@@ -18,12 +18,15 @@ from aima_gate.loaders import split_front_matter
 from aima_gate.markdown import normalize_title, sections, word_count
 from aima_gate.model import Artifact, LineIndex
 
-# Canonical section -> predicate on the normalized heading. Order matters: first match wins per heading.
+# Canonical section -> predicate on the normalized heading. A heading's first match is its own section; a combined
+# heading such as "Intended uses & limitations" also stands in for its other matches (here: limitations) when the
+# card has no filled heading of their own.
 CANONICAL_SECTIONS: dict[str, Callable[[str], bool]] = {
     "intended_use": lambda t: t.startswith(("intended use", "uses", "direct use", "downstream use", "out of scope"))
     or t in ("use", "use cases", "intended purpose"),
-    "bias_risks_limitations": lambda t: any(w in t for w in ("bias", "risk", "ethical consideration", "caveat"))
-    or t in ("limitations", "known limitations", "recommendations"),
+    "bias_risks_limitations": lambda t: any(w in t for w in ("bias", "risk", "limitation", "ethical consideration",
+                                                             "caveat"))
+    or t == "recommendations",
     "training_data": lambda t: t.startswith(("training data", "training and evaluation data", "training details",
                                              "training dataset", "dataset", "data"))
     or t == "training",
@@ -33,9 +36,10 @@ CANONICAL_SECTIONS: dict[str, Callable[[str], bool]] = {
 DEFAULT_MIN_WORDS = 5
 
 
-def _canonical(title: str) -> str | None:
+def _canonical(title: str) -> list[str]:
+    """Canonical sections a heading matches, its own (first) section first."""
     norm = normalize_title(title)
-    return next((name for name, test in CANONICAL_SECTIONS.items() if test(norm)), None)
+    return [name for name, test in CANONICAL_SECTIONS.items() if test(norm)]
 
 
 def _model_name(front: dict[str, Any], heads: list[Any], file: str) -> str:
@@ -62,15 +66,14 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     heads = sections(body, body_line)
     found: dict[str, dict[str, Any]] = {}
     line_map: dict[str, int] = {}
-    for head in heads:
-        name = _canonical(head.title)
-        if name is None:
-            continue
-        words = word_count(head.text)
-        current = found.get(name)
-        if current is None or (not current["filled"] and words >= min_words):
-            found[name] = {"title": head.title, "words": words, "filled": words >= min_words}
-            line_map[f"/sections/{name}"] = head.line
+    matched = [(head, _canonical(head.title), word_count(head.text)) for head in heads]
+    for own in (True, False):  # dedicated headings first; combined headings fill what is still missing or empty
+        for head, names, words in matched:
+            for name in names[:1] if own else names[1:]:
+                current = found.get(name)
+                if current is None or (not current["filled"] and words >= min_words):
+                    found[name] = {"title": head.title, "words": words, "filled": words >= min_words}
+                    line_map[f"/sections/{name}"] = head.line
     for name in CANONICAL_SECTIONS:
         found.setdefault(name, {"title": None, "words": 0, "filled": False})
     version = front.get("version", front.get("model_version"))
