@@ -1,0 +1,84 @@
+"""The GitLab CI job template: schema (header and interpolated body) and a real run with gitlab-ci-local."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT
+from tests.surfaces.test_reporters import junit_schema
+from tests.surfaces.tools import python_tool
+
+pytestmark = pytest.mark.slow
+TEMPLATE = REPO_ROOT / ".gitlab-ci-template.yml"
+
+
+def interpolate(text: str, inputs: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Split the header from the body and replace ``$[[ inputs.x ]]`` as GitLab does (defaults + given)."""
+    header, body = text.split("\n---\n", 1)
+    spec = yaml.safe_load(header)["spec"]["inputs"]
+    values = {name: s.get("default") for name, s in spec.items()}
+    values.update(inputs)
+    missing = [name for name, v in values.items() if v is None]
+    assert not missing, f"inputs without default must be given: {missing}"
+
+    def value(m: re.Match[str]) -> str:
+        v = values[m.group(1)]
+        return str(v).lower() if isinstance(v, bool) else str(v)
+
+    return yaml.safe_load(header), re.sub(r"\$\[\[\s*inputs\.([\w-]+)\s*\]\]", value, body)
+
+
+@pytest.mark.parametrize("inputs", [{}, {"job-name": "governance", "allow-failure": True, "fail-on": "high",
+                                         "extra-args": "--changed-since origin/main"}])
+def test_template_is_valid_gitlab_ci(inputs: dict[str, Any], tmp_path: Path) -> None:
+    header, body = interpolate(TEMPLATE.read_text(encoding="utf-8"), inputs)
+    assert set(header) == {"spec"}
+    doc = yaml.safe_load(body)
+    job = doc[inputs.get("job-name", "aima-gate")]
+    assert job["artifacts"]["reports"] == {"junit": "aima-gate-reports/aima-gate.junit.xml",
+                                           "codequality": "aima-gate-reports/aima-gate.codequality.json"}
+    assert job["artifacts"]["when"] == "always"
+    assert job["allow_failure"] is inputs.get("allow-failure", False)
+    assert not {"stages", "default", "workflow", "variables", "image"} & set(doc)  # a job template
+    out = tmp_path / "interpolated.yml"
+    out.write_text(body, encoding="utf-8")
+    proc = subprocess.run([python_tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_job_on_compliant_example(gitlab_run: Callable[[str], Any]) -> None:
+    run = gitlab_run("credit-scoring")
+    assert run.passed, run.log[-4000:]
+    report = json.loads((run.reports / "aima-gate.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "pass"
+    assert json.loads((run.reports / "aima-gate.codequality.json").read_text(encoding="utf-8")) == []
+
+
+def test_job_on_failing_example(gitlab_run: Callable[[str], Any]) -> None:
+    run = gitlab_run("llm-assistant")
+    assert not run.passed and "FAIL  aima-gate" in run.log, run.log[-4000:]
+    report = json.loads((run.reports / "aima-gate.json").read_text(encoding="utf-8"))
+    assert report["verdict"] != "pass" and report["exit_code"] in (1, 2)  # the example is meant to exit 1
+    assert f"aima-gate exit code: {report['exit_code']}" in run.log
+    # The report artifacts gitlab-ci-local exported are the ones GitLab would read.
+    exported = run.project / ".gitlab-ci-local" / "artifacts" / "aima-gate" / "aima-gate-reports"
+    assert exported.is_dir(), sorted(p.name for p in (run.project / ".gitlab-ci-local").rglob("*"))[:50]
+    junit = (exported / "aima-gate.junit.xml").read_text(encoding="utf-8")
+    junit_schema().validate(junit)
+    suite = ET.fromstring(junit).find("testsuite")
+    assert suite is not None and int(suite.get("failures", 0)) == report["summary"]["fail"]
+    quality = json.loads((exported / "aima-gate.codequality.json").read_text(encoding="utf-8"))
+    assert len(quality) == report["summary"]["fail"] + report["summary"]["error"]
+    for issue in quality:
+        assert (run.project / issue["location"]["path"]).is_file()
+    assert (exported / "aima-gate.sarif").is_file() and (exported / "aima-gate.md").is_file()
