@@ -143,3 +143,33 @@ def test_two_documents_in_one_file_is_an_error(tmp_path: Path) -> None:
     root = repo_with(tmp_path, {"security/safety-report.json": SAFETY.read_text() + "\n" + SAFETY.read_text()})
     code, report = run(root, VULN)
     assert code == 2 and "more than one JSON document" in json.dumps(errors(report))
+
+
+def test_normalized_shapes_match_the_schemas(tmp_path: Path) -> None:
+    """The schemas are the boundary: every subject of the three kinds validates against them."""
+    import jsonschema
+
+    from aima_gate.config import Config
+    from aima_gate.repo import Repo
+    from aima_gate.runner import collect
+    from tests.conftest import REPO_ROOT, TODAY
+
+    root = repo_with(tmp_path, {
+        "security/trivy-fs.json": TRIVY, "security/safety-report.json": SAFETY,
+        "security/pip-audit.json": PIP_AUDIT_WERKZEUG,
+        "security/osv.json": SCANS / "osv-scanner/osv_scanner_repo_fixture_results_groups_no_max_severity.json",
+        "security/dependency-check-report.json": SCANS / "recorded/dependency_check_template_pypi_requests.json",
+        "security/bandit.json": SCANS / "recorded/bandit/bandit_1.9.4_src_app.json",
+        "src/app.py": SCANS / "recorded/bandit/app.py"}, {"requirements.txt": "werkzeug==0.11\n"})
+    artifacts, errs = collect(Repo(root), Config(file=None), ["dependency_scan", "sast_report", "vulnerability"],
+                              TODAY, {})
+    assert not errs
+    dep = json.loads((REPO_ROOT / "schemas/dependency-scan.schema.json").read_text())
+    sast = json.loads((REPO_ROOT / "schemas/sast-report.schema.json").read_text())
+    schemas = {"dependency_scan": dep, "vulnerability": {**dep, **dep["$defs"]["vulnerability"]},
+               "sast_report": sast, "sast_issue": {**sast, **sast["$defs"]["issue"]}}
+    kinds = set()
+    for art in artifacts:
+        jsonschema.validate(json.loads(json.dumps(dict(art.data))), schemas[art.kind])
+        kinds.add(art.kind)
+    assert kinds == set(schemas)

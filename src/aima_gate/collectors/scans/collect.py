@@ -15,7 +15,7 @@ from typing import Any
 from aima_gate.collectors import CollectContext
 from aima_gate.collectors.scans import Document, ScanReport, normalize
 from aima_gate.collectors.scans.manifests import DEFAULT_REQUIREMENTS, Declared, read_declared
-from aima_gate.errors import AimaGateError, ArtifactError
+from aima_gate.errors import AimaGateError
 from aima_gate.model import LineIndex
 from aima_gate.repo import Repo
 
@@ -124,7 +124,3 @@ def declared_or_error(ctx: CollectContext) -> tuple[Declared | None, AimaGateErr
         st.declared_reported = True
         return None, exc
 
-
-def tool_mismatch(parsed: Parsed, expected: str) -> None:
-    if parsed.report is not None and parsed.report.tool != expected:
-        raise ArtifactError(f"ran {expected} but its output reads as {parsed.report.tool}", file=parsed.file)
