@@ -20,7 +20,7 @@ from aima_gate.model import Artifact, LineIndex
 
 # Canonical section -> predicate on the normalized heading. A heading's first match is its own section; a combined
 # heading such as "Intended uses & limitations" also stands in for its other matches (here: limitations) when the
-# card has no filled heading of their own.
+# card has no heading of their own for them (an empty dedicated heading stays empty).
 CANONICAL_SECTIONS: dict[str, Callable[[str], bool]] = {
     "intended_use": lambda t: t.startswith(("intended use", "uses", "direct use", "downstream use", "out of scope"))
     or t in ("use", "use cases", "intended purpose"),
@@ -67,11 +67,11 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     found: dict[str, dict[str, Any]] = {}
     line_map: dict[str, int] = {}
     matched = [(head, _canonical(head.title), word_count(head.text)) for head in heads]
-    for own in (True, False):  # dedicated headings first; combined headings fill what is still missing or empty
+    for own in (True, False):  # dedicated headings first; a combined heading only stands in for a missing one
         for head, names, words in matched:
             for name in names[:1] if own else names[1:]:
                 current = found.get(name)
-                if current is None or (not current["filled"] and words >= min_words):
+                if current is None or (own and not current["filled"] and words >= min_words):
                     found[name] = {"title": head.title, "words": words, "filled": words >= min_words}
                     line_map[f"/sections/{name}"] = head.line
     for name in CANONICAL_SECTIONS:
