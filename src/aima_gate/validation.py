@@ -46,7 +46,7 @@ def _fast_safe(schema: Any) -> bool:
     return ok and all(_fast_safe(schema[key]) for key in _SCHEMA_VALUES if key in schema)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fast_validator(schema_name: str) -> Any:
     """A compiled fastjsonschema validator, or None when the schema uses keywords it would not honour."""
     schema = load_schema(schema_name)
@@ -80,6 +80,8 @@ def _message(error: Any) -> str:
             return f"unknown operator or key {', '.join(map(repr, extra))}; known: {', '.join(sorted(allowed))}"
         return f"unknown key {', '.join(map(repr, extra))}; allowed: {', '.join(sorted(allowed))}"
     if error.validator in ("anyOf", "oneOf") and error.context:
+        if error.schema.get("description"):
+            return "does not have any of the accepted shapes"
         best = min(error.context, key=lambda e: len(list(e.path)))
         return str(best.message)
     return str(error.message)
@@ -99,8 +101,19 @@ def schema_errors(
         return []
     errors: list[AimaGateError] = []
     for err in _validator(schema_name).iter_errors(instance):
+        if err.validator in ("anyOf", "oneOf") and err.context:
+            # Descend to the branch that fits the value best, so the message names the real field and line
+            # ("$.models[0].version: 1.0 is not of type 'string'"), not the whole document.
+            from jsonschema.exceptions import best_match
+
+            best = best_match([err])
+            # A bare type mismatch of the whole value says less than "none of the shapes fits" plus the shapes.
+            if not (best.validator == "type" and list(best.absolute_path) == list(err.absolute_path)):
+                err = best
         pointer = pointer_prefix + "".join("/" + escape_pointer_token(str(p)) for p in err.absolute_path)
-        errors.append(error_cls(_message(err), file=file, line=lines.line_of(pointer), pointer=pointer))
+        description = err.schema.get("description") if isinstance(err.schema, dict) else None
+        errors.append(error_cls(_message(err), file=file, line=lines.line_of(pointer), pointer=pointer,
+                                hint=description if isinstance(description, str) else None))
     errors.sort(key=lambda e: (e.line or 0, e.pointer or ""))
     return errors
 
