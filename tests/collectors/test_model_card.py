@@ -170,3 +170,28 @@ def test_collector_reads_through_the_repo(tmp_path: Path) -> None:
     (strict,) = list(ModelCardCollector().parse(ctx_strict, "model_cards/m.md"))
     assert isinstance(strict, Artifact)
     assert strict.data["sections"]["training_data"]["filled"] is False  # 32 words < 40
+
+
+def test_an_empty_dedicated_heading_is_not_rescued_by_a_combined_one() -> None:
+    intended = "## Intended uses & limitations\n\nRoutes support tickets; not for legal or medical escalations.\n"
+    with_empty = f"# M\n\n{intended}\n## Bias, Risks, and Limitations\n\n[More Information Needed]\n"
+    data, lines = parse_markdown_card(with_empty, "c.md", DEFAULT_MIN_WORDS)
+    assert data["sections"]["bias_risks_limitations"] == {"title": "Bias, Risks, and Limitations", "words": 0,
+                                                          "filled": False}
+    assert lines["/sections/bias_risks_limitations"] == 7
+    data, _ = parse_markdown_card(f"# M\n\n{intended}", "c.md", DEFAULT_MIN_WORDS)
+    assert data["sections"]["bias_risks_limitations"]["filled"] is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["# " + "#" * 300_000 + "x\n", "# a" + " " * 300_000 + "x\n", "<!--" * 100_000, "{{" * 200_000,
+     "# h\n" * 50_000, "a\n" + "-" * 300_000 + "x\n", "**" + "a" * 300_000 + "\n"],
+    ids=["closing-hashes", "heading-spaces", "open-comments", "open-jinja", "many-headings", "dash-line", "bold"],
+)
+def test_hostile_markdown_is_scanned_in_linear_time(text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    parse_markdown_card(text, "hostile.md", DEFAULT_MIN_WORDS)
+    assert time.perf_counter() - start < 5.0  # quadratic scanning took minutes
