@@ -109,14 +109,16 @@ def _scalar(node: yaml.ScalarNode, file: str) -> Any:
     return value
 
 
-def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str) -> Any:
+def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", file=file, line=node.start_mark.line + 1)
     lines.setdefault(pointer, node.start_mark.line + 1)
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, file)
     if pointer.count("/") >= MAX_DEPTH:  # also bounded here: the alias pass is skipped for alias-free text
         raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", file=file, line=node.start_mark.line + 1)
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, f"{pointer}/{i}", lines, file) for i, child in enumerate(node.value)]
+        return [_build(child, f"{pointer}/{i}", lines, file, depth + 1) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP_TAG:
             raise InputError(f"unsupported YAML tag {node.tag}", file=file, line=node.start_mark.line + 1)
@@ -126,7 +128,7 @@ def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str) -> A
             if key_node.tag == _MERGE_TAG:
                 sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 for src in sources:
-                    value = _build(src, pointer, {}, file)
+                    value = _build(src, pointer, {}, file, depth + 1)
                     if not isinstance(value, dict):
                         raise InputError("YAML merge key '<<' needs a mapping", file=file,
                                          line=key_node.start_mark.line + 1)
@@ -142,7 +144,7 @@ def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str) -> A
                                  hint="each key may appear once per mapping; YAML parsers disagree on which wins")
             child = f"{pointer}/{escape_pointer_token(key)}"
             lines[child] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, child, lines, file)
+            out[key] = _build(value_node, child, lines, file, depth + 1)
         for k, v in merged.items():
             out.setdefault(k, v)
         return out
