@@ -77,6 +77,8 @@ class GitlabRun:
     log: str
     reports: Path
     project: Path
+    state: Path
+    """gitlab-ci-local's state folder (exported artifacts under artifacts/<job>/)."""
 
 
 def gitlab_project(example: str, dest: Path) -> Path:
@@ -99,7 +101,8 @@ def run_gitlab(example: str, work: Path, pip_cache: Path) -> GitlabRun:
     # (.gitlab-ci-local.yml, read only by gitlab-ci-local) removes the image and the job runs in the shell
     # executor. The overlay's `image: null` fails gitlab-ci-local's own schema check, hence the flag; the real
     # file is validated separately (test_gitlab_template.py) and by `gitlab-ci-local --list` below.
-    cmd = node_tool("gitlab-ci-local")
+    # The state folder lives beside the project: inside it, its copy of the project would be scanned too.
+    cmd = [*node_tool("gitlab-ci-local"), "--state-dir", "../gcl-state"]
     listed = subprocess.run([*cmd, "--list"], cwd=project, capture_output=True, text=True, timeout=300)
     assert listed.returncode == 0 and "aima-gate" in listed.stdout, listed.stdout + listed.stderr
     (project / ".gitlab-ci-local.yml").write_text("aima-gate:\n  image: null\n", encoding="utf-8")
@@ -107,7 +110,8 @@ def run_gitlab(example: str, work: Path, pip_cache: Path) -> GitlabRun:
     proc = subprocess.run([*cmd, "--shell-executor-no-image", "--json-schema-validation=false", "aima-gate"],
                           cwd=project, capture_output=True, text=True, timeout=900, env=env)
     log = proc.stdout + proc.stderr
-    return GitlabRun(proc.returncode == 0 and "PASS  aima-gate" in log, log, project / "aima-gate-reports", project)
+    return GitlabRun(proc.returncode == 0 and "PASS  aima-gate" in log, log, project / "aima-gate-reports", project,
+                     work / "gcl-state")
 
 
 # --- pre-commit ---------------------------------------------------------------------------------------------

@@ -71,8 +71,8 @@ def test_job_on_failing_example(gitlab_run: Callable[[str], Any]) -> None:
     assert report["verdict"] != "pass" and report["exit_code"] in (1, 2)  # the example is meant to exit 1
     assert f"aima-gate exit code: {report['exit_code']}" in run.log
     # The report artifacts gitlab-ci-local exported are the ones GitLab would read.
-    exported = run.project / ".gitlab-ci-local" / "artifacts" / "aima-gate" / "aima-gate-reports"
-    assert exported.is_dir(), sorted(p.name for p in (run.project / ".gitlab-ci-local").rglob("*"))[:50]
+    exported = run.state / "artifacts" / "aima-gate" / "aima-gate-reports"
+    assert exported.is_dir(), sorted(str(p) for p in run.state.rglob("*"))[:50]
     junit = (exported / "aima-gate.junit.xml").read_text(encoding="utf-8")
     junit_schema().validate(junit)
     suite = ET.fromstring(junit).find("testsuite")
