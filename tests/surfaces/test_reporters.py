@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -66,11 +67,18 @@ def fixture_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict
 def test_golden(fmt: str, fixture_reports: tuple[int, dict[str, str]]) -> None:
     code, texts = fixture_reports
     assert code == 1
+    text = texts[fmt]
+    if fmt == "markdown":
+        # The maturity scorecard is rendered by aima_gate.maturity (issue 7) and has its own tests: keep only
+        # the fact that it is there, so this golden guards the Markdown reporter itself.
+        text, n = re.subn(r"(<!-- aima-gate:maturity -->\n).*?(<!-- /aima-gate:maturity -->)",
+                          r"\1(maturity scorecard)\n\2", text, flags=re.S)
+        assert n == (1 if "maturity" in json.loads(texts["json"]) else 0)
     golden = GOLDEN / f"fixture.{FORMATS[fmt]}"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(texts[fmt], encoding="utf-8")
-    assert texts[fmt] == golden.read_text(encoding="utf-8"), f"{fmt} differs from {golden} (UPDATE_GOLDEN=1)"
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8"), f"{fmt} differs from {golden} (UPDATE_GOLDEN=1)"
 
 
 def test_fixture_sarif_and_junit_are_schema_valid(fixture_reports: tuple[int, dict[str, str]]) -> None:

@@ -23,6 +23,8 @@ from aima_gate.reporters._common import SHORT_KEY, display_path, keyed, severity
 BUDGET = 900 * 1024
 SHOWN = 50
 ICON = {"pass": "✅", "fail": "❌", "error": "⛔"}
+MATURITY_BEGIN, MATURITY_END = "<!-- aima-gate:maturity -->", "<!-- /aima-gate:maturity -->"
+"""Around the maturity scorecard (rendered by aima_gate.maturity.maturity_markdown), so tools can find it."""
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
 
 
@@ -159,8 +161,10 @@ def render(report: Report, budget: int = BUDGET) -> str:
     maturity = _maturity(report)
     if maturity:
         out.add("")
-        if not out.add(maturity):
+        out.force(MATURITY_BEGIN)
+        if not out.add(maturity.rstrip("\n")):
             out.add("_The maturity scorecard did not fit; see the JSON report._")
+        out.force(MATURITY_END)
     tail = [""]
     if omitted:
         tail.append(f"> **Note:** {omitted} findings were left out to keep this summary under "
