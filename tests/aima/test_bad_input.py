@@ -193,3 +193,13 @@ def test_report_kinds_bad_input(tmp_path: Path, rel: str, text: str, line: int, 
     [err] = [f for f in report["findings"] if f["policy_id"] == INPUT_ERROR]
     assert (err["evidence"][0]["file"], err["evidence"][0]["line"]) == (rel, line)
     assert message in err["evidence"][0]["message"]
+
+
+def test_attestations_and_threat_models_under_governance_are_not_documents(tmp_path: Path) -> None:
+    write(tmp_path, "governance/attestations.yml", ATTESTATIONS)
+    write(tmp_path, "governance/threat-models/scorer.yml", THREAT_MODEL.format(category="tampering", llm_id="LLM02"))
+    write(tmp_path, "governance/runbook.md", DOC.format(kind="incident-runbook", reviewed="2026-06-01"))
+    only = frozenset({"document.owner-and-approval", "attestation.known-cell", "threat_model.stride-coverage"})
+    report = run_check(RunOptions(root=tmp_path, today=TODAY, only_policies=only))
+    assert not [f for f in report.findings if f.status is Status.ERROR]
+    assert {f.subject.kind for f in report.findings} == {"document", "attestation", "threat_model"}

@@ -173,7 +173,9 @@ def parse_document(text: str, file: str, known: Mapping[str, str], min_words: in
 
 class DocumentCollector(Collector):
     kind: ClassVar[str] = "document"
-    default_paths: ClassVar[tuple[str, ...]] = ("governance/**/*.{md,yml,yaml}", "docs/governance/**/*.{md,yml,yaml}")
+    default_paths: ClassVar[tuple[str, ...]] = ("governance/**/*.{md,yml,yaml}", "docs/governance/**/*.{md,yml,yaml}",
+                                                "!**/attestations.{yml,yaml}", "!**/threat-model*",
+                                                "!**/threat_model*", "!**/threat-models/**")
     description: ClassVar[str] = "Governance and process documents (policies, runbooks, DPIAs, ...) with front matter"
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
