@@ -111,6 +111,12 @@ def schema_errors(
             if not (best.validator == "type" and list(best.absolute_path) == list(err.absolute_path)):
                 err = best
         pointer = pointer_prefix + "".join("/" + escape_pointer_token(str(p)) for p in err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            # Point at the first unknown key (its own line), not at the mapping that holds it.
+            allowed = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+            extra = sorted(str(k) for k in err.instance if k not in allowed)
+            if extra:
+                pointer += "/" + escape_pointer_token(extra[0])
         description = err.schema.get("description") if isinstance(err.schema, dict) else None
         errors.append(error_cls(_message(err), file=file, line=lines.line_of(pointer), pointer=pointer,
                                 hint=description if isinstance(description, str) else None))
