@@ -1,0 +1,104 @@
+"""The JSON report: valid against schemas/report.schema.json, issue-2 field names, byte-identical across runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.conftest import EXAMPLES, REPO_ROOT, TODAY, check_json, run_cli, write
+from tests.test_cli_exit_codes import ONLY_CORE, REGISTRY, mini_repo
+
+SCHEMA = json.loads((REPO_ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
+
+
+def validate(report: dict[str, Any]) -> None:
+    cls = jsonschema.validators.validator_for(SCHEMA)
+    cls.check_schema(SCHEMA)
+    errors = sorted(cls(SCHEMA).iter_errors(report), key=lambda e: list(e.absolute_path))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:5]]
+
+
+@pytest.mark.parametrize(("example", "code", "verdict"), [("credit-scoring", 0, "pass"), ("llm-assistant", 1, "fail")])
+def test_examples_validate_against_the_schema(example: str, code: int, verdict: str) -> None:
+    rc, report = check_json(EXAMPLES / example)
+    assert rc == code
+    validate(report)
+    assert report["verdict"] == verdict and report["exit_code"] == code
+    assert report["summary"]["total"] == len(report["findings"])
+
+
+def test_field_names_are_exactly_the_contract() -> None:
+    _, report = check_json(EXAMPLES / "llm-assistant")
+    for key in ("tool", "policy_pack_digest", "verdict", "summary", "findings"):
+        assert key in report
+    assert report["tool"]["name"] == "aima-gate" and report["tool"]["version"]
+    assert report["policy_pack_digest"].startswith("sha256:")
+    assert set(report["summary"]) >= {"pass", "fail", "error", "waived", "not_applicable"}
+    failing = [f for f in report["findings"] if f["status"] == "fail" and f["policy_id"].startswith("model.")]
+    assert failing
+    for f in report["findings"]:
+        assert {"policy_id", "status", "severity", "subject", "aima", "evidence", "remediation"} <= set(f)
+        assert set(f["subject"]) == {"kind", "name", "file"}
+        if f["aima"] is not None:
+            assert set(f["aima"]) == {"domain", "practice", "stream", "level"}
+        for e in f["evidence"]:
+            assert set(e) == {"file", "line", "pointer", "actual", "expected", "message"}
+    owner = next(f for f in failing if f["policy_id"] == "model.owner-and-risk-tier"
+                 and f["subject"]["name"].startswith("support-assistant"))
+    ev = owner["evidence"][0]
+    assert ev["file"] == "registry/models.yml" and ev["line"] > 1
+    assert ev["pointer"] == "/risk_tier" and ev["actual"] == "limited"
+    assert owner["aima"] == {"domain": "governance", "practice": "policy-and-compliance", "stream": "B", "level": 1}
+
+
+@pytest.mark.parametrize("example", ["credit-scoring", "llm-assistant"])
+def test_report_is_byte_identical_across_runs(example: str) -> None:
+    args = ("check", str(EXAMPLES / example), "--format", "json", "--today", TODAY.isoformat())
+    first, second = run_cli(*args), run_cli(*args)
+    assert first.stdout and first.stdout == second.stdout
+
+
+def test_report_does_not_depend_on_the_working_directory(tmp_path: Path) -> None:
+    args = ("check", str(EXAMPLES / "credit-scoring"), "--format", "json", "--today", TODAY.isoformat())
+    assert run_cli(*args).stdout == run_cli(*args, cwd=tmp_path).stdout
+
+
+def test_waivers_and_errors_validate_too(tmp_path: Path) -> None:
+    repo = mini_repo(tmp_path, registry=REGISTRY.replace("    owner: growth-ml\n", "").replace(
+        "    training_data:\n      - {name: billing-events, source: \"warehouse://billing.events_2023_2025\"}\n", ""))
+    write(repo, ".aima-gate.yml", """\
+waivers:
+  - policy: model.owner-and-risk-tier
+    subject: churn@*
+    reason: Owner being assigned after the re-org (TICKET-9)
+    owner: ml-platform
+    expires: "2026-12-31"
+  - policy: model.training-data-lineage
+    subject: churn@1.0.0
+    reason: Lineage backfill tracked in TICKET-10
+    owner: data-eng
+    expires: "2026-10-01"
+  - policy: model.bias-report-referenced
+    subject: nothing-matches
+    reason: Left over from a model that was deleted
+    owner: ml-platform
+    expires: "2026-12-31"
+""")
+    write(repo, "registry/broken.json", '{"models": [')
+    proc = run_cli("check", str(repo), "--format", "json", "--today", TODAY.isoformat(), *ONLY_CORE)
+    assert proc.returncode == 2
+    report = json.loads(proc.stdout)
+    validate(report)
+    by_policy = {f["policy_id"]: f for f in report["findings"] if f["subject"]["name"].startswith("churn")}
+    assert by_policy["model.owner-and-risk-tier"]["status"] == "waived"
+    assert by_policy["model.owner-and-risk-tier"]["waiver"]["owner"] == "ml-platform"
+    lineage = by_policy["model.training-data-lineage"]
+    assert lineage["status"] == "fail"
+    assert any("expired on 2026-10-01" in e["message"] for e in lineage["evidence"])
+    ids = [f["policy_id"] for f in report["findings"]]
+    assert "aima-gate.unused-waiver" in ids and "aima-gate.input-error" in ids
+    assert report["summary"]["waived"] == 1
