@@ -32,6 +32,8 @@ from aima_gate.model import Artifact, LineIndex
 
 PAGE_SIZE = 1000
 RUN_BATCH = 100
+HTTP_WORKERS = 4
+"""Concurrent paged requests against an HTTP server (each request is still one page or one batch of runs)."""
 FIELD_TAGS = ("owner", "risk_tier", "intended_use")
 EVIDENCE_TAGS = ("model_card", "bias_report", "explainability_report", "threat_model")
 SOURCE_NAME = "MLflow registry"
@@ -126,21 +128,29 @@ def _paged(search: Any, **kwargs: Any) -> Iterator[Any]:
             return
 
 
-def _runs(client: Any, run_ids: list[str]) -> dict[str, Any]:
-    """Source runs by id, fetched in batches through search_runs (experiments listed in pages too)."""
-    if not run_ids:
-        return {}
-    experiments = [e.experiment_id for e in _paged(client.search_experiments)]
+def _runs(client: Any, run_ids: list[str], experiments: list[str], workers: int) -> dict[str, Any]:
+    """Source runs by id, fetched through search_runs in batches of RUN_BATCH ids (batches in parallel over HTTP)."""
+    batches = [", ".join(f"'{r}'" for r in run_ids[i:i + RUN_BATCH] if r.isalnum())
+               for i in range(0, len(run_ids), RUN_BATCH)]
+
+    def fetch(quoted: str) -> list[Any]:
+        return list(_paged(client.search_runs, experiment_ids=experiments,
+                           filter_string=f"attributes.run_id IN ({quoted})"))
+
     found: dict[str, Any] = {}
-    for start in range(0, len(run_ids), RUN_BATCH):
-        batch = run_ids[start:start + RUN_BATCH]
-        quoted = ", ".join(f"'{r}'" for r in batch if r.isalnum())
-        if not quoted:
-            continue
-        for run in _paged(client.search_runs, experiment_ids=experiments,
-                          filter_string=f"attributes.run_id IN ({quoted})"):
-            found[run.info.run_id] = run
+    for runs in _map(fetch, [b for b in batches if b], workers):
+        found.update((run.info.run_id, run) for run in runs)
     return found
+
+
+def _map(fn: Any, items: list[Any], workers: int) -> list[Any]:
+    """``map`` over a thread pool for HTTP servers (I/O bound); sequential for embedded stores."""
+    if workers <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(fn, items))
 
 
 def _dataset_inputs(run: Any) -> list[dict[str, Any]]:
@@ -235,13 +245,16 @@ def collect(ctx: CollectContext) -> Iterable[Result]:
     client = _client(uri)
     include_archived = bool(mlflow_settings(ctx).get("include_archived", False))
     try:
-        registered = {m.name: m for m in _paged(client.search_registered_models)}
+        workers = HTTP_WORKERS if uri.lower().startswith(("http://", "https://")) else 1
+        models, all_versions, experiments = _map(lambda search: list(_paged(search)), [
+            client.search_registered_models, client.search_model_versions, client.search_experiments], workers)
+        registered = {m.name: m for m in models}
         if not registered:
             raise ArtifactError(f"the MLflow registry at {_shown(uri)} has no registered models", file=_shown(uri),
                                 hint="check the URI (a wrong sqlite path or server reads as an empty registry)")
-        versions = [mv for mv in _paged(client.search_model_versions)
-                    if include_archived or mv.current_stage != "Archived"]
-        runs = _runs(client, sorted({mv.run_id for mv in versions if mv.run_id}))
+        versions = [mv for mv in all_versions if include_archived or mv.current_stage != "Archived"]
+        runs = _runs(client, sorted({mv.run_id for mv in versions if mv.run_id}),
+                     [e.experiment_id for e in experiments], workers)
     except ArtifactError:
         raise
     except Exception as exc:  # mlflow raises MlflowException, requests/sqlalchemy errors: all a tool failure
