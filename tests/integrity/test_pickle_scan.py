@@ -172,3 +172,21 @@ def test_pickle_error_carries_position() -> None:
     with pytest.raises(PickleError) as err:
         scan(io.BytesIO(b"\x80\x04K\x01\xff"))
     assert err.value.position == 4
+
+
+def test_unsafe_pickle_can_be_waived_until_expiry(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "legacy.pkl").write_bytes(b"cos\nsystem\n(S'true'\ntR.")
+    waiver = """waivers:
+  - policy: model_file.no-unsafe-serialization
+    subject: models/legacy.pkl
+    reason: legacy model reviewed by security; replaced by safetensors in Q1
+    owner: ml-security@example.test
+    expires: "{expires}"
+"""
+    (tmp_path / ".aima-gate.yml").write_text(waiver.format(expires="2026-12-31"))
+    code, report = check_json(tmp_path, "--policy", "model_file.no-unsafe-serialization")
+    assert code == 0 and report["findings"][0]["status"] == "waived"
+    (tmp_path / ".aima-gate.yml").write_text(waiver.format(expires="2026-11-01"))
+    code, report = check_json(tmp_path, "--policy", "model_file.no-unsafe-serialization")
+    assert code == 1
