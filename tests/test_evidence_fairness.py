@@ -97,3 +97,16 @@ def test_bad_predictions_exit_2(tmp_path: Path, content: str | None, message: st
         path.write_text(content)
     code, output, _ = fairness(tmp_path, path)
     assert code == 2 and message in output and "preds.csv" in output and "Traceback" not in output
+
+
+def test_bootstrap_confidence_intervals(tmp_path: Path) -> None:
+    code, output, report = fairness(tmp_path, predictions(tmp_path / "preds.csv", bias=0.0, rows=300),
+                                    "--bootstrap", "40")
+    assert code == 0, output
+    sex = {a["name"]: a for a in report["attributes"]}["sex"]  # type: ignore[index]
+    lo, hi = sex["confidence_intervals"]["disparate_impact"]
+    assert lo <= sex["fairness"]["disparate_impact"] <= hi or lo <= hi
+    group = sex["groups"][0]
+    assert group["confidence_intervals"]["selection_rate"][0] <= group["confidence_intervals"]["selection_rate"][1]
+    status, _gate = check_json(tmp_path, "--policy", "bias_report.names-model")
+    assert status == 0

@@ -26,17 +26,20 @@ def evidence() -> None:
 @click.option("--version", "version", help="Model version the report is about.")
 @click.option("--pos-label", help="Value of the positive outcome when the columns are not 0/1 or true/false.")
 @click.option("--dataset", help="Dataset name to record (default: the CSV file name).")
+@click.option("--bootstrap", type=click.IntRange(0, 10_000), default=0, show_default=True,
+              help="Bootstrap resamples for 95% confidence intervals (0: none).")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the normalized bias report (JSON).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @guarded
 def fairness(predictions: Path, label: str, prediction: str, sensitive: tuple[str, ...], model: str | None,
-             version: str | None, pos_label: str | None, dataset: str | None, output: Path, debug: bool) -> None:
+             version: str | None, pos_label: str | None, dataset: str | None, bootstrap: int, output: Path,
+             debug: bool) -> None:
     """Compute a bias report (disparate impact, equalized odds, per-group support) with fairlearn."""
     from aima_gate.fairness import compute_report
 
     report = compute_report(predictions, label=label, prediction=prediction, sensitive=sensitive, model=model,
-                            version=version, pos_label=pos_label, dataset=dataset)
+                            version=version, pos_label=pos_label, dataset=dataset, bootstrap=bootstrap)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")

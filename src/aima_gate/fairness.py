@@ -43,7 +43,8 @@ def _round(value: Any) -> float | None:
 
 def compute_report(predictions: Path, *, label: str, prediction: str, sensitive: Sequence[str],
                    model: str | None, version: str | None, pos_label: str | None = None,
-                   dataset: str | None = None, now: _dt.datetime | None = None) -> dict[str, Any]:
+                   dataset: str | None = None, now: _dt.datetime | None = None,
+                   bootstrap: int = 0) -> dict[str, Any]:
     try:
         import fairlearn
         import pandas as pd  # type: ignore[import-untyped,unused-ignore]
@@ -82,12 +83,18 @@ def compute_report(predictions: Path, *, label: str, prediction: str, sensitive:
     attributes = []
     for attr in sensitive:
         groups_col = frame[attr]
-        mf = MetricFrame(metrics=metrics, y_true=y_true, y_pred=y_pred, sensitive_features=groups_col)
+        boot = {"n_boot": bootstrap, "ci_quantiles": [0.025, 0.975], "random_state": 0} if bootstrap else {}
+        mf = MetricFrame(metrics=metrics, y_true=y_true, y_pred=y_pred, sensitive_features=groups_col, **boot)
         groups = []
         for group, row in mf.by_group.iterrows():
-            groups.append({"name": str(group), "n": int(row["count"]),
-                           "metrics": {k: v for k in ("selection_rate", "tpr", "fpr")
-                                       if (v := _round(row[k])) is not None}})
+            entry: dict[str, Any] = {"name": str(group), "n": int(row["count"]),
+                                     "metrics": {k: v for k in ("selection_rate", "tpr", "fpr")
+                                                 if (v := _round(row[k])) is not None}}
+            if bootstrap:
+                lo, hi = (ci.loc[group] for ci in mf.by_group_ci)
+                bounds = {k: [_round(lo[k]), _round(hi[k])] for k in entry["metrics"]}
+                entry["confidence_intervals"] = {k: v for k, v in bounds.items() if None not in v}
+            groups.append(entry)
         fairness = {
             "disparate_impact": _round(demographic_parity_ratio(y_true, y_pred, sensitive_features=groups_col)),
             "demographic_parity_difference": _round(
@@ -96,8 +103,15 @@ def compute_report(predictions: Path, *, label: str, prediction: str, sensitive:
                 equalized_odds_difference(y_true, y_pred, sensitive_features=groups_col)),
             "equal_opportunity_difference": _round(mf.difference()["tpr"]),
         }
-        attributes.append({"name": attr, "groups": groups,
-                           "fairness": {k: v for k, v in fairness.items() if v is not None}})
+        attribute: dict[str, Any] = {"name": attr, "groups": groups,
+                                     "fairness": {k: v for k, v in fairness.items() if v is not None}}
+        if bootstrap:  # 95% bootstrap intervals (fairlearn MetricFrame n_boot)
+            ratio_lo, ratio_hi = mf.ratio_ci()
+            diff_lo, diff_hi = mf.difference_ci()
+            intervals = {"disparate_impact": [_round(ratio_lo["selection_rate"]), _round(ratio_hi["selection_rate"])],
+                         "equal_opportunity_difference": [_round(diff_lo["tpr"]), _round(diff_hi["tpr"])]}
+            attribute["confidence_intervals"] = {k: v for k, v in intervals.items() if None not in v}
+        attributes.append(attribute)
     overall = MetricFrame(metrics={"selection_rate": selection_rate, "tpr": true_positive_rate,
                                    "fpr": false_positive_rate}, y_true=y_true, y_pred=y_pred,
                           sensitive_features=frame[sensitive[0]]).overall
