@@ -132,6 +132,6 @@ def _merged(members: list[tuple[Parsed, Vuln, frozenset[str]]], declared: Declar
                        + f"; reported by {', '.join(tools)}")
     if severity == "unknown":
         data["severity_unknown"] = True  # present only when no report gives a severity (docs/artifacts.md)
-    first = sources[0]
+    first = min(sources, key=lambda s: (int(s["line"]) <= 1, s["file"], s["line"]))  # a precise line first
     return Artifact(kind="vulnerability", name=f"{package}|{advisory}", file=str(first["file"]), data=data,
                     line=int(first["line"]))

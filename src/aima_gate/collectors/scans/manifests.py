@@ -35,20 +35,24 @@ class Declared:
         return "development" if package in self.development and package not in self.runtime else "runtime"
 
 
+Entry = tuple[str, str | None, str, int, bool]
+"""(canonical name, pinned version, file, line, development)."""
+
+
 def read_declared(repo: Repo, patterns: list[str] | tuple[str, ...]) -> Declared:
     out = Declared()
     files = repo.glob(list(patterns))
     for file in sorted(files, key=lambda f: (bool(_DEV_NAME.search(posixpath.basename(f))), f)):
         out.files.append(file)
         dev_file = bool(_DEV_NAME.search(posixpath.basename(file)))
-        for name, version, line, dev in _entries(repo, file, set()):
+        for name, version, where, line, dev in _entries(repo, file, set()):
             target = out.development if (dev or dev_file) else out.runtime
             target.setdefault(name, version)
-            out.where.setdefault(name, (file, line))
+            out.where.setdefault(name, (where, line))
     return out
 
 
-def _entries(repo: Repo, file: str, seen: set[str]) -> list[tuple[str, str | None, int, bool]]:
+def _entries(repo: Repo, file: str, seen: set[str]) -> list[Entry]:
     if file in seen:
         return []
     seen.add(file)
@@ -60,10 +64,10 @@ def _entries(repo: Repo, file: str, seen: set[str]) -> list[tuple[str, str | Non
     return _requirements(repo, file, seen)
 
 
-def _requirements(repo: Repo, file: str, seen: set[str]) -> list[tuple[str, str | None, int, bool]]:
+def _requirements(repo: Repo, file: str, seen: set[str]) -> list[Entry]:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    out: list[tuple[str, str | None, int, bool]] = []
+    out: list[Entry] = []
     logical = ""
     start = 0
     for number, raw in enumerate(repo.read_text(file).splitlines(), 1):
@@ -91,11 +95,11 @@ def _requirements(repo: Repo, file: str, seen: set[str]) -> list[tuple[str, str 
         except InvalidRequirement as exc:
             raise InputError(f"invalid requirement {text!r}: {exc}", file=file, line=start) from None
         pins = [s.version for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
-        out.append((canonical(req.name), pins[0] if pins else None, start, False))
+        out.append((canonical(req.name), pins[0] if pins else None, file, start, False))
     return out
 
 
-def _toml_lock(repo: Repo, file: str) -> list[tuple[str, str | None, int, bool]]:
+def _toml_lock(repo: Repo, file: str) -> list[Entry]:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - Python 3.10
@@ -118,11 +122,11 @@ def _toml_lock(repo: Repo, file: str) -> list[tuple[str, str | None, int, bool]]
         groups = pkg.get("groups")
         dev = pkg.get("category") == "dev" or (isinstance(groups, list) and "main" not in groups and bool(groups))
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
-        out.append((canonical(pkg["name"]), version, lines.get(pkg["name"], 1), dev))
+        out.append((canonical(pkg["name"]), version, file, lines.get(pkg["name"], 1), dev))
     return out
 
 
-def _pipfile_lock(repo: Repo, file: str) -> list[tuple[str, str | None, int, bool]]:
+def _pipfile_lock(repo: Repo, file: str) -> list[Entry]:
     from aima_gate.loaders import load_json
 
     doc, lines = load_json(repo.read_text(file), file)
@@ -132,5 +136,5 @@ def _pipfile_lock(repo: Repo, file: str) -> list[tuple[str, str | None, int, boo
         for name, info in (entries or {}).items():
             pin = info.get("version", "") if isinstance(info, dict) else ""
             version = pin[2:] if isinstance(pin, str) and pin.startswith("==") else None
-            out.append((canonical(name), version, lines.line_of(f"/{section}/{name}") or 1, dev))
+            out.append((canonical(name), version, file, lines.line_of(f"/{section}/{name}") or 1, dev))
     return out
