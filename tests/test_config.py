@@ -93,14 +93,15 @@ def test_config_must_be_a_mapping_and_valid_yaml() -> None:
 def test_names_that_match_no_loaded_policy_are_refused() -> None:
     config = parse_config(GOOD, FILE)
     ids = ["model.owner-and-risk-tier", "model.training-data-lineage"]
-    check_against_policies(config, ids, {"risk_tiers"})
+    declared = {"risk_tiers": (("model.owner-and-risk-tier", {"default": ["low"], "description": "tiers"}),)}
+    check_against_policies(config, ids, declared)
     with pytest.raises(ConfigError, match="parameter 'risk_tiers' is not used") as info:
-        check_against_policies(config, ids, set())
+        check_against_policies(config, ids, {})
     assert info.value.line == 12
     with pytest.raises(ConfigError, match=r"'model\.training-data-lineage' is not a loaded policy"):
-        check_against_policies(config, ["model.owner-and-risk-tier"], {"risk_tiers"})
+        check_against_policies(config, ["model.owner-and-risk-tier"], declared)
     with pytest.raises(ConfigError, match="waiver names unknown policy") as info:
-        check_against_policies(config, ["model.training-data-lineage"], {"risk_tiers"})
+        check_against_policies(config, ["model.training-data-lineage"], declared)
     assert info.value.line == 14
 
 
@@ -114,3 +115,15 @@ def test_load_config_finds_and_decodes_the_file(tmp_path: Path) -> None:
     assert info.value.file == ".aima-gate.yml"
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path, tmp_path / "other.yml")
+
+
+def test_parameter_values_must_fit_the_declaring_policy() -> None:
+    config = parse_config("parameters:\n  min_n: '30'\n  tier: hihg\n", FILE)
+    typed = {"min_n": (("p.one", {"default": 30, "description": "n"}),),
+             "tier": (("p.two", {"default": "low", "description": "t", "schema": {"enum": ["low", "high"]}}),)}
+    with pytest.raises(ConfigError, match="is a string, but this parameter takes a number") as info:
+        check_against_policies(config, ["p.one", "p.two"], typed)
+    assert info.value.line == 2
+    config = parse_config("parameters:\n  tier: hihg\n", FILE)
+    with pytest.raises(ConfigError, match=r"'hihg' is not one of \['low', 'high'\] \(as declared by policy p\.two\)"):
+        check_against_policies(config, ["p.two"], typed)

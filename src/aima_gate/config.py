@@ -97,15 +97,26 @@ def parse_config(text: str, file: str) -> Config:
     )
 
 
-def check_against_policies(config: Config, policy_ids: Sequence[str], declared_params: set[str]) -> None:
-    """Config entries that name no loaded policy or parameter are typos; refuse them rather than ignore them."""
+def check_against_policies(config: Config, policy_ids: Sequence[str],
+                           declared_params: Mapping[str, Sequence[tuple[str, Mapping[str, Any]]]]) -> None:
+    """Config entries that name no loaded policy or parameter, or parameter values a declaring policy's schema
+    rejects, are mistakes; refuse them rather than silently keep (or misuse) a value."""
+    from aima_gate.policy import param_value_problem
+
     known = set(policy_ids)
     file = config.file
-    for name in config.parameters:
+    for name, value in config.parameters.items():
+        ptr = f"/parameters/{name}"
         if name not in declared_params:
             raise ConfigError(f"parameter {name!r} is not used by any loaded policy", file=file,
-                              line=config.line_of(f"/parameters/{name}"), pointer=f"/parameters/{name}",
+                              line=config.line_of(ptr), pointer=ptr,
                               hint=f"declared parameters: {', '.join(sorted(declared_params)) or 'none'}")
+        for policy_id, spec in declared_params[name]:
+            problem = param_value_problem(spec, value)
+            if problem:
+                raise ConfigError(f"value {problem} (as declared by policy {policy_id})", file=file,
+                                  line=config.line_of(ptr), pointer=ptr,
+                                  hint=f"see `aima-gate explain {policy_id}`")
     for key, ptr in [(p, "/policies/disable") for p in config.disabled] + [
         (p, "/policies/only") for p in (config.only or ())
     ]:

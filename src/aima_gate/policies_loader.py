@@ -30,7 +30,8 @@ class LoadedPolicies:
     policies: tuple[Policy, ...]
     """Selected policies (after ``disable``/``only``), sorted by id."""
     all_ids: tuple[str, ...]
-    declared_params: set[str]
+    declared_params: Mapping[str, tuple[tuple[str, Mapping[str, Any]], ...]]
+    """Parameter name -> (policy id, declaration) of every loaded policy declaring it."""
     join_kinds: Mapping[str, tuple[str, ...]]
     digest: str
 
@@ -97,9 +98,10 @@ def load_policies(config: Config, root: Path, *, allow_empty: bool = False) -> L
     digest = hashlib.sha256()
     for pid in all_ids:
         digest.update(pid.encode() + b"\0" + compiled[pid][1] + b"\0")
-    declared: set[str] = set()
-    for policy, _ in compiled.values():
-        declared.update(policy.params)
+    declared: dict[str, tuple[tuple[str, Mapping[str, Any]], ...]] = {}
+    for pid in all_ids:
+        for name, spec in compiled[pid][0].params.items():
+            declared[name] = (*declared.get(name, ()), (pid, spec))
     return LoadedPolicies(
         policies=tuple(selected),
         all_ids=all_ids,

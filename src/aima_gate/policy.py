@@ -132,6 +132,10 @@ def compile_policy(
     problem = catalog.check_ref(aima["domain"], aima["practice"], aima["stream"], aima["level"])
     if problem:
         raise comp.error("/aima", problem, hint="run `aima-gate controls` to list AIMA domains and practices")
+    for name, spec in raw.get("params", {}).items():
+        problem = param_value_problem(spec, spec["default"])
+        if problem:
+            raise comp.error(f"/params/{name}/default", f"default of parameter {name!r} {problem}")
     mappings = raw.get("mappings", {})
     for framework, ids in mappings.items():
         for i, ident in enumerate(ids):
@@ -166,3 +170,27 @@ def compile_policy(
 def resolve_params(policies: Sequence[Policy], overrides: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Per-policy parameter values: the policy's defaults, overridden by the config's ``parameters``."""
     return {p.id: {name: overrides.get(name, spec["default"]) for name, spec in p.params.items()} for p in policies}
+
+
+def param_value_problem(spec: Mapping[str, Any], value: Any) -> str | None:
+    """Why ``value`` does not fit the parameter: its declared ``schema``, or else the JSON type of its default."""
+    schema = spec.get("schema")
+    if not schema:
+        want, got = _json_type(spec["default"]), _json_type(value)
+        return None if want in (got, "null") else f"is a {got}, but this parameter takes a {want}"
+    import jsonschema
+
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))
+    return None if error is None else f"is invalid: {error.message}"
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "list" if isinstance(value, list) else "mapping"

@@ -185,6 +185,9 @@ def run_check(options: RunOptions) -> Report:
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
     artifacts, errors = collect(repo, config, _needed_kinds(loaded), today, options.cli)
     errors.extend(duplicate_subject_errors(artifacts))
+    # Two kinds reading the same file (e.g. a scan report and the vulnerabilities merged from it) may both
+    # report it unreadable; one error per problem is enough.
+    errors = list({(e.kind, e.file, e.line, e.pointer, e.diagnosis): e for e in errors}.values())
     params = resolve_params(policies, config.parameters)
     if options.changed_files is None:
         result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
