@@ -25,6 +25,16 @@ from tests.conftest import TODAY
 CASES = Path(__file__).parent / "cases"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _generated_case_data() -> None:
+    """Run each policy folder's ``make_*.py`` (e.g. building an MLflow sqlite registry with the installed
+    MLflow), so binary fixtures are never committed and always match the library version under test."""
+    import runpy
+
+    for script in sorted(CASES.glob("*/make_*.py")):
+        runpy.run_path(str(script), run_name="__main__")
+
+
 def _cases() -> list[tuple[str, str, Path]]:
     out = []
     for policy_dir in sorted(p for p in CASES.iterdir() if p.is_dir()):

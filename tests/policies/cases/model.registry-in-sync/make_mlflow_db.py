@@ -1,4 +1,5 @@
-"""Regenerate mlflow.db for these cases (run with the project venv after an MLflow schema upgrade):
+"""Build mlflow.db for these cases. tests/policies/test_policy_cases.py runs this before the cases, with the
+installed MLflow, so the database is never committed (it is git-ignored). By hand:
 
     .venv/bin/python tests/policies/cases/model.registry-in-sync/make_mlflow_db.py
 
