@@ -38,8 +38,16 @@ def git_repo(root: Path) -> Path:
     return root
 
 
+SNAPSHOTS: dict[str, Path] = {}
+"""Per-session copies of the examples (conftest.py), so every surface sees the same files."""
+
+
+def example_dir(example: str) -> Path:
+    return SNAPSHOTS.get(example, EXAMPLES / example)
+
+
 def copy_example(example: str, dest: Path) -> Path:
-    shutil.copytree(EXAMPLES / example, dest)
+    shutil.copytree(example_dir(example), dest)
     return dest
 
 
@@ -81,22 +89,22 @@ class GitlabRun:
     """gitlab-ci-local's state folder (exported artifacts under artifacts/<job>/)."""
 
 
-def gitlab_project(example: str, dest: Path) -> Path:
+def gitlab_project(example: str, dest: Path, package: Path = REPO_ROOT) -> Path:
     """A project that includes the template exactly like the README snippet, but from a local copy."""
     copy_example(example, dest)
     shutil.copy2(REPO_ROOT / ".gitlab-ci-template.yml", dest / "aima-gate.gitlab-ci.yml")
     snippet = readme_snippet("gitlab-ci")
     ci = re.sub(r"- remote: \S+", "- local: aima-gate.gitlab-ci.yml", snippet)
     # Install this checkout instead of the PyPI release, and pin the evaluation date.
-    ci = ci.replace("      fail-on: medium\n", f"      fail-on: medium\n      package: {REPO_ROOT}\n"
+    ci = ci.replace("      fail-on: medium\n", f"      fail-on: medium\n      package: {package}\n"
                                                  f"      extra-args: --today {TODAY.isoformat()}\n")
     (dest / ".gitlab-ci.yml").write_text(ci, encoding="utf-8")
     return git_repo(dest)
 
 
-def run_gitlab(example: str, work: Path, pip_cache: Path) -> GitlabRun:
+def run_gitlab(example: str, work: Path, pip_cache: Path, package: Path = REPO_ROOT) -> GitlabRun:
     system_tool("rsync")
-    project = gitlab_project(example, work / "project")
+    project = gitlab_project(example, work / "project", package)
     # gitlab-ci-local runs jobs that name an image in Docker; there is no Docker here, so a local overlay
     # (.gitlab-ci-local.yml, read only by gitlab-ci-local) removes the image and the job runs in the shell
     # executor. The overlay's `image: null` fails gitlab-ci-local's own schema check, hence the flag; the real

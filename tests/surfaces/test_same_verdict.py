@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import EXAMPLES, TODAY, run_cli
+from tests.conftest import TODAY, run_cli
+from tests.surfaces.surfaces import example_dir
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +19,7 @@ def test_every_surface_gives_the_same_report(action_run: Callable[[str], Any], g
                                              precommit_runs: Callable[[str, str], Any]) -> None:
     example = "llm-assistant"
     proc = run_cli("check", ".", "--format", "json", "--fail-on", "medium", "--today", TODAY.isoformat(),
-                   cwd=EXAMPLES / example)
+                   cwd=example_dir(example))
     cli = json.loads(proc.stdout)
 
     run, workspace = action_run(example)
