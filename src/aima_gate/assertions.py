@@ -90,7 +90,7 @@ class Path:
             tokens = tuple(t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/"))
         else:
             tokens = tuple(text.split("."))
-        return Path(text, tokens)
+        return Path(text, tokens, "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens))
 
     def get(self, value: Any) -> Any:
         for tok in self.tokens:
