@@ -9,11 +9,8 @@ remainder is counted in a note pointing at the JSON report. User-controlled text
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from typing import Any
 
 from aima_gate.catalog import load_catalog
 from aima_gate.model import Finding, Status
@@ -76,12 +73,18 @@ def _maturity(report: Report) -> str | None:
     maturity = report.extra.get("maturity")
     if maturity is None:
         return None
-    try:
-        module = importlib.import_module("aima_gate.maturity")
-    except ImportError:
+    from aima_gate.maturity import maturity_markdown
+
+    return maturity_markdown(maturity)
+
+
+def _framework(report: Report) -> str | None:
+    view = report.extra.get("framework_view")
+    if view is None:
         return None
-    render: Callable[[Any], str] | None = getattr(module, "maturity_markdown", None)
-    return render(maturity) if render is not None else None
+    from aima_gate.frameworks import framework_markdown
+
+    return framework_markdown(view)
 
 
 def _headline(report: Report) -> str:
@@ -165,6 +168,11 @@ def render(report: Report, budget: int = BUDGET) -> str:
         if not out.add(maturity.rstrip("\n")):
             out.add("_The maturity scorecard did not fit; see the JSON report._")
         out.force(MATURITY_END)
+    framework = _framework(report)
+    if framework:
+        out.add("")
+        if not out.add(framework.rstrip("\n")):
+            out.add("_The framework view did not fit; see the JSON report._")
     tail = [""]
     if omitted:
         tail.append(f"> **Note:** {omitted} findings were left out to keep this summary under "
