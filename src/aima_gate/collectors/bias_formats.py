@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from aima_gate.collectors._shapes import sub
 from aima_gate.errors import ArtifactError
 
 NATIVE_KIND = "bias_report"
@@ -50,17 +51,6 @@ FAIRNESS_METRICS: dict[str, str] = {
 META_KEYS = frozenset({"model", "tool", "dataset", "metadata"})
 AIF360_KEYS = frozenset({"disparate_impact", "statistical_parity_difference", "average_odds_difference",
                          "equal_opportunity_difference", "theil_index"})
-
-
-def sub(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    """doc[key] when it is a mapping, else an empty mapping (foreign documents are not trusted to be shaped)."""
-    value = doc.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
-def seq(doc: Mapping[str, Any], key: str) -> list[Any]:
-    value = doc.get(key)
-    return value if isinstance(value, list) else []
 
 
 def _norm(key: str) -> str:

@@ -25,17 +25,6 @@ Card = tuple[dict[str, Any], LineIndex, str]
 """(normalized data, line index of normalized pointers, subject name)."""
 
 
-def sub(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    """doc[key] when it is a mapping, else an empty mapping (foreign documents are not trusted to be shaped)."""
-    value = doc.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
-def seq(doc: Mapping[str, Any], key: str) -> list[Any]:
-    value = doc.get(key)
-    return value if isinstance(value, list) else []
-
-
 def text_of(value: Any) -> list[str]:
     """Every non-placeholder string inside a value (strings, lists, {description|name|...} mappings)."""
     out: list[str] = []

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aima_gate.collectors.model_card_formats import Card, card_data, mapped_lines, section, seq, sub, text_of
+from aima_gate.collectors._shapes import seq, sub
+from aima_gate.collectors.model_card_formats import Card, card_data, mapped_lines, section, text_of
 from aima_gate.errors import ArtifactError
 from aima_gate.model import LineIndex
 
