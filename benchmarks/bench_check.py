@@ -69,8 +69,8 @@ def generate_repo(root: Path, models: int) -> Path:
         (root / "registry" / f"{name}.yml").write_text(
             ENTRY.format(name=name, version=version, team=i % 13, tier=tiers[i % 3], i=i), encoding="utf-8")
         (root / "cards" / f"{name}.md").write_text(CARD.format(name=name, version=version, i=i), encoding="utf-8")
-        (root / "reports" / f"{name}-bias.json").write_text('{"model": "%s"}\n' % name, encoding="utf-8")
-        (root / "reports" / f"{name}-shap.json").write_text('{"model": "%s"}\n' % name, encoding="utf-8")
+        (root / "reports" / f"{name}-bias.json").write_text(f'{{"model": "{name}"}}\n', encoding="utf-8")
+        (root / "reports" / f"{name}-shap.json").write_text(f'{{"model": "{name}"}}\n', encoding="utf-8")
     (root / ".aima-gate.yml").write_text(
         "version: 1\npolicies:\n  only:\n" + "".join(f"    - {p}\n" for p in CORE_POLICIES), encoding="utf-8")
     return root
