@@ -30,6 +30,7 @@ class Repo:
         self.exclude = tuple(exclude)
         self._files: list[str] | None = None
         self._walked_set: frozenset[str] | None = None
+        self._escaping_links: list[tuple[str, str]] = []
 
     # ------------------------------------------------------------------------------------------ listing
     def files(self) -> list[str]:
@@ -42,12 +43,29 @@ class Repo:
                 rel_dir = os.path.relpath(dirpath, root)
                 prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
                 found.extend(prefix + name for name in filenames)
+                for name in dirnames:  # the walk does not follow folder links; note the ones that leave
+                    full = Path(dirpath, name)
+                    if full.is_symlink():
+                        target = full.resolve()
+                        if not target.is_relative_to(self.root):
+                            self._escaping_links.append((prefix + name, str(target)))
             found.sort()
             if self.exclude:
                 excluded = set(glob_filter(found, self.exclude))
                 found = [f for f in found if f not in excluded]
+                self._escaping_links = [(link, target) for link, target in self._escaping_links
+                                        if not glob_filter([link, link + "/-"], self.exclude)]
             self._files = found
         return self._files
+
+    def escaping_folder_links(self) -> list[tuple[str, str]]:
+        """(link, target) of every folder symlink (not excluded) that points outside the repository.
+
+        Nothing under such a link is read, so evidence there would go unchecked: the runner reports each one
+        instead of silently skipping it.
+        """
+        self.files()
+        return list(self._escaping_links)
 
     def _walked(self) -> frozenset[str]:
         if self._walked_set is None:

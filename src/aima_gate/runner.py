@@ -17,7 +17,7 @@ from aima_gate import __version__
 from aima_gate.collectors import CollectContext, load_collector
 from aima_gate.config import Config, check_against_policies, find_config, parse_config
 from aima_gate.engine import evaluate
-from aima_gate.errors import AimaGateError, ArtifactError, ConfigError
+from aima_gate.errors import AimaGateError, ArtifactError, ConfigError, InputError
 from aima_gate.model import EMPTY_REPOSITORY, INPUT_ERROR, Artifact, Evidence, Finding, Severity, Status, Subject
 from aima_gate.policies_loader import LoadedPolicies, load_policies
 from aima_gate.policy import resolve_params
@@ -184,6 +184,11 @@ def run_check(options: RunOptions) -> Report:
                           "Run aima-gate on the repository root that holds your models and their evidence.")
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
     artifacts, errors = collect(repo, config, _needed_kinds(loaded), today, options.cli)
+    errors.extend(
+        InputError(f"{link}/ is a symlinked folder that leaves the repository (-> {target}); nothing under it "
+                   "was read, so evidence there would go unchecked", file=link,
+                   hint="remove the link, or add it to `exclude:` in .aima-gate.yml if it holds no evidence")
+        for link, target in repo.escaping_folder_links())
     errors.extend(duplicate_subject_errors(artifacts))
     # Two kinds reading the same file (e.g. a scan report and the vulnerabilities merged from it) may both
     # report it unreadable; one error per problem is enough.
