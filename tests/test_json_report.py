@@ -102,3 +102,21 @@ waivers:
     ids = [f["policy_id"] for f in report["findings"]]
     assert "aima-gate.unused-waiver" in ids and "aima-gate.input-error" in ids
     assert report["summary"]["waived"] == 1
+
+
+def test_policies_disabled_by_the_config_are_shown(tmp_path: Path) -> None:
+    import shutil
+
+    import yaml
+
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    config = yaml.safe_load((repo / ".aima-gate.yml").read_text(encoding="utf-8"))
+    config.setdefault("policies", {})["disable"] = ["model.training-data-lineage"]
+    (repo / ".aima-gate.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    proc = run_cli("check", str(repo), "--format", "json", "--today", TODAY.isoformat())
+    data = json.loads(proc.stdout)
+    assert data["disabled_policies"] == {"file": ".aima-gate.yml", "policies": ["model.training-data-lineage"]}
+    validate(data)
+    text_out = run_cli("check", str(repo), "--today", TODAY.isoformat()).stdout
+    assert "Disabled by .aima-gate.yml: model.training-data-lineage" in text_out

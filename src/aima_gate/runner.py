@@ -208,5 +208,9 @@ def run_check(options: RunOptions) -> Report:
                                            f.evidence[0].message if f.evidence else "")))
     from aima_gate.maturity import compute as maturity
 
-    extra = {"maturity": maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)}
+    extra: dict[str, Any] = {
+        "maturity": maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)}
+    disabled = sorted(set(loaded.all_ids) & config.disabled)
+    if disabled:  # a policy switched off in the repository's own config is shown in every report, never hidden
+        extra["disabled_policies"] = {"file": config.file, "policies": disabled}
     return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra)

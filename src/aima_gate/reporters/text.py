@@ -47,6 +47,9 @@ def render(report: Report) -> str:
     for f in report.findings:
         groups[f.aima.domain if f.aima else ""].append(f)
     lines = [f"aima-gate {report.tool_version}: {len(report.policies)} policies, fail on {report.fail_on.value}+"]
+    disabled = report.extra.get("disabled_policies")
+    if disabled:
+        lines.append(f"Disabled by {disabled['file']}: {', '.join(disabled['policies'])}")
     for domain in sorted(groups, key=lambda d: order.get(d, -1)):
         items = groups[domain]
         title = names.get(domain, "aima-gate (input and configuration)")
