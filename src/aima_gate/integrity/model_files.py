@@ -105,6 +105,15 @@ class Inspection:
             res = scan(stream)
         except PickleError as exc:
             where = f"byte {exc.position + offset}" + (f" of member {member}" if member else "")
+            if any(i.module == "joblib.numpy_pickle" and i.name == "NumpyArrayWrapper" for i in exc.imports_before):
+                # joblib writes numpy arrays as raw bytes between pickle opcodes; joblib.load skips them, but
+                # pickle.load would run them as opcodes, so skipping them here could hide code: refuse instead.
+                raise ArtifactError(
+                    f"cannot scan joblib file: raw numpy array data follows a NumpyArrayWrapper at {where}; "
+                    "aima-gate does not skip data that a plain pickle.load would execute as opcodes",
+                    file=self.file,
+                    hint="ship the model in a format that cannot run code when loaded (skops, ONNX, safetensors), "
+                         "or list the file under `exclude:` with a comment saying who reviewed it") from None
             raise ArtifactError(f"cannot scan pickle: {exc.message} (at {where})", file=self.file,
                                 hint="a pickle that cannot be parsed is not a pass: re-export the model, ideally "
                                      "as safetensors or ONNX") from None

@@ -74,6 +74,8 @@ class PickleError(Exception):
         super().__init__(message)
         self.message = message
         self.position = position
+        self.imports_before: list[Import] = []
+        """Imports seen before the failure (they explain some failures, e.g. joblib's raw array blocks)."""
 
 
 @dataclass(frozen=True)
@@ -177,16 +179,20 @@ def scan(stream: IO[bytes], *, multiple: bool = True) -> ScanResult:
     """
     reader = _Reader(stream)
     result = ScanResult()
-    _scan_one(reader, result)
-    while multiple:
-        head = stream.read(1)
-        if not head:
-            break
-        if head != b"\x80":
-            rest = len(head) + sum(len(c) for c in iter(lambda: stream.read(SKIP_CHUNK), b""))
-            result.trailing_bytes = rest
-            break
-        _scan_one(reader, result, first=head)
+    try:
+        _scan_one(reader, result)
+        while multiple:
+            head = stream.read(1)
+            if not head:
+                break
+            if head != b"\x80":
+                rest = len(head) + sum(len(c) for c in iter(lambda: stream.read(SKIP_CHUNK), b""))
+                result.trailing_bytes = rest
+                break
+            _scan_one(reader, result, first=head)
+    except PickleError as exc:
+        exc.imports_before = list(result.imports)
+        raise
     return result
 
 
