@@ -8,6 +8,7 @@ are the JSON report's field names (``schemas/report.schema.json``) and must not 
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -153,9 +154,11 @@ class Finding:
     waiver: Mapping[str, str] | None = None
     """For waived findings (and expired waivers): reason, owner, expires, file, line."""
 
-    @property
+    @functools.cached_property
     def identity(self) -> str:
-        """Stable finding key: policy + file + subject, never a line number (see docs/reports.md)."""
+        """Stable finding key: policy + file + subject, never a line number (see docs/reports.md).
+
+        Computed once per finding (reporters ask for it repeatedly); the fields it hashes are frozen."""
         raw = "\0".join((self.policy_id, self.subject.file, self.subject.kind, self.subject.name))
         return hashlib.sha256(raw.encode()).hexdigest()
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring  # the C string encoder json.dumps(ensure_ascii=False) uses
 from typing import Any
 
-from aima_gate.model import Finding
+from aima_gate.model import Finding, Status
 from aima_gate.report import Report
 
 SCHEMA_VERSION = "1"
@@ -34,7 +35,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     return out
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(report: Report, *, findings: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aima-gate", "version": report.tool_version},
@@ -43,7 +44,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "verdict": report.verdict,
         "exit_code": int(report.exit_code),
         "summary": report.summary,
-        "findings": [finding_dict(f) for f in report.findings],
+        "findings": [finding_dict(f) for f in report.findings] if findings else [],
     }
     for key, value in sorted(report.extra.items()):
         out[key] = value
@@ -52,11 +53,11 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 def render(report: Report) -> str:
     """Top level indented for people; one finding per line, so large reports use the C encoder and stay diffable."""
-    data = report_dict(report)
+    data = report_dict(report, findings=False)
     parts = []
     for key in sorted(data):
-        if key == "findings":
-            lines = [_dumps(f, compact=True) for f in data[key]]
+        if key == "findings" and key not in report.extra:
+            lines = _finding_lines(report.findings)
             text = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
         else:
             text = _dumps(data[key]).replace("\n", "\n  ")
@@ -68,3 +69,77 @@ def _dumps(value: Any, compact: bool = False) -> str:
     if compact:
         return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+# Fast path for the findings array (tens of thousands of lines in a large repository). Each line is exactly
+# ``_dumps(finding_dict(f), compact=True)`` (tests/test_json_fast_path.py checks it finding by finding): keys in
+# sorted order, the fields a policy gives every one of its findings (aima, mappings, policy_id, remediation,
+# severity, title) serialized once per policy, strings through the same C encoder, anything unusual through
+# json.dumps itself.
+
+def _value(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _dumps(value, compact=True)
+
+
+def _evidence(e: Any) -> str:
+    text = encode_basestring
+    message, pointer, file, expected = e.message, e.pointer, e.file, e.expected
+    return "".join((
+        '{"actual":', _value(e.actual),
+        ',"expected":', text(expected) if type(expected) is str else _value(expected),
+        ',"file":', text(file) if type(file) is str else _value(file),
+        ',"line":', _value(e.line),
+        ',"message":', text(message) if type(message) is str else _value(message),
+        ',"pointer":', text(pointer) if type(pointer) is str else _value(pointer), "}",
+    ))
+
+
+_STATUS_TEXT = {s: encode_basestring(s.value) for s in Status}
+
+
+def _finding_lines(findings: Any) -> list[str]:
+    head_cache: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+    alive = []  # the mappings whose id() is in a cache key stay alive (an id is unique only while alive)
+    lines = []
+    for f in findings:
+        mappings = f.mappings
+        key = (f.policy_id, f.title, f.severity, f.aima, f.remediation, id(mappings))
+        cached = head_cache.get(key)
+        if cached is None:
+            const = finding_dict(f)
+            cached = (
+                '{"aima":' + _dumps(const["aima"], compact=True) + ',"evidence":',
+                ',"mappings":' + _dumps(const["mappings"], compact=True)
+                + ',"policy_id":' + _dumps(const["policy_id"], compact=True)
+                + ',"remediation":' + _dumps(const["remediation"], compact=True)
+                + ',"severity":' + _dumps(const["severity"], compact=True) + ',"status":',
+                '},"title":' + _dumps(const["title"], compact=True),
+            )
+            head_cache[key] = cached
+            alive.append(mappings)
+        status = _STATUS_TEXT.get(f.status)
+        subject = f.subject
+        parts = [
+            cached[0],
+            "[" + ",".join([_evidence(e) for e in f.evidence]) + "]",
+            ',"fingerprint":"', f.identity, '"', cached[1],
+            status if status is not None else _dumps(f.status.value, compact=True),
+            ',"subject":{"file":', _value(subject.file), ',"kind":', _value(subject.kind), ',"name":',
+            _value(subject.name), cached[2],
+        ]
+        if f.waiver is not None:
+            parts.append(',"waiver":' + _dumps(dict(f.waiver), compact=True))
+        parts.append("}")
+        lines.append("".join(parts))
+    return lines
