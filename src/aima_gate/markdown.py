@@ -8,6 +8,7 @@ Placeholder text from model-card templates ("[More Information Needed]", ``{{ ji
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -45,17 +46,22 @@ def sections(body: str, first_line: int = 1) -> list[Section]:
     heads: list[tuple[int, str, int]] = []  # (level, title, index)
     fence: str | None = None
     for i, line in enumerate(lines):
-        m = _FENCE.match(line)
-        if m:
-            marker = m.group(1)[0] * 3
-            fence = None if fence == marker else (fence or marker)
-            continue
+        # Each pattern starts with up to 3 spaces and then its own marker: most lines (prose) need no regex.
+        first = line[:4].lstrip(" ")[:1]
+        if first == "`" or first == "~":
+            m = _FENCE.match(line)
+            if m:
+                marker = m.group(1)[0] * 3
+                fence = None if fence == marker else (fence or marker)
+                continue
         if fence:
             continue
-        atx = _ATX.match(line)
-        if atx:
-            heads.append((len(atx.group(1)), _atx_title(atx.group(2) or ""), i))
-        elif i > 0 and _SETEXT.match(line) and lines[i - 1].strip() and not _ATX.match(lines[i - 1]):
+        if first == "#":
+            atx = _ATX.match(line)
+            if atx:
+                heads.append((len(atx.group(1)), _atx_title(atx.group(2) or ""), i))
+        elif (first == "=" or first == "-") and i > 0 and _SETEXT.match(line) and lines[i - 1].strip() \
+                and not _ATX.match(lines[i - 1]):
             heads.append((1 if line.strip()[0] == "=" else 2, lines[i - 1].strip(), i - 1))
     # A section ends at the next heading of the same or a higher level (one pass with a stack: a card with
     # hundreds of thousands of headings must not take quadratic time).
@@ -102,6 +108,7 @@ def _strip_delimited(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=1024)  # cards repeat the same few headings
 def normalize_title(title: str) -> str:
     title = re.sub(r"\[optional\]", "", title, flags=re.I)
     title = title.replace("&", " and ")
@@ -110,4 +117,28 @@ def normalize_title(title: str) -> str:
 
 def word_count(text: str) -> int:
     """Words of real content: placeholders, headings and bare field labels removed."""
-    return len(_WORD.findall(_NOT_CONTENT.sub(" ", _PLACEHOLDERS.sub(" ", _strip_delimited(text)))))
+    text = _strip_delimited(text)
+    if _may_hold_placeholder(text):
+        text = _PLACEHOLDERS.sub(" ", text)
+    if _may_hold_non_content(text):
+        text = _NOT_CONTENT.sub(" ", text)
+    return len(_WORD.findall(text))
+
+
+# Cheap necessary conditions for the two substitutions above (most sections of a real card trigger neither):
+# when one is false its pattern cannot match, so skipping the pass leaves the text as the pass would.
+_PLACEHOLDER_WORDS = ("more information needed", "[optional]", "todo", "tbd", "fixme", "n/a", "lorem ipsum")
+_NA_WORD = re.compile(r"\bna\b")
+_UNDERLINES = ("\n=", "\n-", "\n =", "\n -", "\n  =", "\n  -", "\n   =", "\n   -")
+
+
+def _may_hold_placeholder(text: str) -> bool:
+    if not text.isascii():  # re.I also folds a few non-ASCII letters (e.g. dotless i, long s) onto ASCII ones
+        return True
+    low = text.lower()  # ASCII: exactly the case folding re.I applies
+    return any(word in low for word in _PLACEHOLDER_WORDS) or ("na" in low and _NA_WORD.search(low) is not None)
+
+
+def _may_hold_non_content(text: str) -> bool:
+    """A heading line (``#``), a setext underline (after a line break) or a bold label (``**``)."""
+    return "#" in text or "**" in text or any(u in text for u in _UNDERLINES)
