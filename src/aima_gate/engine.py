@@ -24,6 +24,7 @@ from aima_gate.model import (
     Subject,
     Waiver,
 )
+from aima_gate.parallel import no_gc
 from aima_gate.policy import Policy
 
 _STATUS = {Tri.PASS: Status.PASS, Tri.FAIL: Status.FAIL, Tri.ERROR: Status.ERROR}
@@ -100,6 +101,12 @@ def evaluate(
     anchor_file: str = ".aima-gate.yml",
 ) -> Evaluation:
     """Evaluate every policy against every subject of its kind. Deterministic for identical inputs."""
+    with no_gc():  # evaluation builds tens of thousands of findings and no garbage cycles
+        return _evaluate(policies, artifacts, params, waivers, today, anchor_file)
+
+
+def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params: Mapping[str, Mapping[str, Any]],
+              waivers: Sequence[Waiver], today: _dt.date, anchor_file: str) -> Evaluation:
     index = ArtifactIndex(artifacts)
     used: set[int] = set()
     findings: list[Finding] = []

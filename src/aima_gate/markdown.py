@@ -127,18 +127,19 @@ def word_count(text: str) -> int:
 
 # Cheap necessary conditions for the two substitutions above (most sections of a real card trigger neither):
 # when one is false its pattern cannot match, so skipping the pass leaves the text as the pass would.
-_PLACEHOLDER_WORDS = ("more information needed", "[optional]", "todo", "tbd", "fixme", "n/a", "lorem ipsum")
 _NA_WORD = re.compile(r"\bna\b")
-_UNDERLINES = ("\n=", "\n-", "\n =", "\n -", "\n  =", "\n  -", "\n   =", "\n   -")
+_UNDERLINE = re.compile(r"\n {0,3}[=-]")
 
 
 def _may_hold_placeholder(text: str) -> bool:
     if not text.isascii():  # re.I also folds a few non-ASCII letters (e.g. dotless i, long s) onto ASCII ones
         return True
     low = text.lower()  # ASCII: exactly the case folding re.I applies
-    return any(word in low for word in _PLACEHOLDER_WORDS) or ("na" in low and _NA_WORD.search(low) is not None)
+    return ("more information needed" in low or "[optional]" in low or "todo" in low or "tbd" in low
+            or "fixme" in low or "n/a" in low or "lorem ipsum" in low
+            or ("na" in low and _NA_WORD.search(low) is not None))
 
 
 def _may_hold_non_content(text: str) -> bool:
     """A heading line (``#``), a setext underline (after a line break) or a bold label (``**``)."""
-    return "#" in text or "**" in text or any(u in text for u in _UNDERLINES)
+    return "#" in text or "**" in text or ("\n" in text and _UNDERLINE.search(text) is not None)

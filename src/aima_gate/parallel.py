@@ -1,17 +1,20 @@
-"""Parse many files on every core: a fork-based pool over (kind, file) pairs, results in input order.
+"""Work on every core: a fork-based pool, results in input order.
 
 Parsing dominates large runs (thousands of registry entries and cards) and is independent per file, so it is
-spread over processes; evaluation stays in one process (joins need every artifact). Forking shares the loaded
-modules and the collection context without pickling them; only results travel back. Where fork is not
-available, or the batch is small, it runs in-process: same results either way.
+spread over processes. Evaluation stays in one process: forked workers would share the artifacts, but
+CPython's reference counting copies every page they touch, which costs what the second core saves (measured on
+5,000 models). Forking shares the loaded modules and the collection context without pickling them; only results
+travel back. Where fork is not available, or the batch is small, it runs in-process: same results either way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 MIN_PARALLEL_ITEMS = 300
@@ -32,11 +35,41 @@ def workers() -> int:
     return min(os.cpu_count() or 1, 8)
 
 
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bulk step that builds many long-lived objects and no garbage
+    cycles (parsing, evaluation): otherwise its full passes re-walk the growing heap over and over (a quarter
+    of the evaluation time on 5,000 models). Reference counting still frees what is dropped. On exit the
+    collector is re-enabled; after a large step what exists is frozen (``gc.freeze``: a run keeps its artifacts
+    and findings to the end), so later passes need not re-walk it either."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            if gc.get_count()[0] > FREEZE_AFTER_OBJECTS:
+                gc.freeze()
+            gc.enable()
+
+
+FREEZE_AFTER_OBJECTS = 50_000
+"""Objects a step must leave behind (net of those freed) before :func:`no_gc` freezes the heap."""
+
+
 def map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any]) -> list[list[Any]]:
     """``[task(i) for i in items]``, computed on all cores when worthwhile. ``task`` must not raise."""
+    with no_gc():
+        return _map_in_order(task, items)
+
+
+def can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any]) -> list[list[Any]]:
     jobs = workers()
-    forkable = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
-    if jobs < 2 or len(items) < MIN_PARALLEL_ITEMS or not forkable:
+    if jobs < 2 or len(items) < MIN_PARALLEL_ITEMS or not can_fork():
         return [task(i) for i in items]
     global _TASK
     _TASK = task

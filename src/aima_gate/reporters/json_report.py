@@ -92,20 +92,24 @@ def _value(value: Any) -> str:
     return _dumps(value, compact=True)
 
 
+_EVIDENCE = '{"actual":%s,"expected":%s,"file":%s,"line":%s,"message":%s,"pointer":%s}'
+
+
 def _evidence(e: Any) -> str:
     text = encode_basestring
-    message, pointer, file, expected = e.message, e.pointer, e.file, e.expected
-    return "".join((
-        '{"actual":', _value(e.actual),
-        ',"expected":', text(expected) if type(expected) is str else _value(expected),
-        ',"file":', text(file) if type(file) is str else _value(file),
-        ',"line":', _value(e.line),
-        ',"message":', text(message) if type(message) is str else _value(message),
-        ',"pointer":', text(pointer) if type(pointer) is str else _value(pointer), "}",
-    ))
+    message, pointer, file, expected, line = e.message, e.pointer, e.file, e.expected, e.line
+    return _EVIDENCE % (
+        _value(e.actual),
+        text(expected) if type(expected) is str else _value(expected),
+        text(file) if type(file) is str else _value(file),
+        int.__repr__(line) if type(line) is int else _value(line),
+        text(message) if type(message) is str else _value(message),
+        text(pointer) if type(pointer) is str else _value(pointer),
+    )
 
 
 _STATUS_TEXT = {s: encode_basestring(s.value) for s in Status}
+_FINDING = '%s[%s],"fingerprint":"%s"%s%s,"subject":{"file":%s,"kind":%s,"name":%s%s%s}'
 
 
 def _finding_lines(findings: Any) -> list[str]:
@@ -130,16 +134,10 @@ def _finding_lines(findings: Any) -> list[str]:
             alive.append(mappings)
         status = _STATUS_TEXT.get(f.status)
         subject = f.subject
-        parts = [
-            cached[0],
-            "[" + ",".join([_evidence(e) for e in f.evidence]) + "]",
-            ',"fingerprint":"', f.identity, '"', cached[1],
+        lines.append(_FINDING % (
+            cached[0], ",".join([_evidence(e) for e in f.evidence]), f.identity, cached[1],
             status if status is not None else _dumps(f.status.value, compact=True),
-            ',"subject":{"file":', _value(subject.file), ',"kind":', _value(subject.kind), ',"name":',
-            _value(subject.name), cached[2],
-        ]
-        if f.waiver is not None:
-            parts.append(',"waiver":' + _dumps(dict(f.waiver), compact=True))
-        parts.append("}")
-        lines.append("".join(parts))
+            _value(subject.file), _value(subject.kind), _value(subject.name), cached[2],
+            "" if f.waiver is None else ',"waiver":' + _dumps(dict(f.waiver), compact=True),
+        ))
     return lines
