@@ -1,6 +1,6 @@
 """Benchmark `aima-gate check` on a synthetic repository of N models, and the CLI's start-up time.
 
-Usage:  python benchmarks/bench_check.py [--models 100 1000 5000] [--repeat 3] [--keep DIR]
+Usage:  python benchmarks/bench_check.py [--models 100 1000 5000] [--repeat 3] [--keep DIR] [--formats json text]
 
 Each model gets a registry file (registry/<name>.yml) and a Hugging Face style card (cards/<name>.md) plus
 the bias and explainability report files its entry references, so every built-in `model`/`model_card`
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--models", type=int, nargs="+", default=[100, 1000, 5000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--formats", nargs="+", default=["json", "text"], help="output formats to time")
     args = parser.parse_args()
 
     bare, _ = time_command([sys.executable, "-c", "pass"], max(args.repeat, 5))
@@ -120,10 +121,11 @@ def main() -> None:
     for n in args.models:
         base = args.keep or Path(tempfile.mkdtemp(prefix="aima-bench-"))
         repo = generate_repo(base / f"repo-{n}", n)
-        seconds, code = time_command([*_exe(), "check", str(repo), "--format", "json", "--today", "2026-11-24"],
-                                     args.repeat)
-        per_model = seconds / n * 1000
-        print(f"check: {n:>6} models  {seconds:6.2f} s  ({per_model:.2f} ms/model)  exit {code}")
+        for fmt in args.formats:
+            seconds, code = time_command([*_exe(), "check", str(repo), "--format", fmt, "--today", "2026-11-24"],
+                                         args.repeat)
+            per_model = seconds / n * 1000
+            print(f"check: {n:>6} models  --format {fmt:<4}  {seconds:6.2f} s  ({per_model:.2f} ms/model)  exit {code}")
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
 

@@ -110,6 +110,7 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
     index = ArtifactIndex(artifacts)
     used: set[int] = set()
     findings: list[Finding] = []
+    named: dict[str, list[tuple[Artifact, Subject]]] = {}  # one (frozen) Subject per artifact, shared by policies
     for policy in policies:
         subjects = index.by_kind.get(policy.kind, [])
         if not subjects:
@@ -120,19 +121,24 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
             findings.append(_finding(policy, _no_subject(policy.kind, anchor_file), status, (ev,)))
             continue
         policy_params = params.get(policy.id, {})
-        for subject in subjects:
+        pairs = named.get(policy.kind)
+        if pairs is None:
+            pairs = named[policy.kind] = [(subject, _subject(subject)) for subject in subjects]
+        for subject, subj in pairs:
             scope = Scope(subject, subject, policy_params, today, index)
             if policy.where is not None:
                 gate = policy.where.evaluate(scope, subject.data, "")
                 if gate.status is Tri.ERROR:
-                    findings.append(_finding(policy, _subject(subject), Status.ERROR, gate.evidence))
+                    findings.append(_finding(policy, subj, Status.ERROR, gate.evidence))
                     continue
                 if gate.status is Tri.FAIL:
-                    findings.append(_finding(policy, _subject(subject), Status.NOT_APPLICABLE, gate.evidence))
+                    findings.append(_finding(policy, subj, Status.NOT_APPLICABLE, gate.evidence))
                     continue
             outcome = policy.assertion.evaluate(scope, subject.data, "")
-            finding = _finding(policy, _subject(subject), _STATUS[outcome.status], outcome.evidence)
-            findings.append(_apply_waivers(finding, policy, subject, waivers, today, used))
+            finding = _finding(policy, subj, _STATUS[outcome.status], outcome.evidence)
+            if finding.status is Status.FAIL and waivers:
+                finding = _apply_waivers(finding, policy, subject, waivers, today, used)
+            findings.append(finding)
     for i, waiver in enumerate(waivers):
         if i not in used:
             findings.append(unused_waiver_finding(waiver))

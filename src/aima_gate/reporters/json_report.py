@@ -54,15 +54,21 @@ def report_dict(report: Report, *, findings: bool = True) -> dict[str, Any]:
 def render(report: Report) -> str:
     """Top level indented for people; one finding per line, so large reports use the C encoder and stay diffable."""
     data = report_dict(report, findings=False)
-    parts = []
-    for key in sorted(data):
-        if key == "findings" and key not in report.extra:
-            lines = _finding_lines(report.findings)
-            text = "[\n    " + ",\n    ".join(lines) + "\n  ]" if lines else "[]"
+    pieces = ["{\n"]  # joined once at the end: a large report is tens of megabytes, not copied piece by piece
+    for n, key in enumerate(sorted(data)):
+        pieces.append((",\n  " if n else "  ") + json.dumps(key) + ": ")
+        lines = _finding_lines(report.findings) if key == "findings" and key not in report.extra else None
+        if lines:
+            pieces.append("[\n    ")
+            for i, line in enumerate(lines):
+                if i:
+                    pieces.append(",\n    ")
+                pieces.append(line)
+            pieces.append("\n  ]")
         else:
-            text = _dumps(data[key]).replace("\n", "\n  ")
-        parts.append(f"  {json.dumps(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            pieces.append("[]" if lines is not None else _dumps(data[key]).replace("\n", "\n  "))
+    pieces.append("\n}\n")
+    return "".join(pieces)
 
 
 def _dumps(value: Any, compact: bool = False) -> str:
