@@ -8,7 +8,6 @@ are the JSON report's field names (``schemas/report.schema.json``) and must not 
 from __future__ import annotations
 
 import enum
-import functools
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -154,13 +153,19 @@ class Finding:
     waiver: Mapping[str, str] | None = None
     """For waived findings (and expired waivers): reason, owner, expires, file, line."""
 
-    @functools.cached_property
+    @property
     def identity(self) -> str:
         """Stable finding key: policy + file + subject, never a line number (see docs/reports.md).
 
-        Computed once per finding (reporters ask for it repeatedly); the fields it hashes are frozen."""
-        raw = "\0".join((self.policy_id, self.subject.file, self.subject.kind, self.subject.name))
-        return hashlib.sha256(raw.encode()).hexdigest()
+        Computed once per finding (several reporters in one run ask for it); the fields it hashes are frozen.
+        Cached in the instance dict by hand: ``functools.cached_property`` takes a lock and costs as much as
+        the hash."""
+        cache = self.__dict__
+        key = cache.get("_identity")
+        if key is None:
+            raw = "\0".join((self.policy_id, self.subject.file, self.subject.kind, self.subject.name))
+            key = cache["_identity"] = hashlib.sha256(raw.encode()).hexdigest()
+        return key
 
 
 # Pseudo-policies the gate itself reports under (they have no AIMA mapping).

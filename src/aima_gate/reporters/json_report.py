@@ -120,11 +120,11 @@ _FINDING = '%s[%s],"fingerprint":"%s"%s%s,"subject":{"file":%s,"kind":%s,"name":
 
 def _finding_lines(findings: Any) -> list[str]:
     head_cache: dict[tuple[Any, ...], tuple[str, str, str]] = {}
-    alive = []  # the mappings whose id() is in a cache key stay alive (an id is unique only while alive)
+    alive = []  # objects whose id() is in a cache key stay alive (an id is unique only while its object lives)
     lines = []
     for f in findings:
-        mappings = f.mappings
-        key = (f.policy_id, f.title, f.severity, f.aima, f.remediation, id(mappings))
+        mappings, aima, severity = f.mappings, f.aima, f.severity
+        key = (f.policy_id, f.title, f.remediation, id(severity), id(aima), id(mappings))  # ids: no Python __hash__
         cached = head_cache.get(key)
         if cached is None:
             const = finding_dict(f)
@@ -137,7 +137,7 @@ def _finding_lines(findings: Any) -> list[str]:
                 '},"title":' + _dumps(const["title"], compact=True),
             )
             head_cache[key] = cached
-            alive.append(mappings)
+            alive.append((severity, aima, mappings))
         status = _STATUS_TEXT.get(f.status)
         subject = f.subject
         lines.append(_FINDING % (
