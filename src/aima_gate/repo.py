@@ -92,7 +92,8 @@ class Repo:
         return joined
 
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).is_file()
+        # Most references point at files the walk already found; only the others cost a stat.
+        return (self._files is not None and rel in self._walked()) or (self.root / rel).is_file()
 
     def path(self, rel: str, *, referenced_from: tuple[str, int | None] | None = None) -> Path:
         """The checked absolute path of a repo file: inside the repo after symlinks, a regular file."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ class Report:
             return True
         return finding.status is Status.FAIL and finding.severity.rank >= self.fail_on.rank
 
-    @property
+    @functools.cached_property
     def summary(self) -> dict[str, int]:
         counts = Counter(f.status.value for f in self.findings)
         out = {s.value: counts.get(s.value, 0) for s in Status}
@@ -40,7 +41,7 @@ class Report:
         out["total"] = len(self.findings)
         return out
 
-    @property
+    @functools.cached_property
     def verdict(self) -> str:
         if any(f.status is Status.ERROR for f in self.findings):
             return VERDICT_ERROR
