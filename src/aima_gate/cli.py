@@ -147,8 +147,10 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
     are among them, like --changed.
     """
+    from aima_gate import parallel
     from aima_gate.runner import RunOptions, run_check
 
+    parallel.FREEZE_AFTER_LARGE_STEPS = True  # this process exits after one run
     report_files = _parse_reports(reports)
     cli_opts = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,

@@ -40,21 +40,24 @@ def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk step that builds many long-lived objects and no garbage
     cycles (parsing, evaluation): otherwise its full passes re-walk the growing heap over and over (a quarter
     of the evaluation time on 5,000 models). Reference counting still frees what is dropped. On exit the
-    collector is re-enabled; after a large step what exists is frozen (``gc.freeze``: a run keeps its artifacts
-    and findings to the end), so later passes need not re-walk it either."""
+    collector is re-enabled; in a one-shot process (:data:`FREEZE_AFTER_LARGE_STEPS`, set by the CLI) what a large
+    step leaves is frozen (``gc.freeze``: the run keeps its artifacts and findings to the end), so later passes
+    need not re-walk it either. Library callers never get a frozen heap."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            if gc.get_count()[0] > FREEZE_AFTER_OBJECTS:
+            if FREEZE_AFTER_LARGE_STEPS and gc.get_count()[0] > FREEZE_AFTER_OBJECTS:
                 gc.freeze()
             gc.enable()
 
 
 FREEZE_AFTER_OBJECTS = 50_000
 """Objects a step must leave behind (net of those freed) before :func:`no_gc` freezes the heap."""
+FREEZE_AFTER_LARGE_STEPS = False
+"""Only a process that exits after one run (the CLI) may freeze: frozen objects are never collected as cycles."""
 
 
 def map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any]) -> list[list[Any]]:
