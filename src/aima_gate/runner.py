@@ -17,7 +17,8 @@ from aima_gate import __version__
 from aima_gate.collectors import CollectContext, load_collector
 from aima_gate.config import Config, check_against_policies, find_config, parse_config
 from aima_gate.engine import evaluate
-from aima_gate.errors import AimaGateError, ArtifactError, ConfigError, InputError
+from aima_gate.errors import AimaGateError, ArtifactError, ConfigError, InputError, pointer_to_path
+from aima_gate.loaders import decode_text
 from aima_gate.model import EMPTY_REPOSITORY, INPUT_ERROR, Artifact, Evidence, Finding, Severity, Status, Subject
 from aima_gate.policies_loader import LoadedPolicies, load_policies
 from aima_gate.policy import resolve_params
@@ -48,10 +49,7 @@ def load_config(root: Path, config_path: Path | None) -> Config:
         rel = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         rel = str(path)
-    raw = path.read_bytes()
-    from aima_gate.loaders import decode_text
-
-    return parse_config(decode_text(raw, rel), rel)
+    return parse_config(decode_text(path.read_bytes(), rel), rel)
 
 
 def error_finding(err: AimaGateError) -> Finding:
@@ -131,7 +129,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], today: _dt.date,
             for kind, path, pointer in art.references:
                 if not repo.exists(path):
                     errors.append(ArtifactError(
-                        f"{pointer_text(pointer)} references {path}, which does not exist",
+                        f"{pointer_to_path(pointer)} references {path}, which does not exist",
                         file=art.file, line=art.line_of(pointer), pointer=pointer,
                         hint="fix the path (relative to the file that references it) or add the file"))
                 elif kind in collectors:
@@ -139,12 +137,6 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], today: _dt.date,
         done = len(artifacts)
         parse_batch(batch)
     return artifacts, errors
-
-
-def pointer_text(pointer: str) -> str:
-    from aima_gate.errors import pointer_to_path
-
-    return pointer_to_path(pointer)
 
 
 def duplicate_subject_errors(artifacts: Sequence[Artifact]) -> list[AimaGateError]:
