@@ -24,6 +24,9 @@ def surface_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def _cached(cache: dict[str, Any], key: str, make: Callable[[Path], Any]) -> Any:
     if key not in cache:
         work = cache["root"] / key
+        # A previous attempt that skipped or failed (e.g. a tool missing) may have left the folder: start clean,
+        # so every caller meets the same skip or failure instead of a FileExistsError.
+        shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         cache[key] = make(work)
     return cache[key]
