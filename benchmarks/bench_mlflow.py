@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import os
 import signal
 import socket
@@ -82,11 +81,12 @@ def main() -> None:
         repo.mkdir()
         (repo / "README.md").write_text("benchmark repository\n")
         with server(db, work / "server.log") as url:
+            from aima_gate.clock import Clock
             from aima_gate.collectors import CollectContext
             from aima_gate.collectors.mlflow_registry import collect
             from aima_gate.repo import Repo
 
-            ctx = CollectContext(Repo(repo), {}, {}, dt.date.today(), {"mlflow_uri": url})
+            ctx = CollectContext(Repo(repo), {}, {}, Clock.system(), {"mlflow_uri": url})
             before = (work / "server.log").read_text().count("/api/")
             start = time.perf_counter()
             subjects = list(collect(ctx))

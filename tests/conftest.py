@@ -12,17 +12,23 @@ from typing import Any
 
 import pytest
 
+from aima_gate.clock import TODAY_ENV
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = REPO_ROOT / "tests" / "data"
 EXAMPLES = REPO_ROOT / "examples"
 TODAY = dt.date(2026, 11, 24)
 """Fixed evaluation date so freshness checks and golden files are reproducible."""
+# Every run of the gate that a test starts (in-process or as a subprocess, directly or through pre-commit,
+# gitlab-ci-local or the action harness) is pinned to TODAY, and so is the evidence it stamps: no test may
+# depend on the day the suite runs. Tests of the unpinned default remove the variable themselves.
+os.environ[TODAY_ENV] = TODAY.isoformat()
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the real console script (as a user would), in a subprocess."""
-    full_env = {**os.environ, **(env or {})}
+            timeout: float = 120, unset: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    """Run the real console script (as a user would), in a subprocess (``unset``: variables to remove)."""
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in unset}
     exe = Path(sys.executable).with_name("aima-gate")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "aima_gate"]
     return subprocess.run([*cmd, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)

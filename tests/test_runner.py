@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from aima_gate.clock import Clock
 from aima_gate.errors import AimaGateError
 from aima_gate.model import EMPTY_REPOSITORY, INPUT_ERROR, Status
 from aima_gate.runner import RunOptions, run_check
@@ -14,7 +15,7 @@ from tests.test_cli_exit_codes import CORE, REGISTRY, mini_repo
 
 
 def run(root: Path, *, only: tuple[str, ...] = CORE):  # type: ignore[no-untyped-def]
-    return run_check(RunOptions(root=root, today=TODAY, only_policies=frozenset(only)))
+    return run_check(RunOptions(root=root, clock=Clock.at(TODAY), only_policies=frozenset(only)))
 
 
 def errors(report) -> list[tuple[str, int, str]]:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ Exit codes are the contract in :mod:`aima_gate.exit_codes`. Every user-fixable p
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import json
 import sys
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from aima_gate import __version__
+from aima_gate.clock import TODAY_ENV, Clock, parse_day
 from aima_gate.errors import AimaGateError, ConfigError
 from aima_gate.exit_codes import ExitCode
 from aima_gate.model import Severity
@@ -68,13 +68,21 @@ def common(fn: F) -> F:
     return click.argument("path", type=click.Path(file_okay=False, path_type=Path), default=".")(fn)
 
 
-def _parse_today(value: str | None) -> _dt.date | None:
-    if value is None:
-        return None
+def _to_clock(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Clock:
+    if value is None:  # click has already read AIMA_GATE_TODAY into ``value`` when it is set
+        return Clock.system()
     try:
-        return _dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        return Clock.at(parse_day(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def today_option(fn: F) -> F:
+    """``--today`` (env ``AIMA_GATE_TODAY``): the one clock of a command; every command that evaluates or stamps
+    evidence takes it, so a pinned run never mixes its date with the wall clock."""
+    return click.option("--today", "clock", envvar=TODAY_ENV, callback=_to_clock, metavar="YYYY-MM-DD",
+                        help=f"Evaluate as of this date and stamp evidence with it (default: today, UTC; "
+                             f"env {TODAY_ENV}).")(fn)
 
 
 def _parse_reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -125,8 +133,7 @@ def main() -> None:
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
               help="Also write a report file (repeatable), e.g. --report json=aima.json.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest failing severity that fails the gate.")
-@click.option("--today", envvar="AIMA_GATE_TODAY",
-              help="Evaluate freshness as of this date (YYYY-MM-DD; default: today, UTC; env AIMA_GATE_TODAY).")
+@today_option
 @click.option("--mlflow-uri", help="Read model subjects from this MLflow tracking/registry URI too.")
 @click.option("--policy", "only", multiple=True, metavar="ID", help="Evaluate only this policy (repeatable).")
 @click.option("--framework", type=click.Choice(["aima", "nist-ai-rmf", "iso-42001", "eu-ai-act", "owasp-llm"]),
@@ -139,7 +146,7 @@ def main() -> None:
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
 @guarded
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
-          today: str | None, mlflow_uri: str | None, only: tuple[str, ...], debug: bool,
+          clock: Clock, mlflow_uri: str | None, only: tuple[str, ...], debug: bool,
           framework: str | None = None, changed: bool = False, changed_since: str | None = None,
           files: tuple[str, ...] = ()) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder).
@@ -154,7 +161,7 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     report_files = _parse_reports(reports)
     cli_opts = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
-                         today=_parse_today(today), cli=cli_opts,
+                         clock=clock, cli=cli_opts,
                          only_policies=frozenset(only) if only else None,
                          changed_files=_changed_files(path, changed or bool(changed_since), changed_since, files))
     report = run_check(options)

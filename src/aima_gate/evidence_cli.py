@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from aima_gate.cli import guarded
+from aima_gate.cli import guarded, today_option
+from aima_gate.clock import Clock
 from aima_gate.errors import ConfigError
 
 
@@ -30,16 +31,18 @@ def evidence() -> None:
               help="Bootstrap resamples for 95% confidence intervals (0: none).")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the normalized bias report (JSON).")
+@today_option
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @guarded
 def fairness(predictions: Path, label: str, prediction: str, sensitive: tuple[str, ...], model: str | None,
              version: str | None, pos_label: str | None, dataset: str | None, bootstrap: int, output: Path,
-             debug: bool) -> None:
+             clock: Clock, debug: bool) -> None:
     """Compute a bias report (disparate impact, equalized odds, per-group support) with fairlearn."""
     from aima_gate.fairness import compute_report
 
     report = compute_report(predictions, label=label, prediction=prediction, sensitive=sensitive, model=model,
-                            version=version, pos_label=pos_label, dataset=dataset, bootstrap=bootstrap)
+                            version=version, pos_label=pos_label, dataset=dataset, bootstrap=bootstrap,
+                            now=clock.now())
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -43,7 +43,7 @@ def _round(value: Any) -> float | None:
 
 def compute_report(predictions: Path, *, label: str, prediction: str, sensitive: Sequence[str],
                    model: str | None, version: str | None, pos_label: str | None = None,
-                   dataset: str | None = None, now: _dt.datetime | None = None,
+                   now: _dt.datetime, dataset: str | None = None,
                    bootstrap: int = 0) -> dict[str, Any]:
     try:
         import fairlearn
@@ -115,7 +115,7 @@ def compute_report(predictions: Path, *, label: str, prediction: str, sensitive:
     overall = MetricFrame(metrics={"selection_rate": selection_rate, "tpr": true_positive_rate,
                                    "fpr": false_positive_rate}, y_true=y_true, y_pred=y_pred,
                           sensitive_features=frame[sensitive[0]]).overall
-    moment = (now or _dt.datetime.now(_dt.timezone.utc)).replace(microsecond=0)
+    moment = now.replace(microsecond=0)  # from the run's clock: --today pins it
     return {
         "kind": "bias_report",
         "schema_version": "1",

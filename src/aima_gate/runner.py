@@ -7,13 +7,13 @@ never yields exit 0.
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from aima_gate import __version__
+from aima_gate.clock import Clock
 from aima_gate.collectors import CollectContext, load_collector
 from aima_gate.config import Config, check_against_policies, find_config, parse_config
 from aima_gate.engine import evaluate
@@ -31,7 +31,8 @@ class RunOptions:
     root: Path
     config_path: Path | None = None
     fail_on: Severity | None = None
-    today: _dt.date | None = None
+    clock: Clock = field(default_factory=Clock.current)
+    """The evaluation date and the time stamped on evidence made during the run (scanner runs)."""
     cli: Mapping[str, Any] = field(default_factory=dict)
     only_policies: frozenset[str] | None = None
     """Evaluate only these policy ids (``--policy``); overrides the config's ``policies.only``."""
@@ -75,7 +76,7 @@ def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
     return sorted(needed)
 
 
-def collect(repo: Repo, config: Config, kinds: Iterable[str], today: _dt.date,
+def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
             cli: Mapping[str, Any]) -> tuple[list[Artifact], list[AimaGateError]]:
     """Collect every artifact of ``kinds``: globbed files, external sources, then referenced files, in rounds.
 
@@ -86,7 +87,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], today: _dt.date,
 
     needed = sorted(set(kinds))
     collectors = {kind: load_collector(kind) for kind in needed}
-    contexts = {kind: CollectContext(repo, config.artifacts.get(kind, {}), config.raw, today, cli) for kind in needed}
+    contexts = {kind: CollectContext(repo, config.artifacts.get(kind, {}), config.raw, clock, cli) for kind in needed}
     artifacts: list[Artifact] = []
     errors: list[AimaGateError] = []
     parsed: set[tuple[str, str]] = set()
@@ -162,7 +163,7 @@ def run_check(options: RunOptions) -> Report:
     config = load_config(root, options.config_path)
     if options.only_policies is not None:
         config = replace(config, only=options.only_policies)
-    today = options.today or _dt.datetime.now(_dt.timezone.utc).date()
+    today = options.clock.today
     loaded = load_policies(config, root)
     check_against_policies(config, loaded.all_ids, loaded.declared_params)
     policies = loaded.policies
@@ -175,7 +176,7 @@ def run_check(options: RunOptions) -> Report:
                           Subject("repository", ".", "."), None, (ev,),
                           "Run aima-gate on the repository root that holds your models and their evidence.")
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
-    artifacts, errors = collect(repo, config, _needed_kinds(loaded), today, options.cli)
+    artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli)
     errors.extend(
         InputError(f"{link}/ is a symlinked folder that leaves the repository (-> {target}); nothing under it "
                    "was read, so evidence there would go unchecked", file=link,

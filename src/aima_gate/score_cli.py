@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from aima_gate.cli import _parse_today, common, guarded
+from aima_gate.cli import common, guarded, today_option
+from aima_gate.clock import Clock
 from aima_gate.errors import ConfigError
 from aima_gate.exit_codes import ExitCode
 
@@ -27,17 +28,17 @@ from aima_gate.exit_codes import ExitCode
 @click.option("--svg", "svg_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the radar chart (SVG) to this file.")
 @click.option("--brief", is_flag=True, help="Text: levels only, without what is missing for the next level.")
-@click.option("--today", help="Evaluate freshness as of this date (YYYY-MM-DD; default: today, UTC).")
+@today_option
 @click.option("--fail-below", type=click.IntRange(1, 3), help="Exit 1 when any practice is below this level.")
 @guarded
 def score(path: Path, config_path: Path | None, fmt: str, output: Path | None, svg_file: Path | None, brief: bool,
-          today: str | None, fail_below: int | None, debug: bool) -> None:
+          clock: Clock, fail_below: int | None, debug: bool) -> None:
     """Score the repository at PATH against OWASP AIMA: a level 0-3 per practice and domain."""
     from aima_gate import maturity as mat
     from aima_gate.maturity_svg import radar_svg
     from aima_gate.runner import RunOptions, run_check
 
-    report = run_check(RunOptions(root=path, config_path=config_path, today=_parse_today(today)))
+    report = run_check(RunOptions(root=path, config_path=config_path, clock=clock))
     m = report.extra["maturity"]
     render = {"text": lambda: mat.maturity_text(m, details=not brief),
               "json": lambda: json.dumps(m, indent=2, sort_keys=True) + "\n",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from aima_gate.clock import Clock
 from aima_gate.model import INPUT_ERROR, Status
 from aima_gate.runner import RunOptions, run_check
 from tests.conftest import TODAY, check_json, write
@@ -27,7 +28,7 @@ Alerts and complaints open an incident for the model.
 
 
 def _errors(root: Path, policy: str) -> list[tuple[str, int, str]]:
-    report = run_check(RunOptions(root=root, today=TODAY, only_policies=frozenset({policy})))
+    report = run_check(RunOptions(root=root, clock=Clock.at(TODAY), only_policies=frozenset({policy})))
     return [(f.evidence[0].file, f.evidence[0].line, f.evidence[0].message)
             for f in report.findings if f.policy_id == INPUT_ERROR]
 
@@ -159,7 +160,7 @@ def test_expired_attestation_and_missing_owner_are_findings(tmp_path: Path) -> N
     text = text.replace("A/4\n    answer: yes\n    owner: cto@example.org\n", "A/2\n    answer: yes\n")
     write(tmp_path, "attestations.yml", text)
     only = frozenset({"attestation.not-expired", "attestation.owned-and-evidenced"})
-    report = run_check(RunOptions(root=tmp_path, today=TODAY, only_policies=only))
+    report = run_check(RunOptions(root=tmp_path, clock=Clock.at(TODAY), only_policies=only))
     failing = {(f.policy_id, f.subject.name, f.evidence[0].file, f.evidence[0].line, f.evidence[0].message)
                for f in report.findings if f.status is Status.FAIL}
     assert failing == {
@@ -200,6 +201,6 @@ def test_attestations_and_threat_models_under_governance_are_not_documents(tmp_p
     write(tmp_path, "governance/threat-models/scorer.yml", THREAT_MODEL.format(category="tampering", llm_id="LLM02"))
     write(tmp_path, "governance/runbook.md", DOC.format(kind="incident-runbook", reviewed="2026-06-01"))
     only = frozenset({"document.owner-and-approval", "attestation.known-cell", "threat_model.stride-coverage"})
-    report = run_check(RunOptions(root=tmp_path, today=TODAY, only_policies=only))
+    report = run_check(RunOptions(root=tmp_path, clock=Clock.at(TODAY), only_policies=only))
     assert not [f for f in report.findings if f.status is Status.ERROR]
     assert {f.subject.kind for f in report.findings} == {"document", "attestation", "threat_model"}

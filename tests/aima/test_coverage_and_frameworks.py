@@ -7,6 +7,7 @@ import json
 import pytest
 
 from aima_gate.catalog import load_catalog
+from aima_gate.clock import Clock
 from aima_gate.frameworks import framework_markdown
 from tests.conftest import EXAMPLES, TODAY, check_json, run_cli
 
@@ -75,7 +76,7 @@ def test_normalized_artifacts_match_their_schemas(example: str) -> None:
     from aima_gate.resources import load_schema
     from aima_gate.runner import collect
 
-    artifacts, errors = collect(Repo(EXAMPLES / example), Config(file=None), sorted(SCHEMAS), TODAY, {})
+    artifacts, errors = collect(Repo(EXAMPLES / example), Config(file=None), sorted(SCHEMAS), Clock.at(TODAY), {})
     assert not errors
     assert {a.kind for a in artifacts} >= set(SCHEMAS)
     for art in artifacts:

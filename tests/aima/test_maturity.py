@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from aima_gate.clock import Clock
 from aima_gate.maturity import compute, maturity_markdown, maturity_text
 from aima_gate.maturity_svg import radar_svg
 from aima_gate.model import AimaRef, Artifact, Evidence, Finding, Severity, Status, Subject
@@ -103,7 +104,7 @@ def test_domain_summary_is_weakest_level_and_mean_score() -> None:
 # ------------------------------------------------------------------------------------------------ examples
 
 def _scorecard(example: str) -> dict[str, Any]:
-    report = run_check(RunOptions(root=EXAMPLES / example, today=TODAY))
+    report = run_check(RunOptions(root=EXAMPLES / example, clock=Clock.at(TODAY)))
     maturity: dict[str, Any] = report.extra["maturity"]
     return maturity
 

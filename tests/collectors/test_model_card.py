@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from aima_gate.clock import Clock
 from aima_gate.collectors import CollectContext
 from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, ModelCardCollector, parse_markdown_card
 from aima_gate.errors import AimaGateError, InputError
@@ -161,12 +162,12 @@ def test_front_matter_must_be_a_mapping() -> None:
 
 def test_collector_reads_through_the_repo(tmp_path: Path) -> None:
     write(tmp_path, "model_cards/m.md", (CARDS / WELL_FILLED[0]).read_text(encoding="utf-8"))
-    ctx = CollectContext(Repo(tmp_path), {}, {}, TODAY)
+    ctx = CollectContext(Repo(tmp_path), {}, {}, Clock.at(TODAY))
     (result,) = list(ModelCardCollector().parse(ctx, "model_cards/m.md"))
     assert isinstance(result, Artifact)
     assert result.kind == "model_card" and result.file == "model_cards/m.md"
     assert result.line_of("/sections/training_data") == 171
-    ctx_strict = CollectContext(Repo(tmp_path), {"min_section_words": 40}, {}, TODAY)
+    ctx_strict = CollectContext(Repo(tmp_path), {"min_section_words": 40}, {}, Clock.at(TODAY))
     (strict,) = list(ModelCardCollector().parse(ctx_strict, "model_cards/m.md"))
     assert isinstance(strict, Artifact)
     assert strict.data["sections"]["training_data"]["filled"] is False  # 32 words < 40

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from aima_gate.clock import Clock
 from aima_gate.collectors import CollectContext
 from aima_gate.collectors.model_registry import ModelRegistryCollector
 from aima_gate.errors import AimaGateError
@@ -16,7 +17,7 @@ from tests.conftest import TODAY, write
 
 
 def parse(root: Path, rel: str) -> tuple[list[Artifact], list[AimaGateError]]:
-    ctx = CollectContext(Repo(root), {}, {}, TODAY)
+    ctx = CollectContext(Repo(root), {}, {}, Clock.at(TODAY))
     arts: list[Artifact] = []
     errs: list[AimaGateError] = []
     try:

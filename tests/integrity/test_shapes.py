@@ -8,6 +8,7 @@ from pathlib import Path
 import jsonschema
 from referencing import Registry, Resource
 
+from aima_gate.clock import Clock
 from aima_gate.collectors import CollectContext, load_collector
 from aima_gate.model import Artifact
 from aima_gate.repo import Repo
@@ -28,7 +29,7 @@ def _collect(root: Path, kind: str, file: str) -> list[Artifact]:
     import yaml
 
     settings = yaml.safe_load((root / ".aima-gate.yml").read_text())
-    ctx = CollectContext(Repo(root), {}, settings, TODAY)
+    ctx = CollectContext(Repo(root), {}, settings, Clock.at(TODAY))
     return [a for a in load_collector(kind).parse(ctx, file) if isinstance(a, Artifact)]
 
 

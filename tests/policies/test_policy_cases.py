@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aima_gate.clock import Clock
 from aima_gate.config import Config
 from aima_gate.model import Status
 from aima_gate.policies_loader import load_policies
@@ -55,7 +56,7 @@ def test_every_builtin_policy_has_pass_and_fail_cases() -> None:
                          ids=[f"{p}-{o}-{c.name}" for p, o, c in _cases()])
 def test_policy_case(policy_id: str, outcome: str, case: Path) -> None:
     expect = yaml.safe_load((case / "expect.yml").read_text()) if (case / "expect.yml").exists() else {}
-    report = run_check(RunOptions(root=case, today=TODAY, only_policies=frozenset({policy_id})))
+    report = run_check(RunOptions(root=case, clock=Clock.at(TODAY), only_policies=frozenset({policy_id})))
     mine = [f for f in report.findings if f.policy_id == policy_id]
     detail = "\n".join(f"{f.status.value} {f.subject.name}: {[e.message for e in f.evidence]}"
                        for f in report.findings)

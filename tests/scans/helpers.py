@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ SCANS = DATA / "scans"
 POLICIES = ("vulnerability.none-at-or-above-severity", "dependency_scan.fresh", "dependency_scan.covers-requirements")
 
 
-def repo_with(tmp: Path, reports: dict[str, Path | str], extra: dict[str, str] | None = None) -> Path:
+def repo_with(tmp: Path, reports: Mapping[str, Path | str], extra: dict[str, str] | None = None) -> Path:
     """A repository holding ``reports`` (repo path -> sample file or text) and ``extra`` text files."""
     for rel, source in reports.items():
         target = tmp / rel

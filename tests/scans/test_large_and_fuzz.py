@@ -56,9 +56,10 @@ def test_50mb_report_in_bounded_memory(tmp_path: Path) -> None:
     probe = (
         "import json, resource, sys\n"
         "from aima_gate.runner import RunOptions, run_check\n"
+        "from aima_gate.clock import Clock\n"
         "import datetime\n"
         f"r = run_check(RunOptions(root=__import__('pathlib').Path({str(tmp_path)!r}), "
-        f"today=datetime.date.fromisoformat({TODAY.isoformat()!r}), "
+        f"clock=Clock.at(datetime.date.fromisoformat({TODAY.isoformat()!r})), "
         "only_policies=frozenset({'dependency_scan.fresh', 'vulnerability.none-at-or-above-severity'})))\n"
         "statuses = {}\n"
         "for f in r.findings: statuses[f.status.value] = statuses.get(f.status.value, 0) + 1\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from aima_gate.clock import Clock
 from tests.conftest import run_cli
 from tests.scans.helpers import SCANS, errors, findings, repo_with, run
 
@@ -162,7 +163,7 @@ def test_normalized_shapes_match_the_schemas(tmp_path: Path) -> None:
         "security/bandit.json": SCANS / "recorded/bandit/bandit_1.9.4_src_app.json",
         "src/app.py": SCANS / "recorded/bandit/app.py"}, {"requirements.txt": "werkzeug==0.11\n"})
     artifacts, errs = collect(Repo(root), Config(file=None), ["dependency_scan", "sast_report", "vulnerability"],
-                              TODAY, {})
+                              Clock.at(TODAY), {})
     assert not errs
     dep = json.loads((REPO_ROOT / "schemas/dependency-scan.schema.json").read_text())
     sast = json.loads((REPO_ROOT / "schemas/sast-report.schema.json").read_text())

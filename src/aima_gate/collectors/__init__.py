@@ -9,12 +9,12 @@ its normalized shape in ``schemas/``, and add policies under ``policies/<kind>/`
 from __future__ import annotations
 
 import abc
-import datetime as _dt
 import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from aima_gate.clock import Clock
 from aima_gate.errors import AimaGateError
 from aima_gate.model import Artifact
 from aima_gate.repo import Repo
@@ -48,7 +48,8 @@ class CollectContext:
     """This kind's section of ``artifacts:`` in the config (``paths`` plus kind-specific options)."""
     settings: Mapping[str, Any]
     """The whole validated config document (integrations such as ``mlflow:`` or ``signing:`` live here)."""
-    today: _dt.date
+    clock: Clock
+    """The run's evaluation date and evidence timestamps (the only clock a collector may read)."""
     cli: Mapping[str, Any] = field(default_factory=dict)
     """Options given on the command line that a collector may honour (e.g. ``mlflow_uri``)."""
 

@@ -87,7 +87,7 @@ class ManifestCollector(Collector):
 
         reg = ModelRegistryCollector()
         options = (ctx.settings.get("artifacts") or {}).get("model") or {}
-        reg_ctx = CollectContext(ctx.repo, options, ctx.settings, ctx.today, ctx.cli)
+        reg_ctx = CollectContext(ctx.repo, options, ctx.settings, ctx.clock, ctx.cli)
         for file in ctx.repo.glob(options.get("paths") or reg.default_paths):
             try:
                 arts = [a for a in reg.parse(reg_ctx, file) if isinstance(a, Artifact)]

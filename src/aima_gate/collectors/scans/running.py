@@ -11,7 +11,6 @@ also its error code: then its output is not a JSON report and the run is an erro
 
 from __future__ import annotations
 
-import datetime as _dt
 import shutil
 import subprocess
 from typing import Any
@@ -66,7 +65,7 @@ def _run(ctx: CollectContext, entry: dict[str, Any], parsed: Parsed) -> None:
                                  " a scanner that cannot run is never a pass")
     argv = [exe, *command[1:], *TOOLS[tool]["args"](req_path, entry), *entry.get("args", [])]
     timeout = float(entry.get("timeout", DEFAULT_TIMEOUT))
-    started = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+    started = ctx.clock.now()
     try:
         proc = subprocess.run(argv, cwd=ctx.repo.root, capture_output=True, timeout=timeout, check=False,
                               stdin=subprocess.DEVNULL)
