@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,8 +120,9 @@ def test_load_config_finds_and_decodes_the_file(tmp_path: Path) -> None:
 
 def test_parameter_values_must_fit_the_declaring_policy() -> None:
     config = parse_config("parameters:\n  min_n: '30'\n  tier: hihg\n", FILE)
-    typed = {"min_n": (("p.one", {"default": 30, "description": "n"}),),
-             "tier": (("p.two", {"default": "low", "description": "t", "schema": {"enum": ["low", "high"]}}),)}
+    typed: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
+        "min_n": (("p.one", {"default": 30, "description": "n"}),),
+        "tier": (("p.two", {"default": "low", "description": "t", "schema": {"enum": ["low", "high"]}}),)}
     with pytest.raises(ConfigError, match="is a string, but this parameter takes a number") as info:
         check_against_policies(config, ["p.one", "p.two"], typed)
     assert info.value.line == 2

@@ -6,12 +6,14 @@ import csv
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import check_json, run_cli, write
+from tests.realcomponents import module
 
-pytest.importorskip("fairlearn", reason="the fairness extra is not installed")
+module("fairlearn")  # fails under CI, skips locally when the test extra is missing
 
 
 def predictions(path: Path, *, bias: float, rows: int = 1200, seed: int = 11, labels: tuple[str, str] = ("1", "0"),
@@ -31,7 +33,7 @@ def predictions(path: Path, *, bias: float, rows: int = 1200, seed: int = 11, la
     return path
 
 
-def fairness(tmp_path: Path, csv_path: Path, *extra: str) -> tuple[int, str, dict[str, object] | None]:
+def fairness(tmp_path: Path, csv_path: Path, *extra: str) -> tuple[int, str, dict[str, Any] | None]:
     out = tmp_path / "reports" / "bias-report-m.json"
     proc = run_cli("evidence", "fairness", "--predictions", str(csv_path), "--label", "repaid", "--prediction",
                    "approved", "--sensitive", "sex", "--sensitive", "region", "--model", "m", "--version", "1.0.0",
@@ -48,7 +50,8 @@ def test_fair_model_report_matches_fairlearn_and_passes(tmp_path: Path) -> None:
     assert code == 0, output
     assert report is not None and report["kind"] == "bias_report" and report["model"]["version"] == "1.0.0"
     frame = pd.read_csv(csv_path)
-    sex = {a["name"]: a for a in report["attributes"]}["sex"]  # type: ignore[index]
+    assert report is not None
+    sex = {a["name"]: a for a in report["attributes"]}["sex"]
     assert sex["fairness"]["disparate_impact"] == pytest.approx(
         demographic_parity_ratio(frame.repaid, frame.approved, sensitive_features=frame.sex), abs=1e-6)
     assert sex["fairness"]["equalized_odds_difference"] == pytest.approx(
@@ -103,9 +106,11 @@ def test_bootstrap_confidence_intervals(tmp_path: Path) -> None:
     code, output, report = fairness(tmp_path, predictions(tmp_path / "preds.csv", bias=0.0, rows=300),
                                     "--bootstrap", "40")
     assert code == 0, output
-    sex = {a["name"]: a for a in report["attributes"]}["sex"]  # type: ignore[index]
+    assert report is not None
+    sex = {a["name"]: a for a in report["attributes"]}["sex"]
     lo, hi = sex["confidence_intervals"]["disparate_impact"]
-    assert lo <= sex["fairness"]["disparate_impact"] <= hi or lo <= hi
+    # a fair model: the interval is a real interval around the point estimate, inside the ratio's range
+    assert 0 < lo < hi <= 1 and lo <= sex["fairness"]["disparate_impact"] <= hi, (lo, hi)
     group = sex["groups"][0]
     assert group["confidence_intervals"]["selection_rate"][0] <= group["confidence_intervals"]["selection_rate"][1]
     status, _gate = check_json(tmp_path, "--policy", "bias_report.names-model")

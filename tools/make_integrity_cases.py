@@ -13,6 +13,7 @@ import struct
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "policies" / "cases"
@@ -43,6 +44,12 @@ def safetensors(values: list[float]) -> bytes:
     data = struct.pack(f"<{len(values)}f", *values)
     header = json.dumps({"w": {"dtype": "F32", "shape": [len(values)], "data_offsets": [0, len(data)]}}).encode()
     return struct.pack("<Q", len(header)) + header + data
+
+
+class SameKeys(TypedDict):
+    signer: Key
+    keyring: Key
+    allowed: Key
 
 
 def case(policy: str, outcome: str, name: str, *, signer: Key, keyring: Key, allowed: Key,
@@ -80,7 +87,7 @@ def main() -> None:
         st = safetensors([0.5, -0.25, 1.0])
         reg = ("models:\n  - name: scorer\n    version: \"1.0\"\n    owner: ml-team\n    risk_tier: high\n"
                "    stage: production\n    artifacts: [../model/model.safetensors]\n")
-        base = {"signer": good, "keyring": good, "allowed": good}
+        base: SameKeys = {"signer": good, "keyring": good, "allowed": good}
         p = "model.artifacts-signed"
         case(p, "pass", "signed-safetensors", files={"model/model.safetensors": st}, sign=("model/model.safetensors",),
              registry=reg, **base)

@@ -7,6 +7,7 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,7 +21,7 @@ from tests.conftest import DATA, check_json
 SAMPLES = DATA / "model-signing"
 
 
-def _settings(*keys: str) -> dict:
+def _settings(*keys: str) -> dict[str, Any]:
     return {"signing": {"model_signing_keys": list(keys)}}
 
 

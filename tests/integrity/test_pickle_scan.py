@@ -12,6 +12,7 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,7 +38,7 @@ class _Eval:
         return (eval, ("1+1",))
 
 
-def inspect(root: Path, rel: str, data: bytes) -> dict:
+def inspect(root: Path, rel: str, data: bytes) -> dict[str, Any]:
     (root / rel).parent.mkdir(parents=True, exist_ok=True)
     (root / rel).write_bytes(data)
     return inspect_model_file(Repo(root), rel)

@@ -58,12 +58,12 @@ def parse_output_file(text: str) -> dict[str, str]:
             continue
         if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
             name, delim = line.split("<<", 1)
-            value = []
+            block: list[str] = []
             while lines[i] != delim:
-                value.append(lines[i])
+                block.append(lines[i])
                 i += 1
             i += 1
-            out[name] = "\n".join(value)
+            out[name] = "\n".join(block)
         else:
             name, _, value = line.partition("=")
             out[name] = value

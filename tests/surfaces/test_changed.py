@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,13 +27,13 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
-def check(root: Path, *args: str) -> tuple[int, dict]:
+def check(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
     proc = run_cli("check", ".", "--format", "json", "--today", TODAY.isoformat(), *args, cwd=root)
     assert proc.stdout, proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
 
-def subjects(report: dict) -> set[str]:
+def subjects(report: dict[str, Any]) -> set[str]:
     return {f["subject"]["name"] for f in report["findings"]}
 
 

@@ -15,4 +15,6 @@ def test_markdown_groups_findings_by_the_chosen_framework() -> None:
 
 def test_markdown_without_framework_has_no_framework_section() -> None:
     proc = run_cli("check", str(EXAMPLES / "llm-assistant"), "--today", TODAY.isoformat(), "--format", "markdown")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("## ❌ aima-gate: FAIL") and "### ❌ Failures by AIMA domain" in proc.stdout
     assert "## Findings by" not in proc.stdout

