@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aima_gate.clock import TODAY_ENV
+from aima_gate.core.clock import TODAY_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA = REPO_ROOT / "tests" / "data"

@@ -32,7 +32,7 @@ def test_wheel_ships_policies_schemas_and_catalog(wheel: Path) -> None:
     assert len(policies) == len(source_policies) > 0
     assert "aima_gate/_data/schemas/policy.schema.json" in names
     assert "aima_gate/_data/schemas/report.schema.json" in names
-    assert "aima_gate/catalog/aima_v1.json" in names
+    assert "aima_gate/aima/catalog/aima_v1.json" in names
 
 
 def test_installed_wheel_checks_the_examples(wheel: Path, tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_installed_wheel_checks_the_examples(wheel: Path, tmp_path: Path) -> Non
     exe = venv / "bin" / "aima-gate"
     # Run from an unrelated folder so nothing can be found through the source tree.
     where = subprocess.run([str(venv / "bin" / "python"), "-c",
-                            "from aima_gate.resources import data_dir; print(data_dir('policies'))"],
+                            "from aima_gate.core.resources import data_dir; print(data_dir('policies'))"],
                            cwd=tmp_path, check=True, capture_output=True, text=True)
     assert str(venv) in where.stdout, where.stdout
     version = subprocess.run([str(exe), "--version"], cwd=tmp_path, capture_output=True, text=True, check=True)

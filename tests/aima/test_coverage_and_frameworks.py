@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from aima_gate.catalog import load_catalog
-from aima_gate.clock import Clock
-from aima_gate.frameworks import framework_markdown
+from aima_gate.aima.catalog import load_catalog
+from aima_gate.aima.frameworks import framework_markdown
+from aima_gate.core.clock import Clock
 from tests.conftest import EXAMPLES, TODAY, check_json, run_cli
 
 
@@ -71,10 +71,10 @@ SCHEMAS = {"document": "document.schema.json", "threat_model": "threat-model.sch
 def test_normalized_artifacts_match_their_schemas(example: str) -> None:
     import jsonschema
 
-    from aima_gate.config import Config
-    from aima_gate.repo import Repo
-    from aima_gate.resources import load_schema
-    from aima_gate.runner import collect
+    from aima_gate.config.repo_config import Config
+    from aima_gate.core.resources import load_schema
+    from aima_gate.pipeline.runner import collect
+    from aima_gate.safeio.repo import Repo
 
     artifacts, errors = collect(Repo(EXAMPLES / example), Config(file=None), sorted(SCHEMAS), Clock.at(TODAY), {})
     assert not errors

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from aima_gate.clock import Clock
-from aima_gate.maturity import compute, maturity_markdown, maturity_text
-from aima_gate.maturity_svg import radar_svg
-from aima_gate.model import AimaRef, Artifact, Evidence, Finding, Severity, Status, Subject
-from aima_gate.runner import RunOptions, run_check
+from aima_gate.aima.maturity import compute, maturity_markdown, maturity_text
+from aima_gate.aima.radar import radar_svg
+from aima_gate.core.clock import Clock
+from aima_gate.core.model import AimaRef, Artifact, Evidence, Finding, Severity, Status, Subject
+from aima_gate.pipeline.runner import RunOptions, run_check
 from tests.conftest import EXAMPLES, TODAY, check_json, run_cli
 
 PRACTICE = "governance/strategy-and-metrics"

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aima_gate.collectors.bias_formats import normalize
-from aima_gate.errors import AimaGateError
-from aima_gate.model import LineIndex
-from aima_gate.validation import schema_errors
+from aima_gate.core.errors import AimaGateError
+from aima_gate.core.model import LineIndex
+from aima_gate.safeio.validation import schema_errors
 from tests.conftest import DATA, TODAY, run_cli, write
 
 SAMPLES = DATA / "fairness-bias"

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aima_gate.collectors.explainability_report import normalize
-from aima_gate.errors import AimaGateError
+from aima_gate.core.errors import AimaGateError
 from tests.conftest import TODAY, run_cli, write
 
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aima_gate.collectors.mlflow_model import normalize
-from aima_gate.errors import AimaGateError
-from aima_gate.loaders import load_yaml
+from aima_gate.core.errors import AimaGateError
+from aima_gate.safeio.loaders import load_yaml
 from tests.conftest import DATA, TODAY, run_cli, write
 
 SAMPLES = DATA / "mlflow"
@@ -71,7 +71,7 @@ docs = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size
 @settings(max_examples=300, deadline=None)
 @given(docs)
 def test_no_input_crashes_the_adapter(doc: Any) -> None:
-    from aima_gate.model import LineIndex
+    from aima_gate.core.model import LineIndex
 
     with contextlib.suppress(AimaGateError):
         normalize(doc, LineIndex({}), "MLmodel")

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from aima_gate.clock import Clock
 from aima_gate.collectors import CollectContext
 from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, ModelCardCollector, parse_markdown_card
-from aima_gate.errors import AimaGateError, InputError
-from aima_gate.markdown import sections, word_count
-from aima_gate.model import Artifact
-from aima_gate.repo import Repo
+from aima_gate.core.clock import Clock
+from aima_gate.core.errors import AimaGateError, InputError
+from aima_gate.core.model import Artifact
+from aima_gate.safeio.markdown import sections, word_count
+from aima_gate.safeio.repo import Repo
 from tests.conftest import DATA, TODAY, write
 
 CARDS = DATA / "hf-model-card"

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aima_gate.collectors.model_card_formats import parse_json_card
-from aima_gate.errors import AimaGateError
+from aima_gate.core.errors import AimaGateError
 from tests.conftest import DATA, TODAY, check_json, run_cli, write
 
 MCT = DATA / "model-card-toolkit"

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from aima_gate.clock import Clock
 from aima_gate.collectors import CollectContext
 from aima_gate.collectors.model_registry import ModelRegistryCollector
-from aima_gate.errors import AimaGateError
-from aima_gate.model import Artifact
-from aima_gate.repo import Repo
+from aima_gate.core.clock import Clock
+from aima_gate.core.errors import AimaGateError
+from aima_gate.core.model import Artifact
+from aima_gate.safeio.repo import Repo
 from tests.conftest import TODAY, write
 
 

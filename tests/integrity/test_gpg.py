@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from aima_gate.integrity.gpg import SigningConfig, Verifier
-from aima_gate.repo import Repo
+from aima_gate.safeio.repo import Repo
 from tests.conftest import run_cli
 from tests.integrity.gpgkeys import Signer, gpg
 from tests.realcomponents import executable

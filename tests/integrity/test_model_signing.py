@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from aima_gate.errors import ArtifactError
+from aima_gate.core.errors import ArtifactError
 from aima_gate.integrity.model_signing import inspect_bundle, pae
-from aima_gate.repo import Repo
+from aima_gate.safeio.repo import Repo
 from tests.conftest import DATA, check_json
 
 SAMPLES = DATA / "model-signing"

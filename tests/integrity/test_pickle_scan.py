@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from aima_gate.errors import ArtifactError
+from aima_gate.core.errors import ArtifactError
 from aima_gate.integrity.model_files import inspect_model_file
 from aima_gate.integrity.pickle_scan import PickleError, scan
-from aima_gate.repo import Repo
+from aima_gate.safeio.repo import Repo
 from tests.conftest import check_json
 
 

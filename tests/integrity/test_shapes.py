@@ -8,10 +8,10 @@ from pathlib import Path
 import jsonschema
 from referencing import Registry, Resource
 
-from aima_gate.clock import Clock
 from aima_gate.collectors import CollectContext, load_collector
-from aima_gate.model import Artifact
-from aima_gate.repo import Repo
+from aima_gate.core.clock import Clock
+from aima_gate.core.model import Artifact
+from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES, REPO_ROOT, TODAY
 
 SCHEMAS = REPO_ROOT / "schemas"

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aima_gate.clock import Clock
-from aima_gate.config import Config
-from aima_gate.model import Status
-from aima_gate.policies_loader import load_policies
-from aima_gate.runner import RunOptions, run_check
+from aima_gate.config.policy_packs import load_policies
+from aima_gate.config.repo_config import Config
+from aima_gate.core.clock import Clock
+from aima_gate.core.model import Status
+from aima_gate.pipeline.runner import RunOptions, run_check
 from tests.conftest import TODAY
 
 CASES = Path(__file__).parent / "cases"

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.reporters.test_reporters import assert_valid_sarif
 from tests.surfaces.surfaces import readme_snippet
-from tests.surfaces.test_reporters import assert_valid_sarif
 from tests.surfaces.tools import node_tool, python_tool
 
 pytestmark = pytest.mark.slow

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
-from tests.surfaces.test_reporters import junit_schema
+from tests.reporters.test_reporters import junit_schema
 from tests.surfaces.tools import python_tool
 
 pytestmark = pytest.mark.slow

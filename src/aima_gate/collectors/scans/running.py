@@ -17,8 +17,8 @@ from typing import Any
 
 from aima_gate.collectors import CollectContext
 from aima_gate.collectors.scans import normalize
-from aima_gate.collectors.scans.collect import Parsed
-from aima_gate.errors import AimaGateError, ArtifactError, ConfigError
+from aima_gate.collectors.scans.parsed import Parsed
+from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError
 
 TOOLS: dict[str, dict[str, Any]] = {
     "safety": {"args": lambda req, entry: ["check", "-r", req, "--json",
@@ -90,6 +90,7 @@ def _run(ctx: CollectContext, entry: dict[str, Any], parsed: Parsed) -> None:
                             f"stderr: {' | '.join(stderr) or 'empty'}", file=requirements) from None
     if report.tool != tool:
         raise ArtifactError(f"ran {tool} but its output reads as {report.tool}", file=requirements)
-    if report.scan_time is None:
-        report.scan_time = started.isoformat()
+    # The gate ran the scan, so the run's clock dates it: the tool's own stamp comes from the wall clock, which a
+    # pinned run (--today) must never mix with its evaluation date.
+    report.scan_time = started.isoformat()
     parsed.report, parsed.noise = report, doc.noise

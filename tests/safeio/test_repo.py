@@ -1,0 +1,126 @@
+"""Bounded, read-only repository access: size bound, encodings, symlinks and references that leave the repo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from aima_gate.core.errors import InputError
+from aima_gate.safeio.repo import Repo, glob_filter
+from tests.conftest import write
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    root = tmp_path / "repo"
+    write(root, "registry/models.yml", "models: []\n")
+    write(root, "cards/a.md", "# A\n")
+    write(root, ".git/config", "[core]\n")
+    write(root, "node_modules/x/model_card.md", "# x\n")
+    write(tmp_path, "outside/secret.yml", "password: hunter2\n")
+    return Repo(root)
+
+
+def test_listing_skips_vcs_and_dependency_folders(repo: Repo) -> None:
+    assert repo.files() == ["cards/a.md", "registry/models.yml"]
+    assert not repo.is_empty()
+
+
+def test_exclude_patterns(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    write(root, "a/x.yml", "a: 1\n")
+    write(root, "b/x.yml", "a: 1\n")
+    assert Repo(root, exclude=["b/**"]).files() == ["a/x.yml"]
+
+
+def test_glob_semantics() -> None:
+    paths = ["m.yml", "a/m.yml", "a/b/m.yml", ".hidden/m.yml", "a/m.json"]
+    assert glob_filter(paths, ["*.yml"]) == ["m.yml"]
+    assert glob_filter(paths, ["**/m.yml"]) == ["m.yml", "a/m.yml", "a/b/m.yml", ".hidden/m.yml"]
+    assert glob_filter(paths, ["a/*.{yml,json}"]) == ["a/m.yml", "a/m.json"]
+    assert glob_filter(paths, ["**/m.yml", "!a/b/**"]) == ["m.yml", "a/m.yml", ".hidden/m.yml"]
+
+
+def test_reads_text(repo: Repo) -> None:
+    assert repo.read_text("registry/models.yml") == "models: []\n"
+
+
+def test_missing_file(repo: Repo) -> None:
+    with pytest.raises(InputError, match="does not exist") as info:
+        repo.read_text("nope.yml")
+    assert info.value.file == "nope.yml"
+
+
+def test_size_bound(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    write(root, "big.yml", "a: " + "x" * 5000 + "\n")
+    with pytest.raises(InputError, match="over the 1,024-byte limit") as info:
+        Repo(root, max_bytes=1024).read_text("big.yml")
+    assert info.value.file == "big.yml"
+    assert info.value.hint and "max_file_bytes" in info.value.hint
+
+
+def test_binary_and_non_utf8_files(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "bin.yml").write_bytes(b"\x00\x01\x02model")
+    (root / "latin.yml").write_bytes("name: caf\xe9\n".encode("latin-1"))
+    repo = Repo(root)
+    with pytest.raises(InputError, match="binary file") as info:
+        repo.read_text("bin.yml")
+    assert info.value.file == "bin.yml"
+    with pytest.raises(InputError, match="not valid UTF-8") as info:
+        repo.read_text("latin.yml")
+    assert (info.value.file, info.value.line) == ("latin.yml", 1)
+
+
+def test_symlink_leaving_the_repository_is_refused(repo: Repo, tmp_path: Path) -> None:
+    link = repo.root / "registry" / "evil.yml"
+    link.symlink_to(tmp_path / "outside" / "secret.yml")
+    with pytest.raises(InputError, match="symlink that leaves the repository") as info:
+        repo.read_text("registry/evil.yml")
+    assert info.value.file == "registry/evil.yml"
+    with pytest.raises(InputError, match="leaves the repository"):
+        repo.open_binary("registry/evil.yml")
+
+
+def test_symlink_inside_the_repository_is_fine(repo: Repo) -> None:
+    (repo.root / "registry" / "alias.yml").symlink_to(repo.root / "registry" / "models.yml")
+    assert repo.read_text("registry/alias.yml") == "models: []\n"
+
+
+def test_dangling_symlink_and_symlink_loop(repo: Repo) -> None:
+    (repo.root / "dangling.yml").symlink_to(repo.root / "nowhere.yml")
+    with pytest.raises(InputError):
+        repo.read_text("dangling.yml")
+    os.symlink("loop2.yml", repo.root / "loop1.yml")
+    os.symlink("loop1.yml", repo.root / "loop2.yml")
+    with pytest.raises(InputError):
+        repo.read_text("loop1.yml")
+
+
+def test_directories_and_fifos_are_not_regular_files(repo: Repo) -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        repo.read_text("registry")
+    os.mkfifo(repo.root / "pipe.yml")
+    with pytest.raises(InputError, match="not a regular file"):
+        repo.read_text("pipe.yml")
+
+
+@pytest.mark.parametrize(
+    ("reference", "fragment"),
+    [("../../outside/secret.yml", "leaves the repository"), ("../../../etc/passwd", "leaves the repository"),
+     ("/etc/passwd", "is absolute"), ("C:/x.md", "is absolute"), ("", "empty or invalid"),
+     ("a\0b", "empty or invalid")],
+)
+def test_references_that_leave_the_repository(repo: Repo, reference: str, fragment: str) -> None:
+    with pytest.raises(InputError, match=fragment) as info:
+        repo.resolve_reference(reference, base_file="registry/models.yml", line=4)
+    assert (info.value.file, info.value.line) == ("registry/models.yml", 4)
+
+
+def test_references_resolve_relative_to_the_referencing_file(repo: Repo) -> None:
+    assert repo.resolve_reference("../cards/a.md", base_file="registry/models.yml") == "cards/a.md"
+    assert repo.resolve_reference("./x/../card.md", base_file="registry/models.yml") == "registry/card.md"
