@@ -81,10 +81,10 @@ def main() -> None:
         repo.mkdir()
         (repo / "README.md").write_text("benchmark repository\n")
         with server(db, work / "server.log") as url:
-            from aima_gate.clock import Clock
             from aima_gate.collectors import CollectContext
             from aima_gate.collectors.mlflow_registry import collect
-            from aima_gate.repo import Repo
+            from aima_gate.core.clock import Clock
+            from aima_gate.safeio.repo import Repo
 
             ctx = CollectContext(Repo(repo), {}, {}, Clock.system(), {"mlflow_uri": url})
             before = (work / "server.log").read_text().count("/api/")

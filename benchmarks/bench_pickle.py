@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from aima_gate.integrity.model_files import inspect_model_file  # noqa: E402
-from aima_gate.repo import Repo  # noqa: E402
+from aima_gate.safeio.repo import Repo  # noqa: E402
 
 
 class _Evil:

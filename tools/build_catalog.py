@@ -1,4 +1,4 @@
-"""Regenerate src/aima_gate/catalog/aima_v1.json from the reference catalog aima-catalog.yaml.
+"""Regenerate src/aima_gate/aima/catalog/aima_v1.json from the reference catalog aima-catalog.yaml.
 
 The YAML (copied from the CEO's reference material, see docs/aima-catalog-notes.md for provenance) is the
 source of truth; the JSON is the compact form the gate loads at run time (json loads ~50x faster than YAML).
@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-CATALOG_DIR = HERE.parent / "src" / "aima_gate" / "catalog"
+CATALOG_DIR = HERE.parent / "src" / "aima_gate" / "aima" / "catalog"
 
 # Framework keys used in policies -> key in the reference catalog.
 FRAMEWORKS = {

@@ -11,7 +11,7 @@ def main() -> None:
 
         sys.stdout.write(f"aima-gate, version {__version__}\n")
         return
-    from aima_gate.cli import main as cli_main
+    from aima_gate.cli.main import main as cli_main
 
     cli_main(prog_name="aima-gate")
 

@@ -224,7 +224,7 @@ def _write_bad(root: Path, case: str, outside: Path) -> None:
         reg.unlink()
         write(root, "registry/models.json", '{"models": [{"name": "churn", "version": "1.0.0"')
     elif case == "alias-bomb":
-        from tests.test_loaders import billion_laughs
+        from tests.safeio.test_loaders import billion_laughs
 
         reg.write_text(billion_laughs())
     elif case == "recursive-alias":

@@ -10,8 +10,8 @@ from aima_gate.core.clock import Clock
 from aima_gate.core.errors import AimaGateError
 from aima_gate.core.model import EMPTY_REPOSITORY, INPUT_ERROR, Status
 from aima_gate.pipeline.runner import RunOptions, run_check
+from tests.cli.test_exit_codes import CORE, REGISTRY, mini_repo
 from tests.conftest import TODAY, write
-from tests.test_cli_exit_codes import CORE, REGISTRY, mini_repo
 
 
 def run(root: Path, *, only: tuple[str, ...] = CORE):  # type: ignore[no-untyped-def]

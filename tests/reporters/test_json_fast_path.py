@@ -21,8 +21,8 @@ from aima_gate.core.report import Report
 from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import json_report
 from aima_gate.reporters.json_report import finding_dict, render, report_dict
+from tests.cli.test_exit_codes import mini_repo
 from tests.conftest import EXAMPLES, TODAY, write
-from tests.test_cli_exit_codes import mini_repo
 
 
 def plain(f: Finding) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from tests.cli.test_exit_codes import ONLY_CORE, REGISTRY, mini_repo
 from tests.conftest import EXAMPLES, REPO_ROOT, TODAY, check_json, run_cli, write
-from tests.test_cli_exit_codes import ONLY_CORE, REGISTRY, mini_repo
 
 SCHEMA = json.loads((REPO_ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from aima_gate.catalog import load_catalog
-from aima_gate.model import Finding, Status
-from aima_gate.report import Report
+from aima_gate.aima.catalog import load_catalog
+from aima_gate.core.model import Finding, Status
+from aima_gate.core.report import Report
 
 FRAMEWORKS: dict[str, tuple[str | None, str]] = {
     "aima": (None, "OWASP AIMA V1 (domain/practice/stream/level)"),

@@ -21,8 +21,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from aima_gate.catalog import LEVELS, STREAMS, Practice, load_catalog
-from aima_gate.model import Artifact, Finding, Status
+from aima_gate.aima.catalog import LEVELS, STREAMS, Practice, load_catalog
+from aima_gate.core.model import Artifact, Finding, Status
 
 METHOD = ("AIMA V1 document method: level N when every cell of levels 1..N (streams A and B) holds, N+ when "
           "some cells of level N+1 hold. A cell holds when its policies pass (none fails, errors or is waived) "

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from aima_gate.cli import guarded, today_option
-from aima_gate.clock import Clock
-from aima_gate.errors import ConfigError
+from aima_gate.cli.options import guarded, today_option
+from aima_gate.core.clock import Clock
+from aima_gate.core.errors import ConfigError
 
 
 @click.group()
@@ -38,7 +38,7 @@ def fairness(predictions: Path, label: str, prediction: str, sensitive: tuple[st
              version: str | None, pos_label: str | None, dataset: str | None, bootstrap: int, output: Path,
              clock: Clock, debug: bool) -> None:
     """Compute a bias report (disparate impact, equalized odds, per-group support) with fairlearn."""
-    from aima_gate.fairness import compute_report
+    from aima_gate.evidence.fairness import compute_report
 
     report = compute_report(predictions, label=label, prediction=prediction, sensitive=sensitive, model=model,
                             version=version, pos_label=pos_label, dataset=dataset, bootstrap=bootstrap,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import click
 
-from aima_gate.cli import common, guarded, today_option
-from aima_gate.clock import Clock
-from aima_gate.errors import ConfigError
-from aima_gate.exit_codes import ExitCode
+from aima_gate.cli.options import common, guarded, today_option
+from aima_gate.core.clock import Clock
+from aima_gate.core.errors import ConfigError
+from aima_gate.core.exit_codes import ExitCode
 
 
 @click.command()
@@ -34,9 +34,9 @@ from aima_gate.exit_codes import ExitCode
 def score(path: Path, config_path: Path | None, fmt: str, output: Path | None, svg_file: Path | None, brief: bool,
           clock: Clock, fail_below: int | None, debug: bool) -> None:
     """Score the repository at PATH against OWASP AIMA: a level 0-3 per practice and domain."""
-    from aima_gate import maturity as mat
-    from aima_gate.maturity_svg import radar_svg
-    from aima_gate.runner import RunOptions, run_check
+    from aima_gate.aima import maturity as mat
+    from aima_gate.aima.radar import radar_svg
+    from aima_gate.pipeline.runner import RunOptions, run_check
 
     report = run_check(RunOptions(root=path, config_path=config_path, clock=clock))
     m = report.extra["maturity"]

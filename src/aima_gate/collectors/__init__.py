@@ -1,4 +1,4 @@
-"""Collectors turn repository files (and external sources) into :class:`~aima_gate.model.Artifact` subjects.
+"""Collectors turn repository files (and external sources) into :class:`~aima_gate.core.model.Artifact` subjects.
 
 One module per artifact kind, registered in the plain dict :data:`COLLECTORS` (kind -> "module:Class"), and
 imported only when a loaded policy needs that kind, so heavy dependencies (mlflow, gnupg) load only when used.
@@ -14,10 +14,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from aima_gate.clock import Clock
-from aima_gate.errors import AimaGateError
-from aima_gate.model import Artifact
-from aima_gate.repo import Repo
+from aima_gate.core.clock import Clock
+from aima_gate.core.errors import AimaGateError
+from aima_gate.core.model import Artifact
+from aima_gate.safeio.repo import Repo
 
 COLLECTORS: dict[str, str] = {
     "model": "aima_gate.collectors.model_registry:ModelRegistryCollector",

@@ -2,7 +2,7 @@
 
 Collectors parse one file at a time, but policies such as "the latest validation of each dataset succeeded"
 need to know whether a file is the newest of its series. :func:`is_latest` scans the kind's globbed files once
-per repository (cached on the :class:`~aima_gate.repo.Repo`), keys each by ``key_date`` and answers for one
+per repository (cached on the :class:`~aima_gate.safeio.repo.Repo`), keys each by ``key_date`` and answers for one
 file. Files that cannot be read are left out of the comparison (their own parse reports the error).
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Sequence
 
-from aima_gate.errors import AimaGateError
-from aima_gate.repo import Repo
+from aima_gate.core.errors import AimaGateError
+from aima_gate.safeio.repo import Repo
 
 KeyDate = Callable[[str], "tuple[str, str] | None"]
 """file -> (series key, ISO date) or None when the file has no date."""

@@ -23,11 +23,11 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from aima_gate.catalog import load_catalog
+from aima_gate.aima.catalog import load_catalog
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import load_structured
-from aima_gate.model import Artifact, LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
+from aima_gate.safeio.loaders import load_structured
 
 _ANSWERS = {True: "yes", False: "no", "yes": "yes", "no": "no", "y": "yes", "n": "no", "true": "yes", "false": "no"}
 

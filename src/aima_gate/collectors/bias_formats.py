@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aima_gate.collectors._shapes import sub
-from aima_gate.errors import ArtifactError
+from aima_gate.core.errors import ArtifactError
 
 NATIVE_KIND = "bias_report"
 

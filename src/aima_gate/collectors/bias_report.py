@@ -11,10 +11,10 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.bias_formats import normalize
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import load_json
-from aima_gate.model import Artifact, LineIndex
-from aima_gate.validation import schema_errors
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
+from aima_gate.safeio.loaders import load_json
+from aima_gate.safeio.validation import schema_errors
 
 
 def report_lines(source: LineIndex, data: Mapping[str, Any], doc: Any) -> LineIndex:

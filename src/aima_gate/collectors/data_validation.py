@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors._latest import is_latest
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import load_structured
-from aima_gate.model import Artifact, LineIndex
-from aima_gate.operators import parse_date
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
+from aima_gate.engine.operators import parse_date
+from aima_gate.safeio.loaders import load_structured
 
 
 def _get(doc: Any, *path: str) -> Any:

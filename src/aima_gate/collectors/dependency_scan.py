@@ -15,12 +15,12 @@ from typing import ClassVar
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.scans.collect import (
     DEFAULT_SCAN_PATHS,
-    Parsed,
     declared_or_error,
     parse_file,
     scanner_runs,
     unreported_errors,
 )
+from aima_gate.collectors.scans.parsed import Parsed
 
 
 class DependencyScanCollector(Collector):

@@ -30,10 +30,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import load_yaml, split_front_matter
-from aima_gate.markdown import normalize_title, sections, word_count
-from aima_gate.model import Artifact, LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
+from aima_gate.safeio.loaders import load_yaml, split_front_matter
+from aima_gate.safeio.markdown import normalize_title, sections, word_count
 
 DOCUMENT_KINDS: dict[str, str] = {
     "ai-policy": "Organisation-wide AI policy (principles, scope, roles, compliance)",

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import load_json
-from aima_gate.model import Artifact
-from aima_gate.validation import schema_errors
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact
+from aima_gate.safeio.loaders import load_json
+from aima_gate.safeio.validation import schema_errors
 
 FEATURE_LISTS = ("top_features", "feature_importance", "feature_importances", "features", "global_importance")
 NAME_KEYS = ("feature", "name", "feature_name")

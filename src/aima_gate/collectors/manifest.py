@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import AimaGateError, ArtifactError
+from aima_gate.core.errors import AimaGateError, ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.integrity import gpg
 from aima_gate.integrity.coverage import BUNDLE_NAMES, combine, detached_signatures
 from aima_gate.integrity.digests import HEX64, MANIFEST_NAMES, parse_sums, sha256_file
-from aima_gate.model import Artifact, LineIndex
-from aima_gate.repo import Repo
+from aima_gate.safeio.repo import Repo
 
 
 def _ignored(repo: Repo, rel: str, manifest: str) -> bool:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import load_json, load_yaml
-from aima_gate.model import Artifact, LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
+from aima_gate.safeio.loaders import load_json, load_yaml
 
 LFS_MAGIC = "version https://git-lfs.github.com/spec/"
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate.collectors import CollectContext, Result
-from aima_gate.collectors.model_registry import REFERENCE_FIELDS
-from aima_gate.errors import ArtifactError, ConfigError, InputError
-from aima_gate.model import Artifact, LineIndex
+from aima_gate.collectors.references import REFERENCE_FIELDS
+from aima_gate.core.errors import ArtifactError, ConfigError, InputError
+from aima_gate.core.model import Artifact, LineIndex
 
 PAGE_SIZE = 1000
 RUN_BATCH = 100

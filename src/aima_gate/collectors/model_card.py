@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import split_front_matter
-from aima_gate.markdown import normalize_title, sections, word_count
-from aima_gate.model import Artifact, LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
+from aima_gate.safeio.loaders import split_front_matter
+from aima_gate.safeio.markdown import normalize_title, sections, word_count
 
 # Canonical section -> predicate on the normalized heading. A heading's first match is its own section; a combined
 # heading such as "Intended uses & limitations" also stands in for its other matches (here: limitations) when the

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
+from aima_gate.core.model import Artifact
 from aima_gate.integrity.coverage import signature_for
 from aima_gate.integrity.model_files import inspect_model_file
-from aima_gate.model import Artifact
 
 
 class ModelFileCollector(Collector):

@@ -11,21 +11,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError, InputError
-from aima_gate.loaders import load_structured
-from aima_gate.model import Artifact, LineIndex
-from aima_gate.validation import schema_errors
-
-REFERENCE_FIELDS: dict[str, str] = {
-    # entry field -> artifact kind expected at the referenced path
-    "model_card": "model_card",
-    "bias_report": "bias_report",
-    "explainability_report": "explainability_report",
-    "threat_model": "threat_model",
-    "signature": "signature",
-    "artifacts": "model_file",
-    "manifest": "manifest",
-}
+from aima_gate.collectors.references import REFERENCE_FIELDS
+from aima_gate.core.errors import ArtifactError, InputError
+from aima_gate.core.model import Artifact, LineIndex
+from aima_gate.safeio.loaders import load_structured
+from aima_gate.safeio.validation import schema_errors
 
 
 def entry_references(ctx: CollectContext, entry: Mapping[str, Any], file: str, lines: LineIndex,

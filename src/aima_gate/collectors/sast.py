@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError
-from aima_gate.model import Artifact, LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
 
 _LEVELS = {"UNDEFINED": "undefined", "LOW": "low", "MEDIUM": "medium", "HIGH": "high"}
 _VERSION = re.compile(r"bandit\.readthedocs\.io/en/(\d[^/]*)/")

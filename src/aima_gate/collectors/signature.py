@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact
 from aima_gate.integrity import gpg
 from aima_gate.integrity.coverage import is_json_file
-from aima_gate.model import Artifact
 
 
 class SignatureCollector(Collector):

@@ -35,9 +35,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import load_structured
-from aima_gate.model import Artifact, LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import Artifact, LineIndex
+from aima_gate.safeio.loaders import load_structured
 
 STRIDE: dict[str, str] = {
     "spoofing": "model impersonation, forged identities of callers or models",

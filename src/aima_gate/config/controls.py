@@ -1,4 +1,4 @@
-"""``aima-gate controls`` and ``explain``: the loaded policies seen through the AIMA catalog."""
+"""``aima-gate controls`` and ``explain``: the loaded policy packs seen through the AIMA catalog."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
-from aima_gate.catalog import load_catalog
-from aima_gate.policies_loader import policy_summary
-from aima_gate.policy import Policy
+from aima_gate.aima.catalog import load_catalog
+from aima_gate.config.policy_packs import policy_summary
+from aima_gate.engine.policy import Policy
 
 
 def controls_dict(policies: Sequence[Policy]) -> dict[str, Any]:

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aima_gate.assertions import AllOf, AnyOf, Join, Node, Not, Quantifier
-from aima_gate.catalog import load_catalog
+from aima_gate.aima.catalog import load_catalog
 from aima_gate.collectors import kinds
-from aima_gate.config import Config
-from aima_gate.errors import PolicyError
-from aima_gate.loaders import decode_text, load_yaml
-from aima_gate.policy import Policy, compile_policy
-from aima_gate.resources import builtin_policies_dir
+from aima_gate.config.repo_config import Config
+from aima_gate.core.errors import PolicyError
+from aima_gate.core.resources import builtin_policies_dir
+from aima_gate.engine.assertions import AllOf, AnyOf, Join, Node, Not, Quantifier
+from aima_gate.engine.policy import Policy, compile_policy
+from aima_gate.safeio.loaders import decode_text, load_yaml
 
 POLICY_SUFFIXES = (".yml", ".yaml")
 MAX_POLICY_BYTES = 256 * 1024

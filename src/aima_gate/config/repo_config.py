@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aima_gate.errors import ConfigError
-from aima_gate.loaders import load_yaml
-from aima_gate.model import LineIndex, Severity, Waiver
-from aima_gate.repo import DEFAULT_MAX_BYTES
+from aima_gate.core.errors import ConfigError
+from aima_gate.core.model import LineIndex, Severity, Waiver
+from aima_gate.safeio.loaders import load_yaml
+from aima_gate.safeio.repo import DEFAULT_MAX_BYTES
 
 CONFIG_NAMES = (".aima-gate.yml", ".aima-gate.yaml")
 
@@ -49,7 +49,7 @@ def find_config(root: Path) -> Path | None:
 
 
 def parse_config(text: str, file: str) -> Config:
-    from aima_gate.validation import schema_errors
+    from aima_gate.safeio.validation import schema_errors
 
     raw, lines = load_yaml(text, file)
     if raw is None:
@@ -101,7 +101,7 @@ def check_against_policies(config: Config, policy_ids: Sequence[str],
                            declared_params: Mapping[str, Sequence[tuple[str, Mapping[str, Any]]]]) -> None:
     """Config entries that name no loaded policy or parameter, or parameter values a declaring policy's schema
     rejects, are mistakes; refuse them rather than silently keep (or misuse) a value."""
-    from aima_gate.policy import param_value_problem
+    from aima_gate.engine.policy import param_value_problem
 
     known = set(policy_ids)
     file = config.file

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aima_gate.exit_codes import ExitCode
-from aima_gate.model import Finding, Severity, Status
+from aima_gate.core.exit_codes import ExitCode
+from aima_gate.core.model import Finding, Severity, Status
 
 VERDICT_PASS = "pass"
 VERDICT_FAIL = "fail"
@@ -23,7 +23,7 @@ class Report:
     fail_on: Severity
     findings: tuple[Finding, ...]
     policies: tuple[Any, ...] = ()
-    """The evaluated :class:`~aima_gate.policy.Policy` objects (reporters list rules from them)."""
+    """The evaluated :class:`~aima_gate.engine.policy.Policy` objects (reporters list rules from them)."""
     root: str = "."
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Optional sections added by features (e.g. ``maturity``); rendered by reporters that know them."""

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # the aima_gate package (this module is in core/)
 
 
 @functools.cache

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from aima_gate.errors import pointer_to_path
-from aima_gate.model import Artifact, Evidence
+from aima_gate.core.errors import pointer_to_path
+from aima_gate.core.model import Artifact, Evidence
 
 MAX_EVIDENCE = 25
 """Evidence items kept per quantifier/combinator outcome; the rest are summarized in one line."""

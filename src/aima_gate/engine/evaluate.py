@@ -13,8 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aima_gate.assertions import ArtifactIndex, Scope, Tri
-from aima_gate.model import (
+from aima_gate.core.model import (
     UNUSED_WAIVER,
     Artifact,
     Evidence,
@@ -24,8 +23,9 @@ from aima_gate.model import (
     Subject,
     Waiver,
 )
-from aima_gate.parallel import no_gc
-from aima_gate.policy import Policy
+from aima_gate.core.parallel import no_gc
+from aima_gate.engine.assertions import ArtifactIndex, Scope, Tri
+from aima_gate.engine.policy import Policy
 
 _STATUS = {Tri.PASS: Status.PASS, Tri.FAIL: Status.FAIL, Tri.ERROR: Status.ERROR}
 

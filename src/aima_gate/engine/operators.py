@@ -12,8 +12,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aima_gate.assertions import _MISSING, Check, Path, Scope, Tri
-from aima_gate.errors import PolicyError
+from aima_gate.core.errors import PolicyError
+from aima_gate.engine.assertions import _MISSING, Check, Path, Scope, Tri
 
 Operand = Callable[[Scope], Any]
 """Resolves an operand at evaluation time (literal, parameter, or subject value)."""

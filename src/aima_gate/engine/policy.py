@@ -12,11 +12,11 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aima_gate.assertions import AllOf, AnyOf, Join, Leaf, Node, Not, Path, Quantifier
-from aima_gate.catalog import Catalog
-from aima_gate.errors import PolicyError
-from aima_gate.model import AimaRef, LineIndex, Severity
-from aima_gate.operators import OPERATORS
+from aima_gate.aima.catalog import Catalog
+from aima_gate.core.errors import PolicyError
+from aima_gate.core.model import AimaRef, LineIndex, Severity
+from aima_gate.engine.assertions import AllOf, AnyOf, Join, Leaf, Node, Not, Path, Quantifier
+from aima_gate.engine.operators import OPERATORS
 
 COMBINATORS = ("all", "any", "not", "every", "some", "none", "join")
 
@@ -120,7 +120,7 @@ def compile_policy(
     kinds: Collection[str],
 ) -> Policy:
     """Validate and compile one policy document. Raises :class:`PolicyError` naming file, line and path."""
-    from aima_gate.validation import schema_errors
+    from aima_gate.safeio.validation import schema_errors
 
     if not isinstance(raw, dict):
         raise PolicyError("a policy file must hold one mapping (id, title, ..., assert)", file=file, line=1)

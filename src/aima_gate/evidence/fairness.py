@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from aima_gate.errors import ConfigError, InputError
+from aima_gate.core.errors import ConfigError, InputError
 
 MAX_CSV_BYTES = 512 * 1024 * 1024
 

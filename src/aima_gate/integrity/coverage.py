@@ -15,7 +15,7 @@ from typing import Any
 
 from aima_gate.integrity import gpg
 from aima_gate.integrity.digests import MANIFEST_NAMES, parse_sums, sha256_file
-from aima_gate.repo import Repo
+from aima_gate.safeio.repo import Repo
 
 BUNDLE_NAMES = ("model.sig", "model.sig.json")
 

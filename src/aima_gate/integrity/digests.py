@@ -7,8 +7,8 @@ import posixpath
 import re
 import weakref
 
-from aima_gate.errors import ArtifactError
-from aima_gate.repo import Repo
+from aima_gate.core.errors import ArtifactError
+from aima_gate.safeio.repo import Repo
 
 CHUNK = 1 << 20
 MANIFEST_NAMES = ("SHA256SUMS", "SHA256SUMS.txt", "sha256sums.txt", "sha256sums")

@@ -1,6 +1,6 @@
 """GPG detached signatures, verified by the real ``gpg`` (through python-gnupg) against pinned keys only.
 
-Per run (per :class:`~aima_gate.repo.Repo`) one :class:`Verifier` creates a temporary GNUPGHOME, imports the
+Per run (per :class:`~aima_gate.safeio.repo.Repo`) one :class:`Verifier` creates a temporary GNUPGHOME, imports the
 armored public keys of ``signing.keyring`` and nothing else, and deletes the home when the run ends. The user's
 own keyring is never read. ``gpg`` reads the signed file itself, by path, so verification streams.
 
@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aima_gate.errors import ArtifactError, ConfigError
-from aima_gate.repo import Repo
+from aima_gate.core.errors import ArtifactError, ConfigError
+from aima_gate.safeio.repo import Repo
 
 STATUSES = ("valid", "bad_signature", "key_not_allowlisted", "unknown_key", "expired_key", "revoked_key",
             "expired_signature", "missing_signature", "unreadable_signature", "weak_hash", "unverifiable_offline")

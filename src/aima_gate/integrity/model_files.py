@@ -23,9 +23,9 @@ import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
-from aima_gate.errors import ArtifactError
+from aima_gate.core.errors import ArtifactError
 from aima_gate.integrity.pickle_scan import Import, PickleError, ScanResult, scan
-from aima_gate.repo import Repo
+from aima_gate.safeio.repo import Repo
 
 PICKLE_EXTS = frozenset({".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".dill", ".npy", ".npz"})
 DATA_EXTS = frozenset({".json", ".txt", ".md", ".yaml", ".yml", ".csv", ".tsv", ".model", ".vocab", ".merges"})

@@ -25,10 +25,10 @@ import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from aima_gate.errors import ArtifactError
+from aima_gate.core.errors import ArtifactError
 from aima_gate.integrity import gpg
 from aima_gate.integrity.digests import sha256_file
-from aima_gate.repo import Repo
+from aima_gate.safeio.repo import Repo
 
 PREDICATE_V1 = "https://model_signing/signature/v1.0"
 PREDICATE_V02 = "https://model_signing/Digests/v0.1"
@@ -122,7 +122,7 @@ def inspect_bundle(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[st
 
 
 def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any]:
-    from aima_gate.loaders import load_json
+    from aima_gate.safeio.loaders import load_json
 
     doc, _ = load_json(repo.read_text(rel), rel)
     if not is_bundle(doc):

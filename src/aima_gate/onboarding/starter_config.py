@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from aima_gate.collectors import COLLECTORS, load_collector
-from aima_gate.config import CONFIG_NAMES
-from aima_gate.errors import ConfigError
-from aima_gate.repo import Repo
+from aima_gate.config.repo_config import CONFIG_NAMES
+from aima_gate.core.errors import ConfigError
+from aima_gate.safeio.repo import Repo
 
 TEMPLATE = """\
 # aima-gate configuration. Reference: https://github.com/aima-gate/aima-gate/blob/main/docs/config.md

@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aima_gate.config import Config
-from aima_gate.engine import Evaluation, evaluate
-from aima_gate.errors import AimaGateError, ConfigError
-from aima_gate.model import Artifact, Finding
-from aima_gate.policies_loader import LoadedPolicies
+from aima_gate.config.policy_packs import LoadedPolicies
+from aima_gate.config.repo_config import Config
+from aima_gate.core.errors import AimaGateError, ConfigError
+from aima_gate.core.model import Artifact, Finding
+from aima_gate.engine.evaluate import Evaluation, evaluate
 
 
 def _git(root: Path, *args: str) -> list[str]:

@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate import __version__
-from aima_gate.clock import Clock
 from aima_gate.collectors import CollectContext, load_collector
-from aima_gate.config import Config, check_against_policies, find_config, parse_config
-from aima_gate.engine import evaluate
-from aima_gate.errors import AimaGateError, ArtifactError, ConfigError, InputError, pointer_to_path
-from aima_gate.loaders import decode_text
-from aima_gate.model import EMPTY_REPOSITORY, INPUT_ERROR, Artifact, Evidence, Finding, Severity, Status, Subject
-from aima_gate.policies_loader import LoadedPolicies, load_policies
-from aima_gate.policy import resolve_params
-from aima_gate.repo import Repo
-from aima_gate.report import Report
+from aima_gate.config.policy_packs import LoadedPolicies, load_policies
+from aima_gate.config.repo_config import Config, check_against_policies, find_config, parse_config
+from aima_gate.core.clock import Clock
+from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, pointer_to_path
+from aima_gate.core.model import EMPTY_REPOSITORY, INPUT_ERROR, Artifact, Evidence, Finding, Severity, Status, Subject
+from aima_gate.core.report import Report
+from aima_gate.engine.evaluate import evaluate
+from aima_gate.engine.policy import resolve_params
+from aima_gate.safeio.loaders import decode_text
+from aima_gate.safeio.repo import Repo
 
 
 @dataclass(frozen=True)
@@ -80,10 +80,10 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
             cli: Mapping[str, Any]) -> tuple[list[Artifact], list[AimaGateError]]:
     """Collect every artifact of ``kinds``: globbed files, external sources, then referenced files, in rounds.
 
-    Each round's files are parsed in parallel (:mod:`aima_gate.parallel`); results keep input order, so the
+    Each round's files are parsed in parallel (:mod:`aima_gate.core.parallel`); results keep input order, so the
     outcome is the same as a sequential run.
     """
-    from aima_gate.parallel import map_in_order
+    from aima_gate.core.parallel import map_in_order
 
     needed = sorted(set(kinds))
     collectors = {kind: load_collector(kind) for kind in needed}
@@ -191,7 +191,7 @@ def run_check(options: RunOptions) -> Report:
         result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
                           anchor_file=anchor)
     else:
-        from aima_gate.changed import evaluate_changed
+        from aima_gate.pipeline.changed import evaluate_changed
 
         result, errors = evaluate_changed(options.changed_files, loaded, config, artifacts, errors, params=params,
                                           today=today, anchor_file=anchor)
@@ -199,7 +199,7 @@ def run_check(options: RunOptions) -> Report:
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,
                                            f.evidence[0].message if f.evidence else "")))
-    from aima_gate.maturity import compute as maturity
+    from aima_gate.aima.maturity import compute as maturity
 
     extra: dict[str, Any] = {
         "maturity": maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)}

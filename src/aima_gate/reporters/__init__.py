@@ -1,4 +1,4 @@
-"""Reporters render a :class:`~aima_gate.report.Report` in one output format each.
+"""Reporters render a :class:`~aima_gate.core.report.Report` in one output format each.
 
 Registered in the plain dict :data:`REPORTERS` (format name -> "module"); each module defines
 ``render(report: Report) -> str``. Imported only when that format is asked for.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Protocol
 
-from aima_gate.report import Report
+from aima_gate.core.report import Report
 
 REPORTERS: dict[str, str] = {
     "text": "aima_gate.reporters.text",

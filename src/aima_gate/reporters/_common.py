@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aima_gate.model import EMPTY_REPOSITORY, INPUT_ERROR, NO_SUBJECTS, UNUSED_WAIVER, Finding, Severity, Status
-from aima_gate.report import Report
+from aima_gate.core.model import EMPTY_REPOSITORY, INPUT_ERROR, NO_SUBJECTS, UNUSED_WAIVER, Finding, Severity, Status
+from aima_gate.core.report import Report
 
 INFORMATION_URI = "https://github.com/aima-gate/aima-gate"
 SHORT_KEY = 16

@@ -9,8 +9,8 @@ verdict for people reading the log. Escaping follows ``actions/toolkit`` (``%``,
 
 from __future__ import annotations
 
-from aima_gate.model import Finding, Status
-from aima_gate.report import Report
+from aima_gate.core.model import Finding, Status
+from aima_gate.core.report import Report
 from aima_gate.reporters._common import anchor, display_path, is_reported, severity_sort_key
 
 PER_LEVEL = 10

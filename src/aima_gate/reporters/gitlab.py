@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aima_gate.model import Severity, Status
-from aima_gate.report import Report
+from aima_gate.core.model import Severity, Status
+from aima_gate.core.report import Report
 from aima_gate.reporters._common import anchor, display_path, is_reported, keyed
 
 SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.MEDIUM: "major",

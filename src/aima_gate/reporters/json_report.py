@@ -6,8 +6,8 @@ import json
 from json.encoder import encode_basestring  # the C string encoder json.dumps(ensure_ascii=False) uses
 from typing import Any
 
-from aima_gate.model import Finding, Status
-from aima_gate.report import Report
+from aima_gate.core.model import Finding, Status
+from aima_gate.core.report import Report
 
 SCHEMA_VERSION = "1"
 

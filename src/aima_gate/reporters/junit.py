@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from aima_gate.model import Finding, Status
-from aima_gate.report import Report
+from aima_gate.core.model import Finding, Status
+from aima_gate.core.report import Report
 from aima_gate.reporters._common import SHORT_KEY, anchor, display_path, evidence_lines, finding_message, keyed
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -12,16 +12,16 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from aima_gate.catalog import load_catalog
-from aima_gate.model import Finding, Status
-from aima_gate.report import Report
+from aima_gate.aima.catalog import load_catalog
+from aima_gate.core.model import Finding, Status
+from aima_gate.core.report import Report
 from aima_gate.reporters._common import SHORT_KEY, display_path, keyed, severity_sort_key, severity_values
 
 BUDGET = 900 * 1024
 SHOWN = 50
 ICON = {"pass": "✅", "fail": "❌", "error": "⛔"}
 MATURITY_BEGIN, MATURITY_END = "<!-- aima-gate:maturity -->", "<!-- /aima-gate:maturity -->"
-"""Around the maturity scorecard (rendered by aima_gate.maturity.maturity_markdown), so tools can find it."""
+"""Around the maturity scorecard (rendered by aima_gate.aima.maturity.maturity_markdown), so tools can find it."""
 _SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
 
 
@@ -73,7 +73,7 @@ def _maturity(report: Report) -> str | None:
     maturity = report.extra.get("maturity")
     if maturity is None:
         return None
-    from aima_gate.maturity import maturity_markdown
+    from aima_gate.aima.maturity import maturity_markdown
 
     return maturity_markdown(maturity)
 
@@ -82,7 +82,7 @@ def _framework(report: Report) -> str | None:
     view = report.extra.get("framework_view")
     if view is None:
         return None
-    from aima_gate.frameworks import framework_markdown
+    from aima_gate.aima.frameworks import framework_markdown
 
     return framework_markdown(view)
 

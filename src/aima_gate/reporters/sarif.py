@@ -23,8 +23,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from aima_gate.model import Finding, Severity, Status
-from aima_gate.report import VERDICT_ERROR, Report
+from aima_gate.core.model import Finding, Severity, Status
+from aima_gate.core.report import VERDICT_ERROR, Report
 from aima_gate.reporters._common import (
     INFORMATION_URI,
     SHORT_KEY,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from aima_gate.catalog import load_catalog
-from aima_gate.errors import pointer_to_path
-from aima_gate.model import Finding, Status
-from aima_gate.report import Report
+from aima_gate.aima.catalog import load_catalog
+from aima_gate.core.errors import pointer_to_path
+from aima_gate.core.model import Finding, Status
+from aima_gate.core.report import Report
 
 _SHOWN = (Status.ERROR, Status.FAIL, Status.WAIVED)
 _LABEL = {Status.ERROR: "ERROR", Status.FAIL: "FAIL", Status.WAIVED: "WAIVED", Status.PASS: "PASS",

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from aima_gate.errors import InputError
-from aima_gate.model import LineIndex
+from aima_gate.core.errors import InputError
+from aima_gate.core.model import LineIndex
 
 MAX_NODES = 1_000_000
 """Upper bound on the number of values a document may expand to (aliases counted at every use)."""

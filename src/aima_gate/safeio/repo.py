@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from aima_gate.errors import InputError
-from aima_gate.loaders import decode_text
+from aima_gate.core.errors import InputError
+from aima_gate.safeio.loaders import decode_text
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",

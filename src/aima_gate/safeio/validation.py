@@ -6,10 +6,10 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from aima_gate.errors import AimaGateError
-from aima_gate.loaders import escape_pointer_token
-from aima_gate.model import LineIndex
-from aima_gate.resources import load_schema
+from aima_gate.core.errors import AimaGateError
+from aima_gate.core.model import LineIndex
+from aima_gate.core.resources import load_schema
+from aima_gate.safeio.loaders import escape_pointer_token
 
 
 @functools.cache

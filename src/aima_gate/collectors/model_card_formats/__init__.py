@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aima_gate.errors import ArtifactError
-from aima_gate.loaders import load_json
-from aima_gate.markdown import word_count
-from aima_gate.model import LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import LineIndex
+from aima_gate.safeio.loaders import load_json
+from aima_gate.safeio.markdown import word_count
 
 CANONICAL = ("intended_use", "bias_risks_limitations", "training_data", "evaluation", "model_details")
 PLACEHOLDERS = frozenset({"", "tbd", "todo", "n/a", "none", "[more information needed]", "more information needed"})

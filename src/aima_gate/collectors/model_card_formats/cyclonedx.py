@@ -11,8 +11,8 @@ from typing import Any
 
 from aima_gate.collectors._shapes import seq, sub
 from aima_gate.collectors.model_card_formats import Card, card_data, mapped_lines, section, text_of
-from aima_gate.errors import ArtifactError
-from aima_gate.model import LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import LineIndex
 
 
 def detect(doc: Mapping[str, Any]) -> bool:

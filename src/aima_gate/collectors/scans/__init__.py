@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aima_gate.errors import ArtifactError
-from aima_gate.model import LineIndex
+from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import LineIndex
 
 DETECTORS: dict[str, str] = {
     # order matters only for speed: detectors are disjoint by construction (tested)

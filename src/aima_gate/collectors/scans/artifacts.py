@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from aima_gate.collectors.scans import SEVERITIES, ScanReport, Vuln
-from aima_gate.collectors.scans.collect import Parsed
 from aima_gate.collectors.scans.manifests import Declared
+from aima_gate.collectors.scans.parsed import Parsed
 from aima_gate.collectors.scans.severity import RANK, at_least
-from aima_gate.model import Artifact, LineIndex
+from aima_gate.core.model import Artifact, LineIndex
 
 _PREFERRED = ("CVE-", "GHSA-", "PYSEC-")
 

@@ -13,30 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aima_gate.collectors import CollectContext
-from aima_gate.collectors.scans import Document, ScanReport, normalize
+from aima_gate.collectors.scans import Document, normalize
 from aima_gate.collectors.scans.manifests import DEFAULT_REQUIREMENTS, Declared, read_declared
-from aima_gate.errors import AimaGateError
-from aima_gate.model import LineIndex
-from aima_gate.repo import Repo
+from aima_gate.collectors.scans.parsed import Parsed
+from aima_gate.core.errors import AimaGateError
+from aima_gate.safeio.repo import Repo
 
 DEFAULT_SCAN_PATHS = (
     "**/*safety*.json", "**/*pip-audit*.json", "**/*pip_audit*.json", "**/*trivy*.json", "**/*osv*.json",
     "**/*dependency-check*.json", "**/*dependency_check*.json", "security/scans/**/*.json",
 )
-
-
-@dataclass
-class Parsed:
-    file: str
-    name: str
-    report: ScanReport | None = None
-    lines: LineIndex = field(default_factory=lambda: LineIndex({}))
-    noise: Any = None
-    streamed: bool = False
-    source: str = "file"
-    scanner: dict[str, Any] | None = None
-    error: AimaGateError | None = None
-    reported: bool = False
 
 
 @dataclass

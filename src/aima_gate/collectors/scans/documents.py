@@ -18,10 +18,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from aima_gate.collectors.scans import Document
-from aima_gate.errors import InputError
-from aima_gate.loaders import load_json
-from aima_gate.model import LineIndex
-from aima_gate.repo import Repo
+from aima_gate.core.errors import InputError
+from aima_gate.core.model import LineIndex
+from aima_gate.safeio.loaders import load_json
+from aima_gate.safeio.repo import Repo
 
 DEFAULT_MAX_REPORT_BYTES = 256 * 1024 * 1024
 DROPPED_KEYS = frozenset({

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aima_gate.collectors.scans import canonical
-from aima_gate.errors import InputError
-from aima_gate.repo import Repo
+from aima_gate.core.errors import InputError
+from aima_gate.safeio.repo import Repo
 
 DEFAULT_REQUIREMENTS = ("requirements*.txt", "requirements/*.txt", "poetry.lock", "uv.lock", "Pipfile.lock")
 _DEV_NAME = re.compile(r"(^|[-_./])(dev|devel|develop|test|tests|testing|lint|docs?|ci)([-_.]|$)", re.I)
@@ -127,7 +127,7 @@ def _toml_lock(repo: Repo, file: str) -> list[Entry]:
 
 
 def _pipfile_lock(repo: Repo, file: str) -> list[Entry]:
-    from aima_gate.loaders import load_json
+    from aima_gate.safeio.loaders import load_json
 
     doc, lines = load_json(repo.read_text(file), file)
     out = []

@@ -1,0 +1,1 @@
+"""Adopting the gate on a repository: inspecting what exists and writing a starter configuration."""
