@@ -11,6 +11,7 @@ from aima_gate.cli.evidence import evidence
 from aima_gate.cli.explain import explain
 from aima_gate.cli.init import init
 from aima_gate.cli.score import score
+from aima_gate.cli.test import test
 from aima_gate.cli.validate import validate
 
 
@@ -23,5 +24,5 @@ def main() -> None:
     """
 
 
-for command in (check, validate, controls, explain, init, evidence, score):
+for command in (check, validate, controls, explain, init, evidence, score, test):
     main.add_command(command)

@@ -38,6 +38,9 @@ class RunOptions:
     """Evaluate only these policy ids (``--policy``); overrides the config's ``policies.only``."""
     changed_files: frozenset[str] | None = None
     """Evaluate only subjects whose file or referenced files are in this set (``--changed``; see changed.py)."""
+    policies: LoadedPolicies | None = None
+    """A policy set loaded elsewhere, used instead of the one the repository's config names (``aima-gate test``
+    evaluates a project's policies against case folders); ``only_policies`` still narrows it."""
 
 
 def load_config(root: Path, config_path: Path | None) -> Config:
@@ -164,7 +167,12 @@ def run_check(options: RunOptions) -> Report:
     if options.only_policies is not None:
         config = replace(config, only=options.only_policies)
     today = options.clock.today
-    loaded = load_policies(config, root)
+    if options.policies is None:
+        loaded = load_policies(config, root)
+    else:
+        only = options.only_policies
+        loaded = replace(options.policies, policies=tuple(p for p in options.policies.policies
+                                                          if only is None or p.id in only))
     check_against_policies(config, loaded.all_ids, loaded.declared_params)
     policies = loaded.policies
     repo = Repo(root, max_bytes=config.max_file_bytes, exclude=config.exclude)
