@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--version"]:
+    if sys.argv[1:] in (["--version"], ["-V"]):
         from aima_gate import __version__
 
         sys.stdout.write(f"aima-gate, version {__version__}\n")

@@ -8,9 +8,19 @@ from typing import Any
 
 import click
 
-from aima_gate.cli.options import SEVERITIES, common, guarded, today_option
+from aima_gate.cli.options import (
+    SEVERITIES,
+    color_option,
+    colorize,
+    common,
+    guarded,
+    project_path,
+    today_option,
+    wants_color,
+)
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import ConfigError
+from aima_gate.core.exit_codes import ExitCode
 from aima_gate.core.model import Severity
 from aima_gate.reporters import REPORTERS
 
@@ -50,7 +60,17 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
 @click.command()
 @common
 @click.option("--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
-              help="Format written to standard output.")
+              help="Format written to standard output (or to --output).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the --format output to this file instead of standard output.")
+@click.option("-q", "--quiet", is_flag=True, help="Text: print only the verdict line.")
+@click.option("--soft-fail", "--exit-zero", "soft_fail", is_flag=True,
+              help="Exit 0 when policies fail (1); evaluation errors (2) and bugs (3) still fail.")
+@click.option("--skip-policy", "skip", multiple=True, metavar="ID",
+              help="Do not evaluate this policy (repeatable); listed in every report.")
+@click.option("--min-severity", type=click.Choice(SEVERITIES),
+              help="Evaluate only policies of at least this severity; the others are listed in every report.")
+@color_option
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
               help="Also write a report file (repeatable), e.g. --report json=aima.json.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest failing severity that fails the gate.")
@@ -69,7 +89,8 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
           clock: Clock, mlflow_uri: str | None, only: tuple[str, ...], debug: bool,
           framework: str | None = None, changed: bool = False, changed_since: str | None = None,
-          files: tuple[str, ...] = ()) -> None:
+          files: tuple[str, ...] = (), output: Path | None = None, quiet: bool = False, soft_fail: bool = False,
+          skip: tuple[str, ...] = (), min_severity: str | None = None, color: bool | None = None) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder).
 
     FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
@@ -79,11 +100,13 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     from aima_gate.pipeline.runner import RunOptions, run_check
 
     parallel.FREEZE_AFTER_LARGE_STEPS = True  # this process exits after one run
-    report_files = _parse_reports(reports)
+    path = project_path(path, config_path)
+    report_files = _parse_reports(reports) + ([(fmt, output)] if output is not None else [])
     cli_opts = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
                          clock=clock, cli=cli_opts,
-                         only_policies=frozenset(only) if only else None,
+                         only_policies=frozenset(only) if only else None, skip_policies=frozenset(skip),
+                         min_severity=Severity(min_severity) if min_severity else None,
                          changed_files=_changed_files(path, changed or bool(changed_since), changed_since, files))
     report = run_check(options)
     if framework:
@@ -96,5 +119,13 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
             file.write_text(_render(report_fmt, report), encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot write the {report_fmt} report: {exc}", file=str(file)) from None
-    click.echo(_render(fmt, report), nl=False)
-    sys.exit(int(report.exit_code))
+    if output is None:
+        text = _render(fmt, report)
+        if fmt == "text" and quiet:
+            text = text.rstrip("\n").rpartition("\n")[2] + "\n"
+        click.echo(colorize(text) if fmt == "text" and wants_color(color) else text, nl=False, color=True)
+    code = report.exit_code
+    if soft_fail and code is ExitCode.POLICY_FAILURE:
+        click.echo("aima-gate: --soft-fail: policies failed, exiting 0", err=True)
+        code = ExitCode.PASS
+    sys.exit(int(code))

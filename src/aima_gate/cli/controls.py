@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from aima_gate.cli.options import common, guarded
+from aima_gate.cli.options import common, guarded, project_path
 
 
 @click.command()
@@ -20,6 +20,7 @@ def controls(path: Path, config_path: Path | None, fmt: str, debug: bool) -> Non
     from aima_gate.config.policy_packs import load_policies
     from aima_gate.pipeline.runner import load_config
 
+    path = project_path(path, config_path)
     loaded = load_policies(load_config(path, config_path), path)
     data = controls_dict(loaded.policies)
     click.echo(json.dumps(data, indent=2, sort_keys=True) if fmt == "json" else controls_text(data))

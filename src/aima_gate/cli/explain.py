@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from aima_gate.cli.options import common, guarded
-from aima_gate.core.errors import AimaGateError
+from aima_gate.cli.options import common, guarded, project_path
 
 
 @click.command()
@@ -20,8 +19,11 @@ def explain(policy_id: str, path: Path, config_path: Path | None, debug: bool) -
     from aima_gate.config.policy_packs import load_policies
     from aima_gate.pipeline.runner import load_config
 
+    path = project_path(path, config_path)
     loaded = load_policies(load_config(path, config_path), path)
     match = [p for p in loaded.policies if p.id == policy_id]
     if not match:
-        raise AimaGateError(f"no policy with id {policy_id!r}", hint="run `aima-gate controls` to list policy ids")
+        from aima_gate.config.policy_packs import check_policy_ids
+
+        check_policy_ids([policy_id], loaded.all_ids, "explain")
     click.echo(explain_text(match[0]))

@@ -81,3 +81,79 @@ def today_option(fn: F) -> F:
     return click.option("--today", "clock", envvar=TODAY_ENV, callback=_to_clock, metavar="YYYY-MM-DD",
                         help=f"Evaluate as of this date and stamp evidence with it (default: today, UTC; "
                              f"env {TODAY_ENV}).")(fn)
+
+
+ENV_PREFIX = "AIMA_GATE_"
+
+
+def name_environment_variables(command: click.Command) -> None:
+    """Every option of every command can also be set as AIMA_GATE_<OPTION>, named after its long flag
+    (``--fail-on`` -> ``AIMA_GATE_FAIL_ON``, ``--skip-policy`` -> ``AIMA_GATE_SKIP_POLICY``; repeatable options take
+    space-separated values; flags take 1/0, true/false). The command line wins over the environment. Eager
+    options (--help, --version) are not settable: an environment variable must never replace the run."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.envvar is None and not param.is_eager:
+            long = next((o for o in param.opts if o.startswith("--")), None)
+            if long is not None:
+                param.envvar = ENV_PREFIX + long[2:].upper().replace("-", "_")
+                param.show_envvar = True
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            name_environment_variables(sub)
+
+
+def project_path(path: Path, config_path: Path | None) -> Path:
+    """PATH as given. Left to its default, in a folder with no config of its own but inside a git work tree,
+    the nearest folder up to the work tree's root that holds a config (as pre-commit and ruff find theirs): the
+    search never leaves the repository."""
+    from click.core import ParameterSource
+
+    from aima_gate.config.repo_config import find_config
+
+    ctx = click.get_current_context()
+    if config_path is not None or ctx.get_parameter_source("path") is not ParameterSource.DEFAULT:
+        return path
+    here = path.resolve()
+    chain = [here, *here.parents]
+    roots = [i for i, folder in enumerate(chain) if (folder / ".git").exists()]
+    if find_config(here) is not None or not roots:
+        return path
+    for folder in chain[1: roots[0] + 1]:
+        found = find_config(folder)
+        if found is not None:
+            click.echo(f"aima-gate: using {found} (the nearest config above this folder); evaluating {folder}",
+                       err=True)
+            return folder
+    return path
+
+
+def color_option(fn: F) -> F:
+    return click.option("--color/--no-color", "color", default=None,
+                        help="Colour the text output (default: only on a terminal, and never with NO_COLOR set).")(fn)
+
+
+def wants_color(color: bool | None) -> bool:
+    import os
+
+    if color is not None:
+        return color
+    if os.environ.get("NO_COLOR"):  # https://no-color.org: any non-empty value
+        return False
+    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+
+
+_STATUS_STYLE = {"FAIL": "red", "ERROR": "magenta", "PASS": "green", "WAIVED": "yellow"}
+
+
+def colorize(text: str) -> str:
+    """Colour the status words our text reporter writes at fixed places (finding lines and the verdict line).
+    Repository-controlled strings never start a line (the reporter escapes newlines), so nothing they contain
+    is coloured as a status."""
+    import re
+
+    def finding(m: re.Match[str]) -> str:
+        word = m.group(2)
+        return m.group(1) + click.style(word, fg=_STATUS_STYLE.get(word), bold=word != "PASS") + m.group(3)
+
+    text = re.sub(r"^(  )(FAIL|ERROR|PASS|WAIVED)(\s)", finding, text, flags=re.M)
+    return re.sub(r"^(Verdict: )(PASS|FAIL|ERROR)(\b)", finding, text, flags=re.M)

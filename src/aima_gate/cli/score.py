@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from aima_gate.cli.options import common, guarded, today_option
+from aima_gate.cli.options import common, guarded, project_path, today_option
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import ConfigError
 from aima_gate.core.exit_codes import ExitCode
@@ -38,6 +38,7 @@ def score(path: Path, config_path: Path | None, fmt: str, output: Path | None, s
     from aima_gate.aima.radar import radar_svg
     from aima_gate.pipeline.runner import RunOptions, run_check
 
+    path = project_path(path, config_path)
     report = run_check(RunOptions(root=path, config_path=config_path, clock=clock))
     m = report.extra["maturity"]
     render = {"text": lambda: mat.maturity_text(m, details=not brief),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from aima_gate.cli.options import common, guarded
+from aima_gate.cli.options import common, guarded, project_path
 
 
 @click.command()
@@ -18,6 +18,7 @@ def validate(path: Path, config_path: Path | None, debug: bool) -> None:
     from aima_gate.config.repo_config import check_against_policies
     from aima_gate.pipeline.runner import load_config
 
+    path = project_path(path, config_path)
     config = load_config(path, config_path)
     loaded = load_policies(config, path)
     check_against_policies(config, loaded.all_ids, loaded.declared_params)

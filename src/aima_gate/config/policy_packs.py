@@ -7,7 +7,7 @@ The pack digest is a sha256 over the sorted (id, file bytes) pairs of every load
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,19 @@ def load_policy_file(path: Path, display: str) -> tuple[Policy, bytes]:
     return policy, raw_bytes
 
 
+def check_policy_ids(ids: Iterable[str], all_ids: Sequence[str], source: str, file: str | None = None) -> None:
+    """A policy id that names no loaded policy is a typo until proven otherwise: an error with the closest ids,
+    never a silently smaller (or empty) policy set."""
+    import difflib
+
+    unknown = sorted(set(ids) - set(all_ids))
+    if unknown:
+        close = {u: difflib.get_close_matches(u, all_ids, n=3, cutoff=0.6) for u in unknown}
+        hints = "; ".join(f"for {u!r} did you mean {', '.join(c)}?" for u, c in close.items() if c)
+        raise PolicyError(f"{source}: no policy with id {', '.join(repr(u) for u in unknown)}", file=file,
+                          hint=hints or "run `aima-gate controls` to list the policy ids")
+
+
 def load_policies(config: Config, root: Path, *, allow_empty: bool = False) -> LoadedPolicies:
     sources: list[tuple[Path, str]] = []
     if config.builtin_policies:
@@ -84,6 +97,8 @@ def load_policies(config: Config, root: Path, *, allow_empty: bool = False) -> L
             raise PolicyError(f"duplicate policy id {policy.id!r} (also in {other})", file=display, line=policy.line)
         compiled[policy.id] = (policy, raw)
     all_ids = tuple(sorted(compiled))
+    if config.only is not None:
+        check_policy_ids(config.only, all_ids, "policies.only / --policy", config.file)
     selected = [
         compiled[i][0] for i in all_ids
         if i not in config.disabled and (config.only is None or i in config.only)

@@ -37,7 +37,9 @@ class Outcome:
 class ArtifactIndex:
     """Artifacts by kind, by (kind, file) and by join keys; join indexes are built on first use."""
 
-    def __init__(self, artifacts: Sequence[Artifact]) -> None:
+    def __init__(self, artifacts: Sequence[Artifact], unreadable: Mapping[str, str] | None = None) -> None:
+        self.unreadable: Mapping[str, str] = unreadable or {}
+        """Files that exist but could not be read (the collection error's diagnosis), by path."""
         self.by_kind: dict[str, list[Artifact]] = {}
         self.by_file: dict[tuple[str, str], list[Artifact]] = {}
         for art in artifacts:
@@ -284,8 +286,11 @@ class Join(Node):
             found = [a for f in files for a in scope.index.by_file.get((self.kind, f), [])]
             if not found:
                 shown = ", ".join(files) if files else json.dumps(ref_value)
-                return [], evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}",
-                                    f"no {self.kind} found at {shown} (referenced by {where})"), where
+                broken = [f"{f} ({scope.index.unreadable[f]})" for f in files if f in scope.index.unreadable]
+                message = (f"{'; '.join(broken)} exists but could not be read as a {self.kind} (referenced by "
+                           f"{where}); the error reported for it says why" if broken else
+                           f"no {self.kind} found at {shown} (referenced by {where})")
+                return [], evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}", message), where
             return found, None, f"{self.kind} referenced by {where}"
         keys = []
         for _, cur_path in self.on:

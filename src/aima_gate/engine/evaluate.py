@@ -99,15 +99,20 @@ def evaluate(
     waivers: Sequence[Waiver] = (),
     today: _dt.date,
     anchor_file: str = ".aima-gate.yml",
+    unreadable: Mapping[str, str] | None = None,
 ) -> Evaluation:
-    """Evaluate every policy against every subject of its kind. Deterministic for identical inputs."""
+    """Evaluate every policy against every subject of its kind. Deterministic for identical inputs.
+
+    ``unreadable`` maps files that exist but could not be read to the reason, so a reference to one says so
+    instead of "not found"."""
     with no_gc():  # evaluation builds tens of thousands of findings and no garbage cycles
-        return _evaluate(policies, artifacts, params, waivers, today, anchor_file)
+        return _evaluate(policies, artifacts, params, waivers, today, anchor_file, unreadable or {})
 
 
 def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params: Mapping[str, Mapping[str, Any]],
-              waivers: Sequence[Waiver], today: _dt.date, anchor_file: str) -> Evaluation:
-    index = ArtifactIndex(artifacts)
+              waivers: Sequence[Waiver], today: _dt.date, anchor_file: str,
+              unreadable: Mapping[str, str]) -> Evaluation:
+    index = ArtifactIndex(artifacts, unreadable)
     used: set[int] = set()
     findings: list[Finding] = []
     named: dict[str, list[tuple[Artifact, Subject]]] = {}  # one (frozen) Subject per artifact, shared by policies

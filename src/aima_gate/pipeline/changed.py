@@ -88,12 +88,13 @@ def evaluate_changed(
     params: Mapping[str, Mapping[str, Any]],
     today: _dt.date,
     anchor_file: str,
+    unreadable: Mapping[str, str] | None = None,
 ) -> tuple[Evaluation, list[AimaGateError]]:
     policies = loaded.policies
     rules_changed = {config.file, *(p.file for p in policies)} & changed
     if rules_changed:
         return evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
-                        anchor_file=anchor_file), errors
+                        anchor_file=anchor_file, unreadable=unreadable), errors
     subjects = changed_subjects(changed, artifacts)
     subject_keys = {(a.kind, a.name, a.file) for a in subjects}
     kinds_present = {a.kind for a in artifacts}
@@ -103,7 +104,8 @@ def evaluate_changed(
     wanted = [p for p in policies if p.kind in kinds_selected or p.kind not in kinds_present]
     # The pool: the changed subjects, and every artifact a join may look up.
     pool = [a for a in artifacts if (a.kind, a.name, a.file) in subject_keys or a.kind in join_kinds]
-    result = evaluate(wanted, pool, params=params, waivers=config.waivers, today=today, anchor_file=anchor_file)
+    result = evaluate(wanted, pool, params=params, waivers=config.waivers, today=today, anchor_file=anchor_file,
+                      unreadable=unreadable)
     absent = {p.id for p in policies if p.kind not in kinds_present}
 
     def keep(f: Finding) -> bool:

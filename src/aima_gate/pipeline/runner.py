@@ -17,7 +17,7 @@ from aima_gate.collectors import CollectContext, load_collector
 from aima_gate.config.policy_packs import LoadedPolicies, load_policies
 from aima_gate.config.repo_config import Config, check_against_policies, find_config, parse_config
 from aima_gate.core.clock import Clock
-from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, pointer_to_path
+from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, PolicyError, pointer_to_path
 from aima_gate.core.model import EMPTY_REPOSITORY, INPUT_ERROR, Artifact, Evidence, Finding, Severity, Status, Subject
 from aima_gate.core.report import Report
 from aima_gate.engine.evaluate import evaluate
@@ -38,6 +38,10 @@ class RunOptions:
     """Evaluate only these policy ids (``--policy``); overrides the config's ``policies.only``."""
     changed_files: frozenset[str] | None = None
     """Evaluate only subjects whose file or referenced files are in this set (``--changed``; see changed.py)."""
+    skip_policies: frozenset[str] = frozenset()
+    """Policy ids not to evaluate (``--skip-policy``); listed in every report with the config's disabled ones."""
+    min_severity: Severity | None = None
+    """Evaluate only policies of at least this severity (``--min-severity``); the rest are listed as skipped."""
     policies: LoadedPolicies | None = None
     """A policy set loaded elsewhere, used instead of the one the repository's config names (``aima-gate test``
     evaluates a project's policies against case folders); ``only_policies`` still narrows it."""
@@ -159,6 +163,32 @@ def duplicate_subject_errors(artifacts: Sequence[Artifact]) -> list[AimaGateErro
     return errors
 
 
+def _narrow(loaded: LoadedPolicies, options: RunOptions) -> tuple[LoadedPolicies, dict[str, list[str]]]:
+    """Apply ``--skip-policy`` and ``--min-severity``: (what is left, skipped ids by the option that skipped them).
+    An unknown id is an error, and so is narrowing the set to nothing (an empty policy set passes everything)."""
+    from aima_gate.config.policy_packs import check_policy_ids
+
+    check_policy_ids(options.skip_policies, loaded.all_ids, "--skip-policy")
+    skipped: dict[str, list[str]] = {}
+    selected = {p.id for p in loaded.policies}
+    if options.skip_policies & selected:
+        skipped["--skip-policy"] = sorted(options.skip_policies & selected)
+    low = options.min_severity
+    if low is not None:
+        below = sorted(p.id for p in loaded.policies
+                       if p.severity.rank < low.rank and p.id not in options.skip_policies)
+        if below:
+            skipped[f"--min-severity {low.value}"] = below
+    gone = {i for ids in skipped.values() for i in ids}
+    if not gone:
+        return loaded, skipped
+    left = tuple(p for p in loaded.policies if p.id not in gone)
+    if not left:
+        raise PolicyError("no policies left to evaluate after " + " and ".join(skipped),
+                          hint="an empty policy set would pass everything; skip fewer policies")
+    return replace(loaded, policies=left), skipped
+
+
 def run_check(options: RunOptions) -> Report:
     root = options.root
     if not root.is_dir():
@@ -174,6 +204,7 @@ def run_check(options: RunOptions) -> Report:
         loaded = replace(options.policies, policies=tuple(p for p in options.policies.policies
                                                           if only is None or p.id in only))
     check_against_policies(config, loaded.all_ids, loaded.declared_params)
+    loaded, skipped = _narrow(loaded, options)
     policies = loaded.policies
     repo = Repo(root, max_bytes=config.max_file_bytes, exclude=config.exclude)
     fail_on = options.fail_on or config.fail_on
@@ -195,14 +226,15 @@ def run_check(options: RunOptions) -> Report:
     # report it unreadable; one error per problem is enough.
     errors = list({(e.kind, e.file, e.line, e.pointer, e.diagnosis): e for e in errors}.values())
     params = resolve_params(policies, config.parameters)
+    unreadable = {e.file: e.diagnosis for e in errors if e.file}
     if options.changed_files is None:
         result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
-                          anchor_file=anchor)
+                          anchor_file=anchor, unreadable=unreadable)
     else:
         from aima_gate.pipeline.changed import evaluate_changed
 
         result, errors = evaluate_changed(options.changed_files, loaded, config, artifacts, errors, params=params,
-                                          today=today, anchor_file=anchor)
+                                          today=today, anchor_file=anchor, unreadable=unreadable)
     findings = tuple(sorted((*result.findings, *(error_finding(e) for e in errors)),
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,
@@ -212,6 +244,8 @@ def run_check(options: RunOptions) -> Report:
     extra: dict[str, Any] = {
         "maturity": maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)}
     disabled = sorted(set(loaded.all_ids) & config.disabled)
-    if disabled:  # a policy switched off in the repository's own config is shown in every report, never hidden
-        extra["disabled_policies"] = {"file": config.file, "policies": disabled}
+    if disabled or skipped:  # a policy switched off by the config or the command line is shown in every report
+        sources = [*([config.file or ".aima-gate.yml"] if disabled else []), *skipped]
+        names = sorted({*disabled, *(i for ids in skipped.values() for i in ids)})
+        extra["disabled_policies"] = {"file": ", ".join(sources), "policies": names}
     return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra)
