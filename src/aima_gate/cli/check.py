@@ -68,6 +68,8 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
               help="Exit 0 when policies fail (1); evaluation errors (2) and bugs (3) still fail.")
 @click.option("--skip-policy", "skip", multiple=True, metavar="ID",
               help="Do not evaluate this policy (repeatable); listed in every report.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Recorded failures (aima-gate baseline) do not block; overrides the config's baseline:.")
 @click.option("--min-severity", type=click.Choice(SEVERITIES),
               help="Evaluate only policies of at least this severity; the others are listed in every report.")
 @color_option
@@ -90,7 +92,8 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
           clock: Clock, mlflow_uri: str | None, only: tuple[str, ...], debug: bool,
           framework: str | None = None, changed: bool = False, changed_since: str | None = None,
           files: tuple[str, ...] = (), output: Path | None = None, quiet: bool = False, soft_fail: bool = False,
-          skip: tuple[str, ...] = (), min_severity: str | None = None, color: bool | None = None) -> None:
+          skip: tuple[str, ...] = (), min_severity: str | None = None, color: bool | None = None,
+          baseline_file: Path | None = None) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder).
 
     FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
@@ -106,7 +109,7 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
                          clock=clock, cli=cli_opts,
                          only_policies=frozenset(only) if only else None, skip_policies=frozenset(skip),
-                         min_severity=Severity(min_severity) if min_severity else None,
+                         min_severity=Severity(min_severity) if min_severity else None, baseline=baseline_file,
                          changed_files=_changed_files(path, changed or bool(changed_since), changed_since, files))
     report = run_check(options)
     if framework:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from aima_gate import __version__
+from aima_gate.cli.baseline import baseline
 from aima_gate.cli.check import check
 from aima_gate.cli.controls import controls
 from aima_gate.cli.evidence import evidence
@@ -25,6 +26,6 @@ def main() -> None:
     """
 
 
-for command in (check, validate, controls, explain, init, evidence, score, test):
+for command in (check, validate, controls, explain, init, evidence, score, test, baseline):
     name_environment_variables(command)
     main.add_command(command)

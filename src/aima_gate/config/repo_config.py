@@ -25,6 +25,10 @@ class Config:
     file: str | None
     """Repo-relative path of the config file (None when running on defaults)."""
     fail_on: Severity = Severity.LOW
+    target_level: int | None = None
+    """Failures of policies above this AIMA level are advisory (``target_level:``); None: every level blocks."""
+    baseline: str | None = None
+    """Repo-relative baseline file (``baseline:``), overridden by ``check --baseline``."""
     exclude: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_BYTES
     builtin_policies: bool = True
@@ -83,6 +87,8 @@ def parse_config(text: str, file: str) -> Config:
     return Config(
         file=file,
         fail_on=Severity(raw.get("fail_on", "low")),
+        target_level=raw.get("target_level"),
+        baseline=raw.get("baseline"),
         exclude=tuple(raw.get("exclude", ())),
         max_file_bytes=int(raw.get("limits", {}).get("max_file_bytes", DEFAULT_MAX_BYTES)),
         builtin_policies=bool(pol.get("builtin", True)),

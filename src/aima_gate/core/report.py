@@ -27,11 +27,18 @@ class Report:
     root: str = "."
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Optional sections added by features (e.g. ``maturity``); rendered by reporters that know them."""
+    target_level: int | None = None
+    """Failures of policies above this AIMA level are advisory (config ``target_level``)."""
 
     def is_blocking(self, finding: Finding) -> bool:
         if finding.status is Status.ERROR:
             return True
-        return finding.status is Status.FAIL and finding.severity.rank >= self.fail_on.rank
+        return finding.status is Status.FAIL and finding.severity.rank >= self.fail_on.rank \
+            and not self.is_advisory(finding)
+
+    def is_advisory(self, finding: Finding) -> bool:
+        """A failure of a policy above the team's target AIMA level: reported, never blocking."""
+        return self.target_level is not None and finding.aima is not None and finding.aima.level > self.target_level
 
     @functools.cached_property
     def summary(self) -> dict[str, int]:

@@ -14,12 +14,15 @@ TEMPLATE = """\
 version: 1
 # Lowest severity of a failing policy that fails the gate (exit 1): info, low, medium, high, critical.
 fail_on: low
+# The AIMA maturity level you are working to (1-3). Failures of policies above it are reported as advisory, not
+# blocking: start at 1, raise it as the team gets there. `aima-gate baseline` records today's failures as debt.
+target_level: 1
 policies:
   builtin: true          # the built-in AIMA pack
   # paths: [policies/]   # your own policies (YAML, one per file)
   # disable: []          # policy ids to skip
 {artifacts}# parameters:           # override policy parameters, see `aima-gate explain POLICY_ID`
-#   max_report_age_days: 180
+#   max_bias_report_age_days: 180
 # waivers:               # accepted exceptions: all fields required, expired waivers fail again
 #   - policy: model.owner-and-risk-tier
 #     subject: legacy-model@0.9

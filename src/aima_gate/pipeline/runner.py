@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aima_gate import __version__
 from aima_gate.collectors import CollectContext, load_collector
@@ -24,6 +24,9 @@ from aima_gate.engine.evaluate import evaluate
 from aima_gate.engine.policy import resolve_params
 from aima_gate.safeio.loaders import decode_text
 from aima_gate.safeio.repo import Repo
+
+if TYPE_CHECKING:
+    from aima_gate.pipeline.baseline import Baseline
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class RunOptions:
     """Evaluate only subjects whose file or referenced files are in this set (``--changed``; see changed.py)."""
     skip_policies: frozenset[str] = frozenset()
     """Policy ids not to evaluate (``--skip-policy``); listed in every report with the config's disabled ones."""
+    baseline: Path | None = None
+    """Baseline file (``check --baseline``); else the config's ``baseline:`` (repo-relative); else none."""
     min_severity: Severity | None = None
     """Evaluate only policies of at least this severity (``--min-severity``); the rest are listed as skipped."""
     policies: LoadedPolicies | None = None
@@ -189,6 +194,23 @@ def _narrow(loaded: LoadedPolicies, options: RunOptions) -> tuple[LoadedPolicies
     return replace(loaded, policies=left), skipped
 
 
+def _baseline(options: RunOptions, config: Config, repo: Repo) -> Baseline | None:
+    from aima_gate.pipeline.baseline import parse_baseline
+
+    if options.baseline is not None:  # named on the command line: the user's file, wherever it is
+        try:
+            text = decode_text(options.baseline.read_bytes(), str(options.baseline))
+        except OSError as exc:
+            raise ConfigError(f"cannot read the baseline: {exc.strerror}", file=str(options.baseline)) from None
+        return parse_baseline(text, str(options.baseline))
+    if config.baseline is None:
+        return None
+    if not repo.exists(config.baseline):  # named by the repository: read only inside it, like any artifact
+        raise ConfigError(f"baseline {config.baseline!r} does not exist", file=config.file,
+                          line=config.line_of("/baseline"), hint="write it with `aima-gate baseline`")
+    return parse_baseline(repo.read_text(config.baseline), config.baseline)
+
+
 def run_check(options: RunOptions) -> Report:
     root = options.root
     if not root.is_dir():
@@ -239,13 +261,24 @@ def run_check(options: RunOptions) -> Report:
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,
                                            f.evidence[0].message if f.evidence else "")))
+    extra: dict[str, Any] = {}
+    baseline = _baseline(options, config, repo)
+    if baseline is not None:
+        from aima_gate.pipeline.baseline import apply_baseline
+
+        baselined, extra["baseline"] = apply_baseline(findings, baseline, today)
+        findings = tuple(baselined)
     from aima_gate.aima.maturity import compute as maturity
 
-    extra: dict[str, Any] = {
-        "maturity": maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)}
+    extra["maturity"] = maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)
+    if config.target_level is not None:
+        advisory = sum(1 for f in findings if f.status is Status.FAIL and f.aima is not None
+                       and f.aima.level > config.target_level)
+        extra["target_level"] = {"level": config.target_level, "file": config.file, "advisory": advisory}
     disabled = sorted(set(loaded.all_ids) & config.disabled)
     if disabled or skipped:  # a policy switched off by the config or the command line is shown in every report
         sources = [*([config.file or ".aima-gate.yml"] if disabled else []), *skipped]
         names = sorted({*disabled, *(i for ids in skipped.values() for i in ids)})
         extra["disabled_policies"] = {"file": ", ".join(sources), "policies": names}
-    return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra)
+    return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra,
+                  target_level=config.target_level)

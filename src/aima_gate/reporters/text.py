@@ -50,6 +50,17 @@ def render(report: Report) -> str:
     disabled = report.extra.get("disabled_policies")
     if disabled:
         lines.append(f"Disabled by {disabled['file']}: {', '.join(disabled['policies'])}")
+    target = report.extra.get("target_level")
+    if target:
+        lines.append(f"Target AIMA level {target['level']} ({target['file']}): {target['advisory']} failure(s) of "
+                     "policies above it are advisory, not blocking")
+    baseline = report.extra.get("baseline")
+    if baseline:
+        state = f"EXPIRED on {baseline['expires']}: recorded debt blocks again" if baseline["expired"] else \
+            f"{baseline['baselined']} failure(s) baselined (shown as waived)"
+        fixed = [f"{d['policy_id']} on {d['subject']}" for d in baseline["fixed"]]
+        lines.append(f"Baseline {baseline['file']} ({baseline['created']}): {state}"
+                     + (f"; fixed debt: {', '.join(fixed)}" if fixed else ""))
     for domain in sorted(groups, key=lambda d: order.get(d, -1)):
         items = groups[domain]
         title = names.get(domain, "aima-gate (input and configuration)")

@@ -1,0 +1,60 @@
+"""``aima-gate baseline``: record today's failures so that ``check`` blocks only new ones."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+
+import click
+
+from aima_gate.cli.options import common, guarded, project_path, today_option
+from aima_gate.core.clock import Clock, parse_day
+from aima_gate.core.errors import ConfigError
+
+
+def _write_no_follow(file: Path, text: str) -> None:
+    """Write a file without following a symlink at its place: a repository could commit one pointing anywhere."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(file, flags, 0o644)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the baseline: {exc.strerror}", file=str(file),
+                          hint="a symlink at this place is refused; remove it or choose another --output") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+@click.command()
+@common
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the baseline (default: .aima-gate-baseline.json in PATH).")
+@click.option("--expires", metavar="YYYY-MM-DD", help="After this day the baseline no longer holds: all debt blocks.")
+@today_option
+@guarded
+def baseline(path: Path, config_path: Path | None, output: Path | None, expires: str | None, clock: Clock,
+             debug: bool) -> None:
+    """Record the failures of the repository at PATH as accepted debt.
+
+    `check` with the baseline (config `baseline: FILE` or `check --baseline FILE`) blocks only failures that
+    are not recorded; errors are never recorded. Every report counts baselined findings and lists fixed debt.
+    """
+    from aima_gate.pipeline.baseline import DEFAULT_FILE, render_baseline
+    from aima_gate.pipeline.runner import RunOptions, run_check
+
+    path = project_path(path, config_path)
+    try:
+        until: _dt.date | None = parse_day(expires) if expires else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--expires") from None
+    report = run_check(RunOptions(root=path, config_path=config_path, clock=clock))
+    failures = sum(1 for f in report.findings if f.status.value == "fail")
+    errors = report.summary["error"]
+    target = output or path / DEFAULT_FILE
+    _write_no_follow(target, render_baseline(report.findings, clock.today, until))
+    click.echo(f"wrote {target}: {failures} failure(s) recorded" + (f", until {until}" if until else ""))
+    if errors:
+        click.echo(f"aima-gate: {errors} error(s) are not recorded: a gate that cannot read its input fails closed",
+                   err=True)
+    click.echo(f"next: add `baseline: {DEFAULT_FILE if output is None else target}` to .aima-gate.yml "
+               "(or pass `check --baseline FILE`); check then blocks only new failures")
