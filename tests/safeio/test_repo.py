@@ -28,6 +28,25 @@ def test_listing_skips_vcs_and_dependency_folders(repo: Repo) -> None:
     assert not repo.is_empty()
 
 
+def test_default_exclusions_are_listed_and_can_be_turned_off(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    write(root, "models/m.pkl", "x")
+    write(root, "envs/py311/pyvenv.cfg", "home = /usr/bin\n")  # a virtualenv under any name
+    write(root, "envs/py311/lib/python3.11/site-packages/pkg/model.pkl", "x")
+    write(root, "venv-notes/readme.md", "# not a virtualenv: no pyvenv.cfg\n")
+    write(root, "dist/pkg-1.0.tar.gz", "x")
+    write(root, "pkg.egg-info/PKG-INFO", "x")
+    write(root, ".git/HEAD", "ref: refs/heads/main\n")
+    repo = Repo(root)
+    assert repo.files() == ["models/m.pkl", "venv-notes/readme.md"]
+    assert repo.excluded_folders() == [("dist", "build output"), ("envs/py311", "Python virtualenv (pyvenv.cfg)"),
+                                       ("pkg.egg-info", "build output")]
+    assert repo.exists("envs/py311/lib/python3.11/site-packages/pkg/model.pkl")  # a reference still resolves
+    everything = Repo(root, default_exclusions=False)
+    assert "envs/py311/pyvenv.cfg" in everything.files() and everything.excluded_folders() == []
+    assert not any(f.startswith(".git/") for f in everything.files())
+
+
 def test_exclude_patterns(tmp_path: Path) -> None:
     root = tmp_path / "r"
     write(root, "a/x.yml", "a: 1\n")

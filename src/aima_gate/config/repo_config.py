@@ -30,6 +30,7 @@ class Config:
     baseline: str | None = None
     """Repo-relative baseline file (``baseline:``), overridden by ``check --baseline``."""
     exclude: tuple[str, ...] = ()
+    default_exclusions: bool = True
     max_file_bytes: int = DEFAULT_MAX_BYTES
     builtin_policies: bool = True
     policy_paths: tuple[str, ...] = ()
@@ -90,6 +91,7 @@ def parse_config(text: str, file: str) -> Config:
         target_level=raw.get("target_level"),
         baseline=raw.get("baseline"),
         exclude=tuple(raw.get("exclude", ())),
+        default_exclusions=bool(raw.get("default_exclusions", True)),
         max_file_bytes=int(raw.get("limits", {}).get("max_file_bytes", DEFAULT_MAX_BYTES)),
         builtin_policies=bool(pol.get("builtin", True)),
         policy_paths=tuple(pol.get("paths", ())),

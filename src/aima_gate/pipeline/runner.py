@@ -228,7 +228,8 @@ def run_check(options: RunOptions) -> Report:
     check_against_policies(config, loaded.all_ids, loaded.declared_params)
     loaded, skipped = _narrow(loaded, options)
     policies = loaded.policies
-    repo = Repo(root, max_bytes=config.max_file_bytes, exclude=config.exclude)
+    repo = Repo(root, max_bytes=config.max_file_bytes, exclude=config.exclude,
+                default_exclusions=config.default_exclusions)
     fail_on = options.fail_on or config.fail_on
     anchor = config.file or "."
     if repo.is_empty():
@@ -270,6 +271,9 @@ def run_check(options: RunOptions) -> Report:
         findings = tuple(baselined)
     from aima_gate.aima.maturity import compute as maturity
 
+    skipped_folders = repo.excluded_folders()
+    if skipped_folders:  # never read, so listed: a reader must see what the verdict did not look at
+        extra["excluded_folders"] = [{"path": p, "why": why} for p, why in skipped_folders]
     extra["maturity"] = maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)
     if config.target_level is not None:
         advisory = sum(1 for f in findings if f.status is Status.FAIL and f.aima is not None

@@ -50,6 +50,11 @@ def render(report: Report) -> str:
     disabled = report.extra.get("disabled_policies")
     if disabled:
         lines.append(f"Disabled by {disabled['file']}: {', '.join(disabled['policies'])}")
+    skipped = report.extra.get("excluded_folders")
+    if skipped:
+        shown = ", ".join(f"{e['path']}/ ({e['why']})" for e in skipped[:10])
+        more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+        lines.append(f"Not read (default exclusions; `default_exclusions: false` reads them): {shown}{more}")
     target = report.extra.get("target_level")
     if target:
         lines.append(f"Target AIMA level {target['level']} ({target['file']}): {target['advisory']} failure(s) of "

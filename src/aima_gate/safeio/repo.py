@@ -19,13 +19,35 @@ from aima_gate.core.errors import InputError
 from aima_gate.safeio.loaders import decode_text
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox",
-                          ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+VCS_DIRS = frozenset({".git", ".hg", ".svn"})
+"""Version-control metadata: never content, never listed."""
+DEFAULT_EXCLUDED_DIRS = {
+    "node_modules": "JavaScript dependencies", "site-packages": "installed Python packages",
+    "__pycache__": "Python bytecode cache", ".tox": "tox environments", ".nox": "nox environments",
+    ".mypy_cache": "tool cache", ".pytest_cache": "tool cache", ".ruff_cache": "tool cache",
+    "build": "build output", "dist": "build output",
+}
+"""Folders that hold what tools installed or built, not the repository's evidence. Skipped by default and listed
+in every report; ``default_exclusions: false`` in the config reads them. Files they hold that an artifact
+references are still read."""
+
+
+def _excluded_reason(dirpath: str, name: str) -> str | None:
+    if name in DEFAULT_EXCLUDED_DIRS:
+        return DEFAULT_EXCLUDED_DIRS[name]
+    if name.endswith(".egg-info"):
+        return "build output"
+    if (Path(dirpath) / name / "pyvenv.cfg").is_file():
+        return "Python virtualenv (pyvenv.cfg)"
+    return None
 
 
 class Repo:
-    def __init__(self, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, exclude: Sequence[str] = ()) -> None:
+    def __init__(self, root: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, exclude: Sequence[str] = (),
+                 default_exclusions: bool = True) -> None:
         self.root = root.resolve()
+        self.default_exclusions = default_exclusions
+        self._excluded_dirs: list[tuple[str, str]] = []
         self.max_bytes = max_bytes
         self.exclude = tuple(exclude)
         self._files: list[str] | None = None
@@ -39,9 +61,16 @@ class Repo:
             found: list[str] = []
             root = str(self.root)
             for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
                 rel_dir = os.path.relpath(dirpath, root)
                 prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+                kept = []
+                for d in sorted(dirnames):
+                    why = None if d in VCS_DIRS or not self.default_exclusions else _excluded_reason(dirpath, d)
+                    if why is not None and not (Path(dirpath) / d).is_symlink():
+                        self._excluded_dirs.append((prefix + d, why))
+                    elif d not in VCS_DIRS:
+                        kept.append(d)
+                dirnames[:] = kept
                 found.extend(prefix + name for name in filenames)
                 for name in dirnames:  # the walk does not follow folder links; note the ones that leave
                     full = Path(dirpath, name)
@@ -57,6 +86,11 @@ class Repo:
                                         if not glob_filter([link, link + "/-"], self.exclude)]
             self._files = found
         return self._files
+
+    def excluded_folders(self) -> list[tuple[str, str]]:
+        """(folder, why) of every folder the walk skipped by default (see :data:`DEFAULT_EXCLUDED_DIRS`)."""
+        self.files()
+        return sorted(self._excluded_dirs)
 
     def escaping_folder_links(self) -> list[tuple[str, str]]:
         """(link, target) of every folder symlink (not excluded) that points outside the repository.
