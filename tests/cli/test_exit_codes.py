@@ -186,7 +186,16 @@ def test_exit_2_empty_repository(tmp_path: Path) -> None:
 
 def test_exit_2_no_subjects_for_a_required_policy(tmp_path: Path) -> None:
     write(tmp_path, "README.md", "# nothing to see\n")
-    assert_clean_exit_2(check(tmp_path), "no model artifacts were found")
+    proc = check(tmp_path)
+    assert_clean_exit_2(proc, "no model was found (looked for model-registry.{yml,yaml,json}",
+                        "so 6 policies could not be checked", "To start: register each model you ship")
+    assert proc.stdout.count("ERROR  [") == 1  # one error for the missing kind, not one per policy
+
+
+def test_one_policy_without_subjects_keeps_its_own_message(tmp_path: Path) -> None:
+    write(tmp_path, "README.md", "# nothing to see\n")
+    assert_clean_exit_2(run_cli("check", str(tmp_path), "--policy", "model.owner-and-risk-tier"),
+                        "no model artifacts were found")
 
 
 def test_exit_2_nonexistent_path_and_bad_options(tmp_path: Path) -> None:

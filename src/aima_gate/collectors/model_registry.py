@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.references import REFERENCE_FIELDS
-from aima_gate.core.errors import ArtifactError, InputError
+from aima_gate.core.errors import ArtifactError, ConfigError, InputError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import load_structured
 from aima_gate.safeio.validation import schema_errors
@@ -76,12 +76,41 @@ class ModelRegistryCollector(Collector):
             )
 
     def collect_external(self, ctx: CollectContext) -> Iterable[Result]:
-        """Model versions of an MLflow registry, when one is configured (``--mlflow-uri`` or ``mlflow:``)."""
-        if not _mlflow_in_use(ctx):
-            return ()
-        from aima_gate.collectors.mlflow_registry import collect
+        """Model versions of an MLflow registry, when one is configured (``--mlflow-uri`` or ``mlflow:``), and of
+        the MLflow file stores committed in the repository (read offline, unless ``mlflow: {file_store: false}``)."""
+        from aima_gate.collectors import mlflow_file_store
+        from aima_gate.collectors.mlflow_registry import mlflow_settings, registry_uri
 
-        return collect(ctx)
+        settings = mlflow_settings(ctx)
+        archived = bool(settings.get("include_archived", False))
+        uri = registry_uri(ctx) if _mlflow_in_use(ctx) else None
+        if uri is not None and uri.startswith("file:"):
+            yield from mlflow_file_store.collect(ctx, _file_store(ctx, uri), include_archived=archived)
+            return
+        if uri is not None:
+            from aima_gate.collectors.mlflow_registry import collect
+
+            yield from collect(ctx)
+        if settings.get("file_store", True):
+            yield from mlflow_file_store.collect(ctx, include_archived=archived)
+
+
+def _file_store(ctx: CollectContext, uri: str) -> str:
+    """The repo-relative folder of a ``file:`` URI (relative paths from the repository root); a store outside
+    the repository, or the root itself, is refused like any path that leaves it."""
+    from pathlib import Path
+
+    raw = uri[len("file:"):]
+    raw = raw[2:] if raw.startswith("//") else raw  # file:///abs/path
+    target = Path(raw) if raw.startswith("/") else ctx.repo.root / raw
+    try:
+        rel = target.resolve().relative_to(ctx.repo.root).as_posix()
+    except ValueError:
+        rel = ""
+    if rel in ("", "."):
+        raise ConfigError(f"{uri}: a file store must be a folder inside the repository (e.g. file:mlruns)",
+                          file=uri)
+    return rel
 
 
 def _mlflow_in_use(ctx: CollectContext) -> bool:

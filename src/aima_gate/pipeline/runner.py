@@ -18,7 +18,17 @@ from aima_gate.config.policy_packs import LoadedPolicies, load_policies
 from aima_gate.config.repo_config import Config, check_against_policies, find_config, parse_config
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, PolicyError, pointer_to_path
-from aima_gate.core.model import EMPTY_REPOSITORY, INPUT_ERROR, Artifact, Evidence, Finding, Severity, Status, Subject
+from aima_gate.core.model import (
+    EMPTY_REPOSITORY,
+    INPUT_ERROR,
+    NO_SUBJECTS,
+    Artifact,
+    Evidence,
+    Finding,
+    Severity,
+    Status,
+    Subject,
+)
 from aima_gate.core.report import Report
 from aima_gate.engine.evaluate import evaluate
 from aima_gate.engine.policy import resolve_params
@@ -152,12 +162,46 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     return artifacts, errors
 
 
+def missing_kinds_once(findings: Sequence[Finding], config: Config, anchor: str) -> list[Finding]:
+    """One error per artifact kind that nothing was found of, naming every policy it left unchecked, where it was
+    looked for and how to start, instead of one error per policy (28 for a repository with no model)."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.status is Status.ERROR and f.subject.name == f"(no {f.subject.kind} found)":
+            groups.setdefault(f.subject.kind, []).append(f)
+    out = [f for f in findings if f.subject.kind not in groups or f.subject.name != f"(no {f.subject.kind} found)"]
+    for kind, group in groups.items():
+        if len(group) == 1:
+            out.extend(group)
+            continue
+        options = config.artifacts.get(kind, {})
+        paths = list(options.get("paths") or load_collector(kind).default_paths)
+        where = ", ".join(paths[:6]) + (f" and {len(paths) - 6} more" if len(paths) > 6 else "")
+        ids = sorted(f.policy_id for f in group)
+        start = ("register each model you ship in a registry file (e.g. registry/models.yml with name, version, "
+                 "owner and risk_tier per entry) or point --mlflow-uri at your MLflow registry; `aima-gate init` "
+                 "lists what it finds and writes a starter config" if kind == "model" else
+                 f"commit the {kind} evidence at one of those paths, or set `artifacts.{kind}.paths` in "
+                 ".aima-gate.yml")
+        message = (f"no {kind} was found (looked for {where}"
+                   + (", MLflow file stores (mlruns/models/) and --mlflow-uri" if kind == "model" else "")
+                   + f"), so {len(ids)} policies could not be checked: {', '.join(ids)}")
+        worst = max(group, key=lambda f: f.severity.rank)
+        ev = Evidence(anchor, 1, "", 0, f"at least one {kind}", message)
+        out.append(Finding(NO_SUBJECTS, f"No {kind} found", Status.ERROR, worst.severity,
+                           Subject(kind, f"(no {kind} found)", anchor), None, (ev,), f"To start: {start}."))
+    return out
+
+
 def duplicate_subject_errors(artifacts: Sequence[Artifact]) -> list[AimaGateError]:
     seen: dict[tuple[str, str, str], Artifact] = {}
     errors: list[AimaGateError] = []
     for art in artifacts:
+        # Models: once per source (a registry file and MLflow may list the same version; one MLflow file store
+        # may not, but two stores in one repository are two registries).
+        store = str((art.data.get("mlflow") or {}).get("store", "")) if art.kind == "model" else ""
         key = (art.kind, art.name, art.file) if art.kind != "model" else (art.kind, art.name,
-                                                                           str(art.data.get("source", "")))
+                                                                           f"{art.data.get('source', '')}|{store}")
         if key in seen:
             first = seen[key]
             errors.append(ArtifactError(
@@ -258,7 +302,8 @@ def run_check(options: RunOptions) -> Report:
 
         result, errors = evaluate_changed(options.changed_files, loaded, config, artifacts, errors, params=params,
                                           today=today, anchor_file=anchor, unreadable=unreadable)
-    findings = tuple(sorted((*result.findings, *(error_finding(e) for e in errors)),
+    evaluated = missing_kinds_once(result.findings, config, anchor)
+    findings = tuple(sorted((*evaluated, *(error_finding(e) for e in errors)),
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,
                                            f.evidence[0].message if f.evidence else "")))
