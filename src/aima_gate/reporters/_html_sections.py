@@ -26,8 +26,8 @@ SUBJECTS_SHOWN = 5
 SCOPE_KEYS = (("disabled_policies", "Disabled policies"), ("scope", "Scope"), ("narrowing", "Narrowing"),
               ("baseline", "Baseline"))
 _STATUSES = ("pass", "fail", "error", "waived", "not_applicable")
-# C0/C1 controls and bidi overrides (Trojan Source) are shown as visible escapes, never interpreted.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls, line/paragraph separators and bidi overrides (Trojan Source) are shown as visible escapes.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 
 
 def clean(text: object, limit: int = MAX_TEXT) -> str:

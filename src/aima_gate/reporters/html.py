@@ -160,6 +160,9 @@ in the tables above, not listed.</p>
 {_select("filter-status", "Status", list(STATUS_OPTIONS))}
 </form>
 <p id="page-status" role="status" aria-live="polite">{static}</p>
+<nav id="pager" class="pager" aria-label="Findings pages" hidden>
+<button type="button" id="page-prev">Previous page</button><button type="button" id="page-next">Next page</button>
+</nav>
 <p id="nojs-note" class="muted">Turn on JavaScript to filter the findings and page through all of them.</p>
 <table id="findings-table">
 <caption class="muted">Findings ({PAGE} a page)</caption>
@@ -167,9 +170,6 @@ in the tables above, not listed.</p>
 <th scope="col">Policy</th><th scope="col">Subject</th><th scope="col">Evidence and fix</th></tr></thead>
 <tbody id="findings-body">{first}</tbody>
 </table>
-<nav id="pager" class="pager" aria-label="Findings pages" hidden>
-<button type="button" id="page-prev">Previous page</button><button type="button" id="page-next">Next page</button>
-</nav>
 </section>"""
     return html, script_json(data)
 
