@@ -67,8 +67,9 @@ def generic(value: Any, depth: int = 0) -> str:
 def _table(caption: str, head: Sequence[str], rows: list[str], numeric: Sequence[int] = ()) -> str:
     num = ' class="num"'
     ths = "".join(f'<th scope="col"{num if i in numeric else ""}>{h}</th>' for i, h in enumerate(head))
-    return (f'<table><caption class="muted">{caption}</caption><thead><tr>{ths}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    body = "\n".join(rows)  # one row a line: golden files and diffs of two reports stay readable
+    return (f'<table><caption class="muted">{caption}</caption>\n<thead><tr>{ths}</tr></thead>\n'
+            f"<tbody>\n{body}\n</tbody></table>")
 
 
 def _nums(counts: Mapping[str, int]) -> str:

@@ -144,7 +144,7 @@ def _findings_section(report: Report, domains: Mapping[str, str], order: Mapping
     present = {r[2] for r in rows}
     dom_opts = [(slug, name) for slug, name in domains.items() if slug in present]
     data = {"domains": [[k, v] for k, v in domains.items()], "strings": strings.items, "findings": rows}
-    first = "".join(_row_html(r, strings.items, domains) for r in rows[:PAGE])
+    first = "\n".join(_row_html(r, strings.items, domains) for r in rows[:PAGE])
     note = (f"<p><strong>{omitted} findings were left out</strong> to keep this file under "
             f"{BUDGET // (1024 * 1024)} MiB (the least severe); the JSON report lists every finding.</p>"
             if omitted else "")
@@ -168,7 +168,9 @@ in the tables above, not listed.</p>
 <caption class="muted">Findings ({PAGE} a page)</caption>
 <thead><tr><th scope="col">Status</th><th scope="col">Severity</th><th scope="col">AIMA domain</th>
 <th scope="col">Policy</th><th scope="col">Subject</th><th scope="col">Evidence and fix</th></tr></thead>
-<tbody id="findings-body">{first}</tbody>
+<tbody id="findings-body">
+{first}
+</tbody>
 </table>
 </section>"""
     return html, script_json(data)
@@ -178,7 +180,7 @@ def _summary(report: Report) -> str:
     s = report.summary
     by_sev = Counter(f.severity.value for f in report.findings if f.status is Status.FAIL)
     sev = ", ".join(f"{by_sev[v]} {v}" for v in severity_values() if by_sev[v])
-    rows = "".join(f'<tr><th scope="row">{k.replace("_", " ")}</th><td class="num">{s[k]}</td></tr>'
+    rows = "\n".join(f'<tr><th scope="row">{k.replace("_", " ")}</th><td class="num">{s[k]}</td></tr>'
                    for k in ("fail", "error", "waived", "pass", "not_applicable", "total"))
     return f"""<section aria-labelledby="h-verdict">
 <h2 id="h-verdict">Verdict</h2>
@@ -189,7 +191,9 @@ exit code {int(report.exit_code)}: {s['blocking']} blocking findings; the gate f
 {s['pass']} passing, {s['not_applicable']} not applicable.</p>
 <table><caption class="muted">Findings by status</caption>
 <thead><tr><th scope="col">Status</th><th scope="col" class="num">Findings</th></tr></thead>
-<tbody>{rows}</tbody></table>
+<tbody>
+{rows}
+</tbody></table>
 </section>"""
 
 
