@@ -5,8 +5,10 @@ The browser tests load the file with ``--dump-dom`` (the DOM after the page's sc
 invocation, ``--screenshot``. The script writes ``data-aima-ready="true"`` on ``<html>`` as its last act, so an
 exception anywhere shows as the marker missing; with ``--enable-logging=stderr`` every console message (console
 calls, uncaught exceptions, Content-Security-Policy violations) appears as a ``CONSOLE`` line, and the page logs
-nothing of its own, so any such line fails the test. The screenshot is kept in ``tests/reporters/artifacts/``
-(gitignored) and its path printed.
+nothing of its own, so any such line fails the test. The interactive test drives the page over the DevTools
+protocol (``tests/reporters/cdp.py``, through ``--remote-debugging-pipe``: no port): it changes the filters, tabs
+to the pager with the keyboard and presses Enter, and asserts no console message, exception or CSP report.
+Screenshots are kept in ``tests/reporters/artifacts/`` (gitignored) and their paths printed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from aima_gate.core.report import Report
 from aima_gate.reporters import _html_sections, get_renderer, html
 from tests.conftest import TODAY, run_cli
 from tests.realcomponents import executable
+from tests.reporters.cdp import Browser
 from tests.reporters.test_reporters import FIXTURE
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -36,8 +39,9 @@ AIMA = AimaRef("governance", "policy-and-compliance", "B", 1)
 
 
 def finding(policy: str, name: str, status: Status = Status.FAIL, severity: Severity = Severity.HIGH,
-            message: str = "owner is missing", line: int = 1, waiver: dict[str, str] | None = None) -> Finding:
-    return Finding(policy, f"Policy {policy}", status, severity, Subject("model", name, "registry/models.yml"), AIMA,
+            message: str = "owner is missing", line: int = 1, waiver: dict[str, str] | None = None,
+            aima: AimaRef | None = AIMA) -> Finding:
+    return Finding(policy, f"Policy {policy}", status, severity, Subject("model", name, "registry/models.yml"), aima,
                    (Evidence("registry/models.yml", line, "/owner", None, "present", message),), "Add an owner.",
                    waiver=waiver)
 
@@ -214,3 +218,73 @@ def test_hostile_and_large_reports_in_chromium(tmp_path: Path) -> None:
     dom = load(big, tmp_path)
     assert "Showing 1–100 of 10000 matching findings (page 1 of 100)." in dom and body_rows(dom) == 100
     screenshot(big, tmp_path, "large-report.png")
+
+
+def mixed_report(models: int = 150) -> Report:
+    """Per model: a blocking failure (Governance), a non-blocking one (Responsible AI), a waived one (Data
+    Management); plus one input error. Fails on high."""
+    waiver = {"reason": "DATA-77", "owner": "data@example.com", "expires": "2027-01-31", "file": ".aima-gate.yml",
+              "line": "9"}
+    rai = AimaRef("responsible-ai", "transparency-and-explainability", "B", 2)
+    data = AimaRef("data-management", "data-training", "A", 1)
+    findings = [finding("aima-gate.input-error", "cards/broken.md", Status.ERROR, aima=None, message="bad YAML")]
+    for i in range(models):
+        name = f"model-{i:03d}@1.0"
+        findings += [finding("p.owner", name, line=i + 1),
+                     finding("p.card", name, severity=Severity.MEDIUM, aima=rai),
+                     finding("p.lineage", name, Status.WAIVED, Severity.LOW, waiver=waiver, aima=data)]
+    return Report("0.1.0", "sha256:" + "0" * 64, Severity.HIGH, tuple(findings), (), ".")
+
+
+@pytest.mark.slow
+def test_filters_paging_and_keyboard_in_chromium(tmp_path: Path) -> None:
+    """Driven over the DevTools protocol: the filters narrow the table, the pager pages, the keyboard reaches and
+    works every control with a visible focus ring, and nothing is logged (no exception, no CSP violation)."""
+    page = tmp_path / "mixed.html"
+    page.write_text(get_renderer("html")(mixed_report()), encoding="utf-8")
+    flags = tuple(f for f in CHROMIUM_FLAGS if not f.startswith(("--enable-logging", "--v=")))
+    browser = Browser(executable("chromium"), flags, tmp_path / "profile", tmp_path / "chromium.log")
+    try:
+        browser.open(page.as_uri())
+        assert browser.eval("document.documentElement.getAttribute('data-aima-ready')") == "true"
+        status = "document.getElementById('page-status').textContent"
+        assert browser.eval(status) == "Showing 1–100 of 451 matching findings (page 1 of 5)."
+        assert browser.eval("document.querySelector('#findings-body td').textContent") == "ERROR"
+
+        def choose(select: str, value: str) -> None:
+            browser.eval(f"(function () {{ var s = document.getElementById('{select}'); s.value = '{value}';"
+                         "s.dispatchEvent(new Event('change')); }())")
+
+        badges = ("Array.from(document.querySelectorAll('#findings-body .badge'))"
+                  ".map(function (b) { return b.textContent; })")
+        choose("filter-status", "waived")
+        assert browser.eval(status) == "Showing 1–100 of 150 matching findings (page 1 of 2)."
+        assert set(browser.eval(badges)) == {"WAIVED"}
+        assert "Waived until 2027-01-31 by data@example.com: DATA-77" in browser.eval("document.body.innerText")
+        choose("filter-domain", "governance")
+        assert browser.eval(status) == "No finding matches these filters."
+        choose("filter-status", "warn")
+        choose("filter-domain", "responsible-ai")
+        assert browser.eval("document.getElementById('match-count').textContent") == "150"
+        assert set(browser.eval(badges)) == {"FAIL (not blocking)"}
+        choose("filter-domain", "")
+        choose("filter-status", "*")
+        assert set(browser.eval(badges)) == {"ERROR"}  # the gate's own findings have their own "domain"
+        choose("filter-domain", "*")
+
+        reached = []
+        for _ in range(40):  # Tab through the page: every control is reachable by keyboard
+            browser.key("Tab", 9)
+            reached.append(browser.eval("document.activeElement.id || document.activeElement.tagName"))
+            if reached[-1] == "page-next":
+                break
+        assert {"filter-domain", "filter-severity", "filter-status", "page-next"} <= set(reached), reached
+        assert browser.eval("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+        browser.key("Enter", 13)
+        assert browser.eval(status) == "Showing 101–200 of 451 matching findings (page 2 of 5)."
+        assert browser.eval("document.getElementById('page-prev').disabled") is False
+        assert browser.problems() == []
+        ARTIFACTS.mkdir(exist_ok=True)
+        print(f"screenshot: {browser.screenshot(ARTIFACTS / 'keyboard-page-2.png')}")
+    finally:
+        browser.close()
