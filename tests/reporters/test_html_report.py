@@ -150,6 +150,19 @@ def test_budget_leaves_the_least_severe_out(monkeypatch: pytest.MonkeyPatch) -> 
     assert "findings were left out" in page and len(page.encode()) < 400 * 1024
 
 
+def test_worst_case_strings_and_sections_stay_bounded() -> None:
+    """Long messages, many evidence items and a huge baseline: still under the stated limit."""
+    evidence = tuple(Evidence(f"f{i}.yml", i, "", None, "x" * 5000, "y" * 5000) for i in range(50))
+    findings = [Finding("p.big", "t" * 5000, Status.FAIL, Severity.HIGH, Subject("model", f"m{i}" + "n" * 5000, "r"),
+                        AIMA, evidence, "z" * 5000) for i in range(600)]
+    baseline = [{"fingerprint": f"{i:064x}", "nested": [{"deep": [[[[[["x"]]]]]]}]} for i in range(100000)]
+    rep = Report("0.1.0", "sha256:" + "0" * 64, Severity.LOW, tuple(findings), (), ".", extra={"baseline": baseline})
+    page = get_renderer("html")(rep)
+    assert len(page.encode()) < SIZE_LIMIT
+    assert "findings were left out" in page and "more in the JSON report" in page
+    assert "more evidence items are in the JSON report" in page and "more characters)" in page
+
+
 # --- in a real browser -----------------------------------------------------------------------------------------
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -21,6 +21,7 @@ MAX_TEXT = 2000
 """Characters kept of any one repository string (a pasted log in an evidence message must not bloat the page)."""
 LIST_CAP = 200
 """Items shown of any list in a generic section (the JSON report has them all)."""
+ITEMS_CAP = 2000
 MAX_DEPTH = 6
 SUBJECTS_SHOWN = 5
 SCOPE_KEYS = (("disabled_policies", "Disabled policies"), ("scope", "Scope"), ("narrowing", "Narrowing"),
@@ -40,28 +41,43 @@ def esc(text: object, limit: int = MAX_TEXT) -> str:
     return escape(clean(text, limit), quote=True)
 
 
-def generic(value: Any, depth: int = 0) -> str:
-    """Any JSON-like value as nested HTML lists; bounded so a hostile or huge section cannot flood the page."""
-    if depth >= MAX_DEPTH:
-        return esc(repr(value))
-    if isinstance(value, Mapping):
-        if not value:
-            return "(none)"
-        items = sorted(value.items(), key=lambda kv: str(kv[0]))
-        return '<dl class="generic">' + "".join(
-            f"<dt>{esc(k)}</dt><dd>{generic(v, depth + 1)}</dd>" for k, v in items[:LIST_CAP]) + (
-            f"<dt>…</dt><dd>{len(items) - LIST_CAP} more entries in the JSON report</dd>"
-            if len(items) > LIST_CAP else "") + "</dl>"
-    if isinstance(value, (list, tuple)):
-        if not value:
-            return "(none)"
-        more = f"<li>… and {len(value) - LIST_CAP} more in the JSON report</li>" if len(value) > LIST_CAP else ""
-        return "<ul>" + "".join(f"<li>{generic(v, depth + 1)}</li>" for v in value[:LIST_CAP]) + more + "</ul>"
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return esc(value)
+def generic(value: Any) -> str:
+    """Any JSON-like value as nested HTML lists; bounded in depth, per list and in total (:data:`ITEMS_CAP`
+    entries), so a hostile or huge section cannot flood the page."""
+    return _Generic().render(value, 0)
+
+
+class _Generic:
+    def __init__(self) -> None:
+        self.left = ITEMS_CAP
+
+    def _entries(self, items: Sequence[tuple[str, Any]], total: int) -> tuple[list[tuple[str, Any]], int]:
+        take = min(len(items), LIST_CAP, max(self.left, 0))
+        self.left -= take
+        return list(items[:take]), total - take
+
+    def render(self, value: Any, depth: int) -> str:
+        if depth >= MAX_DEPTH:
+            return esc(repr(value))
+        if isinstance(value, Mapping):
+            if not value:
+                return "(none)"
+            pairs = sorted(((str(k), v) for k, v in value.items()), key=lambda kv: kv[0])
+            shown, rest = self._entries(pairs, len(pairs))
+            body = "".join(f"<dt>{esc(k)}</dt><dd>{self.render(v, depth + 1)}</dd>" for k, v in shown)
+            more = f"<dt>…</dt><dd>{rest} more entries in the JSON report</dd>" if rest else ""
+            return f'<dl class="generic">{body}{more}</dl>'
+        if isinstance(value, (list, tuple)):
+            if not value:
+                return "(none)"
+            shown, rest = self._entries([("", v) for v in value], len(value))
+            more = f"<li>… and {rest} more in the JSON report</li>" if rest else ""
+            return "<ul>" + "".join(f"<li>{self.render(v, depth + 1)}</li>" for _, v in shown) + more + "</ul>"
+        if value is None:
+            return "none"
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return esc(value)
 
 
 def _table(caption: str, head: Sequence[str], rows: list[str], numeric: Sequence[int] = ()) -> str:

@@ -43,7 +43,8 @@ from aima_gate.reporters._html_sections import (
 )
 
 BUDGET = 8 * 1024 * 1024
-"""Bytes of finding data at most (the page around it is small): a 5,000-model report stays a light file."""
+"""Bytes of finding data and first-page markup at most; the rest of the page is bounded by the number of policies
+and waivers, so the file stays under 10 MB however many models the repository has."""
 PAGE = 100
 MAX_EVIDENCE = 20
 GATE_DOMAIN = ("", "aima-gate (configuration and input)")
@@ -131,20 +132,24 @@ def _findings_section(report: Report, domains: Mapping[str, str], order: Mapping
                               order.get(f.aima.domain if f.aima else "", -1)))
     strings = _Strings()
     rows: list[list[Any]] = []
+    first: list[str] = []
     used = 0
     for f in shown:
         before = strings.size
         row = _row_data(report, f, strings)
-        size = len(script_json(row)) + strings.size - before
+        markup = _row_html(row, strings.items, domains) if len(rows) < PAGE else ""
+        size = len(script_json(row)) + strings.size - before + len(markup.encode("utf-8"))
         if used + size > BUDGET:
             break
         rows.append(row)
+        if markup:
+            first.append(markup)
         used += size
     omitted = len(shown) - len(rows)
+    first_html = "\n".join(first)
     present = {r[2] for r in rows}
     dom_opts = [(slug, name) for slug, name in domains.items() if slug in present]
     data = {"domains": [[k, v] for k, v in domains.items()], "strings": strings.items, "findings": rows}
-    first = "\n".join(_row_html(r, strings.items, domains) for r in rows[:PAGE])
     note = (f"<p><strong>{omitted} findings were left out</strong> to keep this file under "
             f"{BUDGET // (1024 * 1024)} MiB (the least severe); the JSON report lists every finding.</p>"
             if omitted else "")
@@ -169,7 +174,7 @@ in the tables above, not listed.</p>
 <thead><tr><th scope="col">Status</th><th scope="col">Severity</th><th scope="col">AIMA domain</th>
 <th scope="col">Policy</th><th scope="col">Subject</th><th scope="col">Evidence and fix</th></tr></thead>
 <tbody id="findings-body">
-{first}
+{first_html}
 </tbody>
 </table>
 </section>"""
