@@ -34,8 +34,15 @@ caption { text-align: left; }
 th, td { border: 1px solid #d1d5db; padding: .3rem .5rem; text-align: left; vertical-align: top; }
 th { background: #f3f4f6; }  /* #1f2937 on it: 13.5:1 */
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-#findings-table { width: 100%; }
-.badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-weight: bold; white-space: nowrap;
+/* Fixed layout: a long path or message without spaces wraps inside its cell instead of widening the page. */
+#findings-table { width: 100%; table-layout: fixed; }
+#findings-table td { overflow-wrap: break-word; }
+col.c-status { width: 7.5rem; }
+col.c-sev { width: 5.5rem; }
+col.c-dom { width: 9.5rem; }
+col.c-pol { width: 17%; }
+col.c-subj { width: 17%; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-weight: bold;
   border: 1px solid currentColor; }
 .st-fail { color: #b91c1c; }    /* 6.5:1 on white */
 .st-warn { color: #92400e; }    /* 7.1:1 */
@@ -45,6 +52,7 @@ ul.ev { margin: 0; padding-left: 1.1rem; }
 .fix { margin-top: .3rem; }
 .filters { display: flex; flex-wrap: wrap; gap: 1rem; align-items: end; margin: .5rem 0; }
 .filters label { display: flex; flex-direction: column; font-weight: bold; }
+.filters p { margin: 0 0 .3rem; }
 select, button { font: inherit; padding: .25rem .5rem; color: #1f2937; background: #ffffff;
   border: 1px solid #4b5563; border-radius: 4px; }
 button:disabled { color: #4b5563; background: #f3f4f6; }

@@ -156,13 +156,14 @@ def _findings_section(report: Report, domains: Mapping[str, str], order: Mapping
     static = (f"Showing {min(PAGE, len(rows))} of {len(rows)} findings."
               if rows else "No failing, erroring or waived finding.")
     html = f"""<section aria-labelledby="h-findings" id="findings">
-<h2 id="h-findings">Findings that need attention (<span id="match-count">{len(rows)}</span>)</h2>
+<h2 id="h-findings">Findings that need attention ({len(rows)})</h2>
 <p>Failures, errors and waived findings with their evidence, most severe first. Passing findings are counted
 in the tables above, not listed.</p>
 {note}<form id="filters" class="filters" hidden>
 {_select("filter-domain", "AIMA domain", dom_opts)}
 {_select("filter-severity", "Severity", [(v, v) for v in severity_values()])}
 {_select("filter-status", "Status", list(STATUS_OPTIONS))}
+<p><output id="match-count" for="filter-domain filter-severity filter-status">{len(rows)}</output> matching</p>
 </form>
 <p id="page-status" role="status" aria-live="polite">{static}</p>
 <nav id="pager" class="pager" aria-label="Findings pages" hidden>
@@ -171,6 +172,8 @@ in the tables above, not listed.</p>
 <p id="nojs-note" class="muted">Turn on JavaScript to filter the findings and page through all of them.</p>
 <table id="findings-table">
 <caption class="muted">Findings ({PAGE} a page)</caption>
+<colgroup><col class="c-status"><col class="c-sev"><col class="c-dom"><col class="c-pol"><col class="c-subj"><col>
+</colgroup>
 <thead><tr><th scope="col">Status</th><th scope="col">Severity</th><th scope="col">AIMA domain</th>
 <th scope="col">Policy</th><th scope="col">Subject</th><th scope="col">Evidence and fix</th></tr></thead>
 <tbody id="findings-body">
