@@ -97,7 +97,7 @@ JS = """
     c.appendChild(el("span", LABEL[f[0]], "badge st-" + f[0]));
     tr.appendChild(c);
     tr.appendChild(el("td", f[1]));
-    tr.appendChild(el("td", domains[f[2]]));
+    tr.appendChild(el("td", domains[f[2]] || f[2]));
     c = el("td");
     c.appendChild(el("code", S[f[3]]));
     c.appendChild(el("div", S[f[4]]));
@@ -111,7 +111,7 @@ JS = """
     f[7].forEach(function (e) {
       var li = el("li");
       li.appendChild(el("code", S[e[0]] + ":" + e[1]));
-      li.appendChild(document.createTextNode(": " + e[2] + (e[3] ? " (expected " + S[e[3]] + ")" : "")));
+      li.appendChild(document.createTextNode(": " + e[2] + (e[3] !== null ? " (expected " + S[e[3]] + ")" : "")));
       ul.appendChild(li);
     });
     c.appendChild(ul);

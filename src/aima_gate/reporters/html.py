@@ -89,8 +89,8 @@ class _Strings:
 
 
 def _row_data(report: Report, f: Finding, strings: _Strings) -> list[Any]:
-    evidence = [[strings(display_path(report, e.file)), e.line, clean(e.message),
-                 strings(e.expected) if e.expected and f.status is not Status.PASS else 0]
+    evidence = [[strings(display_path(report, e.file)), int(e.line), clean(e.message),
+                 strings(e.expected) if e.expected and f.status is not Status.PASS else None]
                 for e in f.evidence[:MAX_EVIDENCE]]
     notes = []
     w = f.waiver or {}
@@ -111,7 +111,7 @@ def _row_html(row: list[Any], strings: list[str], domains: Mapping[str, str]) ->
     st, sev, dom, pol, title, subject, file, evidence, fix, note = row
     items = "".join(
         f"<li><code>{escape(strings[e[0]])}:{e[1]}</code>: {escape(e[2])}"
-        + (f" (expected {escape(strings[e[3]])})" if e[3] else "") + "</li>" for e in evidence)
+        + (f" (expected {escape(strings[e[3]])})" if e[3] is not None else "") + "</li>" for e in evidence)
     return (f'<tr><td><span class="badge st-{st}">{LABEL[st]}</span></td><td>{sev}</td>'
             f"<td>{escape(domains.get(dom, dom))}</td>"
             f"<td><code>{escape(strings[pol])}</code><div>{escape(strings[title])}</div></td>"
