@@ -137,6 +137,8 @@ def test_html_stays_light_at_5000_models(capsys: pytest.CaptureFixture[str]) -> 
     assert "$.card exists" not in page
     assert page.count("<tr><td><span class=\"badge") == html.PAGE  # only the first page is markup
     assert "findings were left out" not in page
+    empty = get_renderer("html")(Report("0.1.0", "sha256:" + "0" * 64, Severity.LOW, (), (), "."))
+    assert "No failing, erroring or waived finding." in empty and "No waiver applies to this run." in empty
 
 
 def test_budget_leaves_the_least_severe_out(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,12 +222,18 @@ def test_fixture_report_in_chromium(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_hostile_and_large_reports_in_chromium(tmp_path: Path) -> None:
-    """Hostile strings stay text (no script of theirs runs, the CSP reports nothing) and 5,000 models page."""
+    """Hostile strings stay text (no script of theirs runs, the CSP reports nothing), an empty report works and
+    5,000 models page."""
     hostile = tmp_path / "hostile.html"
     hostile.write_text(get_renderer("html")(hostile_report()), encoding="utf-8")
     dom = load(hostile, tmp_path)
     assert "<title>aima-gate report: FAIL</title>" in dom and "pwned</title>" not in dom
     assert "&lt;/script&gt;&lt;script&gt;document.title='pwned'&lt;/script&gt;" in dom
+    empty = tmp_path / "empty.html"
+    empty.write_text(get_renderer("html")(Report("0.1.0", "sha256:" + "0" * 64, Severity.LOW, (), (), ".")),
+                     encoding="utf-8")
+    dom = load(empty, tmp_path)
+    assert "No failing, erroring or waived finding." in dom and body_rows(dom) == 0
     big = tmp_path / "big.html"
     big.write_text(get_renderer("html")(big_report(5000)), encoding="utf-8")
     dom = load(big, tmp_path)

@@ -129,7 +129,8 @@ JS = """
     var frag = document.createDocumentFragment();
     for (var i = start; i < end; i++) { frag.appendChild(row(shown[i])); }
     tbody.replaceChildren(frag);
-    status.textContent = shown.length === 0 ? "No finding matches these filters." :
+    status.textContent = data.findings.length === 0 ? "No failing, erroring or waived finding." :
+      shown.length === 0 ? "No finding matches these filters." :
       "Showing " + (start + 1) + "\\u2013" + end + " of " + shown.length + " matching findings (page " +
       (page + 1) + " of " + pages + ").";
     document.getElementById("match-count").textContent = String(shown.length);
