@@ -28,11 +28,11 @@ code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; fo
 .verdict { display: inline-block; padding: .3rem .8rem; border-radius: 4px; font-weight: bold; color: #ffffff; }
 .v-pass { background: #15803d; }   /* white on it: 5.0:1 */
 .v-fail { background: #b91c1c; }   /* 6.5:1 */
-.v-error { background: #6b21a8; }  /* 9.0:1 */
+.v-error { background: #6b21a8; }  /* 8.7:1 */
 table { border-collapse: collapse; margin: .5rem 0; }
 caption { text-align: left; }
 th, td { border: 1px solid #d1d5db; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f3f4f6; }  /* #1f2937 on it: 13.5:1 */
+th { background: #f3f4f6; }  /* #1f2937 on it: 13.3:1 */
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 /* Fixed layout: a long path or message without spaces wraps inside its cell instead of widening the page. */
 #findings-table { width: 100%; table-layout: fixed; }
@@ -46,7 +46,7 @@ col.c-subj { width: 17%; }
   border: 1px solid currentColor; }
 .st-fail { color: #b91c1c; }    /* 6.5:1 on white */
 .st-warn { color: #92400e; }    /* 7.1:1 */
-.st-error { color: #6b21a8; }   /* 9.0:1 */
+.st-error { color: #6b21a8; }   /* 8.7:1 */
 .st-waived { color: #374151; }  /* 10.3:1 */
 ul.ev { margin: 0; padding-left: 1.1rem; }
 .fix { margin-top: .3rem; }
@@ -55,7 +55,7 @@ ul.ev { margin: 0; padding-left: 1.1rem; }
 .filters p { margin: 0 0 .3rem; }
 select, button { font: inherit; padding: .25rem .5rem; color: #1f2937; background: #ffffff;
   border: 1px solid #4b5563; border-radius: 4px; }
-button:disabled { color: #4b5563; background: #f3f4f6; }
+button:disabled { color: #4b5563; background: #f3f4f6; }  /* 6.9:1 (WCAG exempts disabled controls; legible anyway) */
 .pager { display: flex; gap: 1rem; align-items: center; margin: .5rem 0; }
 .radar svg { max-width: 100%; height: auto; }
 dl.generic dt { font-weight: bold; }
