@@ -165,6 +165,35 @@ def test_worst_case_strings_and_sections_stay_bounded() -> None:
     assert "more evidence items are in the JSON report" in page and "more characters)" in page
 
 
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_text_contrast_is_at_least_4_5() -> None:
+    """Every text colour of the stylesheet and of the radar's labels, on every background it can sit on (WCAG AA)."""
+    from aima_gate.aima.radar import radar_svg
+    from aima_gate.reporters._html_assets import CSS
+
+    backgrounds = set(re.findall(r"background: (#[0-9a-f]{6})", CSS))
+    verdicts = set(re.findall(r"\.v-\w+ \{ background: (#[0-9a-f]{6})", CSS))
+    assert verdicts and backgrounds >= {"#ffffff", "#f3f4f6"}
+    for colour in set(re.findall(r"(?<![-\w])color: (#[0-9a-f]{6})", CSS)):
+        on = verdicts if colour == "#ffffff" else backgrounds - verdicts
+        for background in on:
+            assert contrast(colour, background) >= 4.5, (colour, background)
+    maturity = {"level": 0, "score": 0.0, "as_of": "2026-11-24",
+                "domains": [{"name": f"d{i}", "level": 1, "score": 1.0} for i in range(8)]}
+    for colour in set(re.findall(r'<text [^>]*fill="(#[0-9a-f]{6})"', radar_svg(maturity))):
+        assert contrast(colour, "#ffffff") >= 4.5, colour
+
+
 # --- in a real browser -----------------------------------------------------------------------------------------
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
