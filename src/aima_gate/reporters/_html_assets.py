@@ -20,7 +20,7 @@ h2 { font-size: 1.4rem; margin: 2rem 0 .5rem; border-bottom: 2px solid #d1d5db; 
 h3 { font-size: 1.1rem; margin: 1.2rem 0 .4rem; }
 a { color: #1d4ed8; }  /* 6.7:1 */
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em;
-  overflow-wrap: anywhere; }
+  overflow-wrap: break-word; }
 .skip { position: absolute; left: -10000px; }
 .skip:focus { position: static; }
 :focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }

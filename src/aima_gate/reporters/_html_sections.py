@@ -16,6 +16,7 @@ from typing import Any
 
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
+from aima_gate.reporters._common import display_path
 
 MAX_TEXT = 2000
 """Characters kept of any one repository string (a pasted log in an evidence message must not bloat the page)."""
@@ -169,12 +170,13 @@ def waiver_section(report: Report, unused: list[Finding]) -> str:
         state = "expired (finding fails)" if items[0].status is not Status.WAIVED else "applies"
         names = ", ".join(f.subject.name for f in items[:SUBJECTS_SHOWN])
         more = f" and {len(items) - SUBJECTS_SHOWN} more" if len(items) > SUBJECTS_SHOWN else ""
-        rows.append(f'<tr><th scope="row"><code>{esc(file)}:{esc(line)}</code></th><td><code>{esc(policy)}</code></td>'
+        where = f"{display_path(report, file)}:{line}"
+        rows.append(f'<tr><th scope="row"><code>{esc(where)}</code></th><td><code>{esc(policy)}</code></td>'
                     f"<td>{esc(owner)}</td><td>{esc(expires)}</td><td>{state}</td><td>{esc(reason)}</td>"
                     f'<td class="num">{len(items)}</td><td>{esc(names)}{more}</td></tr>')
     for f in unused:
         ev = f.evidence[0] if f.evidence else None
-        where = f"{ev.file}:{ev.line}" if ev else f.subject.file
+        where = f"{display_path(report, ev.file)}:{ev.line}" if ev else display_path(report, f.subject.file)
         rows.append(f'<tr><th scope="row"><code>{esc(where)}</code></th><td><code>{esc(f.subject.name)}</code></td>'
                     f'<td></td><td></td><td>unused (matches nothing)</td><td>{esc(ev.message if ev else f.title)}</td>'
                     '<td class="num">0</td><td></td></tr>')

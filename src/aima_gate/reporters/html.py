@@ -96,7 +96,7 @@ def _row_data(report: Report, f: Finding, strings: _Strings) -> list[Any]:
     w = f.waiver or {}
     if f.status is Status.WAIVED:
         notes.append(f"Waived until {w.get('expires', '?')} by {w.get('owner', '?')}: {w.get('reason', '')} "
-                     f"(waiver at {w.get('file', '?')}:{w.get('line', '?')})")
+                     f"(waiver at {display_path(report, str(w.get('file', '?')))}:{w.get('line', '?')})")
     elif w.get("expired"):
         notes.append(f"Waiver by {w.get('owner', '?')} expired on {w.get('expires', '?')}: {w.get('reason', '')}")
     if len(f.evidence) > MAX_EVIDENCE:
