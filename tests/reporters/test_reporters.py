@@ -23,7 +23,7 @@ FIXTURE = DATA / "reports" / "fixture-repo"
 GOLDEN = DATA / "reports" / "golden"
 SCHEMAS = DATA / "schemas"
 FORMATS = {"sarif": "sarif.json", "junit": "junit.xml", "gitlab": "codequality.json", "markdown": "md",
-           "github": "github.txt"}
+           "github": "github.txt", "html": "html"}
 
 
 def run_all_formats(repo: Path, out: Path, *extra: str, cwd: Path | None = None) -> tuple[int, dict[str, str]]:
@@ -72,6 +72,11 @@ def test_golden(fmt: str, fixture_reports: tuple[int, dict[str, str]]) -> None:
         # The maturity scorecard is rendered by aima_gate.aima.maturity (issue 7) and has its own tests: keep only
         # the fact that it is there, so this golden guards the Markdown reporter itself.
         text, n = re.subn(r"(<!-- aima-gate:maturity -->\n).*?(<!-- /aima-gate:maturity -->)",
+                          r"\1(maturity scorecard)\n\2", text, flags=re.S)
+        assert n == (1 if "maturity" in json.loads(texts["json"]) else 0)
+    if fmt == "html":
+        # Likewise the HTML report's maturity section (its radar and scorecard come from aima_gate.aima).
+        text, n = re.subn(r'(<section aria-labelledby="h-maturity">\n).*?(</section>)',
                           r"\1(maturity scorecard)\n\2", text, flags=re.S)
         assert n == (1 if "maturity" in json.loads(texts["json"]) else 0)
     golden = GOLDEN / f"fixture.{FORMATS[fmt]}"
@@ -148,6 +153,14 @@ def check_agreement(code: int, texts: dict[str, str], root: Path) -> None:
     assert len(md.encode()) < 1024 * 1024
     assert f"aima-gate: {verdict.upper()}" in md.splitlines()[0]
     assert f"| fail | {summary['fail']} |" in md and f"| error | {summary['error']} |" in md
+
+    page = texts["html"]
+    assert f"<title>aima-gate report: {verdict.upper()}</title>" in page
+    assert f"exit code {code}: {summary['blocking']} blocking findings" in page
+    for status in ("fail", "error", "waived", "pass"):
+        assert f'<th scope="row">{status}</th><td class="num">{summary[status]}</td>' in page
+    shown = json.loads(page.split('id="aima-data">', 1)[1].split("</script>", 1)[0])["findings"]
+    assert len(shown) == summary["fail"] + summary["error"] + summary["waived"]
 
     gh = texts["github"].splitlines()
     assert gh[-1].startswith(f"aima-gate: {verdict.upper()} (exit {code})")

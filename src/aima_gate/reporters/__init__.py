@@ -19,6 +19,7 @@ REPORTERS: dict[str, str] = {
     "gitlab": "aima_gate.reporters.gitlab",
     "markdown": "aima_gate.reporters.markdown",
     "github": "aima_gate.reporters.github",
+    "html": "aima_gate.reporters.html",
 }
 
 
