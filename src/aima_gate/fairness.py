@@ -10,6 +10,7 @@ fairlearn and pandas are imported only here.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -70,7 +71,7 @@ def _sensitive(series: Any, column: str, edges: Sequence[float] | None, file: st
         if numbers is None:
             raise InputError(f"--bins for {column!r}: the column has non-numeric values", file=file)
         cuts = sorted(set(edges))
-        labels = [f"[{a:g}, {b:g})" for a, b in zip(cuts, cuts[1:], strict=False)]
+        labels = [f"[{a:g}, {b:g})" for a, b in itertools.pairwise(cuts)]
         binned = pd.cut(numbers, bins=cuts, right=False, labels=labels)
         if binned.isna().any():
             raise InputError(f"--bins for {column!r}: values outside [{cuts[0]:g}, {cuts[-1]:g})", file=file,
