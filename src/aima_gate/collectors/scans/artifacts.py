@@ -46,7 +46,9 @@ def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
                 if pin and n in report.packages and report.packages[n] and report.packages[n] != pin]
     data = {
         "tool": report.tool, "tool_version": report.tool_version, "format": report.format,
-        "scan_time": report.scan_time, "manifests": report.manifests, "source": parsed.source,
+        "scan_time": report.scan_time,
+        "scan_time_source": report.scan_time_source or ("scanner-run" if parsed.source == "scanner" else None),
+        "manifests": report.manifests, "source": parsed.source,
         "scanner": parsed.scanner, "noise": parsed.noise, "streamed": parsed.streamed,
         "packages_listed": report.packages_listed, "package_count": len(report.packages),
         "packages": [{"name": n, "version": v} for n, v in sorted(report.packages.items())],
