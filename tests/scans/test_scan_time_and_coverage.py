@@ -63,3 +63,77 @@ def test_old_commit_fails_freshness(tmp_path: Path) -> None:
     code, report = run(tmp_path, "dependency_scan.fresh")
     (finding,) = findings(report, "dependency_scan.fresh")
     assert code == 1 and finding["status"] == "fail" and "2026-01-05" in json.dumps(finding["evidence"])
+
+
+MARKERS = SCANS / "recorded" / "uv-markers"
+
+
+def _declared(tmp_path: Path, files: dict[str, bytes]) -> object:
+    from aima_gate.collectors.scans.manifests import DEFAULT_REQUIREMENTS, read_declared
+    from aima_gate.repo import Repo
+
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    return read_declared(Repo(tmp_path), DEFAULT_REQUIREMENTS)
+
+
+def test_uv_lock_markers_make_platform_packages_conditional(tmp_path: Path) -> None:
+    declared = _declared(tmp_path, {"uv.lock": (MARKERS / "uv.lock").read_bytes()})
+    assert declared.conditional == {"pywin32": "sys_platform == 'win32'",  # type: ignore[attr-defined]
+                                    "uvloop": "sys_platform == 'linux'", "colorama": "sys_platform == 'win32'"}
+    assert {"requests", "click", "certifi"} <= set(declared.runtime)  # type: ignore[attr-defined]
+
+
+def test_poetry_lock_markers_make_platform_packages_conditional(tmp_path: Path) -> None:
+    declared = _declared(tmp_path, {"poetry.lock": (MARKERS / "poetry.lock").read_bytes()})
+    assert declared.conditional == {"pywin32": 'sys_platform == "win32"',  # type: ignore[attr-defined]
+                                    "uvloop": 'sys_platform == "linux"', "colorama": 'platform_system == "Windows"'}
+
+
+def test_linux_scan_covers_a_lock_with_windows_only_packages(tmp_path: Path) -> None:
+    shutil.copyfile(MARKERS / "uv.lock", tmp_path / "uv.lock")
+    (tmp_path / "security" / "scans").mkdir(parents=True)
+    shutil.copyfile(MARKERS / "safety-linux.json", tmp_path / "security" / "scans" / "safety-linux.json")
+    code, report = run(tmp_path, "dependency_scan.covers-requirements")
+    (finding,) = findings(report, "dependency_scan.covers-requirements")
+    assert code == 0 and finding["status"] == "pass"
+
+
+def test_requirement_marker_in_requirements_txt(tmp_path: Path) -> None:
+    declared = _declared(tmp_path, {"requirements.txt": b'click==8.1.7\npywin32==306; sys_platform == "win32"\n'})
+    assert declared.conditional == {"pywin32": 'sys_platform == "win32"'}  # type: ignore[attr-defined]
+    assert declared.runtime == {"click": "8.1.7", "pywin32": "306"}  # type: ignore[attr-defined]
+
+
+def test_utf16_requirements_with_bom_as_powershell_writes_it(tmp_path: Path) -> None:
+    text = _requirements_for(CLEAN).replace("\n", "\r\n")
+    shutil.copyfile(CLEAN, tmp_path / "pip-audit-report.json")
+    (tmp_path / "requirements.txt").write_bytes(text.encode("utf-16"))  # BOM + UTF-16LE, as `pip freeze >` in PS 5
+    code, report = run(tmp_path, "dependency_scan.covers-requirements")
+    (finding,) = findings(report, "dependency_scan.covers-requirements")
+    assert code == 0 and finding["status"] == "pass", json.dumps(report["findings"])[:1500]
+
+
+def _osv(path: str, package: str, version: str) -> str:
+    return json.dumps({"results": [{"source": {"path": path, "type": "lockfile"}, "packages": [{
+        "package": {"name": package, "version": version, "ecosystem": "PyPI"},
+        "vulnerabilities": [{"id": "GHSA-9wx4-h78v-vm56", "aliases": ["CVE-2024-35195"], "affected": [
+            {"package": {"name": package, "ecosystem": "PyPI"},
+             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.32.0"}]}]}]}],
+        "groups": [{"ids": ["GHSA-9wx4-h78v-vm56"], "max_severity": "5.6"}]}]}]})
+
+
+def test_osv_scanner_covers_the_files_it_names_as_sources(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("requests==2.31.0\nclick==8.1.7\n", encoding="utf-8")
+    (tmp_path / "osv-results.json").write_text(_osv("/ci/work/requirements.txt", "requests", "2.31.0"))
+    code, report = run(tmp_path, "dependency_scan.covers-requirements")
+    (finding,) = findings(report, "dependency_scan.covers-requirements")
+    assert finding["status"] == "pass", json.dumps(finding)[:1500]
+
+
+def test_clean_osv_scanner_report_cannot_show_coverage(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("click==8.1.7\n", encoding="utf-8")
+    (tmp_path / "osv-results.json").write_text('{"results": []}')
+    code, report = run(tmp_path, "dependency_scan.covers-requirements")
+    (finding,) = findings(report, "dependency_scan.covers-requirements")
+    assert code == 1 and finding["status"] == "fail" and "--all-packages" in json.dumps(finding)

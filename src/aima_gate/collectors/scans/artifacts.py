@@ -41,9 +41,14 @@ def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
     for v in report.vulns:
         counts[v.severity] += 1
     runtime = declared.runtime if declared else {}
-    missing = sorted(n for n in runtime if n not in report.packages) if report.packages_listed else sorted(runtime)
+    coverage, covered = _coverage(report, declared)
+    conditional = declared.conditional if declared else {}
+    absent = sorted(n for n in runtime if n not in covered)
+    missing = [n for n in absent if n not in conditional]
+    versions = declared.versions if declared else {}
     outdated = [{"name": n, "declared": pin, "scanned": report.packages[n]} for n, pin in sorted(runtime.items())
-                if pin and n in report.packages and report.packages[n] and report.packages[n] != pin]
+                if pin and n in report.packages and report.packages[n]
+                and report.packages[n] not in versions.get(n, {pin})]
     data = {
         "tool": report.tool, "tool_version": report.tool_version, "format": report.format,
         "scan_time": report.scan_time,
@@ -55,7 +60,10 @@ def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
         "vulnerability_count": len(report.vulns), "severity_counts": counts,
         "vulnerabilities": [_vuln_data(v) for v in report.vulns],
         "declared": {"files": declared.files if declared else [], "package_count": len(runtime)},
+        "coverage": coverage, "covered_manifests": _covered_files(report, declared),
         "missing_packages": missing, "outdated_packages": outdated,
+        # installed only where their environment marker holds: one scan runs on one platform (reported only)
+        "missing_conditional_packages": [{"name": n, "marker": conditional[n]} for n in absent if n in conditional],
     }
     if report.scan_time is None:
         del data["scan_time"]  # missing, not null: "no scan time" fails freshness instead of erroring
@@ -66,6 +74,29 @@ def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
             lines[f"/{field_name}"] = line
     return Artifact(kind="dependency_scan", name=parsed.name, file=parsed.file, data=data, line=1,
                     lines=LineIndex(lines))
+
+
+def _covered_files(report: ScanReport, declared: Declared | None) -> list[str]:
+    """Declared runtime files the report says it scanned as a whole (osv-scanner ``results[].source.path``)."""
+    if declared is None:
+        return []
+    seen = [m.replace("\\", "/") for m in report.manifests]
+    return [f for f in declared.by_file if any(m == f or m.endswith("/" + f) for m in seen)]
+
+
+def _coverage(report: ScanReport, declared: Declared | None) -> tuple[str, set[str]]:
+    """How the report shows what it scanned, and the packages that covers.
+
+    ``packages``: it lists every package it scanned (pip-audit, Trivy with all packages, safety 2/3, osv-scanner
+    ``--all-packages``); ``manifests``: it lists only vulnerable packages but names the requirement/lock files
+    it scanned whole (osv-scanner lists a file only when something in it is vulnerable); ``none``: neither (a
+    clean osv-scanner report without ``--all-packages``, safety 1.x), so it cannot show coverage."""
+    covered = set(report.packages) if report.packages_listed else set()
+    files = _covered_files(report, declared)
+    for f in files:
+        covered |= declared.by_file.get(f, set()) if declared else set()
+    kind = "packages" if report.packages_listed else "manifests" if files else "none"
+    return kind, covered
 
 
 def _advisory(ids: Iterable[str]) -> str:
