@@ -53,7 +53,7 @@ def test_root_readme_is_the_card_only_when_it_is_one(tmp_path: Path) -> None:
     assert not [f for f in report["findings"] if f["status"] != "not_applicable"]
     card = (CARDS / "WELLFILLED_yaml_model_index_nonstandard_task_mini-foxes_README.md").read_text(encoding="utf-8")
     write(tmp_path, "README.md", card)
-    code, report = check_json(tmp_path, "--policy", "model_card.required-sections")
+    _, report = check_json(tmp_path, "--policy", "model_card.required-sections")
     files = {f["evidence"][0]["file"] for f in report["findings"] if f["policy_id"] == "model_card.required-sections"}
     assert files == {"README.md"}, json.dumps(report["findings"])[:2000]
 

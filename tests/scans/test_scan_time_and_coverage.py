@@ -126,7 +126,7 @@ def _osv(path: str, package: str, version: str) -> str:
 def test_osv_scanner_covers_the_files_it_names_as_sources(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("requests==2.31.0\nclick==8.1.7\n", encoding="utf-8")
     (tmp_path / "osv-results.json").write_text(_osv("/ci/work/requirements.txt", "requests", "2.31.0"))
-    code, report = run(tmp_path, "dependency_scan.covers-requirements")
+    _, report = run(tmp_path, "dependency_scan.covers-requirements")
     (finding,) = findings(report, "dependency_scan.covers-requirements")
     assert finding["status"] == "pass", json.dumps(finding)[:1500]
 

@@ -5,8 +5,10 @@ time from above (a report written last year and committed today looks fresh; a C
 one step makes the two equal). It is recorded as ``scan_time_source: git-commit`` so the reader knows which it is.
 
 git runs with a fixed argument list in the repository under test, which must be the root of its git work
-tree (``git rev-parse --show-toplevel``, ``git log -1 --format=%cI -- FILE``, ``git rev-parse HEAD:./FILE``), with no pager, no external diff, no text conversion and no optional locks; the
-repository chooses nothing that is executed. A file that is untracked, or differs from its last committed
+tree (``git rev-parse --show-toplevel``, ``git log -1 --format=%cI -- FILE``, ``git rev-parse HEAD:./FILE``),
+with inherited ``GIT_*`` variables dropped, no pager, no prompt and no optional locks. None of these commands
+runs hooks, diff drivers or filters, so the repository chooses nothing that is executed; whether the file is
+unchanged is decided by hashing it here, not by ``git status``. A file that is untracked, or differs from its last committed
 version, has no commit time for its current content: the scan then has no scan time, which fails
 ``dependency_scan.fresh`` (a policy failure, not an evaluation error).
 """
