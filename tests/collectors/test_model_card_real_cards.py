@@ -49,7 +49,7 @@ def test_numbered_headings_are_recognised() -> None:
 
 def test_root_readme_is_the_card_only_when_it_is_one(tmp_path: Path) -> None:
     write(tmp_path, "README.md", "# my-project\n\nA library.\n\n## Installation\n\npip install it\n")
-    code, report = check_json(tmp_path, "--policy", "model_card.required-sections")
+    _, report = check_json(tmp_path, "--policy", "model_card.required-sections")
     assert not [f for f in report["findings"] if f["status"] != "not_applicable"]
     card = (CARDS / "WELLFILLED_yaml_model_index_nonstandard_task_mini-foxes_README.md").read_text(encoding="utf-8")
     write(tmp_path, "README.md", card)

@@ -8,9 +8,9 @@ git runs with a fixed argument list in the repository under test, which must be 
 tree (``git rev-parse --show-toplevel``, ``git log -1 --format=%cI -- FILE``, ``git rev-parse HEAD:./FILE``),
 with inherited ``GIT_*`` variables dropped, no pager, no prompt and no optional locks. None of these commands
 runs hooks, diff drivers or filters, so the repository chooses nothing that is executed; whether the file is
-unchanged is decided by hashing it here, not by ``git status``. A file that is untracked, or differs from its last committed
-version, has no commit time for its current content: the scan then has no scan time, which fails
-``dependency_scan.fresh`` (a policy failure, not an evaluation error).
+unchanged is decided by hashing it here, not by ``git status``. A file that is untracked, or differs from its
+last committed version, has no commit time for its current content: the scan then has no scan time, which
+fails ``dependency_scan.fresh`` (a policy failure, not an evaluation error).
 """
 
 from __future__ import annotations
