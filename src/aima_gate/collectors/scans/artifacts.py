@@ -76,6 +76,30 @@ def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
                     lines=LineIndex(lines))
 
 
+def _fixed_by_pin(package: str, scanned: list[str], fixed: list[str],
+                  declared: Declared | None) -> dict[str, Any] | None:
+    """The current pin, when it differs from every scanned version and is at or past a fixed version.
+
+    Conservative about release branches: a pin is taken as fixed by the highest fixed version at or below it,
+    unless a later fixed version exists in the pin's own major series (then the pin's branch is fixed later)."""
+    from packaging.version import InvalidVersion, Version
+
+    pin = declared.runtime.get(package) if declared else None
+    if not pin or not fixed or pin in scanned or declared is None:
+        return None
+    try:
+        p = Version(pin)
+        fixes = sorted(Version(f) for f in fixed)
+    except InvalidVersion:
+        return None
+    below = [f for f in fixes if f <= p]
+    above_same_series = [f for f in fixes if f > p and f.release[:1] == p.release[:1]]
+    if not below or above_same_series:
+        return None
+    where_file, line = declared.where.get(package, ("", 0))
+    return {"file": where_file, "line": line, "pin": pin, "fixed_in": str(below[-1])}
+
+
 def _covered_files(report: ScanReport, declared: Declared | None) -> list[str]:
     """Declared runtime files the report says it scanned as a whole (osv-scanner ``results[].source.path``)."""
     if declared is None:
@@ -159,9 +183,15 @@ def _merged(members: list[tuple[Parsed, Vuln, frozenset[str]]], declared: Declar
         "sources": sources, "tools": tools,
     }
     score = data["cvss_score"]
+    stale = _fixed_by_pin(package, versions, fixed, declared)
+    if stale is not None:
+        data["fixed_by_current_pin"] = stale
+        data["stale_report"] = (f"the report predates {stale['file']}:{stale['line']}, which now pins "
+                                f"{package}=={stale['pin']} (fixed in {stale['fixed_in']}): re-run the scanner")
     data["summary"] = (f"{package} {data['installed_version'] or '(version unknown)'}: {advisory} severity {severity}"
                        + (f" (CVSS {score:g})" if score is not None else "")
                        + (f"; fixed in {', '.join(fixed)}" if fixed else "; no fixed version published")
+                       + (f"; stale: {stale['file']}:{stale['line']} now pins {stale['pin']}" if stale else "")
                        + f"; reported by {', '.join(tools)}")
     if severity == "unknown":
         data["severity_unknown"] = True  # present only when no report gives a severity (docs/artifacts.md)
