@@ -88,3 +88,38 @@ def test_undated_report_fails_freshness_without_turning_the_run_into_exit_2(tmp_
     (finding,) = [f for f in report["findings"] if f["policy_id"] == "bias_report.fresh"]
     assert code == 1 and finding["status"] == "fail"
     assert "no date given" in json.dumps(finding)
+
+
+def test_real_fairlearn_per_attribute_tables_without_overall() -> None:
+    """What a team writes with fairlearn when it exports one MetricFrame per attribute and no overall block."""
+    pd = pytest.importorskip("pandas")
+    metrics_mod = pytest.importorskip("fairlearn.metrics")
+    y_true = pd.Series([1, 0, 1, 1, 0, 0, 1, 0, 1, 1] * 6)
+    y_pred = pd.Series([1, 0, 1, 0, 0, 1, 1, 0, 0, 1] * 6)
+    sensitive = {"sex": pd.Series(["f", "m"] * 30), "region": pd.Series(["north"] * 35 + ["south"] * 25)}
+    doc = {"model": {"name": "m", "version": "1"}, "parity": {}}
+    for name, column in sensitive.items():
+        mf = metrics_mod.MetricFrame(metrics={"selection_rate": metrics_mod.selection_rate,
+                                              "count": metrics_mod.count},
+                                     y_true=y_true, y_pred=y_pred, sensitive_features=column)
+        doc[name] = json.loads(mf.by_group.to_json(orient="index"))
+        doc["parity"][name] = {"demographic_parity_ratio": float(mf.ratio()["selection_rate"])}
+    data = normalize(doc, "r.json", min_support=30)
+    by_name = {a["name"]: a for a in data["attributes"]}
+    assert set(by_name) == {"sex", "region"}
+    assert sorted(g["n"] for g in by_name["region"]["groups"]) == [25, 35]
+    # the report's own ratio (fairlearn's demographic_parity_ratio), read from parity.<attribute>
+    ratio = doc["parity"]["sex"]["demographic_parity_ratio"]
+    assert by_name["sex"]["fairness"]["disparate_impact"] == pytest.approx(ratio)
+    # region's south group has 25 < 30 rows: reported; with one group left no ratio can be derived, so the
+    # tool's figure stays (and min-group-support fails the small group)
+    assert by_name["region"]["excluded_groups"] == [{"name": "south", "n": 25, "reason": "fewer than 30 rows"}]
+
+
+def test_a_tool_ratio_that_includes_an_empty_group_is_replaced() -> None:
+    doc = {"sex": {"f": {"selection_rate": 0.4, "n": 100}, "m": {"selection_rate": 0.5, "n": 100},
+                   "unknown": {"selection_rate": 0.0, "n": 0}},
+           "parity": {"sex": {"disparate_impact": 0.0}}}
+    (attr,) = normalize(doc, "r.json", min_support=30)["attributes"]
+    assert attr["fairness"]["disparate_impact"] == pytest.approx(0.8)
+    assert attr["reported_fairness"] == {"disparate_impact": 0.0}

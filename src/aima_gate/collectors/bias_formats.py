@@ -138,16 +138,24 @@ def derive(attr: dict[str, Any], min_support: int = 1) -> dict[str, Any]:
     def rates(metric: str) -> list[float]:
         return [g["metrics"][metric] for g in groups if _num(g["metrics"].get(metric)) is not None]
 
+    derived: dict[str, float] = {}
     sel = rates("selection_rate")
     if len(sel) >= 2:
         hi, lo = max(sel), min(sel)
-        fair.setdefault("disparate_impact", round(lo / hi, 6) if hi > 0 else 0.0)
-        fair.setdefault("demographic_parity_difference", round(hi - lo, 6))
+        derived["disparate_impact"] = round(lo / hi, 6) if hi > 0 else 0.0
+        derived["demographic_parity_difference"] = round(hi - lo, 6)
     tpr, fpr = rates("tpr"), rates("fpr")
     if len(tpr) >= 2:
-        fair.setdefault("equal_opportunity_difference", round(max(tpr) - min(tpr), 6))
+        derived["equal_opportunity_difference"] = round(max(tpr) - min(tpr), 6)
     if len(tpr) >= 2 and len(fpr) >= 2:
-        fair.setdefault("equalized_odds_difference", round(max(max(tpr) - min(tpr), max(fpr) - min(fpr)), 6))
+        derived["equalized_odds_difference"] = round(max(max(tpr) - min(tpr), max(fpr) - min(fpr)), 6)
+    for key, value in derived.items():
+        if small and key in fair and fair[key] != value:
+            # The tool's figure includes the excluded groups; the gate uses the one without them and keeps both.
+            attr.setdefault("reported_fairness", {})[key] = fair[key]
+            fair[key] = value
+        else:
+            fair.setdefault(key, value)
     if "equalized_odds_difference" not in fair:
         parts = [abs(fair[k]) for k in ("equal_opportunity_difference", "false_positive_rate_difference")
                  if _num(fair.get(k)) is not None]
