@@ -8,6 +8,7 @@ onto the same canonical name; a section holding only template placeholders is pr
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -43,10 +44,11 @@ DEFAULT_MIN_WORDS = 5
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVXivx]+[.)]|[A-Za-z][.)])\s+(?=\S)")
 
 
-def _canonical(title: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)  # cards repeat the same few headings
+def _canonical(title: str) -> tuple[str, ...]:
     """Canonical sections a heading matches, its own (first) section first."""
     norm = normalize_title(_NUMBERING.sub("", title, count=1))
-    return [name for name, test in CANONICAL_SECTIONS.items() if test(norm)]
+    return tuple(name for name, test in CANONICAL_SECTIONS.items() if test(norm))
 
 
 def _model_name(front: dict[str, Any], heads: list[Any], file: str) -> str:

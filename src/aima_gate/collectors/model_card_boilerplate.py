@@ -50,7 +50,7 @@ def template_sentences() -> frozenset[str]:
 def strip_template_text(text: str) -> str:
     """``text`` without the sentences it shares with an official template."""
     known = template_sentences()
-    if not known:
+    if not known or len(text) < 16:  # shorter than any template sentence (most of a hostile card's sections)
         return text
     kept = [s for s in _SENTENCE_END.split(text) if _key(s) not in known]
     return "\n".join(kept)
