@@ -18,12 +18,14 @@ With no declaration every attribute is treated as protected (fail closed) and th
 from __future__ import annotations
 
 import posixpath
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aima_gate.collectors import CollectContext
 from aima_gate.errors import AimaGateError
 from aima_gate.loaders import load_structured
+from aima_gate.repo import Repo
 
 REGISTRY_DEFAULT_PATHS = ("model-registry.{yml,yaml,json}", "models/registry.{yml,yaml,json}",
                           "registry/**/*.{yml,yaml,json}", "**/model-registry/**/*.{yml,yaml,json}")
@@ -48,28 +50,40 @@ def _entries(doc: Any) -> list[Mapping[str, Any]]:
     return [e for e in items if isinstance(e, Mapping)]
 
 
+_REGISTRIES: weakref.WeakKeyDictionary[Repo, list[tuple[str, Mapping[str, Any]]]] = weakref.WeakKeyDictionary()
+
+
+def _registry_entries(ctx: CollectContext) -> list[tuple[str, Mapping[str, Any]]]:
+    """(registry file, entry) for every readable registry entry, read once per run (many reports, one registry)."""
+    if ctx.repo not in _REGISTRIES:
+        artifacts = ctx.settings.get("artifacts") if isinstance(ctx.settings, Mapping) else None
+        options = artifacts.get("model") if isinstance(artifacts, Mapping) else None
+        paths = (options or {}).get("paths") or REGISTRY_DEFAULT_PATHS
+        found: list[tuple[str, Mapping[str, Any]]] = []
+        for file in ctx.repo.glob(paths):
+            try:
+                doc, _ = load_structured(ctx.repo.read_text(file), file)
+            except AimaGateError:
+                continue  # the model collector reports an unreadable registry; here it declares nothing
+            found.extend((file, entry) for entry in _entries(doc))
+        _REGISTRIES[ctx.repo] = found
+    return _REGISTRIES[ctx.repo]
+
+
 def from_registry(ctx: CollectContext, report_file: str, model: str | None) -> tuple[list[str], str] | None:
     """The registry entry that references this report, else one naming its model, declares the attributes."""
-    artifacts = ctx.settings.get("artifacts") if isinstance(ctx.settings, Mapping) else None
-    options = artifacts.get("model") if isinstance(artifacts, Mapping) else None
-    paths = (options or {}).get("paths") or REGISTRY_DEFAULT_PATHS
     by_name: tuple[list[str], str] | None = None
-    for file in ctx.repo.glob(paths):
-        try:
-            doc, _ = load_structured(ctx.repo.read_text(file), file)
-        except AimaGateError:
-            continue  # the model collector reports an unreadable registry; here it declares nothing
-        for entry in _entries(doc):
-            declared = _names(entry.get("protected_attributes"))
-            if declared is None:
-                continue
-            ref = entry.get("bias_report")
-            if isinstance(ref, str):
-                target = posixpath.normpath(posixpath.join(posixpath.dirname(file), ref))
-                if target == report_file:
-                    return declared, f"{file} ({entry.get('name')}@{entry.get('version')})"
-            if model is not None and entry.get("name") == model and by_name is None:
-                by_name = (declared, f"{file} ({entry.get('name')})")
+    for file, entry in _registry_entries(ctx):
+        declared = _names(entry.get("protected_attributes"))
+        if declared is None:
+            continue
+        ref = entry.get("bias_report")
+        if isinstance(ref, str):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(file), ref))
+            if target == report_file:
+                return declared, f"{file} ({entry.get('name')}@{entry.get('version')})"
+        if model is not None and entry.get("name") == model and by_name is None:
+            by_name = (declared, f"{file} ({entry.get('name')})")
     return by_name
 
 
