@@ -173,7 +173,8 @@ def test_expired_attestation_and_missing_owner_are_findings(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("rel", "text", "line", "message"), [
     ("monitoring/drift/scorer/new.json", '{"metrics": [{"id": "1", "metric_id": "DriftedColumnsCount(drift_share=0.5)",'
-     ' "value": {"count": 1, "share": 0.1}}]}', 1, "Evidently >= 0.7 report layout"),
+     ' "value": {"count": 1, "share": 0.1}},\n {"metric_id": "ValueDrift(column=age)", "value": 0.2}]}', 2,
+     "Evidently ValueDrift without column, threshold"),
     ("monitoring/drift-report-scorer.yml", "model: scorer\ndate: last tuesday\ndataset_drift: false\n", 2,
      "date 'last tuesday' is not a date"),
     ("monitoring/drift-report-scorer.yml", "model: scorer\ndate: 2026-11-01\n", 1, "dataset_drift (true/false)"),

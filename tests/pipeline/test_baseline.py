@@ -15,12 +15,19 @@ from tests.conftest import EXAMPLES, run_cli, write
 OWNER = "model.owner-and-risk-tier"
 
 
+def failures(repo: Path) -> int:
+    report = json.loads(run_cli("check", str(repo), "--format", "json").stdout)
+    assert report["summary"]["error"] == 0 and report["summary"]["fail"] > 0
+    return int(report["summary"]["fail"])
+
+
 @pytest.fixture
 def legacy(tmp_path: Path) -> Path:
-    """The failing example (56 failures, no errors) with a baseline recorded today."""
+    """The failing example (many failures, no errors) with a baseline recorded today."""
     repo = shutil.copytree(EXAMPLES / "llm-assistant", tmp_path / "repo")
+    n = failures(repo)
     proc = run_cli("baseline", str(repo))
-    assert proc.returncode == 0 and "56 failure(s) recorded" in proc.stdout, proc.stdout + proc.stderr
+    assert proc.returncode == 0 and f"{n} failure(s) recorded" in proc.stdout, proc.stdout + proc.stderr
     config = repo / ".aima-gate.yml"
     old = config.read_text(encoding="utf-8") if config.exists() else ""
     config.write_text(old + "baseline: .aima-gate-baseline.json\n", encoding="utf-8")
@@ -39,13 +46,14 @@ def blocking(report: dict[str, Any]) -> set[tuple[str, str]]:
 
 def test_recorded_failures_do_not_block_and_are_counted(legacy: Path) -> None:
     code, report = check(legacy)
+    n = report["baseline"]["baselined"]
     assert code == 0 and report["verdict"] == "pass", blocking(report)
-    assert report["baseline"]["baselined"] == 56 and report["summary"]["waived"] == 56
+    assert n > 40 and report["summary"]["waived"] == n
     assert report["baseline"]["fixed"] == [] and not report["baseline"]["expired"]
     waived = [f for f in report["findings"] if f["status"] == "waived"]
     assert all(f["waiver"]["source"] == "baseline" for f in waived)
     text = run_cli("check", str(legacy)).stdout
-    assert "Baseline .aima-gate-baseline.json (2026-11-24): 56 failure(s) baselined" in text
+    assert f"Baseline .aima-gate-baseline.json (2026-11-24): {n} failure(s) baselined" in text
 
 
 def test_moved_lines_reordered_entries_and_renames_keep_debt_recorded(legacy: Path) -> None:

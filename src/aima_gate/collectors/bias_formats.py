@@ -31,7 +31,9 @@ GROUP_METRICS: dict[str, str] = {
     "accuracy": "accuracy", "accuracy_score": "accuracy", "precision": "precision",
     "precision_score": "precision", "auc": "auc", "roc_auc": "auc", "roc_auc_score": "auc",
 }
-SUPPORT_KEYS = frozenset({"n", "count", "support", "num_instances", "size", "n_samples"})
+# Group sizes as tools and hand-written reports name them (compared after _norm(): "Total" -> "total").
+SUPPORT_KEYS = frozenset({"n", "count", "support", "num_instances", "size", "n_samples", "total", "samples",
+                          "num_samples", "group_size", "rows", "n_rows"})
 # Fairness (between-group) metric aliases -> canonical name.
 FAIRNESS_METRICS: dict[str, str] = {
     "disparate_impact": "disparate_impact", "demographic_parity_ratio": "disparate_impact",
@@ -117,24 +119,43 @@ def _fairness(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def derive(attr: dict[str, Any]) -> dict[str, Any]:
-    """Fill the fairness metrics the groups determine (ratio/difference of selection rates, equalized odds)."""
+def derive(attr: dict[str, Any], min_support: int = 1) -> dict[str, Any]:
+    """Fill the fairness metrics the groups determine (ratio/difference of selection rates, equalized odds).
+
+    A group with fewer than ``min_support`` rows (always one with none) stays out of the derived ratios: an
+    empty group's "rate 0" would make disparate impact 0.0, and a handful of rows gives a rate that is noise.
+    Such groups are listed in ``excluded_groups`` (and still fail bias_report.min-group-support).
+    """
     fair = attr.setdefault("fairness", {})
     groups = [g for g in attr.get("groups", []) if isinstance(g.get("metrics"), Mapping)]
+    small = [g for g in groups if isinstance(g.get("n"), int) and g["n"] < max(min_support, 1)]
+    if small:
+        attr["excluded_groups"] = [
+            {"name": g["name"], "n": g["n"],
+             "reason": "no rows" if g["n"] == 0 else f"fewer than {min_support} rows"} for g in small]
+        groups = [g for g in groups if g not in small]
 
     def rates(metric: str) -> list[float]:
         return [g["metrics"][metric] for g in groups if _num(g["metrics"].get(metric)) is not None]
 
+    derived: dict[str, float] = {}
     sel = rates("selection_rate")
     if len(sel) >= 2:
         hi, lo = max(sel), min(sel)
-        fair.setdefault("disparate_impact", round(lo / hi, 6) if hi > 0 else 0.0)
-        fair.setdefault("demographic_parity_difference", round(hi - lo, 6))
+        derived["disparate_impact"] = round(lo / hi, 6) if hi > 0 else 0.0
+        derived["demographic_parity_difference"] = round(hi - lo, 6)
     tpr, fpr = rates("tpr"), rates("fpr")
     if len(tpr) >= 2:
-        fair.setdefault("equal_opportunity_difference", round(max(tpr) - min(tpr), 6))
+        derived["equal_opportunity_difference"] = round(max(tpr) - min(tpr), 6)
     if len(tpr) >= 2 and len(fpr) >= 2:
-        fair.setdefault("equalized_odds_difference", round(max(max(tpr) - min(tpr), max(fpr) - min(fpr)), 6))
+        derived["equalized_odds_difference"] = round(max(max(tpr) - min(tpr), max(fpr) - min(fpr)), 6)
+    for key, value in derived.items():
+        if small and key in fair and fair[key] != value:
+            # The tool's figure includes the excluded groups; the gate uses the one without them and keeps both.
+            attr.setdefault("reported_fairness", {})[key] = fair[key]
+            fair[key] = value
+        else:
+            fair.setdefault(key, value)
     if "equalized_odds_difference" not in fair:
         parts = [abs(fair[k]) for k in ("equal_opportunity_difference", "false_positive_rate_difference")
                  if _num(fair.get(k)) is not None]
@@ -143,9 +164,10 @@ def derive(attr: dict[str, Any]) -> dict[str, Any]:
     return attr
 
 
-def _finish(out: dict[str, Any]) -> dict[str, Any]:
-    out["attributes"] = [derive(a) for a in out["attributes"]]
-    out["protected_attributes"] = [a["name"] for a in out["attributes"]]
+def _finish(out: dict[str, Any], min_support: int) -> dict[str, Any]:
+    out["attributes"] = [derive(a, min_support) for a in out["attributes"]]
+    if not out.get("protected_declared_by_tool"):
+        out["protected_attributes"] = [a["name"] for a in out["attributes"]]
     return out
 
 
@@ -212,6 +234,9 @@ def from_aif360(doc: Mapping[str, Any], file: str) -> dict[str, Any]:
     name = (prot[0] if isinstance(prot, list) and prot else prot) or _group_attr(doc.get("privileged_groups"))
     out["attributes"] = [{"name": _str(name) or "protected_attribute", "groups": _aif360_groups(doc),
                           "fairness": _fairness(doc)}]
+    if _str(name) is not None:  # AIF360 names the protected attribute
+        out["protected_declared_by_tool"] = True
+        out["protected_attributes"] = [_str(name)]
     return out
 
 
@@ -230,17 +255,66 @@ def _group_attr(value: Any) -> str | None:
     return None
 
 
+def _attr_name(key: str) -> str:
+    """``per_team`` / ``by_sex`` / ``groups_by_age`` -> the attribute's own name."""
+    for prefix in ("groups_by_", "metrics_by_", "per_", "by_"):
+        if key.lower().startswith(prefix) and len(key) > len(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def _is_attr_table(value: Any) -> bool:
+    """A group table that is not a block of between-group metrics per attribute (``fairness: {sex: {...}}``)."""
+    return _is_group_table(value) and not all(
+        all(_norm(str(k)) in FAIRNESS_METRICS for k in g) for g in value.values())
+
+
+def _tables(doc: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Per-attribute group tables at the top level, or nested one level under a non-table block."""
+    out = {str(k): v for k, v in doc.items() if k != "overall" and _is_attr_table(v)}
+    for key, value in doc.items():
+        if key in ("overall", *META_KEYS) or key in out or not isinstance(value, Mapping):
+            continue
+        for inner_key, inner in value.items():
+            if _is_attr_table(inner) and inner_key not in out:
+                out[str(inner_key)] = inner
+    return out
+
+
+def _nested_fairness(doc: Mapping[str, Any], attr: str, single: bool) -> dict[str, Any]:
+    """Fairness metrics a report gives per attribute or, for a one-attribute report, in a block of its own
+    (``parity: {disparate_impact: ...}``, ``fairness: {sex: {...}}``)."""
+    found: dict[str, Any] = {}
+    for key, value in doc.items():
+        if not isinstance(value, Mapping) or key == "overall":
+            continue
+        per_attr = value.get(attr)
+        if isinstance(per_attr, Mapping):
+            found.update({k: v for k, v in _fairness(per_attr).items() if k not in found})
+        elif single and not _is_group_table(value):
+            found.update({k: v for k, v in _fairness(value).items() if k not in found})
+    if single:
+        found.update({k: v for k, v in _fairness(doc).items() if k not in found})
+    return found
+
+
 def _is_by_attribute(doc: Mapping[str, Any]) -> bool:
-    return isinstance(doc.get("overall"), Mapping) and any(_is_group_table(v) for k, v in doc.items()
-                                                           if k != "overall")
+    # With or without an ``overall`` block: a per-attribute group table is the report.
+    return bool(_tables(doc))
 
 
 def from_by_attribute(doc: Mapping[str, Any], file: str) -> dict[str, Any]:
     out = _metadata(doc, "by-attribute")
-    out["overall"] = {GROUP_METRICS.get(_norm(str(k)), _norm(str(k))): v for k, v in doc["overall"].items()
-                      if _num(v) is not None and _norm(str(k)) not in SUPPORT_KEYS}
-    out["attributes"] = [{"name": str(k), "groups": [_group(g, m) for g, m in v.items()], "fairness": {}}
-                         for k, v in doc.items() if k != "overall" and _is_group_table(v)]
+    overall = doc.get("overall")
+    if isinstance(overall, Mapping):
+        out["overall"] = {GROUP_METRICS.get(_norm(str(k)), _norm(str(k))): v for k, v in overall.items()
+                          if _num(v) is not None and _norm(str(k)) not in SUPPORT_KEYS}
+    tables = _tables(doc)
+    single = len(tables) == 1
+    out["attributes"] = [{"name": _attr_name(k), "groups": [_group(g, m) for g, m in v.items()],
+                          "fairness": _nested_fairness(doc, k, single)
+                          or _nested_fairness(doc, _attr_name(k), single)}
+                         for k, v in tables.items()]
     return out
 
 
@@ -286,6 +360,7 @@ def _is_native(doc: Mapping[str, Any]) -> bool:
 def from_native(doc: Mapping[str, Any], file: str) -> dict[str, Any]:
     out = {k: v for k, v in doc.items() if k not in ("kind", "schema_version")}
     out.setdefault("format", "aima-gate")
+    out["protected_declared_by_tool"] = isinstance(out.get("protected_attributes"), list)
     if isinstance(out.get("attributes"), list):  # anything else is reported by the schema check
         out["attributes"] = [dict(a) if isinstance(a, Mapping) else a for a in out["attributes"]]
     return out
@@ -296,20 +371,21 @@ ADAPTERS: list[tuple[str, Callable[[Mapping[str, Any]], bool], Callable[[Mapping
     ("fairlearn-metricframe", _is_metricframe, from_metricframe),
     ("patra-model-card", _is_patra, from_patra),
     ("aif360", _is_aif360, from_aif360),
-    ("by-attribute", _is_by_attribute, from_by_attribute),
     ("group-stats", _is_group_stats, from_group_stats),
+    ("by-attribute", _is_by_attribute, from_by_attribute),
 ]
 
 
-def normalize(doc: Any, file: str) -> dict[str, Any]:
+def normalize(doc: Any, file: str, min_support: int = 1) -> dict[str, Any]:
     if not isinstance(doc, Mapping):
         raise ArtifactError(f"a bias report must be a JSON object, not a {type(doc).__name__}", file=file, line=1)
     for _name, test, adapt in ADAPTERS:
         if test(doc):
             out = adapt(doc, file)
-            return out if out.get("format") == "aima-gate" else _finish(out)
+            return out if out.get("format") == "aima-gate" else _finish(out, min_support)
     raise ArtifactError(
-        "not a recognised bias report: no fairlearn MetricFrame export ({overall, by_group}), AIF360 metrics "
-        "(disparate_impact, statistical_parity_difference...), per-attribute group table or aima-gate report",
+        "not a recognised bias report: found no fairlearn MetricFrame export (by_group), AIF360 metrics "
+        "(disparate_impact, statistical_parity_difference...), per-attribute group table ({attribute: {group: "
+        "{metric: number}}}, at the top level or one level down) or aima-gate report",
         file=file, line=1,
         hint="produce one with `aima-gate evidence fairness`, or export MetricFrame.by_group.to_dict()")

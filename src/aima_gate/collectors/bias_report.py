@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.bias_formats import normalize
+from aima_gate.collectors.bias_protected import apply_declaration, declared, min_group_support
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import load_json
@@ -50,7 +51,8 @@ class BiasReportCollector(Collector):
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         doc, lines = load_json(ctx.repo.read_text(file), file)
-        data = normalize(doc, file)
+        data = normalize(doc, file, min_group_support(ctx))
+        data = apply_declaration(data, declared(ctx, file, data))
         idx = lines if data.get("format") == "aima-gate" else report_lines(lines, data, doc)
         errors = schema_errors(data, "bias-report.schema.json", file=file, lines=idx, error_cls=ArtifactError)
         if errors:

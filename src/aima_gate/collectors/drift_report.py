@@ -9,7 +9,8 @@ Two inputs, detected by content:
   may take its numbers from an Evidently file instead (``evidently: path/to/report.json``).
 
 Normalized shape: schemas/drift-report.schema.json. ``latest`` is true for the newest report of each model.
-Evidently >= 0.7 layouts (``metric_id``/``value``) are refused with a clear error rather than guessed.
+Evidently >= 0.7 reports (``metrics[{metric_name, config, value}]``, no timestamp) are read by
+:mod:`.drift_evidently`; an undated report counts as its model's latest (fail closed: its drift is gated).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors._latest import is_latest
+from aima_gate.collectors.drift_evidently import evidently_current, is_current_layout
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.engine.operators import parse_date
@@ -32,11 +34,8 @@ def _is_evidently(doc: Any) -> bool:
 
 def evidently_drift(doc: Mapping[str, Any], file: str, lines: LineIndex) -> dict[str, Any]:
     metrics = doc["metrics"]
-    if metrics and isinstance(metrics[0], Mapping) and "metric_id" in metrics[0]:
-        raise ArtifactError("Evidently >= 0.7 report layout (metric_id/value) is not supported", file=file,
-                            line=lines.line_of("/metrics/0"), pointer="/metrics/0",
-                            hint="save the report with evidently.legacy (Report.save_json) or write a normalized "
-                                 "drift report (docs/artifacts.md#drift_report)")
+    if is_current_layout(metrics):
+        return evidently_current(doc, file, lines)
     by_name = {m.get("metric"): m.get("result") or {} for m in metrics if isinstance(m, Mapping)}
     dataset = by_name.get("DatasetDriftMetric") or by_name.get("DataDriftTable")
     if not isinstance(dataset, Mapping) or not isinstance(dataset.get("dataset_drift"), bool):
@@ -72,6 +71,9 @@ def parse_drift(ctx: CollectContext, file: str) -> tuple[dict[str, Any], LineInd
     refs: tuple[tuple[str, str, str], ...] = ()
     if _is_evidently(doc):
         data = evidently_drift(doc, file, lines)
+        if data["date"] is None:  # Evidently >= 0.7 writes no timestamp: monitoring/drift/<model>/<date>.json
+            named = parse_date(posixpath.splitext(posixpath.basename(file))[0])
+            data["date"] = named.isoformat() if named else None
         data.update({"model": posixpath.basename(posixpath.dirname(file)) or None, "model_version": None,
                      "response": None})
         return data, LineIndex({"/date": lines.line_of("/timestamp") or 1, "/dataset_drift": 1}), refs
@@ -123,7 +125,7 @@ class DriftReportCollector(Collector):
     kind: ClassVar[str] = "drift_report"
     default_paths: ClassVar[tuple[str, ...]] = ("monitoring/drift/**/*.{json,yml,yaml}",
                                                 "**/drift-report*.{json,yml,yaml}", "**/drift_report*.{json,yml,yaml}")
-    description: ClassVar[str] = "Data drift reports (Evidently legacy JSON or normalized YAML/JSON)"
+    description: ClassVar[str] = "Data drift reports (Evidently 0.4-0.7 JSON or normalized YAML/JSON)"
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         data, lines, refs = parse_drift(ctx, file)
@@ -135,6 +137,8 @@ class DriftReportCollector(Collector):
             d, _, _ = parse_drift(ctx, other)
             return (str(d["model"]), str(d["date"])) if d.get("model") and d.get("date") else None
 
-        data["latest"] = is_latest(ctx.repo, self.kind, paths, file, str(data["model"]), data.get("date"), key_date)
+        # An undated report cannot be shown to be superseded, so it is gated as the latest (fail closed).
+        data["latest"] = data.get("date") is None or is_latest(ctx.repo, self.kind, paths, file, str(data["model"]),
+                                                               data.get("date"), key_date)
         name = f"{data['model']}@{data['date']}"
         yield Artifact(kind=self.kind, name=name, file=file, data=data, line=1, lines=lines, references=refs)

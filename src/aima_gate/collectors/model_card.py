@@ -8,11 +8,14 @@ onto the same canonical name; a section holding only template placeholders is pr
 
 from __future__ import annotations
 
+import functools
 import posixpath
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
+from aima_gate.collectors.model_card_boilerplate import strip_template_text
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import split_front_matter
@@ -36,10 +39,16 @@ CANONICAL_SECTIONS: dict[str, Callable[[str], bool]] = {
 DEFAULT_MIN_WORDS = 5
 
 
-def _canonical(title: str) -> list[str]:
+# "2. Training data", "2.1 Training data", "IV. Evaluation", "A) Uses": numbering is not part of the title
+# (governance documents drop it the same way, collectors/document.py).
+_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVXivx]+[.)]|[A-Za-z][.)])\s+(?=\S)")
+
+
+@functools.lru_cache(maxsize=1024)  # cards repeat the same few headings
+def _canonical(title: str) -> tuple[str, ...]:
     """Canonical sections a heading matches, its own (first) section first."""
-    norm = normalize_title(title)
-    return [name for name, test in CANONICAL_SECTIONS.items() if test(norm)]
+    norm = normalize_title(_NUMBERING.sub("", title, count=1))
+    return tuple(name for name, test in CANONICAL_SECTIONS.items() if test(norm))
 
 
 def _model_name(front: dict[str, Any], heads: list[Any], file: str) -> str:
@@ -66,7 +75,7 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     heads = sections(body, body_line)
     found: dict[str, dict[str, Any]] = {}
     line_map: dict[str, int] = {}
-    matched = [(head, _canonical(head.title), word_count(head.text)) for head in heads]
+    matched = [(head, _canonical(head.title), word_count(strip_template_text(head.text))) for head in heads]
     for own in (True, False):  # dedicated headings first; a combined heading only stands in for a missing one
         for head, names, words in matched:
             for name in names[:1] if own else names[1:]:
@@ -101,25 +110,55 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     return data, line_map
 
 
+# Front-matter keys only a Hugging Face model card has (a project README's front matter, if any, has none).
+_HF_CARD_KEYS = frozenset({"model-index", "pipeline_tag", "library_name", "base_model", "model_name", "model_id"})
+
+
+def is_model_card_readme(data: Mapping[str, Any], text: str) -> bool:
+    """A repository's ``README.md`` is its model card on the Hugging Face Hub; elsewhere it usually is not.
+
+    It counts as a card when its front matter has a card-only key, its first heading says "Model Card", or it
+    has a front matter and at least two of the card's standard sections (so a project README is not gated)."""
+    front = data.get("front_matter") or {}
+    if _HF_CARD_KEYS & set(front):
+        return True
+    first = next((line for line in text.splitlines() if line.startswith("# ")), "")
+    if "model card" in first.lower():
+        return True
+    present = sum(1 for sec in data["sections"].values() if sec["title"] is not None)
+    return bool(front) and present >= 2
+
+
+def min_section_words(ctx: CollectContext) -> int:
+    """One fill rule for every card format: ``parameters.min_section_words`` (which the card policies use too),
+    else ``artifacts.model_card.min_section_words``, else 5."""
+    params = ctx.settings.get("parameters") if isinstance(ctx.settings, Mapping) else None
+    value = (params or {}).get("min_section_words", ctx.options.get("min_section_words", DEFAULT_MIN_WORDS))
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else DEFAULT_MIN_WORDS
+
+
 class ModelCardCollector(Collector):
     kind: ClassVar[str] = "model_card"
     default_paths: ClassVar[tuple[str, ...]] = ("**/MODEL_CARD.md", "**/model_card.md", "**/model-card.md",
                                                 "**/model_cards/*.md", "**/model-cards/*.md", "**/cards/*.md",
                                                 "**/model_card.json", "**/model-card.json", "**/model_cards/*.json",
-                                                "**/model-cards/*.json", "**/*.mlbom.json", "**/ml-bom*.json")
+                                                "**/model-cards/*.json", "**/*.mlbom.json", "**/ml-bom*.json",
+                                                "README.md")
     description: ClassVar[str] = ("Model cards: Hugging Face Markdown, Model Card Toolkit JSON, CycloneDX ML-BOM "
                                   "modelCard")
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         text = ctx.repo.read_text(file)
+        min_words = min_section_words(ctx)
         if file.lower().endswith(".json") or text.lstrip().startswith("{"):
             from aima_gate.collectors.model_card_formats import parse_json_card
 
-            for data, lines, name in parse_json_card(text, file):
+            for data, lines, name in parse_json_card(text, file, min_words):
                 yield Artifact(kind=self.kind, name=name, file=file, data=data, line=lines.line_of("") or 1,
                                lines=lines)
             return
-        min_words = int(ctx.options.get("min_section_words", DEFAULT_MIN_WORDS))
         data, line_map = parse_markdown_card(text, file, min_words)
+        if file == "README.md" and not is_model_card_readme(data, text):
+            return  # the root README (a default path) is read as a card only when it is one
         yield Artifact(kind=self.kind, name=str(data["model_name"]), file=file, data=data, line=1,
                        lines=LineIndex(line_map))

@@ -208,6 +208,8 @@ def op_matches(raw: Any, params: Mapping[str, Any], where: str) -> Check:
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
         regex = operand(scope)
+        if v is None:  # no value given: the policy's requirement is unmet (a failure, not unreadable input)
+            return Tri.FAIL, f"matches /{regex.pattern}/", "is null (no value given)"
         if not isinstance(v, str):
             return Tri.ERROR, f"matches /{regex.pattern}/", f"is a {type(v).__name__}, not a string"
         ok = regex.search(v) is not None
@@ -236,6 +238,8 @@ def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
     bound_of = convert_bound or convert
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        if v is None:  # no value given: the policy's requirement is unmet (a failure, not unreadable input)
+            return Tri.FAIL, f"a {kind}", "is null (no value given)"
         actual = convert(v)
         if actual is None:
             return Tri.ERROR, f"a {kind}", f"= {_show(v)}, which is not a {kind}"
@@ -307,6 +311,8 @@ def op_within_days(raw: Any, params: Mapping[str, Any], where: str) -> Check:
         if not _is_number(days):
             return Tri.ERROR, "within N days", f"cannot be checked: N is {_show(days)}"
         expected = f"a date within {days} days before {scope.today.isoformat()}"
+        if v is None:  # an undated report fails the freshness policy; it does not make the whole run unevaluable
+            return Tri.FAIL, expected, "is null (no date given)"
         date = parse_date(v)
         if date is None:
             return Tri.ERROR, expected, f"= {_show(v)}, which is not an ISO 8601 date"
@@ -331,6 +337,8 @@ def _date_cmp(after: bool) -> Callable[[Any, Mapping[str, Any], str], Check]:
                     return Tri.FAIL, f"a date {word} (missing)", "cannot be compared: the other date is missing"
                 return Tri.ERROR, f"a date {word} {_show(bound_raw)}", "cannot be compared: bound is not a date"
             expected = f"a date {word} {bound.isoformat()}"
+            if v is None:
+                return Tri.FAIL, expected, "is null (no date given)"
             date = parse_date(v)
             if date is None:
                 return Tri.ERROR, expected, f"= {_show(v)}, which is not an ISO 8601 date"

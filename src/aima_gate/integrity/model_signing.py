@@ -6,7 +6,10 @@ per file, v0.2). aima-gate checks, offline:
 
 - key-based bundles (``verificationMaterial.publicKey``): the DSSE signature over the PAE-encoded payload is
   verified with ``cryptography`` against the PEM public keys pinned in ``signing.model_signing_keys``; the key
-  embedded in the bundle is never trusted by itself;
+  embedded in the bundle is never trusted by itself. ECDSA (P-256/384/521), Ed25519, RSA PKCS#1 v1.5 and, where
+  the installed ``cryptography`` supports it (46+), post-quantum ML-DSA-44/65/87. A key or bundle whose algorithm
+  this installation cannot verify is ``unsupported_algorithm``, never ``bad_signature``: failing to check a
+  signature is not evidence that the model was tampered with;
 - every listed file's digest (streamed), the statement's subject digest over the resource digests, and files in
   the model folder that the bundle does not list;
 - Sigstore keyless (``certificate`` + Rekor ``tlogEntries``) and certificate-chain bundles cannot be verified
@@ -51,7 +54,18 @@ def pae(payload_type: str, body: bytes) -> bytes:
     return b"DSSEv1 %d %s %d %s" % (len(t), t, len(body), body)
 
 
-def _verify_with(key: Any, sig: bytes, message: bytes) -> bool:
+def _mldsa_types() -> tuple[type, ...]:
+    """ML-DSA public key classes of the installed cryptography (46+), else none."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric import mldsa
+    except ImportError:
+        return ()
+    return tuple(getattr(mldsa, n) for n in ("MLDSA44PublicKey", "MLDSA65PublicKey", "MLDSA87PublicKey")
+                 if hasattr(mldsa, n))
+
+
+def _verify_with(key: Any, sig: bytes, message: bytes) -> bool | None:
+    """True/False for a verified/failed signature; None when this key's algorithm cannot be verified here."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -60,17 +74,40 @@ def _verify_with(key: Any, sig: bytes, message: bytes) -> bool:
         if isinstance(key, ec.EllipticCurvePublicKey):
             algo = {256: hashes.SHA256(), 384: hashes.SHA384(), 521: hashes.SHA512()}.get(key.curve.key_size)
             if algo is None:
-                return False
+                return None
             key.verify(sig, message, ec.ECDSA(algo))
         elif isinstance(key, ed25519.Ed25519PublicKey):
             key.verify(sig, message)
         elif isinstance(key, rsa.RSAPublicKey):
             key.verify(sig, message, padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(key, _mldsa_types()):
+            pq: Any = key
+            pq.verify(sig, message)  # ML-DSA signs the message itself (pure mode, empty context), as DSSE needs
         else:
-            return False
+            return None
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+# model_signing's ML-DSA keys are raw FIPS 204 public keys (no PEM): their length names the parameter set.
+_MLDSA_RAW = {1312: "MLDSA44PublicKey", 1952: "MLDSA65PublicKey", 2592: "MLDSA87PublicKey"}
+UNSUPPORTED_KEY = object()
+"""A real public key of an algorithm the installed cryptography cannot load."""
+
+
+def _load_raw_mldsa(data: bytes) -> Any:
+    try:
+        from cryptography.hazmat.primitives.asymmetric import mldsa
+    except ImportError:
+        return UNSUPPORTED_KEY
+    cls = getattr(mldsa, _MLDSA_RAW[len(data)], None)
+    if cls is None:
+        return UNSUPPORTED_KEY
+    try:
+        return cls.from_public_bytes(data)
+    except ValueError:
+        return None
 
 
 def _load_pem(data: bytes, file: str) -> Any:
@@ -78,8 +115,16 @@ def _load_pem(data: bytes, file: str) -> Any:
 
     if b"PRIVATE KEY" in data:
         raise ArtifactError("a pinned model-signing key file holds a PRIVATE key: remove and rotate it", file=file)
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    if not data.lstrip().startswith(b"-----BEGIN") and len(data) in _MLDSA_RAW:
+        key = _load_raw_mldsa(data)
+        if key is not None:
+            return key
     try:
         return serialization.load_pem_public_key(data)
+    except UnsupportedAlgorithm:
+        return UNSUPPORTED_KEY  # a real key of an algorithm this cryptography cannot load (e.g. ML-DSA before 46)
     except ValueError as exc:
         raise ArtifactError(f"not a PEM public key: {exc}", file=file) from None
 
@@ -185,7 +230,11 @@ def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any
             changed.append(f"{path} changed after signing")
     listed = {r["path"] for r in rows if r["path"]}
     prefix = base_dir + "/" if base_dir else ""
-    unlisted = [f for f in repo.files() if f.startswith(prefix) and f not in listed and f != rel]
+    # model_signing records the paths it was told to ignore (v1.0 serialization.ignore_paths, relative to the model)
+    ignored = [prefix + str(p).strip("/") for p in ((statement.get("predicate") or {}).get("serialization") or {})
+               .get("ignore_paths") or [] if isinstance(p, str)] if ptype == PREDICATE_V1 else []
+    unlisted = [f for f in repo.files() if f.startswith(prefix) and f not in listed and f != rel
+                and not any(f == i or f.startswith(i + "/") for i in ignored)]
     data.update(resources=rows, unlisted=unlisted)
     # --- signature
     if "publicKey" in vm:
@@ -214,21 +263,35 @@ def _key_based(repo: Repo, settings: Mapping[str, Any], vm: Mapping[str, Any], e
                sig: bytes, rel: str) -> tuple[str, str, str | None]:
     message = pae(str(env.get("payloadType", "")), body)
     pinned = (settings.get("signing") or {}).get("model_signing_keys") or []
+    unsupported: list[str] = []
     for key_file in pinned:
         key = _load_pem(repo.read_bytes(key_file), key_file)
-        if _verify_with(key, sig, message):
+        verdict = None if key is UNSUPPORTED_KEY else _verify_with(key, sig, message)
+        if verdict:
             return "valid", f"good signature by the key pinned in {key_file}", _key_fingerprint(key)
+        if verdict is None:
+            unsupported.append(key_file)
     raw = (vm.get("publicKey") or {}).get("rawBytes")
     if raw:
         try:
             embedded = _load_pem(_b64(raw, "the embedded public key", rel), rel)
         except ArtifactError:
             embedded = None
-        if embedded is not None and _verify_with(embedded, sig, message):
+        if embedded not in (None, UNSUPPORTED_KEY) and _verify_with(embedded, sig, message):
             return ("key_not_allowlisted", "the signature verifies only with the key embedded in the bundle, which "
                     "is not pinned in signing.model_signing_keys", _key_fingerprint(embedded))
     if not pinned:
         return "unknown_key", "no model-signing keys are pinned (signing.model_signing_keys)", None
+    public = vm.get("publicKey") or {}
+    # keyDetails (PKIX_ECDSA_P384_SHA_384, ...) or, for model_signing's ML-DSA bundles, hint "ML_DSA_65:<sha256>"
+    details = str(public.get("keyDetails") or str(public.get("hint") or "").split(":", 1)[0])
+    if unsupported or ("ML_DSA" in details.upper() and not _mldsa_types()):
+        import cryptography
+
+        named = ", ".join(unsupported) or "the pinned keys"
+        return ("unsupported_algorithm", f"the signature ({details or 'unknown algorithm'}) could not be checked: "
+                f"{named} use an algorithm cryptography {cryptography.__version__} cannot verify here (ML-DSA "
+                "needs cryptography 46 or later); this is not evidence of tampering, and not a pass", None)
     return "bad_signature", "the DSSE signature does not verify with any pinned key", None
 
 

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aima_gate.core.model import EMPTY_REPOSITORY, INPUT_ERROR, NO_SUBJECTS, UNUSED_WAIVER, Finding, Severity, Status
+from aima_gate.core.model import (
+    EMPTY_REPOSITORY,
+    INPUT_ERROR,
+    NO_SUBJECTS,
+    UNUSED_WAIVER,
+    Evidence,
+    Finding,
+    Severity,
+    Status,
+)
 from aima_gate.core.report import Report
 
 INFORMATION_URI = "https://github.com/aima-gate/aima-gate"
@@ -167,11 +176,22 @@ def finding_message(finding: Finding) -> str:
     return f"{head}: {ev.message}{more}"
 
 
+def found_detail(ev: Evidence) -> str | None:
+    """What was found, when the message alone does not say it: a vulnerability's one-line ``summary``
+    (installed version, CVSS, fixed versions, stale pin), which a policy's fixed message replaces."""
+    if ev.pointer.endswith("/summary") and isinstance(ev.actual, str) and ev.actual not in ev.message:
+        return ev.actual
+    return None
+
+
 def evidence_lines(report: Report, finding: Finding) -> list[str]:
     out = []
     for ev in finding.evidence:
         expected = f" (expected {ev.expected})" if ev.expected and finding.status is not Status.PASS else ""
         out.append(f"{display_path(report, ev.file)}:{ev.line}: {ev.message}{expected}")
+        detail = found_detail(ev)
+        if detail:
+            out.append(f"  found: {detail}")
     return out
 
 

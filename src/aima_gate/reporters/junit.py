@@ -2,9 +2,11 @@
 
 One ``testcase`` per (policy, subject), passes included so GitLab can show resolved failures. The test name is
 ``<policy id> <subject name> [<key>]`` (first 16 hex digits of the finding key: unique, stable, no line
-numbers); ``classname`` is ``aima-gate.<policy id>`` (GitLab shows it as the suite); ``file`` is the repository
-file GitLab links to. Failures carry the evidence, errors mark findings the gate could not evaluate, waived and
-not-applicable findings are ``skipped``. Deterministic: ``time`` is 0 and there is no timestamp.
+numbers); ``classname`` is ``aima-gate.<policy id>`` (GitLab shows it as the suite). The repository file is in
+``<system-out>`` (``file: <path>``), not in a ``testcase/@file`` attribute: Jenkins' xUnit plugin validates
+reports against ``junit-10.xsd``, which has no such attribute and rejects the whole report. Failures carry the
+evidence, errors mark findings the gate could not evaluate, waived and not-applicable findings are ``skipped``.
+Deterministic: ``time`` is 0 and there is no timestamp.
 """
 
 from __future__ import annotations
@@ -57,9 +59,9 @@ def render(report: Report) -> str:
         where = anchor(report, finding)
         pid = finding.policy_id
         classname = pid if pid.startswith("aima-gate.") else f"aima-gate.{pid}"
-        attrs = {"classname": classname, "name": case_name(finding, key),
-                 "file": display_path(report, where.file if where else finding.subject.file), "time": "0"}
+        attrs = {"classname": classname, "name": case_name(finding, key), "time": "0"}
         case = ET.SubElement(suite, "testcase", attrs)
+        file = display_path(report, where.file if where else finding.subject.file)
         message = _clean(finding_message(finding))
         if finding.status is Status.FAIL:
             el = ET.SubElement(case, "failure", {"type": finding.policy_id, "message": message})
@@ -73,5 +75,6 @@ def render(report: Report) -> str:
                 f"waived until {w.get('expires', '?')} by {w.get('owner', '?')}: {w.get('reason', '')}")})
         elif finding.status is Status.NOT_APPLICABLE:
             ET.SubElement(case, "skipped", {"message": _clean(f"not applicable: {message}")})
+        ET.SubElement(case, "system-out").text = _clean(f"file: {file}")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

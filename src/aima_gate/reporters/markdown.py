@@ -15,7 +15,14 @@ from collections import Counter, defaultdict
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
-from aima_gate.reporters._common import SHORT_KEY, display_path, keyed, severity_sort_key, severity_values
+from aima_gate.reporters._common import (
+    SHORT_KEY,
+    display_path,
+    found_detail,
+    keyed,
+    severity_sort_key,
+    severity_values,
+)
 
 BUDGET = 900 * 1024
 SHOWN = 50
@@ -63,6 +70,9 @@ def _finding_block(report: Report, f: Finding, key: str) -> str:
     for ev in f.evidence:
         expected = f" (expected {esc(ev.expected)})" if ev.expected else ""
         lines.append(f"  - {code(f'{display_path(report, ev.file)}:{ev.line}')}: {esc(ev.message)}{expected}")
+        detail = found_detail(ev)
+        if detail:
+            lines.append(f"    found: {esc(detail)}")
     if f.waiver and f.waiver.get("expired"):
         lines.append(f"  - waiver by {esc(f.waiver.get('owner'))} expired on {esc(f.waiver.get('expires'))}")
     lines.append(f"  - Fix: {esc(f.remediation)}")

@@ -31,6 +31,7 @@ from aima_gate.reporters._common import (
     anchor,
     display_path,
     finding_message,
+    found_detail,
     help_uri,
     keyed,
     path_prefix,
@@ -99,6 +100,9 @@ def _text(report: Report, group: list[tuple[Finding, str]]) -> str:
         lines.append(finding_message(f))
         for ev in f.evidence:
             lines.append(f"  {display_path(report, ev.file)}:{ev.line}: {ev.message} (expected {ev.expected})")
+            detail = found_detail(ev)
+            if detail:
+                lines.append(f"    found: {detail}")
         if f.waiver:
             lines.append(f"  waived by {f.waiver.get('owner')} until {f.waiver.get('expires')}: "
                          f"{f.waiver.get('reason')}")

@@ -11,6 +11,7 @@ from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
+from aima_gate.reporters._common import found_detail
 
 _SHOWN = (Status.ERROR, Status.FAIL, Status.WAIVED)
 _LABEL = {Status.ERROR: "ERROR", Status.FAIL: "FAIL", Status.WAIVED: "WAIVED", Status.PASS: "PASS",
@@ -30,6 +31,9 @@ def _finding_lines(report: Report, f: Finding) -> list[str]:
         ptr = f" {path}" if path and not e.message.startswith(path) else ""
         expected = f" (expected {e.expected})" if e.expected and f.status is not Status.PASS else ""
         out.append(f"         {where}{ptr}: {e.message}{expected}")
+        detail = found_detail(e)
+        if detail:
+            out.append(f"           found: {detail}")
     if f.waiver:
         w = f.waiver
         state = "EXPIRED " if w.get("expired") else ""

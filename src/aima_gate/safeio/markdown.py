@@ -23,7 +23,7 @@ _PLACEHOLDERS = re.compile(
     r"|\[optional\]|\bTODO\b|\bTBD\b|\bFIXME\b|\bN/?A\b|lorem ipsum",
     re.I,
 )
-_WORD = re.compile(r"[^\W\d_]{2,}")
+_WORD = re.compile(r"[^\W\d_]{2,}|\d+(?:[.,]\d+)*")
 _NOT_CONTENT = re.compile(
     r"^ {0,3}#{1,6}(?:[ \t].*)?$"  # ATX heading line
     r"|^(?=[^\n]*\S)[^\n]*\n {0,3}(?:=+|-+)[ \t]*$"  # setext heading (title line + underline); linear time

@@ -69,7 +69,8 @@ def test_sample_details() -> None:
     assert by_id["GHSA-m5pq-gvj9-9vr8"].cvss_score == 7.5  # scored from the CVSS vector
     assert by_id["RUSTSEC-2022-0013"].fixed_versions == ("1.5.5",)
     safety = normalize(parse_text((SCANS / "safety/safety2_check_report_severity_null.json").read_text(), "s"), "s")
-    assert safety.vulns[0].id == "PYUP-25853" and safety.vulns[0].fixed_versions == ()  # [""] is no fix
+    # fixed_versions [""] names no fix, but vulnerable_spec "<0.2.0" implies it
+    assert safety.vulns[0].id == "PYUP-25853" and safety.vulns[0].fixed_versions == ("0.2.0",)
     legacy = normalize(parse_text((SCANS / "safety/safety1_legacy_list_with_cve.json").read_text(), "l"), "l")
     assert [v.aliases for v in legacy.vulns] == [("CVE-2011-4136",), ("CVE-2011-4137",), ("CVE-2011-4138",)]
 

@@ -4,8 +4,9 @@ Google Model Card Toolkit JSON (schema 0.0.1 and 0.0.2 shapes, :mod:`.mct`) and 
 ``machine-learning-model`` components with a ``modelCard`` (:mod:`.cyclonedx`). Detection is by content: a
 ``model_card.json`` that is neither (an empty skeleton, another tool's shape) is an error naming the file.
 
-For structured formats a section is ``filled`` when at least one of its entries holds real text (not empty, not
-a placeholder); ``words`` counts the words of all its entries.
+The fill rule is the Markdown one: a section is ``filled`` when its entries together hold at least
+``min_section_words`` real words (placeholders removed); ``words`` counts them. A one-word template value
+(``use_cases``, ``limitations1``, ``overview``) is not a filled section in any format.
 """
 
 from __future__ import annotations
@@ -44,9 +45,13 @@ def text_of(value: Any) -> list[str]:
     return out
 
 
-def section(title: str, *values: Any) -> dict[str, Any]:
+DEFAULT_MIN_WORDS = 5
+
+
+def section(title: str, *values: Any, min_words: int = DEFAULT_MIN_WORDS) -> dict[str, Any]:
     texts = [t for v in values for t in text_of(v)]
-    return {"title": title, "words": sum(word_count(t) for t in texts), "filled": bool(texts)}
+    words = sum(word_count(t) for t in texts)
+    return {"title": title if texts else None, "words": words, "filled": words >= min_words}
 
 
 def card_data(fmt: str, *, name: str, version: Any, license_: Any, datasets: list[str], metrics: list[Any],
@@ -81,15 +86,15 @@ def mapped_lines(source: LineIndex, mapping: Mapping[str, str]) -> LineIndex:
     return LineIndex(build=build)
 
 
-def parse_json_card(text: str, file: str) -> list[Card]:
+def parse_json_card(text: str, file: str, min_words: int = DEFAULT_MIN_WORDS) -> list[Card]:
     from aima_gate.collectors.model_card_formats import cyclonedx, mct
 
     doc, lines = load_json(text, file)
     if isinstance(doc, Mapping):
         if cyclonedx.detect(doc):
-            return cyclonedx.parse(doc, lines, file)
+            return cyclonedx.parse(doc, lines, file, min_words)
         if mct.detect(doc):
-            return [mct.parse(doc, lines, file)]
+            return [mct.parse(doc, lines, file, min_words)]
     raise ArtifactError(
         "not a recognised model card: JSON cards must be Google Model Card Toolkit JSON (schema_version + "
         "model_details.name) or a CycloneDX ML-BOM with a machine-learning-model component",

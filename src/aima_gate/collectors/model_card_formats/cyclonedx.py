@@ -30,7 +30,7 @@ def _license(component: Mapping[str, Any]) -> Any:
     return None
 
 
-def parse(doc: Mapping[str, Any], lines: LineIndex, file: str) -> list[Card]:
+def parse(doc: Mapping[str, Any], lines: LineIndex, file: str, min_words: int) -> list[Card]:
     components = doc.get("components")
     if not isinstance(components, list):
         raise ArtifactError("CycloneDX BOM without a components list", file=file, line=1)
@@ -64,15 +64,18 @@ def parse(doc: Mapping[str, Any], lines: LineIndex, file: str) -> list[Card]:
         metrics = seq(qa, "performanceMetrics")
         metric_text = [" ".join(text_of([m.get("type"), m.get("value"), m.get("slice")])) for m in metrics
                        if isinstance(m, Mapping)]
+        def sec(title: str, *values: Any) -> dict[str, Any]:
+            return section(title, *values, min_words=min_words)
+
         sections = {
-            "model_details": section("description", comp.get("description"), params.get("task"),
+            "model_details": sec("description", comp.get("description"), params.get("task"),
                                      params.get("modelArchitecture")),
-            "intended_use": section("considerations.useCases", cons.get("useCases"), cons.get("users")),
-            "bias_risks_limitations": section("considerations.technicalLimitations", cons.get("technicalLimitations"),
+            "intended_use": sec("considerations.useCases", cons.get("useCases"), cons.get("users")),
+            "bias_risks_limitations": sec("considerations.technicalLimitations", cons.get("technicalLimitations"),
                                               cons.get("performanceTradeoffs"), cons.get("ethicalConsiderations"),
                                               cons.get("fairnessAssessments")),
-            "training_data": section("modelParameters.datasets", datasets),
-            "evaluation": section("quantitativeAnalysis.performanceMetrics", metric_text),
+            "training_data": sec("modelParameters.datasets", datasets),
+            "evaluation": sec("quantitativeAnalysis.performanceMetrics", metric_text),
         }
         data = card_data(f"cyclonedx-{doc.get('specVersion', 'unknown')}", name=name.strip(),
                          version=comp.get("version"), license_=_license(comp), datasets=names, metrics=metrics,

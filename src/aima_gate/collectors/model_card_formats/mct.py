@@ -40,7 +40,7 @@ def _datasets(params: Mapping[str, Any]) -> tuple[list[str], Any]:
     return names, items
 
 
-def parse(doc: Mapping[str, Any], lines: LineIndex, file: str) -> Card:
+def parse(doc: Mapping[str, Any], lines: LineIndex, file: str, min_words: int) -> Card:
     details = doc["model_details"]
     name = details.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -55,14 +55,17 @@ def parse(doc: Mapping[str, Any], lines: LineIndex, file: str) -> Card:
     metrics = seq(qa, "performance_metrics")
     metric_text = [" ".join(text_of([m.get("type"), m.get("value"), m.get("slice")])) for m in metrics
                    if isinstance(m, Mapping)]
+    def sec(title: str, *values: Any) -> dict[str, Any]:
+        return section(title, *values, min_words=min_words)
+
     sections = {
-        "model_details": section("model_details", details.get("overview"), details.get("documentation"),
+        "model_details": sec("model_details", details.get("overview"), details.get("documentation"),
                                  params.get("model_architecture")),
-        "intended_use": section("considerations.use_cases", cons.get("use_cases"), cons.get("users")),
-        "bias_risks_limitations": section("considerations.limitations", cons.get("limitations"),
+        "intended_use": sec("considerations.use_cases", cons.get("use_cases"), cons.get("users")),
+        "bias_risks_limitations": sec("considerations.limitations", cons.get("limitations"),
                                           cons.get("tradeoffs"), cons.get("ethical_considerations")),
-        "training_data": section("model_parameters.data", data_items),
-        "evaluation": section("quantitative_analysis.performance_metrics", metric_text),
+        "training_data": sec("model_parameters.data", data_items),
+        "evaluation": sec("quantitative_analysis.performance_metrics", metric_text),
     }
     data = card_data(f"model-card-toolkit-{doc.get('schema_version', 'unknown')}", name=name.strip(),
                      version=version, license_=_license(details), datasets=names, metrics=metrics, sections=sections,

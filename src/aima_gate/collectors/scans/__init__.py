@@ -64,6 +64,8 @@ class ScanReport:
     vulns: list[Vuln]
     pointers: dict[str, str] = field(default_factory=dict)
     """Normalized field -> pointer in the source (scan_time, tool_version)."""
+    scan_time_source: str | None = None
+    """Where scan_time came from: ``report``, ``scanner-run`` or ``git-commit`` (see scans/git_time.py)."""
 
 
 @dataclass(frozen=True)

@@ -41,19 +41,29 @@ def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
     for v in report.vulns:
         counts[v.severity] += 1
     runtime = declared.runtime if declared else {}
-    missing = sorted(n for n in runtime if n not in report.packages) if report.packages_listed else sorted(runtime)
+    coverage, covered = _coverage(report, declared)
+    conditional = declared.conditional if declared else {}
+    absent = sorted(n for n in runtime if n not in covered)
+    missing = [n for n in absent if n not in conditional]
+    versions = declared.versions if declared else {}
     outdated = [{"name": n, "declared": pin, "scanned": report.packages[n]} for n, pin in sorted(runtime.items())
-                if pin and n in report.packages and report.packages[n] and report.packages[n] != pin]
+                if pin and n in report.packages and report.packages[n]
+                and report.packages[n] not in versions.get(n, {pin})]
     data = {
         "tool": report.tool, "tool_version": report.tool_version, "format": report.format,
-        "scan_time": report.scan_time, "manifests": report.manifests, "source": parsed.source,
+        "scan_time": report.scan_time,
+        "scan_time_source": report.scan_time_source or ("scanner-run" if parsed.source == "scanner" else None),
+        "manifests": report.manifests, "source": parsed.source,
         "scanner": parsed.scanner, "noise": parsed.noise, "streamed": parsed.streamed,
         "packages_listed": report.packages_listed, "package_count": len(report.packages),
         "packages": [{"name": n, "version": v} for n, v in sorted(report.packages.items())],
         "vulnerability_count": len(report.vulns), "severity_counts": counts,
         "vulnerabilities": [_vuln_data(v) for v in report.vulns],
         "declared": {"files": declared.files if declared else [], "package_count": len(runtime)},
+        "coverage": coverage, "covered_manifests": _covered_files(report, declared),
         "missing_packages": missing, "outdated_packages": outdated,
+        # installed only where their environment marker holds: one scan runs on one platform (reported only)
+        "missing_conditional_packages": [{"name": n, "marker": conditional[n]} for n in absent if n in conditional],
     }
     if report.scan_time is None:
         del data["scan_time"]  # missing, not null: "no scan time" fails freshness instead of erroring
@@ -64,6 +74,53 @@ def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
             lines[f"/{field_name}"] = line
     return Artifact(kind="dependency_scan", name=parsed.name, file=parsed.file, data=data, line=1,
                     lines=LineIndex(lines))
+
+
+def _fixed_by_pin(package: str, scanned: list[str], fixed: list[str],
+                  declared: Declared | None) -> dict[str, Any] | None:
+    """The current pin, when it differs from every scanned version and is at or past a fixed version.
+
+    Conservative about release branches: a pin is taken as fixed by the highest fixed version at or below it,
+    unless a later fixed version exists in the pin's own major series (then the pin's branch is fixed later)."""
+    from packaging.version import InvalidVersion, Version
+
+    pin = declared.runtime.get(package) if declared else None
+    if not pin or not fixed or pin in scanned or declared is None:
+        return None
+    try:
+        p = Version(pin)
+        fixes = sorted(Version(f) for f in fixed)
+    except InvalidVersion:
+        return None
+    below = [f for f in fixes if f <= p]
+    above_same_series = [f for f in fixes if f > p and f.release[:1] == p.release[:1]]
+    if not below or above_same_series:
+        return None
+    where_file, line = declared.where.get(package, ("", 0))
+    return {"file": where_file, "line": line, "pin": pin, "fixed_in": str(below[-1])}
+
+
+def _covered_files(report: ScanReport, declared: Declared | None) -> list[str]:
+    """Declared runtime files the report says it scanned as a whole (osv-scanner ``results[].source.path``)."""
+    if declared is None:
+        return []
+    seen = [m.replace("\\", "/") for m in report.manifests]
+    return [f for f in declared.by_file if any(m == f or m.endswith("/" + f) for m in seen)]
+
+
+def _coverage(report: ScanReport, declared: Declared | None) -> tuple[str, set[str]]:
+    """How the report shows what it scanned, and the packages that covers.
+
+    ``packages``: it lists every package it scanned (pip-audit, Trivy with all packages, safety 2/3, osv-scanner
+    ``--all-packages``); ``manifests``: it lists only vulnerable packages but names the requirement/lock files
+    it scanned whole (osv-scanner lists a file only when something in it is vulnerable); ``none``: neither (a
+    clean osv-scanner report without ``--all-packages``, safety 1.x), so it cannot show coverage."""
+    covered = set(report.packages) if report.packages_listed else set()
+    files = _covered_files(report, declared)
+    for f in files:
+        covered |= declared.by_file.get(f, set()) if declared else set()
+    kind = "packages" if report.packages_listed else "manifests" if files else "none"
+    return kind, covered
 
 
 def _advisory(ids: Iterable[str]) -> str:
@@ -126,9 +183,15 @@ def _merged(members: list[tuple[Parsed, Vuln, frozenset[str]]], declared: Declar
         "sources": sources, "tools": tools,
     }
     score = data["cvss_score"]
+    stale = _fixed_by_pin(package, versions, fixed, declared)
+    if stale is not None:
+        data["fixed_by_current_pin"] = stale
+        data["stale_report"] = (f"the report predates {stale['file']}:{stale['line']}, which now pins "
+                                f"{package}=={stale['pin']} (fixed in {stale['fixed_in']}): re-run the scanner")
     data["summary"] = (f"{package} {data['installed_version'] or '(version unknown)'}: {advisory} severity {severity}"
                        + (f" (CVSS {score:g})" if score is not None else "")
                        + (f"; fixed in {', '.join(fixed)}" if fixed else "; no fixed version published")
+                       + (f"; stale: {stale['file']}:{stale['line']} now pins {stale['pin']}" if stale else "")
                        + f"; reported by {', '.join(tools)}")
     if severity == "unknown":
         data["severity_unknown"] = True  # present only when no report gives a severity (docs/artifacts.md)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aima_gate.collectors import CollectContext
-from aima_gate.collectors.scans import Document, normalize
+from aima_gate.collectors.scans import Document, ScanReport, normalize
 from aima_gate.collectors.scans.manifests import DEFAULT_REQUIREMENTS, Declared, read_declared
 from aima_gate.collectors.scans.parsed import Parsed
 from aima_gate.core.errors import AimaGateError
@@ -73,10 +73,23 @@ def parse_file(ctx: CollectContext, file: str) -> Parsed:
             doc: Document = read_document(ctx.repo, file, limit)
             parsed.report = normalize(doc, file)
             parsed.lines, parsed.noise, parsed.streamed = doc.lines, doc.noise, doc.streamed
+            _date_from_git(ctx, parsed.report, file)
         except AimaGateError as exc:
             parsed.error = exc
         st.files[file] = parsed
     return st.files[file]
+
+
+def _date_from_git(ctx: CollectContext, report: ScanReport, file: str) -> None:
+    """A report that records no scan time is dated by its file's last commit, when its content is committed."""
+    if report.scan_time is not None:
+        report.scan_time_source = "report"
+        return
+    from aima_gate.collectors.scans.git_time import commit_time
+
+    when = commit_time(ctx.repo.root, file, ctx.repo.path(file))
+    if when is not None:
+        report.scan_time, report.scan_time_source = when, "git-commit"
 
 
 def scanner_runs(ctx: CollectContext) -> list[Parsed]:

@@ -2,7 +2,8 @@
 
 Pitfalls handled (see docs/artifacts.md): ``severity`` null (no API key) -> unknown; ``CVE`` a string, null or an
 object ``{name, cvssv2, cvssv3}``; ``fixed_versions`` ``[""]``; ``ignored`` false / ``{}`` / a dict;
-``vulnerable_spec`` string or list; ``json_version`` 1 or "1.1". Safety ids become ``PYUP-<n>``.
+``vulnerable_spec`` string or list; ``json_version`` 1 or "1.1". Safety ids become ``PYUP-<n>``. Without
+``fixed_versions`` (safety 3 ``scan``, safety 1.x), the fix is read from ``vulnerable_spec`` (``<22.0.0``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,24 @@ def pyup_id(raw: Any) -> str:
     return f"PYUP-{value}" if value.isdigit() else value
 
 
+def fixed_from_spec(spec: Any) -> tuple[str, ...]:
+    """Fixed versions a ``vulnerable_spec`` implies: every strict upper bound (``<22.0.0`` -> 22.0.0).
+
+    safety 3 ``scan`` reports carry only the vulnerable range; the first version past it is the fix. A bound
+    given with ``<=`` names a vulnerable version, not a fix, so it implies nothing."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    out: list[str] = []
+    for raw in strings(spec):
+        for part in raw.split("||"):
+            try:
+                specs = SpecifierSet(part.strip())
+            except InvalidSpecifier:
+                continue
+            out.extend(s.version for s in specs if s.operator == "<")
+    return tuple(dict.fromkeys(out))
+
+
 def normalize(doc: Doc, file: str) -> ScanReport:
     if isinstance(doc, list):
         return _legacy(doc)
@@ -49,7 +68,8 @@ def _legacy(doc: list[Any]) -> ScanReport:
     vulns = []
     for i, row in enumerate(doc):
         aliases = (row[5],) if len(row) == 6 and text(row[5]) else ()
-        vulns.append(Vuln(canonical(row[0]), text(row[2]), pyup_id(row[4]), aliases, pointer=f"/{i}"))
+        vulns.append(Vuln(canonical(row[0]), text(row[2]), pyup_id(row[4]), aliases,
+                          fixed_versions=fixed_from_spec(row[1]), pointer=f"/{i}"))
     packages = {v.package: v.installed_version for v in vulns}
     return ScanReport("safety", None, "safety-1-list", None, [], False, packages, vulns)
 
@@ -95,7 +115,8 @@ def _check(doc: dict[str, Any], file: str) -> ScanReport:
             ignored = key == "ignored_vulnerabilities" or entry.get("ignored") not in (None, False, {}, "")
             vulns.append(Vuln(canonical(entry["package_name"]), text(entry.get("analyzed_version")),
                               pyup_id(entry.get("vulnerability_id")), aliases, severity, score,
-                              strings(entry.get("fixed_versions")), ignored, f"/{key}/{i}"))
+                              strings(entry.get("fixed_versions")) or fixed_from_spec(entry.get("vulnerable_spec")),
+                              ignored, f"/{key}/{i}"))
     stamp = text(meta.get("timestamp"))
     version = text(meta.get("safety_version"))
     fmt = f"safety-check-json-{meta.get('json_version', 'v0')}"
@@ -148,7 +169,8 @@ def _scan(doc: dict[str, Any], file: str) -> ScanReport:
                          f"{dptr}/specifications/{s}")
                     aliases, severity, score = _cve_and_severity({"CVE": kv.get("cve"),
                                                                   "severity": kv.get("cve")})
-                    vulns.append(Vuln(name, version, pyup_id(kv["id"]), aliases, severity, score, (),
+                    vulns.append(Vuln(name, version, pyup_id(kv["id"]), aliases, severity, score,
+                                      fixed_from_spec(kv.get("vulnerable_spec")),
                                       kv.get("ignored") not in (None, False, {}, ""),
                                       f"{dptr}/specifications/{s}/vulnerabilities/known_vulnerabilities/{k}"))
     telemetry: dict[str, Any] = meta["telemetry"] if isinstance(meta.get("telemetry"), dict) else {}

@@ -1,0 +1,56 @@
+"""Sentences of the official model-card templates, so an untouched template's text does not count as content.
+
+An unfilled Hugging Face card keeps the template's default sentences ("Users (both direct and downstream) should
+be made aware of the risks, biases and limitations of the model. More information needed for further
+recommendations.", "Use the code below to get started with the model."). They are words, so a word count alone
+calls the bias section filled. The templates ship in ``model_card_templates/`` (with their provenance); their
+sentences (plain lines and the ``default("...")`` texts of the Jinja variables) are compared with a card's
+sentences as word sequences, so punctuation, Markdown links and line wrapping do not matter.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parent / "model_card_templates"
+_DEFAULT = re.compile(r'default\("([^"\n]{1,2000})"')
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+_WORDS = re.compile(r"[a-z0-9]+")
+MIN_SENTENCE_WORDS = 4
+"""Shorter template fragments ("Click to expand") are not distinctive enough to remove from a real card."""
+
+
+def _key(sentence: str) -> str:
+    # Link targets are dropped so "[calculator](https://...)" and "calculator" compare equal.
+    return " ".join(_WORDS.findall(re.sub(r"\]\([^)\s]{0,500}\)", "]", sentence.lower())))
+
+
+@functools.cache
+def template_sentences() -> frozenset[str]:
+    out: set[str] = set()
+    for path in sorted(TEMPLATES.glob("*.md")):
+        if path.name == "PROVENANCE.md":
+            continue
+        text = path.read_text(encoding="utf-8")
+        pieces = _DEFAULT.findall(text)
+        for line in text.splitlines():
+            stripped = line.strip()
+            if stripped and not stripped.startswith(("#", "<!--", "{{", "{%", "-", "|", "<", "---")):
+                pieces.append(stripped)
+        for piece in pieces:
+            for sentence in _SENTENCE_END.split(piece):
+                key = _key(sentence)
+                if len(key.split()) >= MIN_SENTENCE_WORDS:
+                    out.add(key)
+    return frozenset(out)
+
+
+def strip_template_text(text: str) -> str:
+    """``text`` without the sentences it shares with an official template."""
+    known = template_sentences()
+    if not known or len(text) < 16:  # shorter than any template sentence (most of a hostile card's sections)
+        return text
+    kept = [s for s in _SENTENCE_END.split(text) if _key(s) not in known]
+    return "\n".join(kept)
