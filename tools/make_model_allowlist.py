@@ -26,7 +26,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "aima_gate" / "integrity" / "default_allowlist.txt"
@@ -122,7 +122,7 @@ def sklearn_models(np: Any, pd: Any) -> Iterator[Any]:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
                         yield est.fit(data, y)
-                except Exception:
+                except Exception:  # noqa: S110 - estimators that need other input are kept unfitted
                     pass
             break
 
@@ -192,7 +192,7 @@ def torch_objects() -> Iterator[Any]:
 
 
 class _Recorder(pickle.Unpickler):
-    seen: set[tuple[str, str]] = set()
+    seen: ClassVar[set[tuple[str, str]]] = set()
 
     def find_class(self, module: str, name: str) -> Any:
         # Only our own freshly made pickles are loaded here; find_class still resolves exactly as pickle does.
@@ -204,7 +204,7 @@ def record(obj: Any) -> None:
     for proto in (2, 4, 5):
         try:
             data = pickle.dumps(obj, protocol=proto)
-        except Exception:
+        except Exception:  # noqa: S112 - objects that cannot be pickled are not models anyone ships
             continue
         _Recorder(io.BytesIO(data)).load()
     import joblib

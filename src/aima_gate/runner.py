@@ -205,4 +205,7 @@ def run_check(options: RunOptions) -> Report:
     disabled = sorted(set(loaded.all_ids) & config.disabled)
     if disabled:  # a policy switched off in the repository's own config is shown in every report, never hidden
         extra["disabled_policies"] = {"file": config.file, "policies": disabled}
+    from aima_gate.integrity.import_report import report_extra
+
+    extra.update(report_extra(artifacts, config.raw))  # pickle allowlist additions, listed like waivers
     return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra)

@@ -132,7 +132,7 @@ def decompressed(kind: str, fh: IO[bytes], limits: Limits, what: str) -> IO[byte
     elif kind == "bz2":
         inner = bz2.BZ2File(src)
     elif kind in ("xz", "lzma"):
-        inner = lzma.LZMAFile(src, format=lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)
+        inner = lzma.LZMAFile(src, format=lzma.FORMAT_XZ if kind == "xz" else lzma.FORMAT_ALONE)  # noqa: SIM115
     elif kind == "zlib":
         inner = io.BufferedReader(_Zlib(src))
     else:

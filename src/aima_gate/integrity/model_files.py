@@ -34,7 +34,8 @@ from aima_gate.integrity.allowlist import Allowlist
 from aima_gate.integrity.containers import Limits, compression_of, decompressed, read_npy_header
 from aima_gate.integrity.inspection import Inspection
 from aima_gate.integrity.joblib_arrays import WRAPPER, joblib_hook
-from aima_gate.integrity.pickle_scan import _OPS, Budget, PickleError, ScanLimit, ScanResult, scan_stream
+from aima_gate.integrity.pickle_reader import _OPS
+from aima_gate.integrity.pickle_scan import Budget, PickleError, ScanLimit, ScanResult, scan_stream
 from aima_gate.repo import Repo
 
 PICKLE_EXTS = frozenset({".pkl", ".pickle", ".p", ".pk", ".pck", ".joblib", ".jbl", ".jl", ".pt", ".pth", ".bin",
@@ -57,7 +58,7 @@ def in_virtualenv(repo: Repo, rel: str) -> bool:
     parts = rel.split("/")
     if any(p in VENV_PARTS for p in parts[:-1]):
         return True
-    return any(repo.path("/".join([*parts[:k], "pyvenv.cfg"])).is_file() for k in range(1, len(parts)))
+    return any(repo.root.joinpath(*parts[:k], "pyvenv.cfg").is_file() for k in range(1, len(parts)))
 
 
 def inspect_model_file(repo: Repo, rel: str, *, allowlist: Allowlist | None = None, referenced: bool = False,
@@ -241,7 +242,7 @@ class Scanner:
                                     f"compressed (decompression bomb limit)", member=name, limit=True)
                 try:
                     with zf.open(info) as raw:
-                        body = io.BufferedReader(raw, 1 << 16)  # type: ignore[arg-type]
+                        body = io.BufferedReader(raw, 1 << 16)  # type: ignore[type-var]
                         head = body.peek(512)[:512]
                         self.stream(body, name, head, posixpath.splitext(info.filename.lower())[1], depth + 1)
                 except (NotImplementedError, zipfile.BadZipFile, zlib.error, EOFError, lzma.LZMAError,
@@ -268,7 +269,7 @@ class Scanner:
                 body = tf.extractfile(info)
                 if body is None:
                     continue
-                data = io.BufferedReader(body, 1 << 16)  # type: ignore[arg-type]
+                data = io.BufferedReader(body, 1 << 16)  # type: ignore[type-var]
                 head = data.peek(512)[:512]
                 if head[:6] == b"\x93NUMPY" or head[:4] == b"PK\x03\x04" or compression_of(head):
                     self.stream(data, name, head, "", depth + 1)

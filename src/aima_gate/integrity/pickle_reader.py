@@ -179,7 +179,7 @@ def _string_value(raw: bytes, name: str, pos: int) -> Any:
         if len(raw) < 2 or raw[:1] != raw[-1:] or raw[:1] not in (b"'", b'"'):
             raise PickleError("the STRING opcode argument must be quoted", pos)
         try:
-            raw = codecs.escape_decode(raw[1:-1])[0]  # type: ignore[attr-defined]
+            raw = codecs.escape_decode(raw[1:-1])[0]
         except ValueError:
             raise PickleError("STRING argument has an invalid escape", pos) from None
     # 8-bit strings become str through the loader's `encoding` (ASCII, UTF-8, latin-1 or bytes): only ASCII

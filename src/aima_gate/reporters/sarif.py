@@ -23,6 +23,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from aima_gate.integrity.import_report import KEY
 from aima_gate.model import Finding, Severity, Status
 from aima_gate.report import VERDICT_ERROR, Report
 from aima_gate.reporters._common import (
@@ -206,6 +207,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                 "failOn": report.fail_on.value,
                 "summary": report.summary,
                 "policyPackDigest": report.policy_pack_digest,
+                **({"modelFileImports": report.extra[KEY]} if KEY in report.extra else {}),
             },
             "results": results,
         }],

@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from aima_gate.catalog import load_catalog
 from aima_gate.errors import pointer_to_path
+from aima_gate.integrity.import_report import summary_lines
 from aima_gate.model import Finding, Status
 from aima_gate.report import Report
 
@@ -50,6 +51,7 @@ def render(report: Report) -> str:
     disabled = report.extra.get("disabled_policies")
     if disabled:
         lines.append(f"Disabled by {disabled['file']}: {', '.join(disabled['policies'])}")
+    lines.extend(summary_lines(report.extra))
     for domain in sorted(groups, key=lambda d: order.get(d, -1)):
         items = groups[domain]
         title = names.get(domain, "aima-gate (input and configuration)")
