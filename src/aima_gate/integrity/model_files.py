@@ -186,7 +186,9 @@ class Scanner:
             if res.imports:
                 self.ins.add_scan(res, member, view="decompressed data read as a pickle")
             return "unknown" if member is None else "data"
-        self._tolerant(fh, member, "data read as a pickle")
+        res = self._tolerant(fh, member, "data read as a pickle")
+        if res.imports or (res.complete and res.opcodes):
+            return "pickle"  # whatever the name, pickle.load would run it
         return "unknown" if member is None else "data"
 
     def pickle(self, fh: IO[bytes], member: str | None, start: int = 0,
@@ -208,7 +210,8 @@ class Scanner:
             self.ins.add_scan(plain, member, view="pickle.load")
         return res
 
-    def _tolerant(self, fh: IO[bytes], member: str | None, view: str) -> None:
+    def _tolerant(self, fh: IO[bytes], member: str | None, view: str) -> ScanResult:
+        """Walk from byte 0 as ``pickle.load`` would, keeping what it imports before it would fail."""
         if fh.seekable():
             fh.seek(0)
         res = scan_stream(fh, self.budget, tolerant=True)
@@ -216,6 +219,7 @@ class Scanner:
             self.ins.add_scan(res, member, view=view)
         if fh.seekable():
             fh.seek(0)
+        return res
 
     # ------------------------------------------------------------------------------------------ containers
     def _zip(self, fh: IO[bytes], member: str | None, depth: int) -> None:
