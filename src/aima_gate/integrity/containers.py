@@ -103,7 +103,7 @@ class _Zlib(io.RawIOBase):
         return n
 
 
-_LZMA_ALONE = b"]\x00\x00\x80\x00"
+_LZMA_ALONE = b"]\x00"  # joblib detects raw lzma by these two bytes (a pickle cannot start so)
 
 
 def compression_of(head: bytes) -> str | None:
@@ -114,7 +114,7 @@ def compression_of(head: bytes) -> str | None:
         return "bz2"
     if head[:6] == b"\xfd7zXZ\x00":
         return "xz"
-    if head[:5] == _LZMA_ALONE:
+    if head[:2] == _LZMA_ALONE:
         return "lzma"
     if head[:1] == b"\x78" and len(head) > 1 and (head[0] * 256 + head[1]) % 31 == 0:
         return "zlib"
