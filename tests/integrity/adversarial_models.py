@@ -100,7 +100,7 @@ def _safetensors_polyglot() -> bytes:
     """Valid safetensors (header length, JSON header, one U8 tensor) and a pickle: byte 0 of the length is 'V'
     (UNICODE reads to the first newline, inside the JSON's whitespace), '}' is EMPTY_DICT, the tensor bytes run."""
     body = _inner_pickle()
-    entry = '"w":{"dtype":"U8","shape":[%d],"data_offsets":[0,%d]}' % (len(body), len(body))
+    entry = f'"w":{{"dtype":"U8","shape":[{len(body)}],"data_offsets":[0,{len(body)}]}}'
     for pad in range(0, 4096):
         header = "{" + " " * pad + entry + "\n}"
         if len(header) % 256 == ord("V") and len(header) < 65536:

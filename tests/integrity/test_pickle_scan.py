@@ -81,7 +81,7 @@ def test_stack_global_through_the_memo_is_resolved() -> None:
 def test_computed_import_is_dangerous() -> None:
     # the module name is built at load time (str("os") through REDUCE): cannot be resolved, so it fails closed
     raw = b"\x80\x04\x8c\x08builtins\x8c\x03str\x93\x8c\x02os\x85R\x8c\x06system\x93."
-    str_import, imp = scan(io.BytesIO(raw)).imports
+    _str_import, imp = scan(io.BytesIO(raw)).imports
     assert imp.computed and Allowlist({}).decide(imp).verdict == "dangerous"
 
 
