@@ -96,7 +96,7 @@ def test_a_config_allowlist_entry_passes_and_every_format_lists_it(tmp_path: Pat
 
 
 def test_allowlisted_imports_are_in_the_json_data(tmp_path: Path) -> None:
-    code, out = _check(_repo(tmp_path, CONFIG), "json")
+    _code, out = _check(_repo(tmp_path, CONFIG), "json")
     report = json.loads(out)
     section = report["model_file_imports"]
     assert section["allowlist"][0]["owner"] == "ml-platform@example.test"

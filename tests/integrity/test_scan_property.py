@@ -51,7 +51,7 @@ def reference_first_import(data: bytes) -> tuple[str, str] | None:
         rec.load()
     except _Refused:
         pass
-    except Exception:  # noqa: BLE001, S110 - a pickle pickle.load rejects before any import: nothing resolved
+    except Exception:
         pass
     return rec.seen[0] if rec.seen else None
 
@@ -71,7 +71,8 @@ _leaf = st.one_of(st.integers(), st.floats(allow_nan=False), st.text(max_size=8)
                   st.booleans(), st.none(), st.complex_numbers(allow_nan=False, allow_infinity=False))
 _special = st.one_of(
     _leaf.map(lambda v: collections.OrderedDict(a=v)), st.integers().map(lambda i: datetime.date(2000, 1, 1 + i % 28)),
-    st.integers().map(decimal.Decimal), st.fractions().map(fractions.Fraction), st.frozensets(st.integers(), max_size=3),
+    st.integers().map(decimal.Decimal), st.fractions().map(fractions.Fraction),
+    st.frozensets(st.integers(), max_size=3),
     st.sets(st.text(max_size=3), max_size=3), st.binary(max_size=6).map(bytearray),
     st.integers(0, 9).map(range), st.integers().map(lambda i: slice(i)), st.just(collections.Counter("ab")),
     st.just(collections.deque([1])), st.just(datetime.timedelta(1)))

@@ -120,97 +120,136 @@ class Walk:
                     code_b = read(1)
                     if not code_b:
                         raise PickleError("truncated: the pickle ends before its STOP opcode", pos)
-                r.pos += 1
-                op = _OPS.get(code_b[0])
-                if op is None:
-                    raise PickleError(f"unknown opcode 0x{code_b[0]:02x}: not a pickle, or corrupt", pos)
+                r.pos = pos + 1
+                code = code_b[0]
+                spec = _SPECS[code]
+                if spec is None:
+                    raise PickleError(f"unknown opcode 0x{code:02x}: not a pickle, or corrupt", pos)
                 count += 1
                 if not count & 0xFFFF:
                     budget.spend(0x10000, pos)
-                name = op.name
+                name, mode, unpack, width = spec
                 arg: Any = None
-                spec = op.arg
-                if spec is not None:
-                    n = spec.n
-                    if n == pickletools.UP_TO_NEWLINE:
-                        if spec.name == "stringnl_noescape_pair":
-                            codec = "ascii" if name == "INST" else "utf-8"
-                            arg = (_name_text(r.line(name), name, pos, codec),
-                                   _name_text(r.line(name), name, pos, codec))
-                        else:
-                            arg = r.line(name)
-                    elif n >= 0:
-                        raw = r.exact(n, name)
-                        fmt = _INT_ARGS.get(name)
-                        arg = struct.unpack(fmt, raw)[0] if fmt else raw
+                if not mode:
+                    pass
+                elif mode == _FIXED_INT:
+                    raw = read(width)
+                    if len(raw) != width:
+                        raise PickleError(f"truncated: the stream ends inside {name}", pos + 1 + len(raw))
+                    r.pos += width
+                    arg = unpack(raw)[0]
+                elif mode == _COUNTED:
+                    length = unpack(r.exact(width, name))[0]
+                    if length < 0:
+                        raise PickleError(f"negative length in {name}", pos)
+                    if code in _STRING_CODES and length <= MAX_KEPT_STRING:
+                        raw = read(length)
+                        if len(raw) != length:
+                            raise PickleError(f"truncated: the stream ends inside {name}", r.pos + len(raw))
+                        r.pos += length
+                        arg = _string_value(raw, name, pos)
+                    elif code == _FRAME:
+                        continue
                     else:
-                        fmt, width = _FIXED[n]
-                        length = struct.unpack(fmt, r.exact(width, name))[0]
-                        if length < 0:
-                            raise PickleError(f"negative length in {name}", pos)
-                        if length <= MAX_KEPT_STRING and (name in _UTF8_STRINGS or name in _BYTE_STRINGS):
-                            arg = _string_value(r.exact(length, name), name, pos)
-                        elif name == "FRAME":
-                            arg = length
-                        else:
-                            r.skip(length, name)
-                            arg = OPAQUE
-                # --- opcodes that read or build values the walker tracks
-                if name in _UTF8_STRINGS or name in _BYTE_STRINGS or name in ("BININT1", "BININT2", "BININT"):
-                    stack.append(arg)
-                elif name in ("MEMOIZE", "BINPUT", "LONG_BINPUT", "PUT"):
+                        r.skip(length, name)
+                        arg = OPAQUE
+                elif mode == _LINE:
+                    arg = r.line(name)
+                elif mode == _TWO_LINES:
+                    codec = "ascii" if code == _INST else "utf-8"
+                    arg = (_name_text(r.line(name), name, pos, codec), _name_text(r.line(name), name, pos, codec))
+                elif mode == _RAW:
+                    r.skip(width, name)
+                # --- the most frequent opcodes first
+                if code in _PUTS:
                     if not stack:
                         raise PickleError(f"{name} with an empty stack", pos)
-                    if name == "PUT":
+                    if code == _PUT:
                         arg = _line_int(arg, name, pos)
                         if arg < 0:
                             raise PickleError("negative PUT argument", pos)
-                    memo[len(memo) if name == "MEMOIZE" else arg] = stack[-1]
-                elif name in ("BINGET", "LONG_BINGET", "GET"):
-                    if name == "GET":
+                    memo[len(memo) if code == _MEMOIZE else arg] = stack[-1]
+                elif code in _GETS:
+                    if code == _GET:
                         arg = _line_int(arg, name, pos)
                     if arg not in memo:
                         raise PickleError(f"{name} {arg} refers to a memo entry that was never stored", pos)
                     stack.append(memo[arg])
-                elif name == "MARK":
+                elif code in _PUSH_ARG:
+                    stack.append(arg)
+                elif code == _MARK:
                     metastack.append(stack)
                     stack = []
-                elif name in ("TUPLE", "LIST", "DICT", "FROZENSET", "POP_MARK", "APPENDS", "SETITEMS", "ADDITEMS",
-                              "INST", "OBJ"):
-                    if name == "INST":  # load_inst calls find_class before it pops the mark
+                elif code in _PUSH_CONST:
+                    stack.append(_PUSH_CONST[code])
+                elif code == _EMPTY_DICT:
+                    stack.append({})
+                elif code in _MARKED:
+                    if code == _INST:  # load_inst calls find_class before it pops the mark
                         imp = self.add_import(arg[0], arg[1], pos, name, proto)
                     if not metastack:
                         raise PickleError(f"{name} without a MARK", pos)
                     items, stack = stack, metastack.pop()
-                    if name != "POP_MARK":
-                        self._flows(items[1:] if name == "OBJ" else items)
-                    if name == "TUPLE":
-                        stack.append(tuple(items) if len(items) <= MAX_KEPT_ITEMS else NOTSTR)
-                    elif name == "DICT":
-                        if len(items) % 2:
-                            raise PickleError("DICT with an odd number of items", pos)
-                        stack.append(_small_dict(items))
-                    elif name in ("LIST", "FROZENSET"):
-                        stack.append(NOTSTR)
-                    elif name == "SETITEMS":
+                    if code == _POP_MARK:
+                        continue
+                    if self.watched:
+                        self._flows(items[1:] if code == _OBJ else items)
+                    if code in (_APPENDS, _ADDITEMS):
+                        if not stack:
+                            raise PickleError(f"{name} with an empty stack", pos)
+                    elif code == _SETITEMS:
                         if not stack:
                             raise PickleError("SETITEMS with an empty stack", pos)
                         if len(items) % 2:
                             raise PickleError("SETITEMS with an odd number of items", pos)
-                        _set_items(stack[-1], items)
-                    elif name in ("APPENDS", "ADDITEMS"):
-                        if not stack:
-                            raise PickleError(f"{name} with an empty stack", pos)
-                    elif name == "INST":
+                        if self.watched:  # dict contents matter only for joblib array states
+                            _set_items(stack[-1], items)
+                    elif code == _TUPLE:
+                        stack.append(tuple(items) if len(items) <= MAX_KEPT_ITEMS else NOTSTR)
+                    elif code == _DICT:
+                        if len(items) % 2:
+                            raise PickleError("DICT with an odd number of items", pos)
+                        stack.append(_small_dict(items) if self.watched else {})
+                    elif code == _INST:
                         stack.append(Obj(imp, tuple(items) if len(items) <= MAX_KEPT_ITEMS else OPAQUE))
-                    elif name == "OBJ":
+                    elif code == _OBJ:
                         if not items:
                             raise PickleError("OBJ without a class", pos)
                         cls = items[0]
                         stack.append(Obj(cls if isinstance(cls, Import) else None))
-                elif name == "GLOBAL":
-                    stack.append(self.add_import(arg[0], arg[1], pos, name, proto))
-                elif name == "STACK_GLOBAL":
+                    else:  # LIST, FROZENSET
+                        stack.append(NOTSTR)
+                elif code in _TUPLE_N:
+                    k = _TUPLE_N[code]
+                    if len(stack) < k:
+                        raise PickleError(f"{name} needs {k} stack items", pos)
+                    items = stack[len(stack) - k:]
+                    del stack[len(stack) - k:]
+                    if self.watched:
+                        self._flows(items)
+                    stack.append(tuple(items))
+                elif code == _APPEND:
+                    if len(stack) < 2:
+                        raise PickleError("APPEND needs 2 stack items", pos)
+                    value = stack.pop()
+                    if self.watched:
+                        self._flows((value,))
+                elif code == _SETITEM:
+                    if len(stack) < 3:
+                        raise PickleError("SETITEM needs 3 stack items", pos)
+                    value = stack.pop()
+                    key = stack.pop()
+                    if self.watched:
+                        self._flows((key, value))
+                        _set_items(stack[-1], [key, value])
+                elif code == _POP:
+                    if stack:
+                        stack.pop()
+                    elif metastack:
+                        stack = metastack.pop()
+                    else:
+                        raise PickleError("POP with an empty stack", pos)
+                elif code == _STACK_GLOBAL:
                     if len(stack) < 2:
                         raise PickleError("STACK_GLOBAL with fewer than two stack items", pos)
                     attr = stack.pop()
@@ -218,32 +257,19 @@ class Walk:
                     if not (_may_be_str(attr) and _may_be_str(module)):
                         raise PickleError("STACK_GLOBAL requires str module and name", pos)
                     stack.append(self.add_import(module, attr, pos, name, proto))
-                elif name in ("EXT1", "EXT2", "EXT4"):
-                    if arg <= 0:
-                        raise PickleError(f"{name} with a non-positive code", pos)
-                    # copyreg's extension registry maps the code to a name at load time: never checkable
-                    imp = Import("copyreg", f"<extension code {arg}>", pos, name, computed=True)
-                    self.imports.append(imp)
-                    stack.append(imp)
-                elif name in ("NEWOBJ", "NEWOBJ_EX"):
-                    need = 3 if name == "NEWOBJ_EX" else 2
-                    if len(stack) < need:
-                        raise PickleError(f"{name} needs {need} stack items", pos)
-                    self._flows(stack[len(stack) - need + 1:])
-                    del stack[len(stack) - need + 2:]
-                    args = stack.pop()
-                    cls = stack.pop()
-                    stack.append(Obj(cls if isinstance(cls, Import) else None, args))
-                elif name == "REDUCE":
+                elif code == _GLOBAL:
+                    stack.append(self.add_import(arg[0], arg[1], pos, name, proto))
+                elif code == _REDUCE:
                     if len(stack) < 2:
                         raise PickleError("REDUCE needs 2 stack items", pos)
                     args = stack.pop()
                     stack[-1] = _reduce(stack[-1], args)
-                elif name == "BUILD":
+                elif code == _BUILD:
                     if len(stack) < 2:
                         raise PickleError("BUILD needs 2 stack items", pos)
                     state = stack.pop()
-                    self._flows((state,))
+                    if self.watched:
+                        self._flows((state,))
                     inst = stack[-1]
                     if isinstance(inst, Obj):
                         inst.state = _merge_state(inst.state, state)
@@ -251,67 +277,52 @@ class Walk:
                         replaced = self.hook(self, inst, pos)
                         if replaced is not None:
                             stack[-1] = replaced
-                elif name == "SETITEM":
-                    if len(stack) < 3:
-                        raise PickleError("SETITEM needs 3 stack items", pos)
-                    value = stack.pop()
-                    key = stack.pop()
-                    self._flows((key, value))
-                    _set_items(stack[-1], [key, value])
-                elif name == "APPEND":
-                    if len(stack) < 2:
-                        raise PickleError("APPEND needs 2 stack items", pos)
-                    self._flows((stack.pop(),))
-                elif name == "READONLY_BUFFER":
+                elif code in (_NEWOBJ, _NEWOBJ_EX):
+                    need = 3 if code == _NEWOBJ_EX else 2
+                    if len(stack) < need:
+                        raise PickleError(f"{name} needs {need} stack items", pos)
+                    if self.watched:
+                        self._flows(stack[len(stack) - need + 1:])
+                    del stack[len(stack) - need + 2:]
+                    args = stack.pop()
+                    cls = stack.pop()
+                    stack.append(Obj(cls if isinstance(cls, Import) else None, args))
+                elif code == _STOP:
                     if not stack:
-                        raise PickleError("READONLY_BUFFER with an empty stack", pos)
-                elif name == "POP":
-                    if stack:
-                        stack.pop()
-                    elif metastack:
-                        stack = metastack.pop()
-                    else:
-                        raise PickleError("POP with an empty stack", pos)
-                elif name == "DUP":
-                    if not stack:
-                        raise PickleError("DUP with an empty stack", pos)
-                    stack.append(stack[-1])
-                elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
-                    k = int(name[-1])
-                    if len(stack) < k:
-                        raise PickleError(f"{name} needs {k} stack items", pos)
-                    items = stack[len(stack) - k:]
-                    del stack[len(stack) - k:]
-                    self._flows(items)
-                    stack.append(tuple(items))
-                elif name == "EMPTY_DICT":
-                    stack.append({})
-                elif name in _CONSTANTS:
-                    stack.append(_CONSTANTS[name])
-                elif name == "INT":
-                    stack.append(_int_line(arg, pos))
-                elif name == "PROTO":
+                        raise PickleError("STOP with an empty stack", pos)
+                    return stack.pop()
+                elif code == _PROTO:
                     if arg > pickle.HIGHEST_PROTOCOL:
                         raise PickleError(f"unsupported pickle protocol {arg}", pos)
                     proto = arg
                     if self.protocol is None:
                         self.protocol = arg
-                elif name == "STOP":
+                elif code in _EXTS:
+                    if arg <= 0:
+                        raise PickleError(f"{name} with a non-positive code", pos)
+                    # copyreg's extension registry maps the code to a name at load time: never checkable
+                    imp = Import("copyreg", f"<extension code {arg}>", pos, name, computed=True)
+                    self.imports.append(imp)
+                    stack.append(imp)
+                elif code == _DUP:
                     if not stack:
-                        raise PickleError("STOP with an empty stack", pos)
-                    return stack.pop()
-                elif name in ("PERSID", "BINPERSID"):
+                        raise PickleError("DUP with an empty stack", pos)
+                    stack.append(stack[-1])
+                elif code == _INT:
+                    stack.append(_int_line(arg, pos))
+                elif code in (_PERSID, _BINPERSID):
                     self.persistent_ids += 1
-                    if name == "BINPERSID":
+                    if code == _BINPERSID:
                         if not stack:
                             raise PickleError("BINPERSID with an empty stack", pos)
                         stack.pop()
                     stack.append(OPAQUE)
-                elif name == "NEXT_BUFFER":
+                elif code == _NEXT_BUFFER:
                     raise PickleError("NEXT_BUFFER: out-of-band buffers, which no model loader passes", pos)
-                elif name == "FRAME":
-                    pass
-                elif name in ("STRING", "UNICODE"):
+                elif code == _READONLY_BUFFER:
+                    if not stack:
+                        raise PickleError("READONLY_BUFFER with an empty stack", pos)
+                elif code in (_STRING, _UNICODE):
                     stack.append(_string_value(arg, name, pos))
                 else:
                     pops, pushes = _GENERIC[name]
@@ -323,6 +334,46 @@ class Walk:
         finally:
             self.opcodes += count
             budget.left -= count & 0xFFFF
+
+
+# Opcode table indexed by byte: (name, argument mode, unpack, width). Modes mirror pickletools' argument kinds.
+_NONE_ARG, _FIXED_INT, _RAW, _COUNTED, _LINE, _TWO_LINES = range(6)
+
+
+def _spec(op: pickletools.OpcodeInfo) -> tuple[str, int, Any, int]:
+    a = op.arg
+    if a is None:
+        return op.name, _NONE_ARG, None, 0
+    if a.n == pickletools.UP_TO_NEWLINE:
+        return op.name, _TWO_LINES if a.name == "stringnl_noescape_pair" else _LINE, None, 0
+    if a.n >= 0:
+        fmt = _INT_ARGS.get(op.name)
+        return (op.name, _FIXED_INT, struct.Struct(fmt).unpack, a.n) if fmt else (op.name, _RAW, None, a.n)
+    fmt, width = _FIXED[a.n]
+    return op.name, _COUNTED, struct.Struct(fmt).unpack, width
+
+
+_SPECS: list[tuple[str, int, Any, int] | None] = [None] * 256
+for _code, _op in _OPS.items():
+    _SPECS[_code] = _spec(_op)
+_C = {op.name: code for code, op in _OPS.items()}
+_PUT, _MEMOIZE, _GET, _MARK, _EMPTY_DICT, _INST, _OBJ = (_C[n] for n in ("PUT", "MEMOIZE", "GET", "MARK", "EMPTY_DICT",
+                                                                       "INST", "OBJ"))
+_PUTS = frozenset(_C[n] for n in ("BINPUT", "LONG_BINPUT", "MEMOIZE", "PUT"))
+_GETS = frozenset(_C[n] for n in ("BINGET", "LONG_BINGET", "GET"))
+_STRING_CODES = frozenset(_C[n] for n in (*_UTF8_STRINGS, *_BYTE_STRINGS))
+_PUSH_ARG = _STRING_CODES | frozenset(_C[n] for n in ("BININT", "BININT1", "BININT2"))
+_PUSH_CONST = {_C[n]: v for n, v in _CONSTANTS.items()}
+_MARKED = frozenset(_C[n] for n in ("TUPLE", "LIST", "DICT", "FROZENSET", "POP_MARK", "APPENDS", "SETITEMS",
+                                    "ADDITEMS", "INST", "OBJ"))
+_TUPLE_N = {_C["TUPLE1"]: 1, _C["TUPLE2"]: 2, _C["TUPLE3"]: 3}
+_EXTS = frozenset(_C[n] for n in ("EXT1", "EXT2", "EXT4"))
+(_POP_MARK, _APPENDS, _ADDITEMS, _SETITEMS, _TUPLE, _DICT, _APPEND, _SETITEM, _POP, _STACK_GLOBAL, _GLOBAL, _REDUCE,
+ _BUILD, _NEWOBJ, _NEWOBJ_EX, _STOP, _PROTO, _DUP, _INT, _PERSID, _BINPERSID, _NEXT_BUFFER, _READONLY_BUFFER,
+ _STRING, _UNICODE, _FRAME) = (_C[n] for n in (
+    "POP_MARK", "APPENDS", "ADDITEMS", "SETITEMS", "TUPLE", "DICT", "APPEND", "SETITEM", "POP", "STACK_GLOBAL",
+    "GLOBAL", "REDUCE", "BUILD", "NEWOBJ", "NEWOBJ_EX", "STOP", "PROTO", "DUP", "INT", "PERSID", "BINPERSID",
+    "NEXT_BUFFER", "READONLY_BUFFER", "STRING", "UNICODE", "FRAME"))
 
 
 def _may_be_str(v: Any) -> bool:
