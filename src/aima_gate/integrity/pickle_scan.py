@@ -21,19 +21,58 @@ Work is bounded (:class:`Budget`): opcode count and wall time; exceeding either 
 from __future__ import annotations
 
 import pickle
-import pickletools
-import struct
 from collections.abc import Callable
 from typing import IO, Any
 
 from aima_gate.integrity.pickle_reader import (
-    _BYTE_STRINGS,
-    _CONSTANTS,
-    _FIXED,
+    _ADDITEMS,
+    _APPEND,
+    _APPENDS,
+    _BINPERSID,
+    _BUILD,
+    _COUNTED,
+    _DICT,
+    _DUP,
+    _EMPTY_DICT,
+    _EXTS,
+    _FIXED_INT,
+    _FRAME,
     _GENERIC,
-    _INT_ARGS,
-    _OPS,
-    _UTF8_STRINGS,
+    _GET,
+    _GETS,
+    _GLOBAL,
+    _INST,
+    _INT,
+    _LINE,
+    _MARK,
+    _MARKED,
+    _MEMOIZE,
+    _NEWOBJ,
+    _NEWOBJ_EX,
+    _NEXT_BUFFER,
+    _OBJ,
+    _PERSID,
+    _POP,
+    _POP_MARK,
+    _PROTO,
+    _PUSH_ARG,
+    _PUSH_CONST,
+    _PUT,
+    _PUTS,
+    _RAW,
+    _READONLY_BUFFER,
+    _REDUCE,
+    _SETITEM,
+    _SETITEMS,
+    _SPECS,
+    _STACK_GLOBAL,
+    _STOP,
+    _STRING,
+    _STRING_CODES,
+    _TUPLE,
+    _TUPLE_N,
+    _TWO_LINES,
+    _UNICODE,
     MAX_KEPT_ITEMS,
     MAX_KEPT_STRING,
     NOTSTR,
@@ -45,8 +84,15 @@ from aima_gate.integrity.pickle_reader import (
     Reader,
     ScanLimit,
     ScanResult,
+    _int_line,
+    _line_int,
     _mapped,
+    _may_be_str,
+    _merge_state,
     _name_text,
+    _reduce,
+    _set_items,
+    _small_dict,
     _string_value,
 )
 
@@ -334,117 +380,6 @@ class Walk:
         finally:
             self.opcodes += count
             budget.left -= count & 0xFFFF
-
-
-# Opcode table indexed by byte: (name, argument mode, unpack, width). Modes mirror pickletools' argument kinds.
-_NONE_ARG, _FIXED_INT, _RAW, _COUNTED, _LINE, _TWO_LINES = range(6)
-
-
-def _spec(op: pickletools.OpcodeInfo) -> tuple[str, int, Any, int]:
-    a = op.arg
-    if a is None:
-        return op.name, _NONE_ARG, None, 0
-    if a.n == pickletools.UP_TO_NEWLINE:
-        return op.name, _TWO_LINES if a.name == "stringnl_noescape_pair" else _LINE, None, 0
-    if a.n >= 0:
-        fmt = _INT_ARGS.get(op.name)
-        return (op.name, _FIXED_INT, struct.Struct(fmt).unpack, a.n) if fmt else (op.name, _RAW, None, a.n)
-    fmt, width = _FIXED[a.n]
-    return op.name, _COUNTED, struct.Struct(fmt).unpack, width
-
-
-_SPECS: list[tuple[str, int, Any, int] | None] = [None] * 256
-for _code, _op in _OPS.items():
-    _SPECS[_code] = _spec(_op)
-_C = {op.name: code for code, op in _OPS.items()}
-_PUT, _MEMOIZE, _GET, _MARK, _EMPTY_DICT, _INST, _OBJ = (_C[n] for n in ("PUT", "MEMOIZE", "GET", "MARK", "EMPTY_DICT",
-                                                                       "INST", "OBJ"))
-_PUTS = frozenset(_C[n] for n in ("BINPUT", "LONG_BINPUT", "MEMOIZE", "PUT"))
-_GETS = frozenset(_C[n] for n in ("BINGET", "LONG_BINGET", "GET"))
-_STRING_CODES = frozenset(_C[n] for n in (*_UTF8_STRINGS, *_BYTE_STRINGS))
-_PUSH_ARG = _STRING_CODES | frozenset(_C[n] for n in ("BININT", "BININT1", "BININT2"))
-_PUSH_CONST = {_C[n]: v for n, v in _CONSTANTS.items()}
-_MARKED = frozenset(_C[n] for n in ("TUPLE", "LIST", "DICT", "FROZENSET", "POP_MARK", "APPENDS", "SETITEMS",
-                                    "ADDITEMS", "INST", "OBJ"))
-_TUPLE_N = {_C["TUPLE1"]: 1, _C["TUPLE2"]: 2, _C["TUPLE3"]: 3}
-_EXTS = frozenset(_C[n] for n in ("EXT1", "EXT2", "EXT4"))
-(_POP_MARK, _APPENDS, _ADDITEMS, _SETITEMS, _TUPLE, _DICT, _APPEND, _SETITEM, _POP, _STACK_GLOBAL, _GLOBAL, _REDUCE,
- _BUILD, _NEWOBJ, _NEWOBJ_EX, _STOP, _PROTO, _DUP, _INT, _PERSID, _BINPERSID, _NEXT_BUFFER, _READONLY_BUFFER,
- _STRING, _UNICODE, _FRAME) = (_C[n] for n in (
-    "POP_MARK", "APPENDS", "ADDITEMS", "SETITEMS", "TUPLE", "DICT", "APPEND", "SETITEM", "POP", "STACK_GLOBAL",
-    "GLOBAL", "REDUCE", "BUILD", "NEWOBJ", "NEWOBJ_EX", "STOP", "PROTO", "DUP", "INT", "PERSID", "BINPERSID",
-    "NEXT_BUFFER", "READONLY_BUFFER", "STRING", "UNICODE", "FRAME"))
-
-
-def _may_be_str(v: Any) -> bool:
-    # Tracked scalars, containers and imported objects are known not to be str; Obj (a constructed object, maybe
-    # str(...) itself) and OPAQUE may be one at load time, so an import naming them is `computed`.
-    # STACK_GLOBAL wants an exact str, so an instance made by NEWOBJ/OBJ/INST is one only if its class is str.
-    if isinstance(v, Obj):
-        return not v.exact or (v.cls is not None and (v.cls.module, v.cls.name) == ("builtins", "str"))
-    return isinstance(v, str) or v is OPAQUE
-
-
-def _line_int(raw: bytes, name: str, pos: int) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise PickleError(f"{name} argument is not an integer", pos) from None
-
-
-def _int_line(raw: bytes, pos: int) -> Any:
-    if raw == b"00":
-        return False
-    if raw == b"01":
-        return True
-    try:
-        return int(raw, 0)
-    except ValueError:
-        raise PickleError("INT argument is not an integer", pos) from None
-
-
-def _hashable(v: Any) -> bool:
-    return isinstance(v, (str, int, bool, type(None)))
-
-
-def _small_dict(items: list[Any]) -> Any:
-    d: dict[Any, Any] = {}
-    _set_items(d, items)
-    return d
-
-
-def _set_items(target: Any, items: list[Any]) -> None:
-    if not isinstance(target, dict):
-        return
-    for k in range(0, len(items) - 1, 2):
-        key = items[k]
-        if _hashable(key):  # no size cap: a dtype's fields dict must be seen whole (memory is linear in opcodes)
-            target[key] = items[k + 1]
-
-
-def _merge_state(old: Any, new: Any) -> Any:
-    # load_build: no __setstate__ means inst.__dict__.update(state); a (state, slotstate) pair sets both.
-    if isinstance(new, tuple) and len(new) == 2 and isinstance(new[1], dict):
-        new = new[0] if isinstance(new[0], dict) else new[1]
-    if isinstance(old, dict) and isinstance(new, dict):
-        return {**old, **new}
-    return new
-
-
-_CLASS_RECONSTRUCTORS = frozenset({("copyreg", "_reconstructor"), ("copyreg", "__newobj__"),
-                                   ("copyreg", "__newobj_ex__")})
-
-
-def _reduce(func: Any, args: Any) -> Any:
-    """What a REDUCE yields, as far as the walker needs: the instance's class when the callable says it."""
-    if not isinstance(func, Import) or func.computed:
-        return Obj(None)
-    if (func.module, func.name) in _CLASS_RECONSTRUCTORS:
-        cls = args[0] if isinstance(args, tuple) and args else None
-        return Obj(cls if isinstance(cls, Import) else None, args)
-    # Calling a class gives an instance of it; calling a function gives an object of unknown type. Which one an
-    # import is cannot be told from the bytes, so the result counts as exact only for the watched class itself.
-    return Obj(func, args, exact=False)
 
 
 def scan_stream(stream: IO[bytes], budget: Budget, *, tolerant: bool = False, hook: ArrayHook | None = None,
