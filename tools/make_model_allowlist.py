@@ -64,7 +64,7 @@ _RECONSTRUCTOR = re.compile(r"(^_reconstruct$|^_reconstructor$|^_rebuild_|^_unpi
 
 def versions() -> dict[str, str]:
     out = {"python": ".".join(map(str, sys.version_info[:3]))}
-    for lib in ("numpy", "pandas", "scipy", "sklearn", "joblib", "xgboost", "lightgbm", "torch"):
+    for lib in ("numpy", "pandas", "scipy", "sklearn", "joblib", "xgboost", "lightgbm", "catboost", "torch"):
         with contextlib.suppress(ImportError):
             out[lib] = importlib.import_module(lib).__version__
     return out
@@ -159,6 +159,14 @@ def boosters(np: Any, pd: Any) -> Iterator[Any]:
 
         yield xgboost.XGBClassifier(n_estimators=3).fit(x, y), xgboost.XGBRegressor(n_estimators=3).fit(x, y)
         yield xgboost.XGBClassifier(n_estimators=3).fit(pd.DataFrame(x, columns=list("abc")), y)
+    except ImportError:
+        pass
+    try:
+        import catboost
+
+        yield catboost.CatBoostClassifier(iterations=3, verbose=False, allow_writing_files=False).fit(x, y)
+        yield catboost.CatBoostRegressor(iterations=3, verbose=False, allow_writing_files=False).fit(
+            pd.DataFrame(x, columns=list("abc")), y)
     except ImportError:
         pass
     try:

@@ -1,9 +1,9 @@
 """A benign model corpus built at test time with the real libraries: what ordinary ML repositories ship.
 
-Every file here must scan clean (no unreviewed import, no error): scikit-learn estimators and pipelines fitted on
-DataFrames and on arrays, saved with joblib (plain and every compressor) and pickle (protocols 2-5); xgboost and
-lightgbm models and boosters; torch state dicts and full modules (zip and legacy formats); numpy arrays of plain,
-structured, datetime, string and object-free dtypes in .npy/.npz.
+Every file here must scan clean (no unreviewed import, no error): scikit-learn estimators and pipelines fitted
+on DataFrames and on arrays, saved with joblib (plain and every compressor) and pickle (protocols 2-5);
+xgboost, lightgbm and catboost models and boosters; torch state dicts and full modules (zip and legacy
+formats); numpy arrays of plain, structured, datetime, string and object-free dtypes in .npy/.npz.
 """
 
 from __future__ import annotations
@@ -106,6 +106,12 @@ def booster_writers() -> Iterator[tuple[str, str, Writer]]:
 
         p.write_bytes(pickle.dumps(lightgbm.train({"verbose": -1}, lightgbm.Dataset(x, y), 3)))
 
+    def cat(p: Path) -> None:
+        import catboost
+
+        joblib.dump(catboost.CatBoostClassifier(iterations=4, verbose=False, allow_writing_files=False).fit(x, y), p)
+
+    yield "catboost", "boost/catboost.joblib", cat
     yield "xgboost", "boost/xgb.joblib", xgb
     yield "xgboost", "boost/xgb-booster.pkl", xgb_booster
     yield "lightgbm", "boost/lgb.joblib", lgb
