@@ -86,3 +86,23 @@ def test_truncated_array_data_is_an_error(tmp_path: Path) -> None:
 def test_plain_pickle_of_the_same_model_passes(tmp_path: Path) -> None:
     (tmp_path / "m.pkl").write_bytes(pickle.dumps(_fit(True), protocol=5))
     assert inspect_model_file(Repo(tmp_path), "m.pkl")["unsafe_imports"] == []
+
+
+def test_slotstate_in_a_build_pair_is_honoured_like_load_build(tmp_path: Path) -> None:
+    # BUILD with (state, slotstate): joblib's wrapper gets __dict__.update(state) then setattr for slotstate, so
+    # a shape smuggled in slotstate decides how many bytes joblib skips; the walker must agree
+    import joblib
+    import numpy as np
+
+    buf = io.BytesIO()
+    joblib.dump(np.zeros(2), buf)
+    raw = buf.getvalue()
+    pad = next(p for p in range(256) if raw[len(raw) - 1 - 16 - p - 1] == p)
+    k = len(raw) - 1 - 16 - pad - 1  # the padding length byte; the wrapper's BUILD is just before it
+    assert raw[k - 1: k] == b"b"
+    pair = b"}\x8c\x05shapeK\x03\x85s\x86"  # ({state}, {"shape": (3,)}) replaces the state on the stack
+    patched = raw[: k - 1] + pair + raw[k - 1: k + 1 + pad] + b"\x00" * 24 + b"."
+    (tmp_path / "m.joblib").write_bytes(patched)
+    assert joblib.load(tmp_path / "m.joblib").shape == (3,)
+    data = inspect_model_file(Repo(tmp_path), "m.joblib")
+    assert data["pickles"][0]["skipped_array_bytes"] == 24 and data["unsafe_imports"] == []

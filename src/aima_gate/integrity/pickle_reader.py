@@ -286,11 +286,18 @@ def _set_items(target: Any, items: list[Any]) -> None:
 
 
 def _merge_state(old: Any, new: Any) -> Any:
-    # load_build: no __setstate__ means inst.__dict__.update(state); a (state, slotstate) pair sets both.
-    if isinstance(new, tuple) and len(new) == 2 and isinstance(new[1], dict):
-        new = new[0] if isinstance(new[0], dict) else new[1]
-    if isinstance(old, dict) and isinstance(new, dict):
-        return {**old, **new}
+    """The attributes an instance without ``__setstate__`` has after BUILD (``load_build``): a (state,
+    slotstate) pair updates ``__dict__`` with state, then sets every slotstate item, so slotstate wins."""
+    if isinstance(new, tuple) and len(new) == 2 and (new[1] is None or isinstance(new[1], dict)):
+        state, slots = new
+        if not (state is None or isinstance(state, dict)):
+            return new  # a class with __setstate__ (e.g. numpy.dtype) receives the pair as it is
+        merged = dict(old) if isinstance(old, dict) else {}
+        merged.update(state or {})
+        merged.update(slots or {})
+        return merged
+    if isinstance(new, dict):
+        return {**old, **new} if isinstance(old, dict) else new
     return new
 
 
