@@ -200,3 +200,12 @@ def test_unsafe_pickle_can_be_waived_until_expiry(tmp_path: Path) -> None:
     (tmp_path / ".aima-gate.yml").write_text(waiver.format(expires="2026-11-01"))
     code, report = check_json(tmp_path, "--policy", "model_file.no-unsafe-serialization")
     assert code == 1
+
+
+def test_a_raw_weights_bin_is_data_but_a_pickle_bin_is_walked(tmp_path: Path) -> None:
+    # torch.load would unpickle a pytorch_model.bin; raw float weights named .bin stop pickle.load at byte 0
+    raw = struct.pack("<4f", 0.25, -1.5, 3.0, 0.0)
+    data = inspect(tmp_path, "weights.bin", raw)
+    assert data["format"] == "data" and data["unsafe_imports"] == []
+    evil = inspect(tmp_path, "pytorch_model.bin", b"cos\nsystem\n(S'id'\ntR.")
+    assert [u["import"] for u in evil["unsafe_imports"]] == ["os.system"]

@@ -19,7 +19,7 @@ import math
 import re
 from typing import Any
 
-from aima_gate.integrity.pickle_scan import Import, Obj, PickleError, Walk
+from aima_gate.integrity.pickle_scan import CannotFollow, Import, Obj, Walk
 
 WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 MAX_NESTING = 8
@@ -34,36 +34,36 @@ def _dtype(value: Any, pos: int, depth: int = 0) -> tuple[int, bool]:
     """(itemsize, holds objects) of a pickled ``numpy.dtype(typestr, align, copy)`` + BUILD state."""
     if depth > 16 or not (isinstance(value, Obj) and value.cls is not None
                           and (value.cls.module, value.cls.name) in (("numpy", "dtype"),)):
-        raise PickleError("joblib array dtype is not a plain numpy.dtype: cannot tell how many bytes follow", pos)
+        raise CannotFollow("joblib array dtype is not a plain numpy.dtype: cannot tell how many bytes follow", pos)
     args, state = value.args, value.state
     typestr = args[0] if isinstance(args, tuple) and args and isinstance(args[0], str) else None
     match = _TYPESTR.match(typestr or "")
     if match is None or not isinstance(state, tuple) or len(state) < 8:
-        raise PickleError(f"joblib array dtype {typestr!r} is not one aima-gate can size", pos)
+        raise CannotFollow(f"joblib array dtype {typestr!r} is not one aima-gate can size", pos)
     kind, digits = match.group(1), match.group(2)
     elsize = state[5]
     hasobject = kind == "O"
     fields, subdescr = state[4], state[2]
     if fields is not None and not isinstance(fields, dict):
-        raise PickleError("joblib array dtype has fields aima-gate cannot read", pos)
+        raise CannotFollow("joblib array dtype has fields aima-gate cannot read", pos)
     for sub in (fields or {}).values():
         if not (isinstance(sub, tuple) and sub):
-            raise PickleError("joblib array dtype has fields aima-gate cannot read", pos)
+            raise CannotFollow("joblib array dtype has fields aima-gate cannot read", pos)
         hasobject |= _dtype(sub[0], pos, depth + 1)[1]
     if subdescr is not None:
         if not (isinstance(subdescr, tuple) and subdescr):
-            raise PickleError("joblib array dtype has a sub-array aima-gate cannot read", pos)
+            raise CannotFollow("joblib array dtype has a sub-array aima-gate cannot read", pos)
         hasobject |= _dtype(subdescr[0], pos, depth + 1)[1]
     flags = state[7]
     if not isinstance(flags, int) or not isinstance(elsize, int) or bool(flags & 1) != hasobject:
         # numpy trusts neither blindly across versions: refuse a state whose object flag disagrees with its fields
-        raise PickleError("joblib array dtype state is inconsistent (object flag vs fields)", pos)
+        raise CannotFollow("joblib array dtype state is inconsistent (object flag vs fields)", pos)
     if kind in _FLEXIBLE:
         size = elsize if elsize > 0 else int(digits or 0)
     else:
         size = int(digits) if digits else (1 if kind in "?b" else 0)
         if size <= 0 or (elsize > 0 and elsize != size):
-            raise PickleError(f"joblib array dtype {typestr!r} has an inconsistent item size", pos)
+            raise CannotFollow(f"joblib array dtype {typestr!r} has an inconsistent item size", pos)
     return size, hasobject
 
 
@@ -72,7 +72,7 @@ def joblib_hook(walk: Walk, inst: Any, pos: int) -> Any:
     if cls is not None and not cls.computed and (cls.module, cls.name) == WRAPPER:
         return _read_array(walk, inst, pos)
     if walk.escaped and not (isinstance(inst, Obj) and inst.exact):
-        raise PickleError("BUILD on an object that may be a joblib NumpyArrayWrapper (the wrapper class was passed "
+        raise CannotFollow("BUILD on an object that may be a joblib NumpyArrayWrapper (the wrapper class was passed "
                           "to a callable): cannot tell whether array bytes follow", pos)
     return None
 
@@ -80,16 +80,16 @@ def joblib_hook(walk: Walk, inst: Any, pos: int) -> Any:
 def _read_array(walk: Walk, wrapper: Obj, pos: int) -> Any:
     state = wrapper.state
     if not isinstance(state, dict):
-        raise PickleError("joblib NumpyArrayWrapper without a readable state", pos)
+        raise CannotFollow("joblib NumpyArrayWrapper without a readable state", pos)
     shape = state.get("shape")
     if not (isinstance(shape, tuple) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
                                              for n in shape)):
-        raise PickleError("joblib NumpyArrayWrapper shape is not a tuple of non-negative ints", pos)
+        raise CannotFollow("joblib NumpyArrayWrapper shape is not a tuple of non-negative ints", pos)
     itemsize, hasobject = _dtype(state.get("dtype"), pos)
     r = walk.r
     if hasobject:
         if walk.depth >= MAX_NESTING:
-            raise PickleError(f"joblib object arrays nested more than {MAX_NESTING} deep", pos)
+            raise CannotFollow(f"joblib object arrays nested more than {MAX_NESTING} deep", pos)
         walk.depth += 1
         saved = walk.escaped
         try:

@@ -38,8 +38,12 @@ from aima_gate.integrity.pickle_reader import _OPS
 from aima_gate.integrity.pickle_scan import Budget, PickleError, ScanLimit, ScanResult, scan_stream
 from aima_gate.repo import Repo
 
-PICKLE_EXTS = frozenset({".pkl", ".pickle", ".p", ".pk", ".pck", ".joblib", ".jbl", ".jl", ".pt", ".pth", ".bin",
-                         ".ckpt", ".dill", ".npy", ".npz", ".sav", ".model", ".mar", ".tar", ".data", ".pkl3"})
+PICKLE_EXTS = frozenset({".pkl", ".pickle", ".p", ".pk", ".pck", ".joblib", ".jbl", ".jl", ".pt", ".pth", ".ckpt",
+                         ".dill", ".npy", ".npz", ".sav", ".pkl3"})
+"""Names whose loaders unpickle: the content must be a complete pickle (or a container of them)."""
+AMBIGUOUS_EXTS = frozenset({".bin", ".model", ".data", ".mar", ".tar", ".weights"})
+"""Names some loaders unpickle (torch.load of pytorch_model.bin) and others do not (raw weights, protobufs): the
+content is walked as pickle.load would read it, and bytes pickle.load would reject at once are data."""
 COMPRESSED_EXTS = frozenset({".gz", ".bz2", ".xz", ".lzma", ".z", ".zlib"})
 DATA_EXTS = frozenset({".json", ".txt", ".md", ".yaml", ".yml", ".csv", ".tsv", ".vocab", ".merges"})
 SAFE_EXTS = frozenset({".safetensors", ".gguf", ".onnx"})
@@ -102,8 +106,7 @@ class Scanner:
         fh.seek(0)
         if not head:
             raise ins.error("the model file is empty")
-        pickle_capable = referenced or ext in PICKLE_EXTS or inner_ext in PICKLE_EXTS or (
-            ext not in SAFE_EXTS and ext not in DATA_EXTS)
+        pickle_capable = referenced or ext not in SAFE_EXTS | DATA_EXTS or inner_ext in PICKLE_EXTS
         fmt = self._safe_format(fh, head, ext, size)
         if fmt is None and ext == ".pth" and _path_config(fh, size):
             fmt = "path-config"
@@ -121,7 +124,8 @@ class Scanner:
             return fmt
         fmt = self.stream(fh, None, head, inner_ext if inner_ext else ext, depth=0, top=True)
         if fmt == "unknown":
-            if ext in DATA_EXTS and b"\x00" not in head:
+            if ext in AMBIGUOUS_EXTS or (ext in DATA_EXTS and b"\x00" not in head):
+                ins.note("not a pickle: pickle.load would stop before importing anything")
                 return "data"
             raise ins.error(f"unrecognized model file format (extension {ext or 'none'}, header {head[:8].hex()})",
                             hint="aima-gate cannot tell whether loading this file runs code; store weights as "

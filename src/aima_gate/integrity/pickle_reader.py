@@ -36,6 +36,11 @@ class ScanLimit(PickleError):
     """aima-gate's own bound was reached; unlike :class:`PickleError`, a load might carry on, so never a pass."""
 
 
+class CannotFollow(PickleError):
+    """The walker cannot tell what a load does next (e.g. how many joblib array bytes follow). A load might carry
+    on, so like :class:`ScanLimit` this ends even a tolerant walk with an error, never a silent stop."""
+
+
 @dataclass(frozen=True)
 class Import:
     module: str

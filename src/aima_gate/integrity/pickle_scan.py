@@ -78,6 +78,7 @@ from aima_gate.integrity.pickle_reader import (
     NOTSTR,
     OPAQUE,
     Budget,
+    CannotFollow,
     Import,
     Obj,
     PickleError,
@@ -96,8 +97,19 @@ from aima_gate.integrity.pickle_reader import (
     _string_value,
 )
 
-__all__ = ["OPAQUE", "Budget", "Import", "Obj", "PickleError", "ScanLimit", "ScanResult", "Walk", "scan",
-           "scan_stream"]
+__all__ = [
+    "OPAQUE",
+    "Budget",
+    "CannotFollow",
+    "Import",
+    "Obj",
+    "PickleError",
+    "ScanLimit",
+    "ScanResult",
+    "Walk",
+    "scan",
+    "scan_stream",
+]
 
 ArrayHook = Callable[["Walk", Any, int], Any]
 """Called after every BUILD with its target; a non-None return replaces it (joblib's array reader plugs in here)."""
@@ -400,7 +412,7 @@ def scan_stream(stream: IO[bytes], budget: Budget, *, tolerant: bool = False, ho
                 return walk.result(True)
         try:
             walk.one(head)
-        except ScanLimit:
+        except (ScanLimit, CannotFollow):
             raise
         except PickleError:
             if strict:
