@@ -36,7 +36,7 @@ class Payload:
     referenced: bool = False
     """Listed as a registry artifact (files with extensions no glob selects reach the gate this way)."""
     needs: str = ""
-    """An optional module the loader needs (torch)."""
+    """A module the payload or loader needs (torch; the stdlib's test package, which some distributions split)."""
 
 
 def u(s: str) -> bytes:
@@ -197,7 +197,8 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("osx-support-read-output", "c7.pkl", "pickle", lambda: call4("_osx_support", "_read_output", SH),
             "callables"),
     Payload("test-support-python", "c8.pkl", "pickle",
-            lambda: call4("test.support.script_helper", "assert_python_ok", "-c", PY), "callables"),
+            lambda: call4("test.support.script_helper", "assert_python_ok", "-c", PY), "callables",
+            needs="test.support.script_helper"),
     Payload("logging-config-factory", "c9.pkl", "pickle",
             lambda: call4("logging.config", "dictConfig", {"version": 1, "handlers": {
                 "h": {"()": "subprocess.call", "args": ["touch", MARKER]}}}), "callables"),
