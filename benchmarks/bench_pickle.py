@@ -1,16 +1,20 @@
-"""Pickle scanning throughput: aima-gate's opcode walker vs picklescan on the same files.
+"""Pickle scanning throughput: aima-gate's opcode walker vs picklescan and modelscan on the same files.
 
-Usage: .venv/bin/pip install -e '.[bench]' && .venv/bin/python benchmarks/bench_pickle.py [--mb 64] [--repeat 3]
-Generates (in a temporary folder, removed afterwards): a large pickle of many small objects (opcode-heavy, the
-worst case for any opcode walker), a PyTorch-style zip whose data.pkl references large raw storages, and a
-malicious pickle. Neither tool loads the files.
+Usage: .venv/bin/pip install -e '.[bench,test]' && .venv/bin/python benchmarks/bench_pickle.py [--mb 64] [--repeat 3]
+Generates (in a temporary folder, removed afterwards):
+- opcode-heavy pickles: many small objects (the worst case for any opcode walker), plain and zlib-compressed;
+- real checkpoints made with the real libraries: a torch state dict (zip format, ~``--mb`` MiB of float32
+  storages) when torch is installed, a scikit-learn RandomForest saved with joblib (raw numpy arrays between
+  opcodes) and the same model pickled with protocol 5;
+- a malicious pickle.
+No tool loads the files. Prints wall-clock medians and what each tool found (findings = failing imports for
+aima-gate, dangerous globals for picklescan, issues for modelscan; "error" = the tool refused or crashed).
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
-import io
 import os
 import pickle
 import shutil
@@ -18,12 +22,15 @@ import statistics
 import sys
 import tempfile
 import time
-import zipfile
+import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from aima_gate.core.errors import ArtifactError  # noqa: E402
 from aima_gate.integrity.model_files import inspect_model_file  # noqa: E402
 from aima_gate.safeio.repo import Repo  # noqa: E402
 
@@ -34,36 +41,72 @@ class _Evil:
 
 
 def make_files(work: Path, mb: int) -> list[Path]:
-    rows = []
-    size = 0
-    i = 0
-    while size < mb << 20:
-        row = {"id": i, "name": f"feature-{i}", "weight": i * 0.5, "tags": ["a", "b"],
-               "od": collections.OrderedDict(k=i)}
-        rows.append(row)
-        size += 110
-        i += 1
+    rows = [{"id": i, "name": f"feature-{i}", "weight": i * 0.5, "tags": ["a", "b"],
+             "od": collections.OrderedDict(k=i)} for i in range((mb << 20) // 110)]
     many = work / "many_objects.pkl"
     many.write_bytes(pickle.dumps(rows, protocol=4))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        zf.writestr("archive/data.pkl", pickle.dumps({f"layer{k}.weight": bytes(1024) for k in range(2000)}, 2))
-        for k in range(8):
-            zf.writestr(f"archive/data/{k}", b"\x00" * (mb << 17))
-    torch_like = work / "torch_like.pt"
-    torch_like.write_bytes(buf.getvalue())
+    (work / "many_objects.joblib").write_bytes(zlib.compress(many.read_bytes(), 3))
+    files = [many, work / "many_objects.joblib"]
+    try:
+        import torch
+
+        layers = max(1, mb // 4)
+        state = {f"layer{k}.weight": torch.randn(1024, 1024) for k in range(layers)}
+        torch.save(state, work / "state_dict.pt")
+        files.append(work / "state_dict.pt")
+    except ImportError:
+        print("torch not installed: no torch checkpoint", file=sys.stderr)
+    import joblib
+    import numpy as np
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(0)
+    x = rng.random((20_000, 20))
+    forest = RandomForestClassifier(n_estimators=max(10, mb), random_state=0).fit(x, (x[:, 0] > 0.5).astype(int))
+    joblib.dump(forest, work / "forest.joblib")
+    (work / "forest.pkl").write_bytes(pickle.dumps(forest, protocol=5))
+    files += [work / "forest.joblib", work / "forest.pkl"]
     evil = work / "evil.pkl"
     evil.write_bytes(pickle.dumps({"w": [1.0] * 1000, "x": _Evil()}, protocol=4))
-    return [many, torch_like, evil]
+    return [*files, evil]
 
 
-def bench(fn: object, repeat: int) -> float:
+def bench(fn: Callable[[], Any], repeat: int) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def ours(work: Path, f: Path) -> str:
+    try:
+        return str(len(inspect_model_file(Repo(work), f.name)["unsafe_imports"]))
+    except ArtifactError as exc:
+        return f"error ({exc.diagnosis[:40]})"
+
+
+def picklescan(f: Path) -> str:
+    from picklescan.scanner import scan_file_path
+
+    try:
+        r = scan_file_path(str(f))
+    except Exception as exc:  # a crash is a result to report
+        return f"error ({type(exc).__name__})"
+    return f"{r.issues_count}" + (" (scan error)" if r.scan_err else "")
+
+
+def modelscan(f: Path) -> str:
+    from modelscan.modelscan import ModelScan
+
+    try:
+        res = ModelScan().scan(str(f))
+    except Exception as exc:  # likewise
+        return f"error ({type(exc).__name__})"
+    skipped = res["summary"]["skipped"]["total_skipped"]
+    return f"{res['summary']['total_issues']}" + (" (skipped)" if skipped else "") + \
+        (" (errors)" if res.get("errors") else "")
 
 
 def main() -> None:
@@ -72,23 +115,22 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     try:
-        from picklescan.scanner import scan_file_path
+        import modelscan as _m  # noqa: F401
+        import picklescan as _p  # noqa: F401
     except ImportError:
-        sys.exit("picklescan is not installed: .venv/bin/pip install -e '.[bench]'")
+        sys.exit("picklescan/modelscan are not installed: .venv/bin/pip install -e '.[bench]'")
     work = Path(tempfile.mkdtemp(prefix="aima-bench-pickle-"))
     try:
         files = make_files(work, args.mb)
-        repo = Repo(work)
-        print(f"{'file':<20} {'MiB':>7} {'aima-gate s':>12} {'picklescan s':>13} {'ratio':>7}  "
-              "findings (ours / picklescan)")
+        print(f"{'file':<22} {'MiB':>7} {'aima-gate s':>11} {'picklescan s':>12} {'modelscan s':>11}  "
+              "findings: aima-gate / picklescan / modelscan")
         for f in files:
-            ours_t = bench(lambda f=f: inspect_model_file(Repo(work), f.name), args.repeat)
-            theirs_t = bench(lambda f=f: scan_file_path(str(f)), args.repeat)
-            ours = len(inspect_model_file(repo, f.name)["unsafe_imports"])
-            theirs = scan_file_path(str(f))
+            t_ours = bench(lambda f=f: ours(work, f), args.repeat)  # type: ignore[misc]
+            t_ps = bench(lambda f=f: picklescan(f), args.repeat)  # type: ignore[misc]
+            t_ms = bench(lambda f=f: modelscan(f), args.repeat)  # type: ignore[misc]
             size = f.stat().st_size / 2**20
-            print(f"{f.name:<20} {size:7.1f} {ours_t:12.3f} {theirs_t:13.3f} {ours_t / theirs_t:6.2f}x  "
-                  f"{ours} / {theirs.issues_count} (scan_err={theirs.scan_err})")
+            print(f"{f.name:<22} {size:7.1f} {t_ours:11.3f} {t_ps:12.3f} {t_ms:11.3f}  "
+                  f"{ours(work, f)} / {picklescan(f)} / {modelscan(f)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

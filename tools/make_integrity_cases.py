@@ -18,6 +18,14 @@ from typing import TypedDict
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "policies" / "cases"
 MALICIOUS = b"cos\nsystem\n(S'echo pwned'\ntR."
+# A protocol 4 pickle that builds mypkg.model.MyModel (NEWOBJ): a class on no allowlist.
+CUSTOM = b"\x80\x04\x8c\x0bmypkg.model\x8c\x07MyModel\x93)\x81."
+# builtins + "exec.__call__": find_class resolves dotted names for protocol >= 4 (reaches exec).
+_CODE = b"open('PWNED','w').close()"
+DOTTED = b"\x80\x04\x8c\x08builtins\x8c\rexec.__call__\x93\x8c" + bytes([len(_CODE)]) + _CODE + b"\x85R."
+ALLOW_CUSTOM = ("artifacts:\n  model_file:\n    allow_imports:\n      - module: mypkg.model\n        name: MyModel\n"
+                "        owner: ml-platform@example.test\n"
+                "        reason: our own estimator class, reviewed in SEC-42 (sets fields only)\n")
 
 
 class Key:
@@ -54,7 +62,8 @@ class SameKeys(TypedDict):
 
 def case(policy: str, outcome: str, name: str, *, signer: Key, keyring: Key, allowed: Key,
          files: dict[str, bytes], sign: tuple[str, ...] = (), registry: str | None = None,
-         after: dict[str, bytes] | None = None, sums: tuple[str, ...] = (), expect: str | None = None) -> None:
+         after: dict[str, bytes] | None = None, sums: tuple[str, ...] = (), expect: str | None = None,
+         config_extra: str = "") -> None:
     root = CASES / policy / outcome / name
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
@@ -75,7 +84,7 @@ def case(policy: str, outcome: str, name: str, *, signer: Key, keyring: Key, all
     (root / "keys").mkdir(exist_ok=True)
     (root / "keys" / "signers.asc").write_bytes(keyring.gpg("--armor", "--export", keyring.fpr))
     (root / ".aima-gate.yml").write_text(
-        f"signing:\n  keyring: keys/signers.asc\n  allowed_fingerprints: [{allowed.fpr}]\n")
+        f"signing:\n  keyring: keys/signers.asc\n  allowed_fingerprints: [{allowed.fpr}]\n{config_extra}")
     if expect:
         (root / "expect.yml").write_text(expect)
 
@@ -114,6 +123,12 @@ def main() -> None:
              expect='message_contains: "os.system imported by GLOBAL at byte 0"\n', **base)
         case(p, "fail", "truncated-pickle", files={"model/model.pkl": b"\x80\x04\x95\x10\x00\x00\x00"},
              expect="status: error\n", **base)
+        case(p, "fail", "unreviewed-import", files={"model/model.pkl": CUSTOM},
+             expect='message_contains: "mypkg.model.MyModel imported by STACK_GLOBAL at byte 24: unreviewed"\n', **base)
+        case(p, "fail", "dotted-name-reaches-exec", files={"model/model.pkl": DOTTED},
+             expect='message_contains: "builtins.exec.__call__ imported by STACK_GLOBAL"\n', **base)
+        case(p, "pass", "allowlisted-by-the-repository", files={"model/model.pkl": CUSTOM}, config_extra=ALLOW_CUSTOM,
+             **base)
         p = "signature.valid-and-allowlisted"
         case(p, "pass", "valid", files={"model/model.safetensors": st}, sign=("model/model.safetensors",), **base)
         case(p, "fail", "unknown-key", files={"model/model.safetensors": st}, sign=("model/model.safetensors",),

@@ -1,179 +1,336 @@
-"""Recognize a model file's serialization format from its header and scan every pickle it holds.
+"""Classify a model file by what a loader would do with it, and scan every pickle any loader could run.
 
-Safe formats (their loaders read tensors, never code): safetensors (8-byte header length + JSON header whose
-offsets must fit the file), GGUF (magic ``GGUF`` + version 1-3), ONNX (a protobuf ModelProto, first field
-``ir_version``). Pickle-based: plain pickles (``.pkl``, ``.pickle``, legacy torch), joblib (plain or
-zlib/gzip/bz2/xz-compressed), zip archives (PyTorch ``.pt``/``.pth``/``.bin``, ``.npz``: every pickle member is
-scanned), numpy ``.npy`` with object arrays. Plain data files (JSON, text) are recognized by extension and
-content. Anything else is an error: aima-gate cannot tell whether loading it runs code.
+The rules (each closes a class of bypass by construction, see README "Security model"):
+
+- A file a pickle-capable loader would open (pickle/torch/joblib/numpy extensions, a registry artifact, any
+  container member) is walked as a pickle *whatever its magic*: after recognising a safe format (safetensors,
+  GGUF, ONNX) or data, the same bytes are also walked tolerantly from byte 0, so a polyglot cannot hide.
+- Every member of every container is scanned, whatever its name: zip (PyTorch, ``.npz``), tar (legacy torch),
+  compressed streams (gzip, bz2, xz, lzma, zlib), nested up to ``Limits.max_depth``. Members are classified by
+  content (``.npy`` magic, nested archive, pickle), as numpy and torch do.
+- Every pickle in a stream is scanned: after STOP the rest is walked tolerantly (a loader may call load again).
+- joblib's raw arrays are skipped exactly as joblib skips them; the same stream is then also walked as plain
+  ``pickle.load`` would (tolerantly), so neither loader can be steered past the scanner.
+- Malformed input is an :class:`ArtifactError` naming the file and member (exit 2), never an internal error;
+  every limit (:class:`~aima_gate.integrity.containers.Limits`) ends in such an error, never a hang.
 """
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
 import json
 import lzma
 import posixpath
-import re
 import struct
+import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable
+from dataclasses import replace
 from typing import IO, Any
 
 from aima_gate.core.errors import ArtifactError
-from aima_gate.integrity.pickle_scan import Import, PickleError, ScanResult, scan
+from aima_gate.integrity.allowlist import Allowlist
+from aima_gate.integrity.containers import Limits, compression_of, decompressed, read_npy_header
+from aima_gate.integrity.inspection import Inspection
+from aima_gate.integrity.joblib_arrays import WRAPPER, joblib_hook
+from aima_gate.integrity.pickle_reader import _OPS
+from aima_gate.integrity.pickle_scan import Budget, PickleError, ScanLimit, ScanResult, scan_stream
 from aima_gate.safeio.repo import Repo
 
-PICKLE_EXTS = frozenset({".pkl", ".pickle", ".joblib", ".pt", ".pth", ".bin", ".ckpt", ".dill", ".npy", ".npz"})
-DATA_EXTS = frozenset({".json", ".txt", ".md", ".yaml", ".yml", ".csv", ".tsv", ".model", ".vocab", ".merges"})
-PICKLE_MEMBER_EXTS = (".pkl", ".pickle", ".joblib", ".dill")
+PICKLE_EXTS = frozenset({".pkl", ".pickle", ".p", ".pk", ".pck", ".joblib", ".jbl", ".jl", ".pt", ".pth", ".ckpt",
+                         ".dill", ".npy", ".npz", ".sav", ".pkl3"})
+"""Names whose loaders unpickle: the content must be a complete pickle (or a container of them)."""
+AMBIGUOUS_EXTS = frozenset({".bin", ".model", ".data", ".mar", ".tar", ".weights"})
+"""Names some loaders unpickle (torch.load of pytorch_model.bin) and others do not (raw weights, protobufs): the
+content is walked as pickle.load would read it, and bytes pickle.load would reject at once are data."""
+COMPRESSED_EXTS = frozenset({".gz", ".bz2", ".xz", ".lzma", ".z", ".zlib"})
+DATA_EXTS = frozenset({".json", ".txt", ".md", ".yaml", ".yml", ".csv", ".tsv", ".vocab", ".merges"})
+SAFE_EXTS = frozenset({".safetensors", ".gguf", ".onnx"})
+PICKLE_MEMBER_NAMES = (".pkl", ".pickle", ".joblib", ".dill", "data.pkl", "/pickle", "sys_info")
 MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024
-MAX_IMPORTS_KEPT = 200
+VENV_PARTS = ("site-packages", "dist-packages")
 
 
-class _ZlibStream(io.RawIOBase):
-    """A streaming zlib reader (joblib's default compressor)."""
+def _ext(rel: str) -> tuple[str, str]:
+    """(extension, extension under a compression suffix): ``model.pkl.gz`` -> (``.gz``, ``.pkl``)."""
+    base, ext = posixpath.splitext(rel.lower())
+    return ext, posixpath.splitext(base)[1] if ext in COMPRESSED_EXTS else ""
 
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw = raw
-        self.dec = zlib.decompressobj()
-        self.buf = b""
 
-    def readable(self) -> bool:
+def in_virtualenv(repo: Repo, rel: str) -> bool:
+    parts = rel.split("/")
+    if any(p in VENV_PARTS for p in parts[:-1]):
         return True
-
-    def readinto(self, b: Any) -> int:
-        while not self.buf:
-            chunk = self.raw.read(1 << 16)
-            if not chunk:
-                self.buf = self.dec.flush()
-                if not self.buf:
-                    return 0
-                break
-            self.buf = self.dec.decompress(chunk)
-        n = min(len(b), len(self.buf))
-        b[:n] = self.buf[:n]
-        self.buf = self.buf[n:]
-        return n
+    return any(repo.root.joinpath(*parts[:k], "pyvenv.cfg").is_file() for k in range(1, len(parts)))
 
 
-def _decompressed(head: bytes, fh: IO[bytes]) -> tuple[str, IO[bytes]] | None:
-    if head[:2] == b"\x1f\x8b":
-        return "gzip", gzip.GzipFile(fileobj=fh)  # type: ignore[return-value]
-    if head[:3] == b"BZh":
-        return "bz2", bz2.BZ2File(fh)
-    if head[:6] == b"\xfd7zXZ\x00":
-        return "xz", lzma.LZMAFile(fh)
-    if head[:1] == b"\x78" and head[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
-        return "zlib", io.BufferedReader(_ZlibStream(fh))
-    return None
-
-
-def _import_row(imp: Import, member: str | None) -> dict[str, Any]:
-    where = f"byte {imp.position}" + (f" of {member}" if member else "")
-    return {"import": f"{imp.module}.{imp.name}", "module": imp.module, "name": imp.name,
-            "position": imp.position, "member": member, "opcode": imp.opcode, "verdict": imp.verdict,
-            "reason": imp.reason,
-            "detail": f"{imp.module}.{imp.name} imported by {imp.opcode} at {where}: {imp.reason}"}
-
-
-class Inspection:
-    def __init__(self, file: str, size: int) -> None:
-        self.data: dict[str, Any] = {"file": file, "size": size, "format": None, "safe_format": False,
-                                     "pickles": [], "imports": [], "unsafe_imports": [], "unknown_imports": [],
-                                     "compression": None, "notes": []}
-        self.file = file
-
-    def add_scan(self, res: ScanResult, member: str | None) -> None:
-        self.data["pickles"].append({"member": member, "protocol": res.protocol, "opcodes": res.opcodes,
-                                     "pickles": res.pickles, "persistent_ids": res.persistent_ids,
-                                     "trailing_bytes": res.trailing_bytes})
-        for imp in res.imports:
-            row = _import_row(imp, member)
-            if imp.verdict == "dangerous":
-                self.data["unsafe_imports"].append(row)
-            elif imp.verdict == "unknown":
-                self.data["unknown_imports"].append(row)
-            if len(self.data["imports"]) < MAX_IMPORTS_KEPT:
-                self.data["imports"].append(row)
-
-    def scan_pickle(self, stream: IO[bytes], member: str | None, offset: int = 0) -> None:
-        try:
-            res = scan(stream)
-        except PickleError as exc:
-            where = f"byte {exc.position + offset}" + (f" of member {member}" if member else "")
-            if any(i.module == "joblib.numpy_pickle" and i.name == "NumpyArrayWrapper" for i in exc.imports_before):
-                # joblib writes numpy arrays as raw bytes between pickle opcodes; joblib.load skips them, but
-                # pickle.load would run them as opcodes, so skipping them here could hide code: refuse instead.
-                raise ArtifactError(
-                    f"cannot scan joblib file: raw numpy array data follows a NumpyArrayWrapper at {where}; "
-                    "aima-gate does not skip data that a plain pickle.load would execute as opcodes",
-                    file=self.file,
-                    hint="ship the model in a format that cannot run code when loaded (skops, ONNX, safetensors), "
-                         "or list the file under `exclude:` with a comment saying who reviewed it") from None
-            raise ArtifactError(f"cannot scan pickle: {exc.message} (at {where})", file=self.file,
-                                hint="a pickle that cannot be parsed is not a pass: re-export the model, ideally "
-                                     "as safetensors or ONNX") from None
-        except (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile) as exc:
-            raise ArtifactError(f"cannot read {member or 'the file'}: {exc}", file=self.file) from None
-        self.add_scan(res, member)
-
-
-def inspect_model_file(repo: Repo, rel: str) -> dict[str, Any]:
+def inspect_model_file(repo: Repo, rel: str, *, allowlist: Allowlist | None = None, referenced: bool = False,
+                       limits: Limits | None = None) -> dict[str, Any]:
+    """Scan ``rel``; ``referenced``: a registry lists it as a model artifact (so a pickle loader may open it)."""
     path = repo.path(rel)
     size = path.stat().st_size
-    ext = posixpath.splitext(rel)[1].lower()
-    ins = Inspection(rel, size)
+    ins = Inspection(rel, size, allowlist or Allowlist({}))
+    lim = limits or Limits()
+    scanner = Scanner(ins, lim, Budget(lim.max_opcodes, lim.max_seconds))
+    ext, inner_ext = _ext(rel)
     with path.open("rb") as fh:
-        head = fh.read(64)
-        fh.seek(0)
-        fmt = _sniff(ins, fh, head, ext, size)
+        try:
+            fmt = scanner.top(fh, ext, inner_ext, size, referenced)
+        except ArtifactError:
+            raise
+        except ScanLimit as exc:
+            raise ins.error(f"{exc.message}; scanning stopped at byte {exc.position}", limit=True) from None
+        except PickleError as exc:
+            raise ins.error(f"cannot scan pickle: {exc.message} (at byte {exc.position})") from None
+        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError,
+                NotImplementedError, RecursionError, MemoryError, struct.error, RuntimeError) as exc:
+            raise ins.error(f"cannot read: {type(exc).__name__}: {exc}") from None
     ins.data["format"] = fmt
-    ins.data["safe_format"] = fmt in ("safetensors", "gguf", "onnx", "data")
-    ins.data["scanned"] = bool(ins.data["pickles"]) or ins.data["safe_format"] or fmt == "zip"
+    ins.data["safe_format"] = fmt in ("safetensors", "gguf", "onnx", "data", "path-config")
+    ins.data["scanned"] = True
     return ins.data
 
 
-def _sniff(ins: Inspection, fh: IO[bytes], head: bytes, ext: str, size: int) -> str:
-    if ext == ".safetensors" or _looks_safetensors(head, size):
-        _check_safetensors(ins, fh, size)
-        return "safetensors"
-    if head[:4] == b"GGUF" or ext == ".gguf":
-        version = struct.unpack("<I", head[4:8])[0] if len(head) >= 8 else -1
-        if head[:4] != b"GGUF" or version not in (1, 2, 3):
-            raise ArtifactError("not a GGUF file: the header lacks the GGUF magic and a known version (1-3)",
-                                file=ins.file)
-        ins.data["notes"].append(f"GGUF version {version}")
-        return "gguf"
-    if ext == ".onnx":
-        if head[:1] != b"\x08":
-            raise ArtifactError("not an ONNX model: the protobuf does not start with ir_version", file=ins.file)
-        return "onnx"
-    if head[:4] == b"PK\x03\x04" or (head[:4] == b"PK\x05\x06" and ext in PICKLE_EXTS):
-        _scan_zip(ins, fh)
-        return "zip"
-    if head[:6] == b"\x93NUMPY":
-        _scan_npy(ins, fh, None)
-        return "npy"
-    comp = _decompressed(head, fh)
-    if comp is not None and ext in PICKLE_EXTS | {".gz", ".xz", ".bz2", ".z"}:
-        ins.data["compression"] = comp[0]
-        ins.scan_pickle(comp[1], None)
-        return "pickle"
-    if ext in PICKLE_EXTS or (head[:1] == b"\x80" and head[1:2] in b"\x02\x03\x04\x05"):
+class Scanner:
+    def __init__(self, ins: Inspection, limits: Limits, budget: Budget) -> None:
+        self.ins = ins
+        self.limits = limits
+        self.budget = budget
+        self.members = 0
+
+    # ------------------------------------------------------------------------------------------ top level
+    def top(self, fh: IO[bytes], ext: str, inner_ext: str, size: int, referenced: bool) -> str:
+        ins = self.ins
+        head = fh.read(512)
+        fh.seek(0)
         if not head:
-            raise ArtifactError("the model file is empty", file=ins.file)
-        ins.scan_pickle(fh, None)
-        return "pickle"
-    if ext in DATA_EXTS and b"\x00" not in head:
-        return "data"
-    raise ArtifactError(
-        f"unrecognized model file format (extension {ext or 'none'}, header {head[:8].hex()})", file=ins.file,
-        hint="aima-gate cannot tell whether loading this file runs code; store weights as safetensors, ONNX or "
-             "GGUF, or exclude the file")
+            raise ins.error("the model file is empty")
+        pickle_capable = referenced or ext not in SAFE_EXTS | DATA_EXTS or inner_ext in PICKLE_EXTS
+        fmt = self._safe_format(fh, head, ext, size)
+        if fmt is None and ext == ".pth" and _path_config(fh, size):
+            fmt = "path-config"
+        if fmt == "path-config":
+            # site.py reads these lines as paths or `import` statements; a torch.load would read them as a protocol
+            # 0 pickle, whose imports count unless they cannot name a module at all (e.g. "mport os; ...")
+            res = scan_stream(fh, self.budget, tolerant=True)
+            kept = tuple(i for i in res.imports if i.computed or _importable(i.module))
+            if kept:
+                self.ins.add_scan(replace(res, imports=kept), None, view="torch.load")
+            return fmt
+        if fmt is not None:
+            if pickle_capable:
+                self._tolerant(fh, None, "the safe-format header read as a pickle")
+            return fmt
+        fmt = self.stream(fh, None, head, inner_ext if inner_ext else ext, depth=0, top=True)
+        if fmt == "unknown":
+            if ext in AMBIGUOUS_EXTS or (ext in DATA_EXTS and b"\x00" not in head):
+                ins.note("not a pickle: pickle.load would stop before importing anything")
+                return "data"
+            raise ins.error(f"unrecognized model file format (extension {ext or 'none'}, header {head[:8].hex()})",
+                            hint="aima-gate cannot tell whether loading this file runs code; store weights as "
+                                 "safetensors, ONNX or GGUF, or exclude the file")
+        return fmt
+
+    def _safe_format(self, fh: IO[bytes], head: bytes, ext: str, size: int) -> str | None:
+        ins = self.ins
+        if ext == ".safetensors" or _looks_safetensors(head, size):
+            _check_safetensors(ins, fh, size)
+            fh.seek(0)
+            return "safetensors"
+        if head[:4] == b"GGUF" or ext == ".gguf":
+            version = struct.unpack("<I", head[4:8])[0] if len(head) >= 8 else -1
+            if head[:4] != b"GGUF" or version not in (1, 2, 3):
+                raise ins.error("not a GGUF file: the header lacks the GGUF magic and a known version (1-3)")
+            ins.note(f"GGUF version {version}")
+            return "gguf"
+        if ext == ".onnx":
+            if head[:1] != b"\x08":
+                raise ins.error("not an ONNX model: the protobuf does not start with ir_version")
+            return "onnx"
+        return None
+
+    # ------------------------------------------------------------------------------------------ any stream
+    def stream(self, fh: IO[bytes], member: str | None, head: bytes, ext: str, depth: int, top: bool = False,
+               reopen: Callable[[], IO[bytes]] | None = None) -> str:
+        """Scan one stream (the file, a member, a decompressed body); returns the format it was read as."""
+        if depth > self.limits.max_depth:
+            raise self.ins.error(f"containers nested more than {self.limits.max_depth} deep", member=member)
+        if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+            self._zip(fh, member, depth)
+            return "zip"
+        if len(head) >= 262 and head[257:262] == b"ustar":
+            self._tar(fh, member, depth)
+            return "tar"
+        if head[:6] == b"\x93NUMPY":
+            self._npy(fh, member)
+            return "npy"
+        comp = compression_of(head)
+        if comp is not None and (comp != "zlib" or ext in PICKLE_EXTS or not top or ext in (".z", ".zlib")):
+            if top:
+                self.ins.data["compression"] = comp
+            if not fh.seekable():
+                raise self.ins.error(f"{comp} stream inside a stream aima-gate cannot re-read", member=member)
+            self._tolerant(fh, member, "the compressed bytes read as a pickle")
+            where = f"{member or 'the file'} ({comp})"
+
+            def reopen() -> IO[bytes]:
+                fh.seek(0)
+                return decompressed(comp, fh, self.limits, where)
+
+            body = reopen()
+            inner_head = body.peek(512)[:512]  # type: ignore[attr-defined]
+            inner = self.stream(body, member, inner_head, ".pkl", depth + 1, reopen=reopen)
+            return "pickle" if inner == "unknown" else inner
+        if (member is None and ext in PICKLE_EXTS) or _starts_like_pickle(head) or _pickle_member(member):
+            self.pickle(fh, member, reopen=reopen)
+            return "pickle"
+        if reopen is not None:  # a decompressed body that is not a pickle: walk it as pickle.load would
+            res = scan_stream(fh, self.budget, tolerant=True)
+            if res.imports:
+                self.ins.add_scan(res, member, view="decompressed data read as a pickle")
+            return "unknown" if member is None else "data"
+        res = self._tolerant(fh, member, "data read as a pickle")
+        if res.imports or (res.complete and res.opcodes):
+            return "pickle"  # whatever the name, pickle.load would run it
+        return "unknown" if member is None else "data"
+
+    def pickle(self, fh: IO[bytes], member: str | None, start: int = 0,
+               reopen: Callable[[], IO[bytes]] | None = None) -> ScanResult:
+        """A strict scan in joblib's view (array bytes skipped), then pickle's own view if they differ."""
+        rewind = fh.tell() if fh.seekable() else None
+        res = scan_stream(fh, self.budget, hook=joblib_hook, watch=WRAPPER, start=start)
+        self.ins.add_scan(res, member)
+        if res.skipped_array_bytes:
+            if rewind is not None:
+                fh.seek(rewind)
+                again = fh
+            elif reopen is not None:
+                again = reopen()
+            else:
+                raise self.ins.error("cannot re-read this joblib stream as plain pickle.load would (not seekable)",
+                                     member=member)
+            plain = scan_stream(again, self.budget, tolerant=True, start=start)
+            self.ins.add_scan(plain, member, view="pickle.load")
+        return res
+
+    def _tolerant(self, fh: IO[bytes], member: str | None, view: str) -> ScanResult:
+        """Walk from byte 0 as ``pickle.load`` would, keeping what it imports before it would fail."""
+        if fh.seekable():
+            fh.seek(0)
+        res = scan_stream(fh, self.budget, tolerant=True)
+        if res.imports:
+            self.ins.add_scan(res, member, view=view)
+        if fh.seekable():
+            fh.seek(0)
+        return res
+
+    # ------------------------------------------------------------------------------------------ containers
+    def _zip(self, fh: IO[bytes], member: str | None, depth: int) -> None:
+        ins = self.ins
+        if not fh.seekable():
+            fh = io.BytesIO(_bounded_read(fh, self.limits))
+        self._tolerant(fh, member, "the zip header read as a pickle")
+        with zipfile.ZipFile(fh) as zf:
+            infos = zf.infolist()
+            self.members += len(infos)
+            if self.members > self.limits.max_members:
+                raise ins.error(f"more than {self.limits.max_members:,} archive members (limit)", member=member)
+            for info in infos:
+                name = info.filename if member is None else f"{member}!{info.filename}"
+                if info.is_dir():
+                    continue
+                if info.flag_bits & 0x1:
+                    raise ins.error("zip member is encrypted and cannot be scanned", member=name)
+                lim = self.limits
+                if info.file_size > lim.max_decompressed_bytes or (
+                        info.file_size > lim.ratio_floor and info.file_size > lim.max_ratio * max(info.compress_size,
+                                                                                                   1)):
+                    raise ins.error(f"zip member declares {info.file_size:,} bytes from {info.compress_size:,} "
+                                    f"compressed (decompression bomb limit)", member=name, limit=True)
+                try:
+                    with zf.open(info) as raw:
+                        body = io.BufferedReader(raw, 1 << 16)  # type: ignore[type-var]
+                        head = body.peek(512)[:512]
+                        self.stream(body, name, head, posixpath.splitext(info.filename.lower())[1], depth + 1)
+                except (NotImplementedError, zipfile.BadZipFile, zlib.error, EOFError, lzma.LZMAError,
+                        OSError, ValueError) as exc:
+                    raise ins.error(f"cannot read zip member: {type(exc).__name__}: {exc}", member=name) from None
+                except ScanLimit as exc:
+                    raise ins.error(f"{exc.message}; scanning stopped at byte {exc.position}", member=name,
+                                    limit=True) from None
+                except PickleError as exc:
+                    raise ins.error(f"cannot scan pickle: {exc.message} (at byte {exc.position})",
+                                    member=name) from None
+        ins.note(f"zip archive with {len(infos)} member(s)" + (f" in {member}" if member else ""))
+
+    def _tar(self, fh: IO[bytes], member: str | None, depth: int) -> None:
+        ins = self.ins
+        with tarfile.open(fileobj=fh, mode="r|") as tf:
+            for info in tf:
+                self.members += 1
+                if self.members > self.limits.max_members:
+                    raise ins.error(f"more than {self.limits.max_members:,} archive members (limit)", member=member)
+                if not info.isfile():
+                    continue
+                name = info.name if member is None else f"{member}!{info.name}"
+                body = tf.extractfile(info)
+                if body is None:
+                    continue
+                data = io.BufferedReader(body, 1 << 16)  # type: ignore[type-var]
+                head = data.peek(512)[:512]
+                if head[:6] == b"\x93NUMPY" or head[:4] == b"PK\x03\x04" or compression_of(head):
+                    self.stream(data, name, head, "", depth + 1)
+                    continue
+                # legacy torch tar members are sequences of pickles read back to back: all must be walked
+                res = scan_stream(data, self.budget, hook=joblib_hook, watch=WRAPPER, tolerant=True)
+                ins.add_scan(res, name)
+                if not res.complete or data.read(1):
+                    raise ins.error("tar member holds data after its pickles that aima-gate cannot account for "
+                                    "(a loader may read further pickles from it)", member=name)
+
+    def _npy(self, fh: IO[bytes], member: str | None) -> None:
+        try:
+            hasobject, consumed, descr = read_npy_header(fh, self.limits)
+        except (ValueError, SyntaxError, RecursionError, MemoryError) as exc:
+            raise self.ins.error(f"not a .npy array numpy can read: {exc}", member=member) from None
+        if hasobject:
+            self.ins.note(f"{member or 'file'}: numpy array of dtype {descr} holds Python objects (pickled)")
+            self.pickle(fh, member, start=consumed)
+        else:
+            self.ins.note(f"{member or 'file'}: numpy array of dtype {descr} (data)")
+
+
+def _bounded_read(fh: IO[bytes], limits: Limits) -> bytes:
+    data = fh.read(limits.ratio_floor + 1)
+    if len(data) > limits.ratio_floor:
+        raise ScanLimit(f"nested archive larger than {limits.ratio_floor:,} bytes (limit)", 0)
+    return data
+
+
+def _importable(module: str) -> bool:
+    return all(part.isidentifier() for part in module.split("."))
+
+
+def _starts_like_pickle(head: bytes) -> bool:
+    return len(head) >= 2 and head[0] == 0x80 and head[1] <= 5 and head[2:3] != b"" and head[2] in _OPS
+
+
+def _pickle_member(member: str | None) -> bool:
+    return member is not None and member.lower().endswith(PICKLE_MEMBER_NAMES)
+
+
+def _path_config(fh: IO[bytes], size: int) -> bool:
+    """A ``.pth`` path-configuration file (site.py): short UTF-8 text, one path or ``import`` line per line."""
+    if size > 1 << 20:
+        return False
+    data = fh.read()
+    fh.seek(0)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return "\x00" not in text and all(line.isprintable() for line in text.splitlines())
 
 
 def _looks_safetensors(head: bytes, size: int) -> bool:
@@ -187,14 +344,13 @@ def _check_safetensors(ins: Inspection, fh: IO[bytes], size: int) -> None:
     raw_len = fh.read(8)
     n = struct.unpack("<Q", raw_len)[0] if len(raw_len) == 8 else -1
     if not (2 <= n <= min(MAX_SAFETENSORS_HEADER, size - 8)):
-        raise ArtifactError(f"not a safetensors file: header length {n} does not fit the file ({size} bytes)",
-                            file=ins.file)
+        raise ins.error(f"not a safetensors file: header length {n} does not fit the file ({size} bytes)")
     try:
         header = json.loads(fh.read(n))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ArtifactError(f"safetensors header is not valid JSON: {exc}", file=ins.file) from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ins.error(f"safetensors header is not valid JSON: {type(exc).__name__}") from None
     if not isinstance(header, dict):
-        raise ArtifactError("safetensors header is not a JSON object", file=ins.file)
+        raise ins.error("safetensors header is not a JSON object")
     data_len = size - 8 - n
     tensors = 0
     for key, value in header.items():
@@ -203,55 +359,6 @@ def _check_safetensors(ins: Inspection, fh: IO[bytes], size: int) -> None:
         offs = value.get("data_offsets") if isinstance(value, dict) else None
         if (not isinstance(offs, list) or len(offs) != 2 or not all(isinstance(o, int) for o in offs)
                 or not 0 <= offs[0] <= offs[1] <= data_len or not isinstance(value.get("dtype"), str)):
-            raise ArtifactError(f"safetensors tensor {key!r} has invalid dtype or data_offsets (data is "
-                                f"{data_len} bytes)", file=ins.file)
+            raise ins.error(f"safetensors tensor {key!r} has invalid dtype or data_offsets (data is {data_len} bytes)")
         tensors += 1
-    ins.data["notes"].append(f"safetensors header: {tensors} tensor(s)")
-
-
-def _scan_zip(ins: Inspection, fh: IO[bytes]) -> None:
-    try:
-        zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ArtifactError(f"corrupt zip archive: {exc}", file=ins.file) from None
-    with zf:
-        members = zf.infolist()
-        for info in members:
-            low = info.filename.lower()
-            if info.flag_bits & 0x1:
-                raise ArtifactError(f"zip member {info.filename} is encrypted and cannot be scanned", file=ins.file)
-            if low.endswith(PICKLE_MEMBER_EXTS):
-                with zf.open(info) as member:
-                    ins.scan_pickle(member, info.filename)
-            elif low.endswith(".npy"):
-                with zf.open(info) as member:
-                    _scan_npy(ins, member, info.filename)
-            elif low.endswith((".pt", ".pth", ".ckpt", ".zip")):
-                raise ArtifactError(f"zip member {info.filename} is a nested archive; aima-gate does not scan "
-                                    "nested archives", file=ins.file, hint="ship the inner file on its own")
-        ins.data["notes"].append(f"zip archive with {len(members)} member(s)")
-
-
-_DESCR = re.compile(r"'descr'\s*:\s*'([^']*)'")
-
-
-def _scan_npy(ins: Inspection, fh: IO[bytes], member: str | None) -> None:
-    head = fh.read(10)
-    if head[:6] != b"\x93NUMPY" or len(head) < 10:
-        raise ArtifactError(f"{member or 'file'} is not a valid .npy array", file=ins.file)
-    major = head[6]
-    if major == 1:
-        hlen = struct.unpack("<H", head[8:10])[0]
-        start = 10
-    else:
-        hlen = struct.unpack("<I", head[8:10] + fh.read(2))[0]
-        start = 12
-    header = fh.read(hlen).decode("latin-1")
-    match = _DESCR.search(header)
-    if match is None or "O" in match.group(1):
-        ins.data["notes"].append(f"{member or 'file'}: numpy object array (pickled)")
-        ins.scan_pickle(fh, member, offset=start + hlen)
-
-
-def iter_unsafe(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from data["unsafe_imports"]
+    ins.note(f"safetensors header: {tensors} tensor(s)")

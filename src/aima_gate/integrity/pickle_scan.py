@@ -1,314 +1,427 @@
 """Walk pickle opcodes without unpickling, and list every import a load would perform, with its byte position.
 
-Why not picklescan/modelscan/fickling (see README, "model_file"): aima-gate needs the byte position of each
-import as evidence, has to fail closed on a truncated or corrupt stream (an error, never a partial pass), must
-stream multi-gigabyte pickles without holding large string/bytes payloads in memory, and must stay offline and
-light. The walker reads opcodes with the argument layouts of the stdlib's ``pickletools.opcodes`` table and
-simulates only as much of the stack as resolving ``STACK_GLOBAL`` needs (strings, memo, marks).
+Soundness by construction, not by a denylist: every way a pickle reaches a callable goes through an import
+(``GLOBAL``, ``STACK_GLOBAL``, ``INST``, ``EXT*``), and :mod:`aima_gate.integrity.allowlist` passes an import only
+when it is on a vetted allowlist. So the walker's one job is to report *exactly* the imports
+``pickle.Unpickler.find_class`` would resolve, and to stop only where ``pickle.load`` itself would stop:
 
-Every way a pickle can reach a callable goes through an import: ``GLOBAL``, ``STACK_GLOBAL``, ``INST`` or an
-``EXT*`` extension code. Each import gets a verdict: ``dangerous`` (denylist: os/posix/subprocess/builtins
-eval/exec/getattr..., network, code loading), ``safe`` (allowlist of plain containers and tensor rebuilders) or
-``unknown`` (anything else; reported so a reviewer sees it). Unresolvable imports are dangerous.
+- names are decoded as pickle decodes them (``UNICODE`` escapes, ``STRING`` escapes and quotes, UTF-8 with
+  surrogates); an argument pickle would reject is a corrupt pickle, never a guess;
+- the stack is simulated with pickle's own mark semantics (a ``MARK`` starts a new stack), so a
+  ``STACK_GLOBAL`` is resolved from the values a load would see; a name computed at load time is reported as
+  ``computed`` and can never be allowlisted;
+- protocol < 3 names are mapped through ``_compat_pickle`` and protocol >= 4 dotted names are kept whole, using
+  the protocol in force at that opcode (a stream may change it);
+- joblib's raw array blocks are skipped exactly as joblib's ``NumpyArrayWrapper.read_array`` skips them, nested
+  object-array pickles are walked with a fresh memo (:mod:`aima_gate.integrity.joblib_arrays`).
+
+Work is bounded (:class:`Budget`): opcode count and wall time; exceeding either is a :class:`ScanLimit`.
 """
 
 from __future__ import annotations
 
 import pickle
-import pickletools
-import struct
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import IO, Any
 
-MAX_KEPT_STRING = 4096
-"""Strings longer than this are skipped (never held in memory); an import naming one is unresolvable."""
-SKIP_CHUNK = 1 << 20
-MAX_LINE = 1 << 16
+from aima_gate.integrity.pickle_reader import (
+    _ADDITEMS,
+    _APPEND,
+    _APPENDS,
+    _BINPERSID,
+    _BUILD,
+    _COUNTED,
+    _DICT,
+    _DUP,
+    _EMPTY_DICT,
+    _EXTS,
+    _FIXED_INT,
+    _FRAME,
+    _GENERIC,
+    _GET,
+    _GETS,
+    _GLOBAL,
+    _INST,
+    _INT,
+    _LINE,
+    _MARK,
+    _MARKED,
+    _MEMOIZE,
+    _NEWOBJ,
+    _NEWOBJ_EX,
+    _NEXT_BUFFER,
+    _OBJ,
+    _PERSID,
+    _POP,
+    _POP_MARK,
+    _PROTO,
+    _PUSH_ARG,
+    _PUSH_CONST,
+    _PUT,
+    _PUTS,
+    _RAW,
+    _READONLY_BUFFER,
+    _REDUCE,
+    _SETITEM,
+    _SETITEMS,
+    _SPECS,
+    _STACK_GLOBAL,
+    _STOP,
+    _STRING,
+    _STRING_CODES,
+    _TUPLE,
+    _TUPLE_N,
+    _TWO_LINES,
+    _UNICODE,
+    MAX_KEPT_ITEMS,
+    MAX_KEPT_STRING,
+    NOTSTR,
+    OPAQUE,
+    Budget,
+    CannotFollow,
+    Import,
+    Obj,
+    PickleError,
+    Reader,
+    ScanLimit,
+    ScanResult,
+    _int_line,
+    _line_int,
+    _mapped,
+    _may_be_str,
+    _merge_state,
+    _name_text,
+    _reduce,
+    _set_items,
+    _small_dict,
+    _string_value,
+)
 
-DANGEROUS_MODULES = frozenset({
-    "os", "posix", "nt", "posixpath", "ntpath", "subprocess", "sys", "socket", "webbrowser", "shutil", "pty",
-    "runpy", "importlib", "ctypes", "code", "codeop", "pdb", "bdb", "commands", "popen2", "platform",
-    "multiprocessing", "asyncio", "pickle", "_pickle", "cPickle", "dill", "marshal", "shelve", "timeit",
-    "profile", "cProfile", "trace", "pydoc", "ssl", "http", "urllib", "urllib2", "urllib3", "requests", "httplib",
-    "ftplib", "smtplib", "telnetlib", "xmlrpc", "socketserver", "signal", "_thread", "thread", "threading",
-    "_posixsubprocess", "_io", "io", "pathlib", "glob", "tempfile", "zipimport", "pkgutil", "site", "sysconfig",
-    "distutils", "setuptools", "pip", "venv", "ensurepip", "imp", "types", "inspect", "gc",
-    "torch.hub", "torch.jit", "torch.load", "torch._C", "torch.ops", "torch.classes", "numpy.testing",
-    "numpy.f2py", "numpy.distutils", "pandas.io", "keras.src.saving", "tensorflow.io", "tensorflow.python.ops",
-    "joblib.parallel", "huggingface_hub", "transformers.dynamic_module_utils", "nemo",
-})
-DANGEROUS_BUILTINS = frozenset({
-    "eval", "exec", "execfile", "compile", "open", "__import__", "getattr", "setattr", "delattr", "globals",
-    "locals", "vars", "input", "raw_input", "breakpoint", "help", "reload", "file", "apply", "exit", "quit",
-    "memoryview", "classmethod", "staticmethod", "property", "super", "type", "object", "dir",
-})
-DANGEROUS_NAMES = frozenset({
-    ("operator", "attrgetter"), ("operator", "methodcaller"), ("_operator", "attrgetter"),
-    ("_operator", "methodcaller"), ("functools", "reduce"), ("numpy", "load"), ("numpy", "fromfile"),
-    ("numpy.lib.npyio", "load"), ("pandas", "read_pickle"), ("torch", "load"), ("torch.serialization", "load"),
-    ("copyreg", "_reconstructor_with_import"), ("collections", "namedtuple"), ("string", "Formatter"),
-    ("_codecs", "open"), ("codecs", "open"), ("logging.config", "listen"),
-})
-SAFE_NAMES = frozenset({
-    ("collections", "OrderedDict"), ("collections", "defaultdict"), ("collections", "Counter"),
-    ("collections", "deque"), ("_codecs", "encode"), ("copyreg", "_reconstructor"), ("copy_reg", "_reconstructor"),
-    ("torch._utils", "_rebuild_tensor"), ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor_v3"),
-    ("torch._utils", "_rebuild_parameter"), ("torch._utils", "_rebuild_parameter_with_state"),
-    ("torch._utils", "_rebuild_qtensor"), ("torch._utils", "_rebuild_sparse_tensor"), ("torch", "Size"),
-    ("torch", "device"), ("torch", "dtype"), ("torch", "float32"), ("torch", "float16"), ("torch", "bfloat16"),
-    ("torch.serialization", "_get_layout"), ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-    ("numpy._core.multiarray", "scalar"), ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy", "core"),
-    ("datetime", "datetime"), ("datetime", "date"), ("datetime", "timedelta"), ("datetime", "timezone"),
-    ("decimal", "Decimal"), ("fractions", "Fraction"), ("uuid", "UUID"),
-})
-SAFE_BUILTINS = frozenset({"set", "frozenset", "slice", "complex", "bytearray", "range", "dict", "list", "tuple",
-                           "int", "float", "str", "bytes", "bool", "NoneType", "Ellipsis", "NotImplemented"})
-SAFE_PREFIXES = ("torch.storage.", "torch.nn.modules.", "sklearn.", "xgboost.", "lightgbm.", "scipy.sparse.")
-SAFE_TORCH_STORAGE_SUFFIX = "Storage"
+__all__ = [
+    "OPAQUE",
+    "Budget",
+    "CannotFollow",
+    "Import",
+    "Obj",
+    "PickleError",
+    "ScanLimit",
+    "ScanResult",
+    "Walk",
+    "scan",
+    "scan_stream",
+]
 
-
-class PickleError(Exception):
-    def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
-        self.imports_before: list[Import] = []
-        """Imports seen before the failure (they explain some failures, e.g. joblib's raw array blocks)."""
-
-
-@dataclass(frozen=True)
-class Import:
-    module: str
-    name: str
-    position: int
-    opcode: str
-    verdict: str
-    """dangerous | unknown | safe"""
-    reason: str
-
-
-@dataclass
-class ScanResult:
-    protocol: int | None = None
-    opcodes: int = 0
-    pickles: int = 0
-    imports: list[Import] = field(default_factory=list)
-    persistent_ids: int = 0
-    trailing_bytes: int = 0
-
-
-def verdict(module: str, name: str) -> tuple[str, str]:
-    top = module.split(".", 1)[0]
-    if module in ("builtins", "__builtin__", "__builtins__"):
-        if name in SAFE_BUILTINS:
-            return "safe", "a plain built-in type"
-        if name in DANGEROUS_BUILTINS:
-            return "dangerous", f"builtins.{name} runs or reaches arbitrary code"
-        return "unknown", "a built-in aima-gate does not know to be harmless"
-    if (module, name) in DANGEROUS_NAMES:
-        return "dangerous", f"{module}.{name} can run or load code"
-    if (module, name) in SAFE_NAMES:
-        return "safe", "a known data constructor"
-    for mod in (module, top, f"{module}.{name}"):
-        if mod in DANGEROUS_MODULES or any(mod.startswith(d + ".") for d in DANGEROUS_MODULES if "." in d):
-            return "dangerous", f"module {module} gives access to the operating system, network or code loading"
-    if module == "torch" and name.endswith(SAFE_TORCH_STORAGE_SUFFIX):
-        return "safe", "a torch storage type"
-    if module.startswith(SAFE_PREFIXES) or (module + ".").startswith(SAFE_PREFIXES):
-        return "unknown", "a library class; loading it runs that library's code"
-    return "unknown", "not on aima-gate's allowlist; loading the file imports and may call it"
+ArrayHook = Callable[["Walk", Any, int], Any]
+"""Called after every BUILD with its target; a non-None return replaces it (joblib's array reader plugs in here)."""
 
 
-_OPS: dict[int, pickletools.OpcodeInfo] = {ord(op.code): op for op in pickletools.opcodes}
-_STRING_OPS = frozenset({"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "STRING", "BINSTRING",
-                         "SHORT_BINSTRING"})
-_LEN_PREFIX = {pickletools.TAKEN_FROM_ARGUMENT1: ("<B", 1), pickletools.TAKEN_FROM_ARGUMENT4: ("<i", 4),
-               pickletools.TAKEN_FROM_ARGUMENT4U: ("<I", 4), pickletools.TAKEN_FROM_ARGUMENT8U: ("<Q", 8)}
-_MARK: Any = object()
-_OPAQUE: Any = object()
-_LONG: Any = object()
+class Walk:
+    """State of one scan over one stream: results accumulate across the consecutive pickles in it."""
+
+    def __init__(self, reader: Reader, budget: Budget, hook: ArrayHook | None = None,
+                 watch: tuple[str, str] | None = None) -> None:
+        self.r = reader
+        self.budget = budget
+        self.hook = hook
+        self.imports: list[Import] = []
+        self.protocol: int | None = None
+        self.opcodes = 0
+        self.pickles = 0
+        self.persistent_ids = 0
+        self.skipped = 0
+        self.depth = 0
+        self.watch = watch
+        """A class whose instances the hook treats specially (joblib's wrapper): note where its value flows."""
+        self.watched = False
+        self.escaped = False
+        """The watched class was passed somewhere other than an instantiation opcode (so any result may be one)."""
+
+    def _flows(self, items: Any) -> None:
+        if self.watched and not self.escaped:
+            w = self.watch
+            self.escaped = any(isinstance(x, Import) and (x.module, x.name) == w for x in items)
+
+    def result(self, complete: bool) -> ScanResult:
+        return ScanResult(self.protocol, self.opcodes, self.pickles, tuple(self.imports), self.persistent_ids,
+                          self.skipped, complete)
+
+    def add_import(self, module: Any, name: Any, pos: int, opcode: str, proto: int) -> Import:
+        if not (isinstance(module, str) and isinstance(name, str)):
+            imp = Import(module if isinstance(module, str) else "?", name if isinstance(name, str) else "?", pos,
+                         opcode, computed=True)
+        else:
+            m, n, raw = _mapped(module, name, proto)
+            imp = Import(m, n, pos, opcode, raw)
+            if (m, n) == self.watch:
+                self.watched = True
+        self.imports.append(imp)
+        return imp
+
+    def one(self, first: bytes | None = None) -> Any:
+        """Walk one pickle up to its STOP; return the value STOP would return (tracked or OPAQUE)."""
+        r = self.r
+        read = r.read
+        budget = self.budget
+        stack: list[Any] = []
+        metastack: list[list[Any]] = []
+        memo: dict[int, Any] = {}
+        proto = 0
+        self.pickles += 1
+        pending = first
+        count = 0
+        try:
+            while True:
+                pos = r.pos
+                if pending is not None:
+                    code_b, pending = pending, None
+                else:
+                    code_b = read(1)
+                    if not code_b:
+                        raise PickleError("truncated: the pickle ends before its STOP opcode", pos)
+                r.pos = pos + 1
+                code = code_b[0]
+                spec = _SPECS[code]
+                if spec is None:
+                    raise PickleError(f"unknown opcode 0x{code:02x}: not a pickle, or corrupt", pos)
+                count += 1
+                if not count & 0xFFFF:
+                    budget.spend(0x10000, pos)
+                name, mode, unpack, width = spec
+                arg: Any = None
+                if not mode:
+                    pass
+                elif mode == _FIXED_INT:
+                    raw = read(width)
+                    if len(raw) != width:
+                        raise PickleError(f"truncated: the stream ends inside {name}", pos + 1 + len(raw))
+                    r.pos += width
+                    arg = unpack(raw)[0]
+                elif mode == _COUNTED:
+                    length = unpack(r.exact(width, name))[0]
+                    if length < 0:
+                        raise PickleError(f"negative length in {name}", pos)
+                    if code in _STRING_CODES and length <= MAX_KEPT_STRING:
+                        raw = read(length)
+                        if len(raw) != length:
+                            raise PickleError(f"truncated: the stream ends inside {name}", r.pos + len(raw))
+                        r.pos += length
+                        arg = _string_value(raw, name, pos)
+                    elif code == _FRAME:
+                        continue
+                    else:
+                        r.skip(length, name)
+                        arg = OPAQUE
+                elif mode == _LINE:
+                    arg = r.line(name)
+                elif mode == _TWO_LINES:
+                    codec = "ascii" if code == _INST else "utf-8"
+                    arg = (_name_text(r.line(name), name, pos, codec), _name_text(r.line(name), name, pos, codec))
+                elif mode == _RAW:
+                    r.skip(width, name)
+                # --- the most frequent opcodes first
+                if code in _PUTS:
+                    if not stack:
+                        raise PickleError(f"{name} with an empty stack", pos)
+                    if code == _PUT:
+                        arg = _line_int(arg, name, pos)
+                        if arg < 0:
+                            raise PickleError("negative PUT argument", pos)
+                    memo[len(memo) if code == _MEMOIZE else arg] = stack[-1]
+                elif code in _GETS:
+                    if code == _GET:
+                        arg = _line_int(arg, name, pos)
+                    if arg not in memo:
+                        raise PickleError(f"{name} {arg} refers to a memo entry that was never stored", pos)
+                    stack.append(memo[arg])
+                elif code in _PUSH_ARG:
+                    stack.append(arg)
+                elif code == _MARK:
+                    metastack.append(stack)
+                    stack = []
+                elif code in _PUSH_CONST:
+                    stack.append(_PUSH_CONST[code])
+                elif code == _EMPTY_DICT:
+                    stack.append({})
+                elif code in _MARKED:
+                    if code == _INST:  # load_inst calls find_class before it pops the mark
+                        imp = self.add_import(arg[0], arg[1], pos, name, proto)
+                    if not metastack:
+                        raise PickleError(f"{name} without a MARK", pos)
+                    items, stack = stack, metastack.pop()
+                    if code == _POP_MARK:
+                        continue
+                    if self.watched:
+                        self._flows(items[1:] if code == _OBJ else items)
+                    if code in (_APPENDS, _ADDITEMS):
+                        if not stack:
+                            raise PickleError(f"{name} with an empty stack", pos)
+                    elif code == _SETITEMS:
+                        if not stack:
+                            raise PickleError("SETITEMS with an empty stack", pos)
+                        if len(items) % 2:
+                            raise PickleError("SETITEMS with an odd number of items", pos)
+                        if self.watched:  # dict contents matter only for joblib array states
+                            _set_items(stack[-1], items)
+                    elif code == _TUPLE:
+                        stack.append(tuple(items) if len(items) <= MAX_KEPT_ITEMS else NOTSTR)
+                    elif code == _DICT:
+                        if len(items) % 2:
+                            raise PickleError("DICT with an odd number of items", pos)
+                        stack.append(_small_dict(items) if self.watched else {})
+                    elif code == _INST:
+                        stack.append(Obj(imp, tuple(items) if len(items) <= MAX_KEPT_ITEMS else OPAQUE))
+                    elif code == _OBJ:
+                        if not items:
+                            raise PickleError("OBJ without a class", pos)
+                        cls = items[0]
+                        stack.append(Obj(cls if isinstance(cls, Import) else None))
+                    else:  # LIST, FROZENSET
+                        stack.append(NOTSTR)
+                elif code in _TUPLE_N:
+                    k = _TUPLE_N[code]
+                    if len(stack) < k:
+                        raise PickleError(f"{name} needs {k} stack items", pos)
+                    items = stack[len(stack) - k:]
+                    del stack[len(stack) - k:]
+                    if self.watched:
+                        self._flows(items)
+                    stack.append(tuple(items))
+                elif code == _APPEND:
+                    if len(stack) < 2:
+                        raise PickleError("APPEND needs 2 stack items", pos)
+                    value = stack.pop()
+                    if self.watched:
+                        self._flows((value,))
+                elif code == _SETITEM:
+                    if len(stack) < 3:
+                        raise PickleError("SETITEM needs 3 stack items", pos)
+                    value = stack.pop()
+                    key = stack.pop()
+                    if self.watched:
+                        self._flows((key, value))
+                        _set_items(stack[-1], [key, value])
+                elif code == _POP:
+                    if stack:
+                        stack.pop()
+                    elif metastack:
+                        stack = metastack.pop()
+                    else:
+                        raise PickleError("POP with an empty stack", pos)
+                elif code == _STACK_GLOBAL:
+                    if len(stack) < 2:
+                        raise PickleError("STACK_GLOBAL with fewer than two stack items", pos)
+                    attr = stack.pop()
+                    module = stack.pop()
+                    if not (_may_be_str(attr) and _may_be_str(module)):
+                        raise PickleError("STACK_GLOBAL requires str module and name", pos)
+                    stack.append(self.add_import(module, attr, pos, name, proto))
+                elif code == _GLOBAL:
+                    stack.append(self.add_import(arg[0], arg[1], pos, name, proto))
+                elif code == _REDUCE:
+                    if len(stack) < 2:
+                        raise PickleError("REDUCE needs 2 stack items", pos)
+                    args = stack.pop()
+                    stack[-1] = _reduce(stack[-1], args)
+                elif code == _BUILD:
+                    if len(stack) < 2:
+                        raise PickleError("BUILD needs 2 stack items", pos)
+                    state = stack.pop()
+                    if self.watched:
+                        self._flows((state,))
+                    inst = stack[-1]
+                    if isinstance(inst, Obj):
+                        inst.state = _merge_state(inst.state, state)
+                    if self.hook is not None:
+                        replaced = self.hook(self, inst, pos)
+                        if replaced is not None:
+                            stack[-1] = replaced
+                elif code in (_NEWOBJ, _NEWOBJ_EX):
+                    need = 3 if code == _NEWOBJ_EX else 2
+                    if len(stack) < need:
+                        raise PickleError(f"{name} needs {need} stack items", pos)
+                    if self.watched:
+                        self._flows(stack[len(stack) - need + 1:])
+                    del stack[len(stack) - need + 2:]
+                    args = stack.pop()
+                    cls = stack.pop()
+                    stack.append(Obj(cls if isinstance(cls, Import) else None, args))
+                elif code == _STOP:
+                    if not stack:
+                        raise PickleError("STOP with an empty stack", pos)
+                    return stack.pop()
+                elif code == _PROTO:
+                    if arg > pickle.HIGHEST_PROTOCOL:
+                        raise PickleError(f"unsupported pickle protocol {arg}", pos)
+                    proto = arg
+                    if self.protocol is None:
+                        self.protocol = arg
+                elif code in _EXTS:
+                    if arg <= 0:
+                        raise PickleError(f"{name} with a non-positive code", pos)
+                    # copyreg's extension registry maps the code to a name at load time: never checkable
+                    imp = Import("copyreg", f"<extension code {arg}>", pos, name, computed=True)
+                    self.imports.append(imp)
+                    stack.append(imp)
+                elif code == _DUP:
+                    if not stack:
+                        raise PickleError("DUP with an empty stack", pos)
+                    stack.append(stack[-1])
+                elif code == _INT:
+                    stack.append(_int_line(arg, pos))
+                elif code in (_PERSID, _BINPERSID):
+                    self.persistent_ids += 1
+                    if code == _BINPERSID:
+                        if not stack:
+                            raise PickleError("BINPERSID with an empty stack", pos)
+                        stack.pop()
+                    stack.append(OPAQUE)
+                elif code == _NEXT_BUFFER:
+                    raise PickleError("NEXT_BUFFER: out-of-band buffers, which no model loader passes", pos)
+                elif code == _READONLY_BUFFER:
+                    if not stack:
+                        raise PickleError("READONLY_BUFFER with an empty stack", pos)
+                elif code in (_STRING, _UNICODE):
+                    stack.append(_string_value(arg, name, pos))
+                else:
+                    pops, pushes = _GENERIC[name]
+                    if len(stack) < pops:
+                        raise PickleError(f"{name} needs {pops} stack item(s), found {len(stack)}", pos)
+                    if pops:
+                        del stack[len(stack) - pops:]
+                    stack.extend([NOTSTR] * pushes)
+        finally:
+            self.opcodes += count
+            budget.left -= count & 0xFFFF
 
 
-class _Reader:
-    __slots__ = ("pos", "stream")
+def scan_stream(stream: IO[bytes], budget: Budget, *, tolerant: bool = False, hook: ArrayHook | None = None,
+                watch: tuple[str, str] | None = None, first: bytes | None = None, start: int = 0) -> ScanResult:
+    """Scan consecutive pickles from ``stream`` (legacy torch files hold several; any loader may read on).
 
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.pos = 0
-
-    def exact(self, n: int, what: str) -> bytes:
-        data = self.stream.read(n)
-        if len(data) != n:
-            raise PickleError(f"truncated: the stream ends inside {what}", self.pos + len(data))
-        self.pos += n
-        return data
-
-    def skip(self, n: int, what: str) -> None:
-        left = n
-        while left:
-            got = len(self.stream.read(min(left, SKIP_CHUNK)))
-            if not got:
-                raise PickleError(f"truncated: the stream ends inside {what}", self.pos + n - left)
-            left -= got
-        self.pos += n
-
-    def line(self, what: str) -> bytes:
-        data = self.stream.readline(MAX_LINE)
-        if not data.endswith(b"\n"):
-            raise PickleError(f"truncated or oversized line in {what}", self.pos + len(data))
-        self.pos += len(data)
-        return data[:-1]
-
-
-def _text(raw: bytes, name: str) -> str:
-    if name in ("STRING",) and len(raw) >= 2 and raw[:1] in (b"'", b'"'):
-        raw = raw[1:-1]
-    try:
-        return raw.decode("utf-8") if name not in ("UNICODE",) else raw.decode("raw-unicode-escape")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
-def scan(stream: IO[bytes], *, multiple: bool = True) -> ScanResult:
-    """Scan one pickle (or, with ``multiple``, consecutive pickles as legacy torch files hold) from ``stream``.
-
-    Raises :class:`PickleError` (with the byte position) for anything pickle.load would reject or that
-    aima-gate cannot follow: unknown opcode, truncation, stack underflow, bad memo reference, bad protocol.
+    The first pickle must be complete unless ``tolerant``; later data is walked tolerantly: imports seen before
+    the point where ``pickle.load`` would raise are reported (they would already have run), then the walk stops.
+    A :class:`ScanLimit` always propagates.
     """
-    reader = _Reader(stream)
-    result = ScanResult()
-    try:
-        _scan_one(reader, result)
-        while multiple:
+    walk = Walk(Reader(stream, start), budget, hook, watch)
+    strict = not tolerant
+    head = first
+    while True:
+        if head is None:
             head = stream.read(1)
             if not head:
-                break
-            if head != b"\x80":
-                rest = len(head) + sum(len(c) for c in iter(lambda: stream.read(SKIP_CHUNK), b""))
-                result.trailing_bytes = rest
-                break
-            _scan_one(reader, result, first=head)
-    except PickleError as exc:
-        exc.imports_before = list(result.imports)
-        raise
-    return result
+                return walk.result(True)
+        try:
+            walk.one(head)
+        except (ScanLimit, CannotFollow):
+            raise
+        except PickleError:
+            if strict:
+                raise
+            return walk.result(False)
+        strict = False
+        head = None
 
 
-def _scan_one(r: _Reader, res: ScanResult, first: bytes | None = None) -> None:
-    stack: list[Any] = []
-    memo: dict[int, Any] = {}
-    imports = res.imports
-    res.pickles += 1
-    pending = first
-    while True:
-        pos = r.pos
-        if pending is not None:
-            code_b, pending = pending, None
-            r.pos += 1
-        else:
-            code_b = r.stream.read(1)
-            if not code_b:
-                raise PickleError("truncated: the pickle ends before its STOP opcode", pos)
-            r.pos += 1
-        op = _OPS.get(code_b[0])
-        if op is None:
-            raise PickleError(f"unknown opcode 0x{code_b[0]:02x}: not a pickle, or corrupt", pos)
-        res.opcodes += 1
-        name = op.name
-        arg: Any = None
-        spec = op.arg
-        if spec is not None:
-            n = spec.n
-            if spec.name == "stringnl_noescape_pair":
-                arg = (_text(r.line(name), name), _text(r.line(name), name))
-            elif n == pickletools.UP_TO_NEWLINE:
-                raw = r.line(name)
-                arg = _text(raw, name) if name in _STRING_OPS or name in ("PUT", "GET") else raw
-            elif n >= 0:
-                raw = r.exact(n, name)
-                arg = int.from_bytes(raw, "little") if name in ("PROTO", "BINPUT", "LONG_BINPUT", "BINGET",
-                                                               "LONG_BINGET", "EXT1", "EXT2", "EXT4") else None
-            else:
-                fmt, width = _LEN_PREFIX[n]
-                length = struct.unpack(fmt, r.exact(width, name))[0]
-                if length < 0:
-                    raise PickleError(f"negative length in {name}", pos)
-                if name in _STRING_OPS and length <= MAX_KEPT_STRING:
-                    arg = _text(r.exact(length, name), name)
-                else:
-                    r.skip(length, name)
-                    arg = _LONG
-        # --- stack effects
-        if name == "PROTO":
-            if arg > pickle.HIGHEST_PROTOCOL:
-                raise PickleError(f"unsupported pickle protocol {arg}", pos)
-            if res.protocol is None:
-                res.protocol = arg
-            continue
-        if name == "STOP":
-            if not stack:
-                raise PickleError("STOP with an empty stack", pos)
-            return
-        if name in ("FRAME",):
-            continue
-        if name in ("GLOBAL", "INST"):
-            module, attr = arg
-            v, why = verdict(module, attr)
-            imports.append(Import(module, attr, pos, name, v, why))
-        elif name == "STACK_GLOBAL":
-            if len(stack) < 2:
-                raise PickleError("STACK_GLOBAL with fewer than two stack items", pos)
-            attr, module = stack.pop(), stack.pop()
-            if isinstance(module, str) and isinstance(attr, str) and _MARK is not module:
-                v, why = verdict(module, attr)
-                imports.append(Import(module, attr, pos, name, v, why))
-            else:
-                imports.append(Import(str(module) if isinstance(module, str) else "?",
-                                      str(attr) if isinstance(attr, str) else "?", pos, name, "dangerous",
-                                      "an import whose module or name is computed at load time cannot be checked"))
-            stack.append(_OPAQUE)
-            continue
-        elif name in ("EXT1", "EXT2", "EXT4"):
-            imports.append(Import("copyreg", f"extension code {arg}", pos, name, "dangerous",
-                                  "an extension-registry import aima-gate cannot resolve"))
-        elif name in ("PERSID", "BINPERSID"):
-            res.persistent_ids += 1
-        if name in ("PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE"):
-            if not stack or stack[-1] is _MARK:
-                raise PickleError(f"{name} with nothing on the stack", pos)
-            memo[len(memo) if name == "MEMOIZE" else int(arg)] = stack[-1]
-            continue
-        if name in ("GET", "BINGET", "LONG_BINGET"):
-            idx = int(arg)
-            if idx not in memo:
-                raise PickleError(f"{name} {idx} refers to a memo entry that was never stored", pos)
-            stack.append(memo[idx])
-            continue
-        before = op.stack_before
-        if pickletools.markobject in before:
-            k = len(stack) - 1
-            while k >= 0 and stack[k] is not _MARK:
-                k -= 1
-            if k < 0:
-                raise PickleError(f"{name} without a MARK", pos)
-            del stack[k:]
-            extra = before.index(pickletools.markobject)
-        else:
-            extra = len(before)
-        if extra:
-            if len(stack) < extra:
-                raise PickleError(f"{name} needs {extra} stack item(s), found {len(stack)}: corrupt pickle", pos)
-            del stack[len(stack) - extra:]
-        for item in op.stack_after:
-            if item is pickletools.markobject:
-                stack.append(_MARK)
-            elif name in _STRING_OPS:
-                stack.append(arg)
-            else:
-                stack.append(_OPAQUE)
-
-
-def dangerous(result: ScanResult) -> Iterator[Import]:
-    return (i for i in result.imports if i.verdict == "dangerous")
+def scan(stream: IO[bytes], budget: Budget | None = None) -> ScanResult:
+    """Strict scan of ``stream`` with the default limits (a convenience for tests and tools)."""
+    return scan_stream(stream, budget or Budget(20_000_000, 120.0))

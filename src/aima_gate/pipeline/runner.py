@@ -329,5 +329,8 @@ def run_check(options: RunOptions) -> Report:
         sources = [*([config.file or ".aima-gate.yml"] if disabled else []), *skipped]
         names = sorted({*disabled, *(i for ids in skipped.values() for i in ids)})
         extra["disabled_policies"] = {"file": ", ".join(sources), "policies": names}
+    from aima_gate.integrity.import_report import report_extra
+
+    extra.update(report_extra(artifacts, config.raw))  # pickle allowlist additions, listed like waivers
     return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra,
                   target_level=config.target_level)

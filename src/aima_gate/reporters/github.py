@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
+from aima_gate.integrity.import_report import summary_lines
 from aima_gate.reporters._common import anchor, display_path, is_reported, severity_sort_key
 
 PER_LEVEL = 10
@@ -48,6 +49,9 @@ def render(report: Report) -> str:
         out.append(f"::notice title=aima-gate::{more_e + more_w} more findings were not annotated "
                    f"({more_e} errors, {more_w} warnings; GitHub shows {PER_LEVEL} of each per step). "
                    "See the job summary, the code scanning alerts or the JSON report.")
+    imports = summary_lines(report.extra)
+    if imports:
+        out.append(f"::notice title=aima-gate model file pickle imports::{escape_data(chr(10).join(imports))}")
     s = report.summary
     out.append(f"aima-gate: {report.verdict.upper()} (exit {int(report.exit_code)}): {s['blocking']} blocking; "
                f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "

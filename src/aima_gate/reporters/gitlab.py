@@ -9,11 +9,13 @@ critical -> blocker, high -> critical, medium -> major, low -> minor, info -> in
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from aima_gate.core.model import Severity, Status
 from aima_gate.core.report import Report
+from aima_gate.integrity.import_report import KEY
 from aima_gate.reporters._common import anchor, display_path, is_reported, keyed
 
 SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.MEDIUM: "major",
@@ -40,6 +42,24 @@ def issues(report: Report) -> list[dict[str, Any]]:
             "severity": severity,
             "location": {"path": display_path(report, file), "lines": {"begin": line}},
         })
+    out.extend(_import_issues(report))
+    return out
+
+
+def _import_issues(report: Report) -> list[dict[str, Any]]:
+    """Repository-allowlisted pickle imports as info issues (unreviewed ones already fail a finding above)."""
+    section = report.extra.get(KEY) or {}
+    out = []
+    for f in section.get("files", ()):
+        if not f["allowlisted"]:
+            continue
+        detail = "; ".join(f["allowlisted_imports"])
+        out.append({"type": "issue", "check_name": "aima-gate.model-file-allowlisted-imports",
+                    "description": f"model file {f['file']}: {f['allowlisted']} pickle import(s) allowlisted by "
+                                   f"the repository: {detail}",
+                    "categories": ["Security"], "severity": "info",
+                    "fingerprint": hashlib.sha256(f"allowlisted-imports:{f['file']}".encode()).hexdigest(),
+                    "location": {"path": display_path(report, f["file"]), "lines": {"begin": 1}}})
     return out
 
 

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
+from aima_gate.integrity.import_report import summary_lines
 from aima_gate.reporters._common import SHORT_KEY, anchor, display_path, evidence_lines, finding_message, keyed
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -53,8 +54,10 @@ def render(report: Report) -> str:
                         ("aima-gate.exit-code", str(int(report.exit_code))),
                         ("aima-gate.fail-on", report.fail_on.value),
                         ("aima-gate.blocking", str(summary["blocking"])),
-                        ("aima-gate.policy-pack-digest", report.policy_pack_digest)):
-        ET.SubElement(props, "property", {"name": name, "value": value})
+                        ("aima-gate.policy-pack-digest", report.policy_pack_digest),
+                        *((f"aima-gate.model-file-imports.{i}", line.strip())
+                          for i, line in enumerate(summary_lines(report.extra), 1))):
+        ET.SubElement(props, "property", {"name": name, "value": _clean(value)})
     for finding, key in keyed(report):
         where = anchor(report, finding)
         pid = finding.policy_id

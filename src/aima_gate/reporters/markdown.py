@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
+from aima_gate.integrity.import_report import summary_lines
 from aima_gate.reporters._common import (
     SHORT_KEY,
     display_path,
@@ -170,6 +171,13 @@ def render(report: Report, budget: int = BUDGET) -> str:
             omitted += 0 if out.add(
                 f"- {code(f.policy_id)}: {esc(f.subject.name)}: waived until {esc(w.get('expires', '?'))} "
                 f"by {esc(w.get('owner', '?'))}: {esc(w.get('reason', ''))}") else 1
+        out.force("\n</details>")
+    imports = summary_lines(report.extra)
+    if imports:
+        out.add("")
+        out.force(f"<details><summary>Model file pickle imports ({len(imports)} lines)</summary>\n")
+        for line in imports:
+            omitted += 0 if out.add(f"- {esc(line.strip())}") else 1
         out.force("\n</details>")
     maturity = _maturity(report)
     if maturity:

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from aima_gate.core.model import Finding, Severity, Status
 from aima_gate.core.report import VERDICT_ERROR, Report
+from aima_gate.integrity.import_report import KEY
 from aima_gate.reporters._common import (
     INFORMATION_URI,
     SHORT_KEY,
@@ -210,6 +211,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                 "failOn": report.fail_on.value,
                 "summary": report.summary,
                 "policyPackDigest": report.policy_pack_digest,
+                **({"modelFileImports": report.extra[KEY]} if KEY in report.extra else {}),
             },
             "results": results,
         }],

@@ -11,6 +11,7 @@ from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
+from aima_gate.integrity.import_report import summary_lines
 from aima_gate.reporters._common import found_detail
 
 _SHOWN = (Status.ERROR, Status.FAIL, Status.WAIVED)
@@ -70,6 +71,7 @@ def render(report: Report) -> str:
         fixed = [f"{d['policy_id']} on {d['subject']}" for d in baseline["fixed"]]
         lines.append(f"Baseline {baseline['file']} ({baseline['created']}): {state}"
                      + (f"; fixed debt: {', '.join(fixed)}" if fixed else ""))
+    lines.extend(summary_lines(report.extra))
     for domain in sorted(groups, key=lambda d: order.get(d, -1)):
         items = groups[domain]
         title = names.get(domain, "aima-gate (input and configuration)")
