@@ -11,6 +11,7 @@ import pytest
 
 from aima_gate.collectors.bias_formats import normalize
 from tests.conftest import DATA, check_json, write
+from tests.realcomponents import module
 
 DELIRIUM = (DATA / "fairness-bias" / "bygroup_auc_selection_rate_fairness_report.json").read_text(encoding="utf-8")
 
@@ -93,8 +94,8 @@ def test_undated_report_fails_freshness_without_turning_the_run_into_exit_2(tmp_
 
 def test_real_fairlearn_per_attribute_tables_without_overall() -> None:
     """What a team writes with fairlearn when it exports one MetricFrame per attribute and no overall block."""
-    pd = pytest.importorskip("pandas")
-    metrics_mod = pytest.importorskip("fairlearn.metrics")
+    pd = module("pandas")
+    metrics_mod = module("fairlearn.metrics")
     y_true = pd.Series([1, 0, 1, 1, 0, 0, 1, 0, 1, 1] * 6)
     y_pred = pd.Series([1, 0, 1, 0, 0, 1, 1, 0, 0, 1] * 6)
     sensitive = {"sex": pd.Series(["f", "m"] * 30), "region": pd.Series(["north"] * 35 + ["south"] * 25)}
