@@ -15,7 +15,14 @@ from typing import Any
 from aima_gate import __version__
 from aima_gate.collectors import CollectContext, load_collector
 from aima_gate.config.policy_packs import LoadedPolicies, load_policies
-from aima_gate.config.repo_config import Config, check_against_policies, find_config, parse_config
+from aima_gate.config.repo_config import (
+    Config,
+    check_against_policies,
+    confined_file,
+    find_config,
+    lexically_inside,
+    parse_config,
+)
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, pointer_to_path
 from aima_gate.core.model import EMPTY_REPOSITORY, INPUT_ERROR, Artifact, Evidence, Finding, Severity, Status, Subject
@@ -44,11 +51,12 @@ def load_config(root: Path, config_path: Path | None) -> Config:
     path = config_path or find_config(root)
     if path is None:
         return Config(file=None)
-    if not path.is_file():
-        raise ConfigError("config file does not exist", file=str(config_path))
-    try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    if config_path is None or lexically_inside(root, path):
+        # A config inside the repository is the repository's own input: confined like any artifact.
+        rel = confined_file(root, path, what="config file")
+    else:  # --config outside the repository is the operator's own file, chosen on the command line
+        if not path.is_file():
+            raise ConfigError("config file does not exist", file=str(config_path))
         rel = str(path)
     return parse_config(decode_text(path.read_bytes(), rel), rel)
 
