@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,10 +92,54 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
 
         report = with_framework_view(report, framework)
     for report_fmt, file in report_files:
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text(_render(report_fmt, report), encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write the {report_fmt} report: {exc}", file=str(file)) from None
-    click.echo(_render(fmt, report), nl=False)
+        write_report(file, _encoded(_render(report_fmt, report)), report_fmt, path)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(_encoded(_render(fmt, report)))
+    sys.stdout.buffer.flush()
     sys.exit(int(report.exit_code))
+
+
+def _encoded(text: str) -> bytes:
+    # backslashreplace: a lone surrogate that reached a report (no loader lets one through, but a file name or a
+    # tool's output might) is written as the text "\udcff" instead of crashing the run after evaluation.
+    return text.encode("utf-8", "backslashreplace")
+
+
+def write_report(file: Path, data: bytes, fmt: str, repo: Path) -> None:
+    """Write a report file without following symlinks, replacing whatever file was there.
+
+    The report folder may lie inside the repository under test, whose committed symlinks would otherwise redirect
+    the write anywhere the gate can write: the folders are created one by one and none may be a symlink, and the
+    file is opened with O_NOFOLLOW after removing a previous file (a committed stale report is never kept).
+    """
+    try:
+        _make_folders(file.parent, (repo.absolute(), Path.cwd()), fmt)
+        if file.is_symlink():
+            raise ConfigError(f"cannot write the {fmt} report: {file} is a symlink (reports never follow links)",
+                              file=str(file))
+        if file.exists() and not file.is_file():
+            raise ConfigError(f"cannot write the {fmt} report: {file} exists and is not a regular file",
+                              file=str(file))
+        file.unlink(missing_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(file, flags, 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the {fmt} report: {exc.strerror or exc}", file=str(file)) from None
+
+
+def _make_folders(folder: Path, guarded: tuple[Path, ...], fmt: str) -> None:
+    """Create ``folder`` and its missing parents, refusing a symlink anywhere below a ``guarded`` folder (the
+    repository and the current folder, where the repository under test can commit links)."""
+    parts = folder.absolute().parts
+    for i in range(1, len(parts) + 1):
+        step = Path(*parts[:i])
+        below = any(step != g and step.is_relative_to(g) for g in guarded)
+        if below and step.is_symlink():
+            raise ConfigError(f"cannot write the {fmt} report under {step}: it is a symlink (reports never "
+                              "follow links)", file=str(folder))
+        if not step.exists():
+            step.mkdir()
+        elif not step.is_dir():
+            raise ConfigError(f"cannot write the {fmt} report under {step}: it is not a folder", file=str(folder))

@@ -190,6 +190,10 @@ def run_check(options: RunOptions) -> Report:
                    "was read, so evidence there would go unchecked", file=link,
                    hint="remove the link, or add it to `exclude:` in .aima-gate.yml if it holds no evidence")
         for link, target in repo.escaping_folder_links())
+    errors.extend(
+        InputError(f"the name of {name} is not valid UTF-8, so it was not read and cannot be reported as is",
+                   file=name, hint="rename it to a UTF-8 name, or remove it")
+        for name in repo.undecodable_names())
     errors.extend(duplicate_subject_errors(artifacts))
     # Two kinds reading the same file (e.g. a scan report and the vulnerabilities merged from it) may both
     # report it unreadable; one error per problem is enough.
