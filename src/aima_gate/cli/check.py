@@ -65,12 +65,19 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
                    "untracked). Config or policy changes evaluate everything.")
 @click.option("--changed-since", metavar="REF",
               help="Also count files changed in commits since REF (implies --changed).")
+@click.option("--run-scanners", is_flag=True,
+              help="Run the dependency scanners the config lists (`scanners:`). Without it the repository's config "
+                   "never starts a program; listed scanners are then an error.")
+@click.option("--scanner-dir", "scanner_dirs", multiple=True, metavar="DIR",
+              type=click.Path(file_okay=False, exists=True, resolve_path=True),
+              help="Look up scanner executables only in this folder (repeatable; default: the gate's own "
+                   "virtualenv, then its PATH). Never a folder inside the repository.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
 @guarded
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
           clock: Clock, mlflow_uri: str | None, only: tuple[str, ...], debug: bool,
           framework: str | None = None, changed: bool = False, changed_since: str | None = None,
-          files: tuple[str, ...] = ()) -> None:
+          run_scanners: bool = False, scanner_dirs: tuple[str, ...] = (), files: tuple[str, ...] = ()) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder).
 
     FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
@@ -81,7 +88,9 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
 
     parallel.FREEZE_AFTER_LARGE_STEPS = True  # this process exits after one run
     report_files = _parse_reports(reports)
-    cli_opts = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
+    cli_opts: dict[str, Any] = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
+    if run_scanners:  # keys of aima_gate.collectors.scans.running (RUN_SCANNERS, SCANNER_DIRS)
+        cli_opts.update(run_scanners=True, scanner_dirs=list(scanner_dirs))
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
                          clock=clock, cli=cli_opts,
                          only_policies=frozenset(only) if only else None,
