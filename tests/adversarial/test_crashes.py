@@ -10,6 +10,7 @@ import base64
 import copy
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,181 @@ def test_folder_name_that_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> No
         fh.write(b"---\nkind: ai_policy\n---\n# Policy\n")
     proc = run_cli("check", str(tmp_path), "--format", "json", *_json_reports(tmp_path))
     _assert_input_error(proc, "gov\\xfe/")
+
+
+# ------------------------------------------------------------------------ structure-aware fuzzing (class 8)
+# Documents are generated from each artifact kind's JSON Schema (schemas/*.schema.json), then mutated (a value
+# of the wrong type, a dropped or renamed key, a hostile string), written where that kind's collector looks, and
+# parsed by EVERY collector. Any exception other than AimaGateError is a crash (exit 3): the test fails. Every
+# result must also encode as UTF-8 and hash to a finding identity, as the reports do.
+# (hypothesis-jsonschema was tried first; its 0.23.1 release breaks on the installed hypothesis 6.170, so the
+# generator below covers the schema keywords these schemas use.)
+
+import yaml  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from aima_gate.collectors import CollectContext, kinds, load_collector, parse_file  # noqa: E402
+from aima_gate.core.clock import Clock  # noqa: E402
+from aima_gate.core.errors import AimaGateError  # noqa: E402
+from aima_gate.core.model import Artifact  # noqa: E402
+from aima_gate.core.resources import load_schema  # noqa: E402
+from aima_gate.pipeline.runner import error_finding  # noqa: E402
+from aima_gate.safeio.repo import Repo  # noqa: E402
+from tests.conftest import TODAY  # noqa: E402
+
+FUZZ_TARGETS = {  # schema -> where a repository would hold such a file
+    "attestation": "attestations.yml",
+    "bias-report": "reports/fairness/bias-report.json",
+    "data-validation": "data-validation/run.json",
+    "dependency-scan": "security/safety-report.json",
+    "document": "governance/policy.yml",
+    "drift-report": "monitoring/drift/m/drift-report.json",
+    "explainability-report": "explainability-report.json",
+    "manifest": "m/SHA256SUMS",
+    "mlflow-model": "m/MLmodel",
+    "model-registry": "registry/models.yml",
+    "model_file": "m/model.safetensors",
+    "robustness-report": "robustness.yml",
+    "sast-report": "security/bandit.json",
+    "signature": "m/model.sig.json",
+    "threat-model": "threat-model.yml",
+}
+HOSTILE_STRINGS = st.sampled_from(["", "../../etc/passwd", "/etc/hostname", "\x1b[31mred\x1b[0m", "a\nb", "\u202e",
+                                   "x" * 5000, "0" * 64, "NaN", "2026-13-45", "*", "{{ }}", "%s%n", "\0"])
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(allow_nan=False),
+                         st.text(max_size=20), HOSTILE_STRINGS)
+ANY_JSON = st.recursive(JSON_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                                st.dictionaries(st.text(max_size=8), inner,
+                                                                                max_size=3)), max_leaves=8)
+
+
+def _load_schema(name: str) -> dict[str, Any]:
+    return load_schema(f"{name}.schema.json")
+
+
+def from_schema(schema: Any, root: dict[str, Any], depth: int = 0) -> st.SearchStrategy[Any]:
+    """A strategy for values of ``schema`` (the keywords these schemas use; unknown ones fall back to any JSON)."""
+    if not isinstance(schema, dict) or depth > 6:
+        return JSON_SCALARS
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            return ANY_JSON
+        node: Any = root
+        for part in ref[2:].split("/"):
+            node = node[part]
+        return from_schema(node, root, depth + 1)
+    if "const" in schema:
+        return st.just(schema["const"])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            return st.one_of([from_schema(s, root, depth + 1) for s in schema[key]])
+    if "allOf" in schema:
+        return from_schema(schema["allOf"][0], root, depth + 1)
+    typ = schema.get("type")
+    if isinstance(typ, list):
+        return st.one_of([from_schema({**schema, "type": t}, root, depth) for t in typ])
+    if typ == "object" or "properties" in schema:
+        props = schema.get("properties", {})
+        required = [k for k in schema.get("required", []) if k in props]
+        optional = [k for k in props if k not in required]
+        fixed = {k: from_schema(props[k], root, depth + 1) for k in required}
+        return st.fixed_dictionaries(fixed, optional={k: from_schema(props[k], root, depth + 1)
+                                                      for k in optional})
+    if typ == "array":
+        return st.lists(from_schema(schema.get("items", {}), root, depth + 1),
+                        min_size=min(schema.get("minItems", 0), 3), max_size=3)
+    if typ == "string":
+        return st.one_of(st.text(max_size=30), HOSTILE_STRINGS, st.dates().map(str))
+    if typ == "integer":
+        return st.integers(-10, 10**6)
+    if typ == "number":
+        return st.floats(-1e6, 1e6, allow_nan=False)
+    if typ == "boolean":
+        return st.booleans()
+    if typ == "null":
+        return st.none()
+    return ANY_JSON
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: st.SearchStrategy[Any]) -> Any:
+    """A schema-valid document with a few structural mutations at random places."""
+    doc = draw(base)
+    for _ in range(draw(st.integers(0, 3))):
+        containers = [doc] if isinstance(doc, (dict, list)) else []
+        found: list[Any] = []
+        while containers:
+            c = containers.pop()
+            found.append(c)
+            containers.extend(v for v in (c.values() if isinstance(c, dict) else c) if isinstance(v, (dict, list)))
+        if not found:
+            return draw(ANY_JSON)
+        target = draw(st.sampled_from(found))
+        keys = list(target) if isinstance(target, dict) else list(range(len(target)))
+        if not keys:
+            continue
+        key = draw(st.sampled_from(keys))
+        action = draw(st.sampled_from(["retype", "drop", "rename"]))
+        if action == "retype":
+            target[key] = draw(ANY_JSON)
+        elif action == "drop" or isinstance(target, list):
+            del target[key]
+        else:
+            target[draw(st.text(max_size=6))] = target.pop(key)
+    return doc
+
+
+def _serialize(doc: Any, rel: str) -> str:
+    if rel.endswith(".json"):
+        return json.dumps(doc)
+    return yaml.safe_dump(doc, allow_unicode=True)
+
+
+def _through_every_collector(root: Path, rel: str) -> None:
+    repo = Repo(root)
+    clock = Clock.at(TODAY)
+    for kind in sorted(kinds()):
+        ctx = CollectContext(repo, {}, {}, clock, {})
+        for item in parse_file(load_collector(kind), ctx, rel):  # the boundary the runner uses
+            if isinstance(item, Artifact):
+                json.dumps(item.data, ensure_ascii=False, default=str).encode("utf-8")
+            else:
+                assert isinstance(item, AimaGateError), (kind, item)
+                finding = error_finding(item)
+                assert finding.identity and item.render().encode("utf-8")
+
+
+def _fuzz(name: str, tmp_path: Path, doc: Any) -> None:
+    rel = FUZZ_TARGETS[name]
+    root = tmp_path / "fuzz"
+    shutil.rmtree(root, ignore_errors=True)
+    write(root, rel, _serialize(doc, rel))
+    _through_every_collector(root, rel)
+
+
+def _fuzz_test(name: str, examples: int) -> Callable[[Path], None]:
+    schema = _load_schema(name)
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @given(doc=mutated(from_schema(schema, schema)))
+    def run(tmp_path: Path, doc: Any) -> None:
+        _fuzz(name, tmp_path, doc)
+
+    return run
+
+
+@pytest.mark.parametrize("name", sorted(FUZZ_TARGETS))
+def test_schema_fuzz_through_every_collector(tmp_path: Path, name: str) -> None:
+    _fuzz_test(name, 15)(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(FUZZ_TARGETS))
+def test_schema_fuzz_through_every_collector_long(tmp_path: Path, name: str) -> None:
+    _fuzz_test(name, 200)(tmp_path)

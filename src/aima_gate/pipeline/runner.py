@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate import __version__
-from aima_gate.collectors import CollectContext, load_collector
+from aima_gate.collectors import CollectContext, load_collector, parse_file
 from aima_gate.config.policy_packs import LoadedPolicies, load_policies
 from aima_gate.config.repo_config import (
     Config,
@@ -102,12 +102,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
 
     def parse_one(pair: tuple[str, str]) -> list[Any]:
         kind, file = pair
-        out: list[Any] = []
-        try:
-            out.extend(collectors[kind].parse(contexts[kind], file))
-        except AimaGateError as exc:
-            out.append(exc)
-        return out
+        return parse_file(collectors[kind], contexts[kind], file)
 
     def absorb(results: Iterable[Any]) -> None:
         for item in results:
