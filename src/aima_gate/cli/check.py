@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -86,14 +87,22 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
                    "untracked). Config or policy changes evaluate everything.")
 @click.option("--changed-since", metavar="REF",
               help="Also count files changed in commits since REF (implies --changed).")
+@click.option("--run-scanners", is_flag=True,
+              help="Run the dependency scanners the config lists (`scanners:`). Without it the repository's config "
+                   "never starts a program; listed scanners are then an error.")
+@click.option("--scanner-dir", "scanner_dirs", multiple=True, metavar="DIR",
+              type=click.Path(file_okay=False, exists=True, resolve_path=True),
+              help="Look up scanner executables only in this folder (repeatable; default: the gate's own "
+                   "virtualenv, then its PATH). Never a folder inside the repository.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
 @guarded
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
           clock: Clock, mlflow_uri: str | None, only: tuple[str, ...], debug: bool,
           framework: str | None = None, changed: bool = False, changed_since: str | None = None,
-          files: tuple[str, ...] = (), output: Path | None = None, quiet: bool = False, soft_fail: bool = False,
+          output: Path | None = None, quiet: bool = False, soft_fail: bool = False,
           skip: tuple[str, ...] = (), min_severity: str | None = None, color: bool | None = None,
-          baseline_file: Path | None = None) -> None:
+          baseline_file: Path | None = None, run_scanners: bool = False, scanner_dirs: tuple[str, ...] = (),
+          files: tuple[str, ...] = ()) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder).
 
     FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
@@ -105,7 +114,9 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     parallel.FREEZE_AFTER_LARGE_STEPS = True  # this process exits after one run
     path = project_path(path, config_path)
     report_files = _parse_reports(reports) + ([(fmt, output)] if output is not None else [])
-    cli_opts = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
+    cli_opts: dict[str, Any] = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
+    if run_scanners:  # keys of aima_gate.collectors.scans.running (RUN_SCANNERS, SCANNER_DIRS)
+        cli_opts.update(run_scanners=True, scanner_dirs=list(scanner_dirs))
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
                          clock=clock, cli=cli_opts,
                          only_policies=frozenset(only) if only else None, skip_policies=frozenset(skip),
@@ -117,18 +128,62 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
 
         report = with_framework_view(report, framework)
     for report_fmt, file in report_files:
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text(_render(report_fmt, report), encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write the {report_fmt} report: {exc}", file=str(file)) from None
+        write_report(file, _encoded(_render(report_fmt, report)), report_fmt, path)
     if output is None:
         text = _render(fmt, report)
         if fmt == "text" and quiet:
             text = text.rstrip("\n").rpartition("\n")[2] + "\n"
-        click.echo(colorize(text) if fmt == "text" and wants_color(color) else text, nl=False, color=True)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(_encoded(colorize(text) if fmt == "text" and wants_color(color) else text))
+        sys.stdout.buffer.flush()
     code = report.exit_code
     if soft_fail and code is ExitCode.POLICY_FAILURE:
         click.echo("aima-gate: --soft-fail: policies failed, exiting 0", err=True)
         code = ExitCode.PASS
     sys.exit(int(code))
+
+
+def _encoded(text: str) -> bytes:
+    # backslashreplace: a lone surrogate that reached a report (no loader lets one through, but a file name or a
+    # tool's output might) is written as the text "\udcff" instead of crashing the run after evaluation.
+    return text.encode("utf-8", "backslashreplace")
+
+
+def write_report(file: Path, data: bytes, fmt: str, repo: Path) -> None:
+    """Write a report file without following symlinks, replacing whatever file was there.
+
+    The report folder may lie inside the repository under test, whose committed symlinks would otherwise redirect
+    the write anywhere the gate can write: the folders are created one by one and none may be a symlink, and the
+    file is opened with O_NOFOLLOW after removing a previous file (a committed stale report is never kept).
+    """
+    try:
+        _make_folders(file.parent, (repo.absolute(), Path.cwd()), fmt)
+        if file.is_symlink():
+            raise ConfigError(f"cannot write the {fmt} report: {file} is a symlink (reports never follow links)",
+                              file=str(file))
+        if file.exists() and not file.is_file():
+            raise ConfigError(f"cannot write the {fmt} report: {file} exists and is not a regular file",
+                              file=str(file))
+        file.unlink(missing_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(file, flags, 0o644)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the {fmt} report: {exc.strerror or exc}", file=str(file)) from None
+
+
+def _make_folders(folder: Path, guarded: tuple[Path, ...], fmt: str) -> None:
+    """Create ``folder`` and its missing parents, refusing a symlink anywhere below a ``guarded`` folder (the
+    repository and the current folder, where the repository under test can commit links)."""
+    parts = folder.absolute().parts
+    for i in range(1, len(parts) + 1):
+        step = Path(*parts[:i])
+        below = any(step != g and step.is_relative_to(g) for g in guarded)
+        if below and step.is_symlink():
+            raise ConfigError(f"cannot write the {fmt} report under {step}: it is a symlink (reports never "
+                              "follow links)", file=str(folder))
+        if not step.exists():
+            step.mkdir()
+        elif not step.is_dir():
+            raise ConfigError(f"cannot write the {fmt} report under {step}: it is not a folder", file=str(folder))

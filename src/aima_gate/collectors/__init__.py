@@ -81,3 +81,28 @@ def load_collector(kind: str) -> Collector:
     cls = getattr(importlib.import_module(module_name), cls_name)
     collector: Collector = cls()
     return collector
+
+
+STRUCTURE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError, RecursionError)
+"""What a parser raises when an untrusted document has an unexpected shape (a list where an object belongs...)."""
+
+
+def parse_file(collector: Collector, ctx: CollectContext, file: str) -> list[Result]:
+    """Parse one repository file; the only outcomes are artifacts and input errors naming the file.
+
+    The file is hostile input: a parser meeting a shape it did not expect (a wrong type, a missing key) has met a
+    malformed file, which must be exit 2 naming that file, never an internal error (exit 3) that names nothing.
+    The exception's type stays in the message so a parser bug on a valid file can still be diagnosed.
+    """
+    try:
+        return list(collector.parse(ctx, file))
+    except AimaGateError as exc:
+        return [exc]
+    except STRUCTURE_ERRORS as exc:
+        from aima_gate.core.errors import InputError
+
+        detail = str(exc).encode("utf-8", "backslashreplace").decode("utf-8")[:200]
+        return [InputError(f"cannot read this file as a {collector.kind}: unexpected structure "
+                           f"({type(exc).__name__}: {detail})", file=file,
+                           hint=f"check the file against docs/artifacts.md#{collector.kind}; if it is valid, "
+                                "report this as a bug in aima-gate")]

@@ -14,7 +14,7 @@ from typing import Any
 
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.collectors import kinds
-from aima_gate.config.repo_config import Config
+from aima_gate.config.repo_config import Config, confined_file
 from aima_gate.core.errors import PolicyError
 from aima_gate.core.resources import builtin_policies_dir
 from aima_gate.engine.assertions import AllOf, AnyOf, Join, Node, Not, Quantifier
@@ -39,7 +39,9 @@ class LoadedPolicies:
 def _policy_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and p.is_file())
+    # Symlinks are listed even when dangling or pointing at a folder, so confined_file() refuses them by name
+    # instead of the walk dropping them silently.
+    return sorted(p for p in path.rglob("*") if p.suffix in POLICY_SUFFIXES and (p.is_file() or p.is_symlink()))
 
 
 def join_kinds_of(node: Node | None) -> set[str]:
@@ -88,7 +90,9 @@ def load_policies(config: Config, root: Path, *, allow_empty: bool = False) -> L
         if not target.exists():
             raise PolicyError(f"policy path {rel!r} does not exist", file=config.file,
                               line=config.line_of("/policies/paths"))
-        sources += [(p, p.relative_to(root.resolve()).as_posix()) for p in _policy_files(target)]
+        # Each file is confined on its own: a policy folder inside the repository may still hold a file symlink
+        # that points outside it.
+        sources += [(p, confined_file(root, p, what="policy file", error=PolicyError)) for p in _policy_files(target)]
     compiled: dict[str, tuple[Policy, bytes]] = {}
     for path, display in sources:
         policy, raw = load_policy_file(path, display)

@@ -7,12 +7,13 @@ artifact globs, fail on low and above).
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aima_gate.core.errors import ConfigError
+from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.core.model import LineIndex, Severity, Waiver
 from aima_gate.safeio.loaders import load_yaml
 from aima_gate.safeio.repo import DEFAULT_MAX_BYTES
@@ -47,10 +48,43 @@ class Config:
 
 
 def find_config(root: Path) -> Path | None:
+    # lexists, not is_file: a dangling or outward symlink named like the config must be refused by
+    # confined_file(), never mistaken for "no config" (which would run on the defaults).
     for name in CONFIG_NAMES:
-        if (root / name).is_file():
+        if os.path.lexists(root / name):
             return root / name
     return None
+
+
+def _lexical(path: Path) -> Path:
+    return Path(os.path.normpath(path.absolute()))
+
+
+def lexically_inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` names a file under ``root`` as written (symlinks not followed)."""
+    return _lexical(path).is_relative_to(_lexical(root))
+
+
+def confined_file(root: Path, path: Path, *, what: str, error: type[AimaGateError] = ConfigError) -> str:
+    """The repo-relative name of ``path``, a regular file that stays inside ``root`` after symlinks.
+
+    The config and policy files steer the whole evaluation, so they are confined like every artifact: a symlink
+    that leaves the repository, a dangling link or a non-regular file is an error naming the file, never read.
+    """
+    root_resolved = root.resolve()
+    rel = _lexical(path).relative_to(_lexical(root)).as_posix() if lexically_inside(root, path) else str(path)
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise error(f"{what} {rel} does not exist (or is a dangling symlink)", file=rel) from None
+    except (OSError, RuntimeError) as exc:
+        raise error(f"cannot resolve {what} {rel}: {exc}", file=rel) from None
+    if not resolved.is_relative_to(root_resolved):
+        raise error(f"{what} {rel} is a symlink that leaves the repository (-> {resolved})", file=rel,
+                    hint="aima-gate only reads files inside the repository; commit the file itself")
+    if not resolved.is_file():
+        raise error(f"{what} {rel} is not a regular file", file=rel)
+    return resolved.relative_to(root_resolved).as_posix()
 
 
 def parse_config(text: str, file: str) -> Config:

@@ -164,7 +164,9 @@ class Finding:
         key = cache.get("_identity")
         if key is None:
             raw = "\0".join((self.policy_id, self.subject.file, self.subject.kind, self.subject.name))
-            key = cache["_identity"] = hashlib.sha256(raw.encode()).hexdigest()
+            # surrogatepass: a lone surrogate that reached a finding (loaders refuse them, but not every source is a
+            # loader) must never turn into an internal error; it still hashes to a stable key.
+            key = cache["_identity"] = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
         return key
 
 

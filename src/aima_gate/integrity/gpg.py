@@ -81,9 +81,7 @@ class Verifier:
             return
         assert self.cfg.keyring is not None
         key_data = self.repo.read_bytes(self.cfg.keyring)
-        if b"PRIVATE KEY BLOCK" in key_data:
-            raise ConfigError("the pinned keyring holds a PRIVATE key: remove it from the repository and rotate it",
-                              file=self.cfg.keyring, hint="export only public keys: gpg --armor --export FPR")
+        _refuse_secret_keys(key_data, self.cfg.keyring)
         import gnupg
 
         self.home = tempfile.mkdtemp(prefix="aima-gate-gnupg-")
@@ -126,6 +124,22 @@ class Verifier:
         except (OSError, ValueError, subprocess.SubprocessError) as exc:
             raise ArtifactError(f"gpg failed to run on {sig_rel}: {exc}", file=sig_rel) from None
         return classify(base, res.stderr or "", self.cfg.allowed)
+
+
+def _refuse_secret_keys(key_data: bytes, keyring: str) -> None:
+    """A keyring holding secret-key packets (binary, armored under any label, or compressed) is refused, and so is
+    one that is not a readable packet sequence: gpg would import whatever it can, so the gate must see it all."""
+    from aima_gate.integrity.openpgp_packets import MalformedPackets, secret_packets
+
+    try:
+        found = secret_packets(key_data)
+    except MalformedPackets as exc:
+        raise ArtifactError(f"the pinned keyring holds no readable OpenPGP public key (not a well-formed OpenPGP "
+                            f"key file: {exc})", file=keyring,
+                            hint="export the public keys again: gpg --armor --export FPR") from None
+    if found:
+        raise ConfigError(f"the pinned keyring holds a PRIVATE key ({found[0]}): remove it from the repository and "
+                          "rotate it", file=keyring, hint="export only public keys: gpg --armor --export FPR")
 
 
 def make_result(base: dict[str, Any], status: str, detail: str, **info: Any) -> dict[str, Any]:

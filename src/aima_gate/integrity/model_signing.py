@@ -24,17 +24,22 @@ import base64
 import hashlib
 import json
 import posixpath
+import re
 import weakref
 from collections.abc import Mapping
 from typing import Any
 
 from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import LineIndex
 from aima_gate.integrity import gpg
 from aima_gate.integrity.digests import sha256_file
 from aima_gate.safeio.repo import Repo
 
 PREDICATE_V1 = "https://model_signing/signature/v1.0"
 PREDICATE_V02 = "https://model_signing/Digests/v0.1"
+DEFAULT_IGNORED = (".git", ".gitattributes", ".github", ".gitignore")
+"""What ``model_signing`` leaves out of a signed folder by default."""
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 _CACHE: weakref.WeakKeyDictionary[Repo, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
 
 
@@ -166,6 +171,75 @@ def inspect_bundle(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[st
     return cache[rel]
 
 
+_TYPE_NAMES: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+
+
+def _typed(value: Any, typ: type, what: str, rel: str) -> Any:
+    """``value`` if it has JSON type ``typ``; a bundle whose field has another type is an input error naming it."""
+    if not isinstance(value, typ):
+        raise ArtifactError(f"model-signing bundle: {what} must be {_TYPE_NAMES[typ]}, not "
+                            f"{type(value).__name__ if value is not None else 'null'}", file=rel)
+    return value
+
+
+def _get(obj: Mapping[str, Any], key: str, typ: type, what: str, rel: str) -> Any:
+    """``obj[key]`` checked to be ``typ``; a missing (or null) field reads as the empty value of that type."""
+    value = obj.get(key)
+    return typ() if value is None else _typed(value, typ, what, rel)
+
+
+def _statement_resources(statement: Mapping[str, Any], rel: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, sha256) of every file the signed statement lists, and the bundle's own ignore list."""
+    ptype = statement.get("predicateType")
+    resources: list[tuple[str, str]] = []
+    ignore: list[str] = []
+    if ptype == PREDICATE_V1:
+        pred = _get(statement, "predicate", dict, "predicate", rel)
+        ser = _get(pred, "serialization", dict, "predicate.serialization", rel)
+        if ser.get("method", "files") != "files":
+            raise ArtifactError("model-signing bundle uses a serialization method other than 'files' (e.g. "
+                                "shards), which aima-gate does not verify", file=rel)
+        ignore = [_typed(p, str, f"predicate.serialization.ignore_paths[{i}]", rel)
+                  for i, p in enumerate(_get(ser, "ignore_paths", list, "predicate.serialization.ignore_paths", rel))]
+        for i, r in enumerate(_get(pred, "resources", list, "predicate.resources", rel)):
+            r = _typed(r, dict, f"predicate.resources[{i}]", rel)
+            name = _typed(r.get("name"), str, f"predicate.resources[{i}].name", rel)
+            if r.get("algorithm") != "sha256":
+                raise ArtifactError(f"model-signing resource {name!r} uses hash {r.get('algorithm')!r}; "
+                                    "aima-gate verifies sha256 only", file=rel)
+            resources.append((name, _typed(r.get("digest"), str, f"predicate.resources[{i}].digest", rel).lower()))
+        subjects = _get(statement, "subject", list, "subject", rel)
+        first = _typed(subjects[0], dict, "subject[0]", rel) if subjects else {}
+        subject = _get(first, "digest", dict, "subject[0].digest", rel).get("sha256")
+        expect = hashlib.sha256(b"".join(bytes.fromhex(d) for _, d in resources)).hexdigest() if all(
+            _SHA256.fullmatch(d) for _, d in resources) else None
+        if subject != expect:
+            raise ArtifactError("model-signing statement subject digest does not match its resource digests",
+                                file=rel)
+    elif ptype == PREDICATE_V02:
+        for i, sub in enumerate(_get(statement, "subject", list, "subject", rel)):
+            sub = _typed(sub, dict, f"subject[{i}]", rel)
+            digest = _get(sub, "digest", dict, f"subject[{i}].digest", rel).get("sha256", "")
+            resources.append((_typed(sub.get("name"), str, f"subject[{i}].name", rel),
+                              _typed(digest, str, f"subject[{i}].digest.sha256", rel).lower()))
+    else:
+        raise ArtifactError(f"unknown model-signing predicateType {ptype!r}", file=rel)
+    if not resources:
+        raise ArtifactError("model-signing bundle lists no files", file=rel)
+    return resources, ignore
+
+
+def _ignored(path: str, base_dir: str, ignore: list[str]) -> bool:
+    """Whether ``path`` is left out of the signed folder: by the bundle's ``ignore_paths`` (relative to the folder)
+    or by model-signing's own defaults (git metadata), as ``model_signing`` itself leaves them out."""
+    inner = path[len(base_dir) + 1:] if base_dir else path
+    for pattern in (*ignore, *DEFAULT_IGNORED):
+        pattern = posixpath.normpath(pattern).strip("/")
+        if inner == pattern or inner.startswith(pattern + "/"):
+            return True
+    return False
+
+
 def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any]:
     from aima_gate.safeio.loaders import load_json
 
@@ -179,38 +253,21 @@ def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any
             or len(env["signatures"]) != 1 or not isinstance(env["signatures"][0], dict):
         raise ArtifactError("model-signing bundle needs dsseEnvelope with exactly one signature and "
                             "verificationMaterial", file=rel, line=1)
-    body = _b64(env.get("payload"), "dsseEnvelope.payload", rel)
-    sig = _b64(env["signatures"][0].get("sig"), "the DSSE signature", rel)
+    body = _b64(_typed(env.get("payload"), str, "dsseEnvelope.payload", rel), "dsseEnvelope.payload", rel)
+    sig = _b64(_typed(env["signatures"][0].get("sig"), str, "dsseEnvelope.signatures[0].sig", rel),
+               "the DSSE signature", rel)
+    _get(env, "payloadType", str, "dsseEnvelope.payloadType", rel)
     try:
         statement = json.loads(body)
     except ValueError:
         raise ArtifactError("model-signing bundle: the DSSE payload is not JSON", file=rel) from None
-    ptype = statement.get("predicateType") if isinstance(statement, dict) else None
+    from aima_gate.safeio.loaders import reject_lone_surrogates
+
+    reject_lone_surrogates(statement, body.decode("utf-8", "replace"), rel, LineIndex({}))
+    statement = _typed(statement, dict, "the DSSE payload (an in-toto statement)", rel)
+    ptype = statement.get("predicateType")
     base_dir = posixpath.dirname(rel)
-    resources: list[tuple[str, str]] = []
-    if ptype == PREDICATE_V1:
-        pred = statement.get("predicate") or {}
-        if (pred.get("serialization") or {}).get("method", "files") != "files":
-            raise ArtifactError("model-signing bundle uses a serialization method other than 'files' (e.g. "
-                                "shards), which aima-gate does not verify", file=rel)
-        for r in pred.get("resources") or []:
-            if r.get("algorithm") != "sha256":
-                raise ArtifactError(f"model-signing resource {r.get('name')!r} uses hash {r.get('algorithm')!r}; "
-                                    "aima-gate verifies sha256 only", file=rel)
-            resources.append((str(r.get("name")), str(r.get("digest")).lower()))
-        subject = (statement.get("subject") or [{}])[0].get("digest", {}).get("sha256")
-        expect = hashlib.sha256(b"".join(bytes.fromhex(d) for _, d in resources)).hexdigest() if all(
-            len(d) == 64 for _, d in resources) else None
-        if subject != expect:
-            raise ArtifactError("model-signing statement subject digest does not match its resource digests",
-                                file=rel)
-    elif ptype == PREDICATE_V02:
-        for s in statement.get("subject") or []:
-            resources.append((str(s.get("name")), str((s.get("digest") or {}).get("sha256", "")).lower()))
-    else:
-        raise ArtifactError(f"unknown model-signing predicateType {ptype!r}", file=rel)
-    if not resources:
-        raise ArtifactError("model-signing bundle lists no files", file=rel)
+    resources, ignore = _statement_resources(statement, rel)
     data: dict[str, Any] = {"format": "model-signing", "signature_file": rel, "signed_file": base_dir or ".",
                             "predicate_type": ptype, "media_type": doc.get("mediaType")}
     # --- files
@@ -218,7 +275,7 @@ def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any
     changed = []
     for name, digest in resources:
         path = posixpath.normpath(posixpath.join(base_dir, name)) if name != "." else None
-        if path is None or path.startswith("../") or not repo.exists(path):
+        if path is None or path == ".." or path.startswith(("../", "/")) or not repo.exists(path):
             rows.append({"name": name, "path": path, "expected": digest, "actual": None, "status": "missing"})
             changed.append(f"{name} is missing")
             continue
@@ -230,21 +287,26 @@ def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any
             changed.append(f"{path} changed after signing")
     listed = {r["path"] for r in rows if r["path"]}
     prefix = base_dir + "/" if base_dir else ""
-    # model_signing records the paths it was told to ignore (v1.0 serialization.ignore_paths, relative to the model)
-    ignored = [prefix + str(p).strip("/") for p in ((statement.get("predicate") or {}).get("serialization") or {})
-               .get("ignore_paths") or [] if isinstance(p, str)] if ptype == PREDICATE_V1 else []
+    # Files of the signed folder that the bundle does not list fail it, as an incomplete SHA256SUMS fails: a loader
+    # reads the whole folder (configs, tokenizers, extra weights), so an unsigned file beside the model is an
+    # unsigned model. Only the bundle's own ignore list and model-signing's defaults are honoured.
     unlisted = [f for f in repo.files() if f.startswith(prefix) and f not in listed and f != rel
-                and not any(f == i or f.startswith(i + "/") for i in ignored)]
-    data.update(resources=rows, unlisted=unlisted)
+                and not _ignored(f, base_dir, ignore)]
+    data.update(resources=rows, unlisted=unlisted, ignore_paths=ignore)
     # --- signature
     if "publicKey" in vm:
-        data["key_details"] = (vm.get("publicKey") or {}).get("keyDetails")
+        data["key_details"] = _get(_get(vm, "publicKey", dict, "verificationMaterial.publicKey", rel),
+                                   "keyDetails", str, "verificationMaterial.publicKey.keyDetails", rel) or None
         status, detail, fpr = _key_based(repo, settings, vm, env, body, sig, rel)
         data["fingerprint"] = fpr
     else:
-        cert = (vm.get("certificate") or {}).get("rawBytes")
-        chain = (vm.get("x509CertificateChain") or {}).get("certificates") or []
-        raw = cert or (chain[0].get("rawBytes") if chain else None)
+        cert = _get(_get(vm, "certificate", dict, "verificationMaterial.certificate", rel), "rawBytes", str,
+                    "verificationMaterial.certificate.rawBytes", rel)
+        chain = _get(_get(vm, "x509CertificateChain", dict, "verificationMaterial.x509CertificateChain", rel),
+                     "certificates", list, "verificationMaterial.x509CertificateChain.certificates", rel)
+        first_cert = _typed(chain[0], dict, "verificationMaterial.x509CertificateChain.certificates[0]",
+                            rel) if chain else {}
+        raw = cert or _get(first_cert, "rawBytes", str, "the chain's first certificate rawBytes", rel)
         ident = _identity(_b64(raw, "the certificate", rel)) if raw else "(no certificate)"
         data["user_id"] = ident
         kind = "Sigstore keyless (Fulcio certificate, Rekor log)" if cert else "certificate-chain"
@@ -253,6 +315,10 @@ def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any
             "identity need Sigstore's trust root, which aima-gate does not fetch at run time, so the signature is "
             "NOT verified (file digests were compared with the signed statement only). Verify it online with "
             "`model_signing verify sigstore`, or sign with a pinned key")
+    if unlisted:
+        changed.append(f"{len(unlisted)} file(s) in the signed folder are not in the bundle: "
+                       f"{', '.join(unlisted[:5])}{' ...' if len(unlisted) > 5 else ''} (sign the whole folder again, "
+                       "or list them in the bundle's ignore_paths when signing)")
     if changed and status in ("valid", "unverifiable_offline"):
         status, detail = "bad_signature", "; ".join(changed[:5])
     return gpg.make_result(data, status, detail, allowlisted=status == "valid",
@@ -261,7 +327,7 @@ def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any
 
 def _key_based(repo: Repo, settings: Mapping[str, Any], vm: Mapping[str, Any], env: Mapping[str, Any], body: bytes,
                sig: bytes, rel: str) -> tuple[str, str, str | None]:
-    message = pae(str(env.get("payloadType", "")), body)
+    message = pae(env.get("payloadType") or "", body)
     pinned = (settings.get("signing") or {}).get("model_signing_keys") or []
     unsupported: list[str] = []
     for key_file in pinned:
@@ -271,7 +337,7 @@ def _key_based(repo: Repo, settings: Mapping[str, Any], vm: Mapping[str, Any], e
             return "valid", f"good signature by the key pinned in {key_file}", _key_fingerprint(key)
         if verdict is None:
             unsupported.append(key_file)
-    raw = (vm.get("publicKey") or {}).get("rawBytes")
+    raw = _get(vm["publicKey"] or {}, "rawBytes", str, "verificationMaterial.publicKey.rawBytes", rel)
     if raw:
         try:
             embedded = _load_pem(_b64(raw, "the embedded public key", rel), rel)

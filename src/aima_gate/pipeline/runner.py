@@ -13,9 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aima_gate import __version__
-from aima_gate.collectors import CollectContext, load_collector
+from aima_gate.collectors import CollectContext, load_collector, parse_file
 from aima_gate.config.policy_packs import LoadedPolicies, load_policies
-from aima_gate.config.repo_config import Config, check_against_policies, find_config, parse_config
+from aima_gate.config.repo_config import (
+    Config,
+    check_against_policies,
+    confined_file,
+    find_config,
+    lexically_inside,
+    parse_config,
+)
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, PolicyError, pointer_to_path
 from aima_gate.core.model import (
@@ -66,11 +73,12 @@ def load_config(root: Path, config_path: Path | None) -> Config:
     path = config_path or find_config(root)
     if path is None:
         return Config(file=None)
-    if not path.is_file():
-        raise ConfigError("config file does not exist", file=str(config_path))
-    try:
-        rel = path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    if config_path is None or lexically_inside(root, path):
+        # A config inside the repository is the repository's own input: confined like any artifact.
+        rel = confined_file(root, path, what="config file")
+    else:  # --config outside the repository is the operator's own file, chosen on the command line
+        if not path.is_file():
+            raise ConfigError("config file does not exist", file=str(config_path))
         rel = str(path)
     return parse_config(decode_text(path.read_bytes(), rel), rel)
 
@@ -116,12 +124,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
 
     def parse_one(pair: tuple[str, str]) -> list[Any]:
         kind, file = pair
-        out: list[Any] = []
-        try:
-            out.extend(collectors[kind].parse(contexts[kind], file))
-        except AimaGateError as exc:
-            out.append(exc)
-        return out
+        return parse_file(collectors[kind], contexts[kind], file)
 
     def absorb(results: Iterable[Any]) -> None:
         for item in results:
@@ -288,6 +291,10 @@ def run_check(options: RunOptions) -> Report:
                    "was read, so evidence there would go unchecked", file=link,
                    hint="remove the link, or add it to `exclude:` in .aima-gate.yml if it holds no evidence")
         for link, target in repo.escaping_folder_links())
+    errors.extend(
+        InputError(f"the name of {name} is not valid UTF-8, so it was not read and cannot be reported as is",
+                   file=name, hint="rename it to a UTF-8 name, or remove it")
+        for name in repo.undecodable_names())
     errors.extend(duplicate_subject_errors(artifacts))
     # Two kinds reading the same file (e.g. a scan report and the vulnerabilities merged from it) may both
     # report it unreadable; one error per problem is enough.

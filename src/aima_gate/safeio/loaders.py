@@ -27,10 +27,46 @@ _constructor = yaml.constructor.SafeConstructor()
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# A lone surrogate can only enter through an escape (JSON ``\ud800``, YAML ``\ud800``/``\U0000d800``): the
+# UTF-8 decoder refuses encoded surrogates. Only documents holding such an escape are walked, so the check costs
+# one scan of the text.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def escape_pointer_token(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
+
+
+def _surrogate_pointer(value: Any) -> str | None:
+    """JSON pointer of the first key or string holding a lone surrogate (None when there is none)."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, pointer = stack.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return pointer
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                child = f"{pointer}/{escape_pointer_token(k)}"
+                if _LONE_SURROGATE.search(k):
+                    return child
+                stack.append((v, child))
+        elif isinstance(item, list):
+            stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(item))
+    return None
+
+
+def reject_lone_surrogates(value: Any, text: str, file: str, lines: LineIndex) -> None:
+    """Refuse a document with a lone surrogate: it is not Unicode text, and every string taken from an artifact must
+    encode as UTF-8 wherever it goes (report identities, JSON, SARIF, a terminal)."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return
+    pointer = _surrogate_pointer(value)
+    if pointer is not None:
+        raise InputError("a string holds a lone UTF-16 surrogate escape (e.g. \\ud800), which is not valid "
+                         "Unicode text", file=file, line=lines.line_of(pointer), pointer=pointer,
+                         hint="escape characters outside the BMP as a surrogate pair, or write them as UTF-8")
 
 
 def decode_text(raw: bytes, file: str) -> str:
@@ -181,7 +217,9 @@ def load_yaml(text: str, file: str, *, line_offset: int = 0) -> tuple[Any, LineI
                          hint=exc.hint) from None
     if line_offset:
         lines = {k: v + line_offset for k, v in lines.items()}
-    return value, LineIndex(lines)
+    index = LineIndex(lines)
+    reject_lone_surrogates(value, text, file, index)
+    return value, index
 
 
 # --------------------------------------------------------------------------------------------------- JSON
@@ -273,7 +311,9 @@ def load_json(text: str, file: str) -> tuple[Any, LineIndex]:
     except RecursionError:
         raise InputError("JSON nested too deeply", file=file) from None
     _check_json_depth(value, file)
-    return value, LineIndex(build=_JsonLines(text))
+    index = LineIndex(build=_JsonLines(text))
+    reject_lone_surrogates(value, text, file, index)
+    return value, index
 
 
 def _check_json_depth(value: Any, file: str) -> None:

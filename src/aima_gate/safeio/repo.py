@@ -53,6 +53,7 @@ class Repo:
         self._files: list[str] | None = None
         self._walked_set: frozenset[str] | None = None
         self._escaping_links: list[tuple[str, str]] = []
+        self._undecodable: list[str] = []
 
     # ------------------------------------------------------------------------------------------ listing
     def files(self) -> list[str]:
@@ -71,13 +72,20 @@ class Repo:
                     elif d not in VCS_DIRS:
                         kept.append(d)
                 dirnames[:] = kept
-                found.extend(prefix + name for name in filenames)
+                for name in filenames:
+                    rel = prefix + name
+                    # os.walk hands back a non-UTF-8 name with lone surrogates (surrogateescape); such a string
+                    # cannot be encoded into any report, so the file is listed as an error, never read.
+                    (self._undecodable if _has_surrogate(rel) else found).append(rel)
+                undecodable_dirs = [d for d in dirnames if _has_surrogate(prefix + d)]
+                self._undecodable.extend(prefix + d + "/" for d in undecodable_dirs)
+                dirnames[:] = [d for d in dirnames if d not in undecodable_dirs]
                 for name in dirnames:  # the walk does not follow folder links; note the ones that leave
                     full = Path(dirpath, name)
                     if full.is_symlink():
                         target = full.resolve()
                         if not target.is_relative_to(self.root):
-                            self._escaping_links.append((prefix + name, str(target)))
+                            self._escaping_links.append((prefix + name, shown_name(str(target))))
             found.sort()
             if self.exclude:
                 excluded = set(glob_filter(found, self.exclude))
@@ -100,6 +108,14 @@ class Repo:
         """
         self.files()
         return list(self._escaping_links)
+
+    def undecodable_names(self) -> list[str]:
+        """Files and folders (ending in ``/``) whose names are not valid UTF-8, shown with ``\\xNN`` escapes.
+
+        They are not read (their names could not be reported), so the runner reports each one instead.
+        """
+        self.files()
+        return [shown_name(n) for n in self._undecodable]
 
     def _walked(self) -> frozenset[str]:
         if self._walked_set is None:
@@ -174,6 +190,19 @@ class Repo:
     def open_binary(self, rel: str) -> BinaryIO:
         """Open for streaming (digests, signatures, pickle scanning); no size bound, callers stream."""
         return self.path(rel).open("rb")
+
+
+def _has_surrogate(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def shown_name(name: str) -> str:
+    """A file name as printable text: undecodable bytes (surrogate-escaped by the OS layer) become ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def glob_filter(paths: Iterable[str], patterns: Sequence[str]) -> list[str]:

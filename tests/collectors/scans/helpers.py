@@ -29,8 +29,8 @@ def repo_with(tmp: Path, reports: Mapping[str, Path | str], extra: dict[str, str
     return tmp
 
 
-def run(root: Path, *policies: str) -> tuple[int, dict[str, Any]]:
-    args: list[str] = []
+def run(root: Path, *policies: str, extra: tuple[str, ...] = ()) -> tuple[int, dict[str, Any]]:
+    args: list[str] = list(extra)
     for policy in policies or POLICIES:
         args += ["--policy", policy]
     return check_json(root, *args)

@@ -1,4 +1,5 @@
-"""aima-gate runs real scanners when the config asks (``scanners:``), then gates on their output.
+"""aima-gate runs real scanners when the command line asks (``--run-scanners``) for the ``scanners:`` the config
+lists, then gates on their output. The executables come from the gate's side (``--scanner-dir``), never the config.
 
 safety 2.3.5 (the last release that accepts a local database, offline) and pip-audit are installed from PyPI into
 throw-away virtualenvs by the fixtures below: safety 2.3.5 pins ``packaging<22``, which conflicts with this
@@ -54,15 +55,19 @@ def _safety_db(root: Path) -> None:
             "cvssv2": {"base_score": 5.0}, "cvssv3": {"base_score": 7.5, "base_severity": "HIGH"}}}}}))
 
 
-def _config(command: str, tool: str = "safety", extra: str = "    db: safety-db\n") -> str:
-    return f"scanners:\n  - tool: {tool}\n    requirements: requirements.txt\n    command: [{command}]\n" + extra
+def _config(tool: str = "safety", extra: str = "    db: safety-db\n") -> str:
+    return f"scanners:\n  - tool: {tool}\n    requirements: requirements.txt\n" + extra
+
+
+def _opt_in(exe: Path) -> tuple[str, ...]:
+    return ("--run-scanners", "--scanner-dir", str(exe.parent))
 
 
 def test_real_safety_run_finds_the_advisory(tmp_path: Path, safety_bin: Path) -> None:
     root = repo_with(tmp_path, {}, {"requirements.txt": "click==8.0.0\nwerkzeug==0.11\n",
-                                    ".aima-gate.yml": _config(str(safety_bin))})
+                                    ".aima-gate.yml": _config()})
     _safety_db(root)
-    code, report = run(root, *POLICIES)
+    code, report = run(root, *POLICIES, extra=_opt_in(safety_bin))
     assert code == 1 and not errors(report), report
     vuln = findings(report, VULN)
     assert [(f["subject"]["name"], f["status"]) for f in vuln] == [("werkzeug|CVE-2019-14806", "fail")]
@@ -75,16 +80,17 @@ def test_real_safety_run_finds_the_advisory(tmp_path: Path, safety_bin: Path) ->
 
 def test_real_safety_run_clean_after_upgrade(tmp_path: Path, safety_bin: Path) -> None:
     root = repo_with(tmp_path, {}, {"requirements.txt": "click==8.0.0\nwerkzeug==0.15.3\n",
-                                    ".aima-gate.yml": _config(str(safety_bin))})
+                                    ".aima-gate.yml": _config()})
     _safety_db(root)
-    code, report = run(root, *POLICIES)
+    code, report = run(root, *POLICIES, extra=_opt_in(safety_bin))
     assert code == 0, report
 
 
 def test_failing_safety_is_an_error(tmp_path: Path, safety_bin: Path) -> None:
     root = repo_with(tmp_path, {}, {"requirements.txt": "werkzeug==0.11\n",
-                                    ".aima-gate.yml": _config(str(safety_bin), extra="    db: no-such-db\n")})
-    code, report = run(root, *POLICIES)
+                                    ".aima-gate.yml": _config(extra="    db: no-such-db\n")})
+    (root / "no-such-db").mkdir()  # an empty folder: safety finds no database in it
+    code, report = run(root, *POLICIES, extra=_opt_in(safety_bin))
     assert code == 2
     messages = json.dumps(errors(report))
     assert "scanner safety failed (exit code" in messages and "requirements.txt" in messages
@@ -92,8 +98,8 @@ def test_failing_safety_is_an_error(tmp_path: Path, safety_bin: Path) -> None:
 
 def test_failing_pip_audit_is_an_error(tmp_path: Path, pip_audit_bin: Path) -> None:
     root = repo_with(tmp_path, {}, {"requirements.txt": "this is not a requirement ===\n",
-                                    ".aima-gate.yml": _config(str(pip_audit_bin), tool="pip-audit", extra="")})
-    code, report = run(root, VULN)
+                                    ".aima-gate.yml": _config(tool="pip-audit", extra="")})
+    code, report = run(root, VULN, extra=_opt_in(pip_audit_bin))
     assert code == 2
     assert "scanner pip-audit exited 1 without a readable JSON report" in json.dumps(errors(report))
 
@@ -101,7 +107,9 @@ def test_failing_pip_audit_is_an_error(tmp_path: Path, pip_audit_bin: Path) -> N
 @pytest.mark.parametrize("tool", ["safety", "pip-audit"])
 def test_missing_scanner_is_an_error(tmp_path: Path, tool: str) -> None:
     root = repo_with(tmp_path, {}, {"requirements.txt": "werkzeug==0.11\n",
-                                    ".aima-gate.yml": _config(f"{tool}-not-installed-here", tool=tool, extra="")})
-    code, report = run(root, *POLICIES)
+                                    ".aima-gate.yml": _config(tool=tool, extra="")})
+    empty = tmp_path.parent / f"{tmp_path.name}-empty-bin"
+    empty.mkdir()
+    code, report = run(root, *POLICIES, extra=("--run-scanners", "--scanner-dir", str(empty)))
     assert code == 2
-    assert f"scanner {tool} is not installed" in json.dumps(errors(report))
+    assert f"scanner {tool} is not installed in the gate's environment" in json.dumps(errors(report))
