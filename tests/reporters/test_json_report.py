@@ -119,4 +119,5 @@ def test_policies_disabled_by_the_config_are_shown(tmp_path: Path) -> None:
     assert data["disabled_policies"] == {"file": ".aima-gate.yml", "policies": ["model.training-data-lineage"]}
     validate(data)
     text_out = run_cli("check", str(repo), "--today", TODAY.isoformat()).stdout
-    assert "Disabled by .aima-gate.yml: model.training-data-lineage" in text_out
+    assert "scope narrowed by policies.disable (.aima-gate.yml:" in text_out
+    assert "these policies are switched off: model.training-data-lineage" in text_out

@@ -12,8 +12,9 @@ Each non-archived model version becomes one ``model`` subject with the same fiel
 ``name``; ``version`` = version tag ``version`` if set (a release version such as 2.3.0), else the MLflow
 version number; ``owner``/``risk_tier``/``intended_use`` from version tags, else registered-model tags;
 ``stage`` = ``current_stage`` unless ``None``, and ``stage``/``risk_tier``/``aliases`` normalised by
-collectors/vocabulary.py (an unknown tag value is an error naming ``models:/name/version``); ``aliases`` from the registry; ``training_data`` from
-the source run's dataset inputs (``mlflow.log_input``) and ``training_data.<name>`` tags or params;
+collectors/vocabulary.py (an unknown tag value is an error naming ``models:/name/version``); ``aliases``
+from the registry; ``training_data`` from the source run's dataset inputs (``mlflow.log_input``) and
+``training_data.<name>`` tags or params;
 ``model_card``/``bias_report``/``explainability_report`` tags that are repository-relative paths become
 references, so the runner collects those files and reports missing ones.
 """

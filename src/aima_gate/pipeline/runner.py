@@ -206,4 +206,11 @@ def run_check(options: RunOptions) -> Report:
     disabled = sorted(set(loaded.all_ids) & config.disabled)
     if disabled:  # a policy switched off in the repository's own config is shown in every report, never hidden
         extra["disabled_policies"] = {"file": config.file, "policies": disabled}
+    from aima_gate.pipeline.scope import narrowings, scope_extra
+
+    # Every narrowing of what was evaluated (config or command line) is listed in every report format.
+    found = narrowings(config, cli_only=options.only_policies, changed_files=options.changed_files,
+                       disabled=disabled)
+    if found:
+        extra["scope"] = scope_extra(found)
     return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra)

@@ -15,7 +15,15 @@ from collections import Counter, defaultdict
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
-from aima_gate.reporters._common import SHORT_KEY, display_path, keyed, severity_sort_key, severity_values
+from aima_gate.reporters._common import (
+    SHORT_KEY,
+    display_path,
+    escape_terminal,
+    keyed,
+    scope_notes,
+    severity_sort_key,
+    severity_values,
+)
 
 BUDGET = 900 * 1024
 SHOWN = 50
@@ -27,11 +35,11 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
 
 def esc(text: object) -> str:
     """Escape Markdown/HTML specials in user-controlled text and keep it on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _SPECIAL.sub(r"\\\1", escape_terminal(" ".join(str(text).split())))
 
 
 def code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`"
+    return "`" + escape_terminal(text).replace("`", "'") + "`"
 
 
 class _Budget:
@@ -117,6 +125,11 @@ def render(report: Report, budget: int = BUDGET) -> str:
     for status in ("fail", "error", "waived", "pass", "not_applicable"):
         out.add(f"| {status.replace('_', ' ')} | {s[status]} |")
     out.add(f"| **total** | **{s['total']}** |")
+    notes = scope_notes(report)
+    if notes:  # forced, never cut by the budget: a reader must see what the verdict does not cover
+        out.force(f"\n### 🔎 Scope narrowed ({len(notes)})\n")
+        for note in notes:
+            out.force(f"- {esc(note)}")
     omitted = 0
     pairs = list(keyed(report))
     errors = [(f, k) for f, k in pairs if f.status is Status.ERROR]

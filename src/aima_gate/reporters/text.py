@@ -11,6 +11,7 @@ from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
+from aima_gate.reporters._common import escape_terminal, scope_notes
 
 _SHOWN = (Status.ERROR, Status.FAIL, Status.WAIVED)
 _LABEL = {Status.ERROR: "ERROR", Status.FAIL: "FAIL", Status.WAIVED: "WAIVED", Status.PASS: "PASS",
@@ -47,9 +48,8 @@ def render(report: Report) -> str:
     for f in report.findings:
         groups[f.aima.domain if f.aima else ""].append(f)
     lines = [f"aima-gate {report.tool_version}: {len(report.policies)} policies, fail on {report.fail_on.value}+"]
-    disabled = report.extra.get("disabled_policies")
-    if disabled:
-        lines.append(f"Disabled by {disabled['file']}: {', '.join(disabled['policies'])}")
+    # Narrowings first, before any result: a reader must know what was not evaluated (policies.disable too).
+    lines.extend(scope_notes(report))
     for domain in sorted(groups, key=lambda d: order.get(d, -1)):
         items = groups[domain]
         title = names.get(domain, "aima-gate (input and configuration)")
@@ -68,4 +68,6 @@ def render(report: Report) -> str:
         f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "
         f"{s['not_applicable']} not applicable"
     )
-    return "\n".join(lines) + "\n"
+    # Every line escaped as a whole: a repository-chosen string (file or model name, a quoted value) can never
+    # add a line (a forged "Verdict: PASS") or a terminal control sequence; only this join ends lines.
+    return "\n".join(escape_terminal(line) for line in lines) + "\n"
