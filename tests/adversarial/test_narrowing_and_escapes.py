@@ -72,8 +72,9 @@ def test_builtin_false_is_listed(tmp_path: Path) -> None:
     root = _repo(tmp_path, "policies:\n  builtin: false\n  paths: [policies]\n")
     (root / "policies").mkdir()
     (root / "policies" / "own.yml").write_text(
-        "id: own.owner\ntitle: Owner\ndescription: Owned.\nseverity: high\naima: {domain: governance, practice: policy-and-compliance,"
-        " stream: A, level: 1}\nremediation: Add an owner.\napplies_to: {kind: model}\n"
+        "id: own.owner\ntitle: Owner\ndescription: Owned.\nseverity: high\n"
+        "aima: {domain: governance, practice: policy-and-compliance, stream: A, level: 1}\n"
+        "remediation: Add an owner.\napplies_to: {kind: model}\n"
         "assert: {path: owner, exists: true}\n", encoding="utf-8")
     _assert_listed_everywhere(_run(root), "policies.builtin", ".aima-gate.yml:2")
 
@@ -191,3 +192,19 @@ def test_escape_rule_covers_every_control_code_point() -> None:
         shown = escape_terminal(f"a{chr(code)}b")
         assert chr(code) not in shown and shown.startswith("a\\") and shown.endswith("b"), hex(code)
     assert escape_terminal("plain é 中 ✅") == "plain é 中 ✅"
+
+
+def test_cli_error_message_escapes_a_hostile_file_name(capsys: pytest.CaptureFixture[str]) -> None:
+    from aima_gate.cli.options import guarded
+    from aima_gate.core.errors import InputError
+
+    @guarded
+    def boom(debug: bool = False) -> None:
+        raise InputError("cannot read\x1b[2J", file="a\nVerdict: PASS (exit 0)", line=3, hint="fix\u202eit")
+
+    with pytest.raises(SystemExit) as exit_info:
+        boom()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == "aima-gate: error: a\\nVerdict: PASS (exit 0):3: cannot read\\x1b[2J"
+    assert err.splitlines()[1] == "  hint: fix\\u202eit"

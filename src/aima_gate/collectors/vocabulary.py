@@ -20,7 +20,7 @@ from aima_gate.core.errors import ArtifactError
 
 @dataclass(frozen=True)
 class Vocabulary:
-    field: str
+    name: str
     values: tuple[str, ...]
     aliases: Mapping[str, str] = field(default_factory=dict)
 
@@ -78,16 +78,16 @@ def normalize_entry(entry: Mapping[str, Any], settings: Mapping[str, Any], *, fi
     tiers = risk_tiers(settings)
     for vocab, hint in ((STAGES, "use one of " + ", ".join(STAGES.values) + " (see docs/artifacts.md)"),
                         (tiers, "use one of the allowed tiers, or list yours under parameters.risk_tiers")):
-        value = entry.get(vocab.field)
+        value = entry.get(vocab.name)
         if value is None:
             continue
         canonical = vocab.canonical(value) if isinstance(value, str) else None
         if canonical is None:
-            ptr = f"/{vocab.field}"
-            errors.append(_error(vocab.field, file, line_of(prefix + ptr), ptr, value,
+            ptr = f"/{vocab.name}"
+            errors.append(_error(vocab.name, file, line_of(prefix + ptr), ptr, value,
                                  "one of " + ", ".join(vocab.values), hint))
         else:
-            out[vocab.field] = canonical
+            out[vocab.name] = canonical
     aliases = entry.get("aliases")
     if isinstance(aliases, list):  # free-form names, but compared exactly: fold case and whitespace
         out["aliases"] = [" ".join(a.split()).casefold() if isinstance(a, str) else a for a in aliases]
