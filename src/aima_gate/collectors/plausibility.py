@@ -84,9 +84,12 @@ def implausible_cvss_scores(doc: Any, file: str, lines: LineIndex) -> list[Artif
 def validation_inconsistencies(doc: Mapping[str, Any], file: str, lines: LineIndex) -> list[ArtifactError]:
     """A Great Expectations result whose ``success`` contradicts its own results or statistics."""
     results = [r for r in doc.get("results", []) if isinstance(r, Mapping)]
-    # GE counts an expectation that raised an exception as a success in its own totals (the collector treats
-    # the run as failed anyway), so only expectations that ran and failed contradict ``success: true``.
+    # GE versions differ on an expectation that raised an exception: some count it as unsuccessful, some as
+    # successful in their totals (the collector treats the run as failed either way). So raised ones may be
+    # counted on either side; only expectations that ran and failed contradict ``success: true``.
+    raised = sum(1 for r in results if _raised(r))
     failed = sum(1 for r in results if r.get("success") is not True and not _raised(r))
+    passed = len(results) - failed - raised
     stats = doc.get("statistics") if isinstance(doc.get("statistics"), Mapping) else {}
     out: list[ArtifactError] = []
     hint = "commit the validation result exactly as Great Expectations wrote it"
@@ -101,17 +104,16 @@ def validation_inconsistencies(doc: Mapping[str, Any], file: str, lines: LineInd
     if evaluated is not None and evaluated != len(results):
         claims.append(("evaluated_expectations", f"{stats['evaluated_expectations']!r} but results lists "
                                                  f"{len(results)}"))
-    if unsuccessful is not None and unsuccessful != failed:
+    if unsuccessful is not None and not failed <= unsuccessful <= failed + raised:
         claims.append(("unsuccessful_expectations", f"{stats['unsuccessful_expectations']!r} but {failed} "
-                                                    "results did not succeed"))
-    if successful is not None and successful != len(results) - failed:
-        claims.append(("successful_expectations", f"{stats['successful_expectations']!r} but "
-                                                  f"{len(results) - failed} results succeeded"))
+                                                    f"results failed ({raised} raised an exception)"))
+    if successful is not None and not passed <= successful <= passed + raised:
+        claims.append(("successful_expectations", f"{stats['successful_expectations']!r} but {passed} "
+                                                  f"results succeeded ({raised} raised an exception)"))
     if percent is not None and not (0 <= percent <= 100):
         claims.append(("success_percent", f"{stats['success_percent']!r} is outside 0-100"))
-    if doc.get("success") is True and (unsuccessful or (percent is not None and percent < 100)):
-        claims.append(("unsuccessful_expectations" if unsuccessful else "success_percent",
-                       "contradicts success: true"))
+    elif doc.get("success") is True and not raised and percent is not None and percent < 100:
+        claims.append(("success_percent", f"{stats['success_percent']!r} contradicts success: true"))
     out += [_error(f"statistics.{key} = {what}", file, lines, f"/statistics/{key}", hint) for key, what in claims]
     return out
 
