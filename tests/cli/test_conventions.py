@@ -50,7 +50,8 @@ def test_skip_policy_is_listed_in_the_report() -> None:
     report = json.loads(proc.stdout)
     assert proc.returncode == 0 and OWNER not in {f["policy_id"] for f in report["findings"]}
     assert report["disabled_policies"] == {"file": "--skip-policy", "policies": [OWNER]}
-    assert f"Disabled by --skip-policy: {OWNER}" in run_cli("check", PASSING, "--skip-policy", OWNER).stdout
+    assert (f"scope narrowed by --skip-policy (command line): these policies are not evaluated (command line): "
+            f"{OWNER}") in run_cli("check", PASSING, "--skip-policy", OWNER).stdout
 
 
 def test_min_severity_narrows_and_says_so() -> None:

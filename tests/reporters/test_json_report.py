@@ -48,10 +48,10 @@ def test_field_names_are_exactly_the_contract() -> None:
         for e in f["evidence"]:
             assert set(e) == {"file", "line", "pointer", "actual", "expected", "message"}
     owner = next(f for f in failing if f["policy_id"] == "model.owner-and-risk-tier"
-                 and f["subject"]["name"].startswith("support-assistant"))
+                 and f["subject"]["name"].startswith("intent-router"))
     ev = owner["evidence"][0]
     assert ev["file"] == "registry/models.yml" and ev["line"] > 1
-    assert ev["pointer"] == "/risk_tier" and ev["actual"] == "limited"
+    assert ev["pointer"] == "/owner" and ev["actual"] is None
     assert owner["aima"] == {"domain": "governance", "practice": "policy-and-compliance", "stream": "B", "level": 1}
 
 
@@ -119,4 +119,5 @@ def test_policies_disabled_by_the_config_are_shown(tmp_path: Path) -> None:
     assert data["disabled_policies"] == {"file": ".aima-gate.yml", "policies": ["model.training-data-lineage"]}
     validate(data)
     text_out = run_cli("check", str(repo), "--today", TODAY.isoformat()).stdout
-    assert "Disabled by .aima-gate.yml: model.training-data-lineage" in text_out
+    assert "scope narrowed by policies.disable (.aima-gate.yml:" in text_out
+    assert "these policies are switched off: model.training-data-lineage" in text_out

@@ -77,7 +77,8 @@ def test_annotations_respect_github_limits(tmp_path: Path) -> None:
     assert sum(line.startswith("::warning ") for line in lines) == 3
     notice = next(line for line in lines if line.startswith("::notice"))
     assert "15 more findings" in notice
-    assert "a,b:c%25%0Ad" in lines[0]
+    # A line break inside a message is shown as \n (escape_terminal), never a new line of the annotation.
+    assert "a,b:c%25\\nd" in lines[0]
 
 
 def test_sarif_caps_results(tmp_path: Path) -> None:

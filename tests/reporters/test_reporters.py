@@ -154,7 +154,9 @@ def check_agreement(code: int, texts: dict[str, str], root: Path) -> None:
     assert all((c.findtext("system-out") or "").startswith("file: ") for c in suite.iter("testcase"))
 
     quality = json.loads(texts["gitlab"])
-    assert len(quality) == summary["fail"] + summary["error"]
+    narrowings = report.get("scope", {}).get("narrowings", [])
+    assert len(quality) == summary["fail"] + summary["error"] + len(narrowings)
+    assert len([q for q in quality if q["check_name"] == "aima-gate.scope"]) == len(narrowings)
     assert len({q["fingerprint"] for q in quality}) == len(quality)
     for q in quality:
         assert q["severity"] in ("info", "minor", "major", "critical", "blocker")

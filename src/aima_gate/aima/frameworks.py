@@ -17,7 +17,8 @@ from typing import Any
 
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.model import Finding, Status
-from aima_gate.core.report import Report
+from aima_gate.core.report import Report, scope_notes
+from aima_gate.core.terminal import escape_terminal
 
 FRAMEWORKS: dict[str, tuple[str | None, str]] = {
     "aima": (None, "OWASP AIMA V1 (domain/practice/stream/level)"),
@@ -104,7 +105,7 @@ def _summary_text(summary: Mapping[str, int]) -> str:
 
 def framework_text(report: Report, view: Mapping[str, Any]) -> str:
     lines = [f"aima-gate {report.tool_version}: {len(report.policies)} policies, fail on {report.fail_on.value}+; "
-             f"findings by {view['name']}"]
+             f"findings by {view['name']}", *scope_notes(report)]
     sections = [*view["groups"], {"id": NOT_MAPPED, "title": "", **view["not_mapped"]}]
     for group in sections:
         if group["id"] == NOT_MAPPED and not sum(group["summary"].values()):
@@ -119,7 +120,8 @@ def framework_text(report: Report, view: Mapping[str, Any]) -> str:
     lines += ["", f"Verdict: {report.verdict.upper()} (exit {int(report.exit_code)}): {s['blocking']} blocking; "
                   f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "
                   f"{s['not_applicable']} not applicable"]
-    return "\n".join(lines) + "\n"
+    # As in the text reporter: each line escaped whole, so no repository string can add or recolour a line.
+    return "\n".join(escape_terminal(line) for line in lines) + "\n"
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")

@@ -20,6 +20,7 @@ from aima_gate.core.clock import TODAY_ENV, Clock, parse_day
 from aima_gate.core.errors import AimaGateError
 from aima_gate.core.exit_codes import ExitCode
 from aima_gate.core.model import Severity
+from aima_gate.core.terminal import escape_terminal
 
 F = TypeVar("F", bound=Callable[..., Any])
 SEVERITIES = [s.value for s in Severity]
@@ -42,7 +43,10 @@ def guarded(fn: F) -> F:
         except AimaGateError as exc:
             if debug:
                 traceback.print_exc()
-            _fail(f"aima-gate: error: {exc.render()}", ExitCode.CANNOT_EVALUATE)
+            # Escaped line by line: the file name and diagnosis may come from the repository under test.
+            where = exc.location.render()
+            text = escape_terminal(f"aima-gate: error: {where + ': ' if where else ''}{exc.diagnosis}")
+            _fail(text + (f"\n  hint: {escape_terminal(exc.hint)}" if exc.hint else ""), ExitCode.CANNOT_EVALUATE)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:

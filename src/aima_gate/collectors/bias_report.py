@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.bias_formats import normalize
 from aima_gate.collectors.bias_protected import apply_declaration, declared, min_group_support
+from aima_gate.collectors.plausibility import interval_inconsistencies, non_finite_numbers
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import load_json
@@ -54,7 +55,11 @@ class BiasReportCollector(Collector):
         data = normalize(doc, file, min_group_support(ctx))
         data = apply_declaration(data, declared(ctx, file, data))
         idx = lines if data.get("format") == "aima-gate" else report_lines(lines, data, doc)
-        errors = schema_errors(data, "bias-report.schema.json", file=file, lines=idx, error_cls=ArtifactError)
+        # Non-finite numbers first (a schema bound cannot refuse NaN), then the schema's bounds (rates in [0, 1],
+        # differences in [-1, 1]...), then what a schema cannot say: see collectors/plausibility.py.
+        errors = non_finite_numbers(data, file, idx) \
+            or schema_errors(data, "bias-report.schema.json", file=file, lines=idx, error_cls=ArtifactError) \
+            or interval_inconsistencies(data, file, idx)
         if errors:
             yield from errors
             return

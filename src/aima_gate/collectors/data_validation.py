@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors._latest import is_latest
+from aima_gate.collectors.plausibility import validation_inconsistencies
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.engine.operators import parse_date
@@ -62,6 +63,10 @@ def parse_validation(text: str, file: str) -> tuple[dict[str, Any], LineIndex]:
             hint = "this is a checkpoint result; commit each run's validation_result instead"
         raise ArtifactError("not a Great Expectations validation result (needs success: true/false and results[])",
                             file=file, line=1, hint=hint)
+    # A result that contradicts itself (success: true with failed expectations) is an error, never a pass.
+    contradictions = validation_inconsistencies(doc, file, lines)
+    if contradictions:
+        raise contradictions[0]
     meta: Mapping[str, Any] = doc["meta"] if isinstance(doc.get("meta"), Mapping) else {}
     suite = meta.get("expectation_suite_name", meta.get("suite_name"))
     dataset = (meta.get("dataset") or _get(meta, "active_batch_definition", "data_asset_name")

@@ -11,8 +11,10 @@ Each non-archived model version becomes one ``model`` subject with the same fiel
 (docs/artifacts.md#model), ``source: mlflow`` and ``mlflow {...}`` details. Mapping:
 ``name``; ``version`` = version tag ``version`` if set (a release version such as 2.3.0), else the MLflow
 version number; ``owner``/``risk_tier``/``intended_use`` from version tags, else registered-model tags;
-``stage`` = ``current_stage`` lower-cased unless ``None``; ``aliases`` from the registry; ``training_data`` from
-the source run's dataset inputs (``mlflow.log_input``) and ``training_data.<name>`` tags or params;
+``stage`` = ``current_stage`` unless ``None``, and ``stage``/``risk_tier``/``aliases`` normalised by
+collectors/vocabulary.py (an unknown tag value is an error naming ``models:/name/version``); ``aliases``
+from the registry; ``training_data`` from the source run's dataset inputs (``mlflow.log_input``) and
+``training_data.<name>`` tags or params;
 ``model_card``/``bias_report``/``explainability_report`` tags that are repository-relative paths become
 references, so the runner collects those files and reports missing ones.
 """
@@ -27,7 +29,8 @@ from typing import Any
 
 from aima_gate.collectors import CollectContext, Result
 from aima_gate.collectors.references import REFERENCE_FIELDS
-from aima_gate.core.errors import ArtifactError, ConfigError, InputError
+from aima_gate.collectors.vocabulary import normalize_entry
+from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError
 from aima_gate.core.model import Artifact, LineIndex
 
 PAGE_SIZE = 1000
@@ -180,7 +183,8 @@ def _lineage_tags(*maps: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"name": name, **v} for name, v in sorted(out.items())]
 
 
-def normalize_version(ctx: CollectContext, mv: Any, registered: Any, run: Any) -> Artifact:
+def normalize_version(ctx: CollectContext, mv: Any, registered: Any, run: Any,
+                      vocabulary_errors: list[AimaGateError] | None = None) -> Artifact:
     vtags: dict[str, str] = dict(mv.tags or {})
     mtags: dict[str, str] = dict(getattr(registered, "tags", None) or {})
     run_tags = dict(run.data.tags) if run is not None else {}
@@ -200,8 +204,14 @@ def normalize_version(ctx: CollectContext, mv: Any, registered: Any, run: Any) -
             data[key] = value
     stage = mv.current_stage
     if stage and stage != "None":
-        data["stage"] = stage.lower()
+        data["stage"] = stage
     data["aliases"] = aliases
+    # The same closed vocabularies as registry files (collectors/vocabulary.py): "Production" -> production.
+    data, errors = normalize_entry(data, ctx.settings, file=f"models:/{mv.name}/{number}", line_of=lambda _p: None)
+    if vocabulary_errors is not None:
+        vocabulary_errors.extend(errors)
+    elif errors:
+        raise errors[0]
     description = mv.description or getattr(registered, "description", None)
     if description:
         data["description"] = description
@@ -261,5 +271,7 @@ def collect(ctx: CollectContext) -> Iterable[Result]:
         message = str(getattr(exc, "message", exc)).splitlines()[0][:300]
         raise ArtifactError(f"cannot read the MLflow registry at {_shown(uri)}: {type(exc).__name__}: {message}",
                             file=_shown(uri), hint="check the URI, credentials and server version") from None
-    return [normalize_version(ctx, mv, registered.get(mv.name), runs.get(mv.run_id or ""))
-            for mv in sorted(versions, key=lambda v: (v.name, int(v.version)))]
+    errors: list[AimaGateError] = []
+    subjects: list[Result] = [normalize_version(ctx, mv, registered.get(mv.name), runs.get(mv.run_id or ""), errors)
+                              for mv in sorted(versions, key=lambda v: (v.name, int(v.version)))]
+    return [*subjects, *errors]

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.references import REFERENCE_FIELDS
+from aima_gate.collectors.vocabulary import normalize_entry
 from aima_gate.core.errors import ArtifactError, ConfigError, InputError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import load_structured
@@ -64,7 +65,12 @@ class ModelRegistryCollector(Collector):
             except InputError as exc:
                 yield exc
                 continue
-            data = {**entry, "source": "file", "mlflow_sync": _mlflow_in_use(ctx)}
+            # Enumerated fields in canonical form; an unknown value is an error at its line (the entry is still
+            # evaluated, so its other findings are reported, but the run cannot pass).
+            normalized, vocab_errors = normalize_entry(entry, ctx.settings, file=file, line_of=lines.line_of,
+                                                       prefix=prefix)
+            yield from vocab_errors
+            data = {**normalized, "source": "file", "mlflow_sync": _mlflow_in_use(ctx)}
             yield Artifact(
                 kind=self.kind,
                 name=f"{entry['name']}@{entry['version']}",

@@ -60,3 +60,22 @@ class Report:
     def exit_code(self) -> ExitCode:
         return {VERDICT_PASS: ExitCode.PASS, VERDICT_FAIL: ExitCode.POLICY_FAILURE,
                 VERDICT_ERROR: ExitCode.CANNOT_EVALUATE}[self.verdict]
+
+
+_SHOWN_ITEMS = 20
+
+
+def scope_notes(report: Report) -> list[str]:
+    """One line per narrowing of what was evaluated (pipeline/scope.py), for every format; [] when none.
+
+    Each says what was narrowed, by which setting and where it is set, e.g.
+    ``scope narrowed by policies.only (.aima-gate.yml:4): only these policies are evaluated; ...: a, b``."""
+    scope = report.extra.get("scope")
+    out = []
+    for n in scope.get("narrowings", []) if isinstance(scope, Mapping) else []:
+        where = f"{n['file']}:{n['line']}" if n.get("file") and n.get("line") else (n.get("file") or "command line")
+        items = [str(i) for i in n.get("items", [])]
+        shown = ", ".join(items[:_SHOWN_ITEMS]) + (f" (+{len(items) - _SHOWN_ITEMS} more)"
+                                                   if len(items) > _SHOWN_ITEMS else "")
+        out.append(f"scope narrowed by {n['setting']} ({where}): {n['description']}" + (f": {shown}" if items else ""))
+    return out

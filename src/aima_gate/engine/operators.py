@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -72,6 +73,10 @@ def _exists(v: Any) -> bool:
     return True
 
 
+_ISO_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?(?:[+-]\d{2}:?\d{2})?)?")
+
+
 def parse_date(value: Any) -> _dt.date | None:
     if isinstance(value, _dt.datetime):
         return value.date()
@@ -86,8 +91,13 @@ def parse_date(value: Any) -> _dt.date | None:
         return _dt.datetime.fromisoformat(text).date()
     except ValueError:
         pass
+    # Older Pythons' fromisoformat refuses some valid ISO 8601 date-times (nanoseconds, "+0000"); accept those by
+    # their date only when the whole string is such a date-time. Trailing text ("2026-11-24 (approx.)",
+    # "2026-11-24T99:99") is not a date: truncating it would let any string pass a freshness check.
+    if not _ISO_DATE_TIME.fullmatch(text):
+        return None
     try:
-        return _dt.date.fromisoformat(text[:10]) if len(text) >= 10 and text[10:11] in ("", "T", " ") else None
+        return _dt.date.fromisoformat(text[:10])
     except ValueError:
         return None
 

@@ -337,7 +337,13 @@ def run_check(options: RunOptions) -> Report:
         names = sorted({*disabled, *(i for ids in skipped.values() for i in ids)})
         extra["disabled_policies"] = {"file": ", ".join(sources), "policies": names}
     from aima_gate.integrity.import_report import report_extra
+    from aima_gate.pipeline.scope import narrowings, scope_extra
 
     extra.update(report_extra(artifacts, config.raw))  # pickle allowlist additions, listed like waivers
+    # Every narrowing of what was evaluated (config or command line) is listed in every report format.
+    found = narrowings(config, cli_only=options.only_policies, changed_files=options.changed_files,
+                       disabled=disabled, skipped=skipped, excluded_folders=skipped_folders)
+    if found:
+        extra["scope"] = scope_extra(found)
     return Report(__version__, loaded.digest, fail_on, findings, tuple(policies), str(root), extra=extra,
                   target_level=config.target_level)

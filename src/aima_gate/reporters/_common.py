@@ -26,6 +26,8 @@ from aima_gate.core.model import (
     Status,
 )
 from aima_gate.core.report import Report
+from aima_gate.core.report import scope_notes as scope_notes  # re-exported: one wording in every format
+from aima_gate.core.terminal import escape_terminal as escape_terminal  # re-exported for every terminal format
 
 INFORMATION_URI = "https://github.com/aima-gate/aima-gate"
 SHORT_KEY = 16
@@ -195,5 +197,7 @@ def evidence_lines(report: Report, finding: Finding) -> list[str]:
     return out
 
 
+SCOPE_RULE = "aima-gate.scope"
+"""Pseudo-rule id under which formats that only carry issues (GitLab Code Quality) list narrowings."""
 def severity_values() -> list[str]:
     return [s.value for s in sorted(Severity, key=lambda s: -s.rank)]

@@ -15,7 +15,7 @@ from html import escape
 from typing import Any
 
 from aima_gate.core.model import Finding, Status
-from aima_gate.core.report import Report
+from aima_gate.core.report import Report, scope_notes
 from aima_gate.reporters._common import display_path
 
 MAX_TEXT = 2000
@@ -26,7 +26,7 @@ ITEMS_CAP = 2000
 MAX_DEPTH = 6
 SUBJECTS_SHOWN = 5
 SCOPE_KEYS = (("disabled_policies", "Disabled policies"), ("scope", "Scope"), ("narrowing", "Narrowing"),
-              ("baseline", "Baseline"))
+              ("baseline", "Baseline"), ("target_level", "Target level"), ("excluded_folders", "Folders not read"))
 _STATUSES = ("pass", "fail", "error", "waived", "not_applicable")
 # C0/C1 controls, line/paragraph separators and bidi overrides (Trojan Source) are shown as visible escapes.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
@@ -194,9 +194,14 @@ def waiver_section(report: Report, unused: list[Finding]) -> str:
     return "\n".join(parts)
 
 
-def scope_section(extra: Mapping[str, Any]) -> str:
-    """Disabled policies, scope narrowing and baseline entries, whatever shape the features give them."""
+def scope_section(report: Report) -> str:
+    """Every narrowing in the wording all formats share, then disabled policies, scope, baseline and target level
+    entries in full, whatever shape the features give them."""
+    extra = report.extra
     parts = ['<section aria-labelledby="h-scope">', '<h2 id="h-scope">Scope, narrowing and baseline</h2>']
+    notes = scope_notes(report)
+    if notes:
+        parts.append("<ul>" + "".join(f"<li>{esc(note)}</li>" for note in notes) + "</ul>")
     present = [(key, title) for key, title in SCOPE_KEYS if extra.get(key) is not None]
     if not present:
         parts.append("<p>This report records no narrowing: no policy was disabled, no scope or baseline was "

@@ -12,7 +12,14 @@ from __future__ import annotations
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
 from aima_gate.integrity.import_report import summary_lines
-from aima_gate.reporters._common import anchor, display_path, is_reported, severity_sort_key
+from aima_gate.reporters._common import (
+    anchor,
+    display_path,
+    escape_terminal,
+    is_reported,
+    scope_notes,
+    severity_sort_key,
+)
 
 PER_LEVEL = 10
 
@@ -22,7 +29,15 @@ def escape_data(text: str) -> str:
 
 
 def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+    """A property value: control characters shown as escapes first (a repository-chosen title or file name can
+    never end the command or start another), then the toolkit's property escaping."""
+    return escape_data(escape_terminal(text)).replace(":", "%3A").replace(",", "%2C")
+
+
+def message(lines: list[str]) -> str:
+    """The data part: each line escaped as a whole (no repository string adds a line or a control sequence),
+    joined by our own line breaks, which the toolkit's escaping turns into %0A."""
+    return escape_data("\n".join(escape_terminal(line) for line in lines))
 
 
 def annotation(report: Report, level: str, finding: Finding) -> str:
@@ -35,14 +50,16 @@ def annotation(report: Report, level: str, finding: Finding) -> str:
     lines += [f"{display_path(report, e.file)}:{e.line}: {e.message}"
               + (f" (expected {e.expected})" if e.expected else "") for e in finding.evidence]
     lines.append(f"Fix: {finding.remediation}")
-    return f"::{level} {','.join(props)}::{escape_data(chr(10).join(lines))}"
+    return f"::{level} {','.join(props)}::{message(lines)}"
 
 
 def render(report: Report) -> str:
     reported = sorted((f for f in report.findings if is_reported(f)), key=lambda f: severity_sort_key(report, f))
     errors = [f for f in reported if f.status is Status.ERROR or report.is_blocking(f)]
     warnings = [f for f in reported if f not in errors]
-    out = [annotation(report, "error", f) for f in errors[:PER_LEVEL]]
+    # Narrowings as notices before the annotations, so the log says what the verdict does not cover.
+    out = [f"::notice title={escape_property('aima-gate scope')}::{message([note])}" for note in scope_notes(report)]
+    out += [annotation(report, "error", f) for f in errors[:PER_LEVEL]]
     out += [annotation(report, "warning", f) for f in warnings[:PER_LEVEL]]
     more_e, more_w = max(len(errors) - PER_LEVEL, 0), max(len(warnings) - PER_LEVEL, 0)
     if more_e or more_w:

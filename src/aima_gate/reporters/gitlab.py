@@ -16,7 +16,7 @@ from typing import Any
 from aima_gate.core.model import Severity, Status
 from aima_gate.core.report import Report
 from aima_gate.integrity.import_report import KEY
-from aima_gate.reporters._common import anchor, display_path, is_reported, keyed
+from aima_gate.reporters._common import SCOPE_RULE, anchor, display_path, is_reported, keyed, scope_notes
 
 SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.MEDIUM: "major",
             Severity.LOW: "minor", Severity.INFO: "info"}
@@ -41,6 +41,22 @@ def issues(report: Report) -> list[dict[str, Any]]:
             "fingerprint": key,
             "severity": severity,
             "location": {"path": display_path(report, file), "lines": {"begin": line}},
+        })
+    # Code Quality carries only issues, so each narrowing is an info issue at the setting's line (or the scanned
+    # root for the command line): the MR widget then shows what the verdict does not cover.
+    scope = report.extra.get("scope")
+    narrowings = scope.get("narrowings", []) if isinstance(scope, dict) else []
+    for n, note in zip(narrowings, scope_notes(report), strict=True):
+        out.append({
+            "type": "issue",
+            "check_name": SCOPE_RULE,
+            "description": f"{SCOPE_RULE}: {note}",
+            "content": {"body": "Part of the repository or policy set was not evaluated; the verdict does not "
+                                "cover it. Remove the narrowing to evaluate everything."},
+            "categories": ["Security"],
+            "fingerprint": hashlib.sha256(f"{SCOPE_RULE}\0{note}".encode()).hexdigest(),
+            "severity": "info",
+            "location": {"path": display_path(report, n.get("file") or "."), "lines": {"begin": n.get("line") or 1}},
         })
     out.extend(_import_issues(report))
     return out

@@ -218,7 +218,7 @@ def render(report: Report) -> str:
         counts_tables(report, domains, order),
         findings_html,
         waiver_section(report, unused),
-        scope_section(report.extra),
+        scope_section(report),
     ) if part)
     csp = (f"default-src 'none'; style-src {csp_hash(CSS)}; script-src {csp_hash(JS)}; img-src 'none'; "
            "base-uri 'none'; form-action 'none'")

@@ -17,7 +17,15 @@ import xml.etree.ElementTree as ET
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
 from aima_gate.integrity.import_report import summary_lines
-from aima_gate.reporters._common import SHORT_KEY, anchor, display_path, evidence_lines, finding_message, keyed
+from aima_gate.reporters._common import (
+    SHORT_KEY,
+    anchor,
+    display_path,
+    evidence_lines,
+    finding_message,
+    keyed,
+    scope_notes,
+)
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -58,6 +66,9 @@ def render(report: Report) -> str:
                         *((f"aima-gate.model-file-imports.{i}", line.strip())
                           for i, line in enumerate(summary_lines(report.extra), 1))):
         ET.SubElement(props, "property", {"name": name, "value": _clean(value)})
+    # Narrowings as suite properties (CI test views show them), never as test cases: counts stay the findings'.
+    for i, note in enumerate(scope_notes(report), 1):
+        ET.SubElement(props, "property", {"name": f"aima-gate.scope.{i}", "value": _clean(note)})
     for finding, key in keyed(report):
         where = anchor(report, finding)
         pid = finding.policy_id

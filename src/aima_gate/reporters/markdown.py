@@ -19,8 +19,10 @@ from aima_gate.integrity.import_report import summary_lines
 from aima_gate.reporters._common import (
     SHORT_KEY,
     display_path,
+    escape_terminal,
     found_detail,
     keyed,
+    scope_notes,
     severity_sort_key,
     severity_values,
 )
@@ -35,11 +37,11 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|<>#])")
 
 def esc(text: object) -> str:
     """Escape Markdown/HTML specials in user-controlled text and keep it on one line."""
-    return _SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _SPECIAL.sub(r"\\\1", escape_terminal(" ".join(str(text).split())))
 
 
 def code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`"
+    return "`" + escape_terminal(text).replace("`", "'") + "`"
 
 
 class _Budget:
@@ -128,6 +130,11 @@ def render(report: Report, budget: int = BUDGET) -> str:
     for status in ("fail", "error", "waived", "pass", "not_applicable"):
         out.add(f"| {status.replace('_', ' ')} | {s[status]} |")
     out.add(f"| **total** | **{s['total']}** |")
+    notes = scope_notes(report)
+    if notes:  # forced, never cut by the budget: a reader must see what the verdict does not cover
+        out.force(f"\n### 🔎 Scope narrowed ({len(notes)})\n")
+        for note in notes:
+            out.force(f"- {esc(note)}")
     omitted = 0
     pairs = list(keyed(report))
     errors = [(f, k) for f, k in pairs if f.status is Status.ERROR]

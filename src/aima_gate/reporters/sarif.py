@@ -28,6 +28,7 @@ from aima_gate.core.report import VERDICT_ERROR, Report
 from aima_gate.integrity.import_report import KEY
 from aima_gate.reporters._common import (
     INFORMATION_URI,
+    SCOPE_RULE,
     SHORT_KEY,
     anchor,
     display_path,
@@ -37,6 +38,7 @@ from aima_gate.reporters._common import (
     keyed,
     path_prefix,
     rule_meta,
+    scope_notes,
     severity_sort_key,
 )
 
@@ -204,6 +206,10 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                 "executionSuccessful": report.verdict != VERDICT_ERROR,
                 "exitCode": int(report.exit_code),
                 "toolExecutionNotifications": notifications,
+                # What the run did not evaluate (pipeline/scope.py): configuration notes, one per narrowing.
+                **({"toolConfigurationNotifications": [
+                    {"level": "note", "message": {"text": _cut(note, 2048)}, "descriptor": {"id": SCOPE_RULE}}
+                    for note in scope_notes(report)]} if scope_notes(report) else {}),
             }],
             "properties": {
                 "verdict": report.verdict,
@@ -212,6 +218,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
                 "summary": report.summary,
                 "policyPackDigest": report.policy_pack_digest,
                 **({"modelFileImports": report.extra[KEY]} if KEY in report.extra else {}),
+                **({"scope": report.extra["scope"]} if "scope" in report.extra else {}),
             },
             "results": results,
         }],

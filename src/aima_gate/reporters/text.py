@@ -12,7 +12,7 @@ from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
 from aima_gate.integrity.import_report import summary_lines
-from aima_gate.reporters._common import found_detail
+from aima_gate.reporters._common import escape_terminal, found_detail, scope_notes
 
 _SHOWN = (Status.ERROR, Status.FAIL, Status.WAIVED)
 _LABEL = {Status.ERROR: "ERROR", Status.FAIL: "FAIL", Status.WAIVED: "WAIVED", Status.PASS: "PASS",
@@ -52,14 +52,8 @@ def render(report: Report) -> str:
     for f in report.findings:
         groups[f.aima.domain if f.aima else ""].append(f)
     lines = [f"aima-gate {report.tool_version}: {len(report.policies)} policies, fail on {report.fail_on.value}+"]
-    disabled = report.extra.get("disabled_policies")
-    if disabled:
-        lines.append(f"Disabled by {disabled['file']}: {', '.join(disabled['policies'])}")
-    skipped = report.extra.get("excluded_folders")
-    if skipped:
-        shown = ", ".join(f"{e['path']}/ ({e['why']})" for e in skipped[:10])
-        more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
-        lines.append(f"Not read (default exclusions; `default_exclusions: false` reads them): {shown}{more}")
+    # Narrowings first, before any result: a reader must know what was not evaluated (policies.disable too).
+    lines.extend(scope_notes(report))
     target = report.extra.get("target_level")
     if target:
         lines.append(f"Target AIMA level {target['level']} ({target['file']}): {target['advisory']} failure(s) of "
@@ -90,4 +84,6 @@ def render(report: Report) -> str:
         f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "
         f"{s['not_applicable']} not applicable"
     )
-    return "\n".join(lines) + "\n"
+    # Every line escaped as a whole: a repository-chosen string (file or model name, a quoted value) can never
+    # add a line (a forged "Verdict: PASS") or a terminal control sequence; only this join ends lines.
+    return "\n".join(escape_terminal(line) for line in lines) + "\n"

@@ -132,6 +132,13 @@ def describe(doc: Any) -> str:
 
 def normalize(doc: Document, file: str) -> ScanReport:
     _, module = detect(doc.value, file)
+    # A CVSS score outside 0-10 is an error at its line; the adapters would read it as "no score" and let the
+    # report pick its own severity (collectors/plausibility.py).
+    from aima_gate.collectors.plausibility import implausible_cvss_scores
+
+    implausible = implausible_cvss_scores(doc.value, file, doc.lines)
+    if implausible:
+        raise implausible[0]
     report: ScanReport = module.normalize(doc.value, file)
     return report
 
