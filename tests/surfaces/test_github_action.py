@@ -79,6 +79,19 @@ def test_compliant_example_passes(action_run: Callable[[str], Any]) -> None:
     assert run.summary.startswith("## ✅ aima-gate: PASS")
 
 
+def test_html_report_on_request(tmp_path: Path, surface_cache: dict[str, Any]) -> None:
+    from tests.surfaces.surfaces import run_action
+
+    temp = surface_cache["root"] / "runner-temp"
+    temp.mkdir(exist_ok=True)
+    run, _ = run_action("credit-scoring", tmp_path / "html", temp, formats="sarif,markdown,html")
+    html = Path(run.outputs["html-file"])
+    assert not run.failed and html.is_file() and html.parent == Path(run.outputs["report-dir"])
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    run, _ = run_action("credit-scoring", tmp_path / "plain", temp)
+    assert run.outputs["html-file"] == ""
+
+
 def test_soft_fail_and_errors(tmp_path: Path, surface_cache: dict[str, Any]) -> None:
     from tests.surfaces.surfaces import run_action
 

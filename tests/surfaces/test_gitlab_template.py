@@ -62,6 +62,8 @@ def test_job_on_compliant_example(gitlab_run: Callable[[str], Any]) -> None:
     report = json.loads((run.reports / "aima-gate.json").read_text(encoding="utf-8"))
     assert report["verdict"] == "pass"
     assert json.loads((run.reports / "aima-gate.codequality.json").read_text(encoding="utf-8")) == []
+    html = (run.reports / "aima-gate.html").read_text(encoding="utf-8")  # for people who do not read job logs
+    assert html.startswith("<!DOCTYPE html>") and "aima-gate" in html
 
 
 def test_job_on_failing_example(gitlab_run: Callable[[str], Any]) -> None:
