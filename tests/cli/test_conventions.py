@@ -118,3 +118,36 @@ def test_a_referenced_file_that_exists_but_is_unreadable_is_not_called_missing(t
     rel = card.relative_to(repo).as_posix()
     assert any(f"{rel} (binary file" in m and "exists but could not be read" in m for m in messages), messages
     assert not any(f"no model_card found at {rel}" in m for m in messages)
+
+
+def _stderr_on_a_terminal(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    """Run the CLI with stderr on a real pseudo-terminal (stdout stays a pipe)."""
+    import os
+    import pty
+    import sys
+
+    master, slave = pty.openpty()
+    exe = Path(sys.executable).with_name("aima-gate")
+    proc = subprocess.run([str(exe), *args], stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120,
+                          env={**{k: v for k, v in os.environ.items() if k != "CI"}, **env}, check=False)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.returncode, proc.stdout, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_on_a_terminal_only_and_never_in_ci_or_output() -> None:
+    code, out, err = _stderr_on_a_terminal("check", FAILING, "--format", "json", env={"TERM": "xterm"})
+    assert code == 1 and "aima-gate: reading" in err and "aima-gate: evaluating" in err
+    assert "reading" not in out and json.loads(out)["verdict"] == "fail"
+    code, _out, err = _stderr_on_a_terminal("check", FAILING, env={"TERM": "xterm", "CI": "true"})
+    assert "reading" not in err
+    assert "reading" not in run_cli("check", FAILING).stderr  # stderr not a terminal

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,13 @@ import click
 
 from aima_gate.cli.options import (
     SEVERITIES,
+    clear_progress,
     color_option,
     colorize,
     common,
     guarded,
     project_path,
+    terminal_progress,
     today_option,
     wants_color,
 )
@@ -117,12 +120,19 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     cli_opts: dict[str, Any] = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
     if run_scanners:  # keys of aima_gate.collectors.scans.running (RUN_SCANNERS, SCANNER_DIRS)
         cli_opts.update(run_scanners=True, scanner_dirs=list(scanner_dirs))
+    progress = terminal_progress()
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
                          clock=clock, cli=cli_opts,
                          only_policies=frozenset(only) if only else None, skip_policies=frozenset(skip),
                          min_severity=Severity(min_severity) if min_severity else None, baseline=baseline_file,
                          changed_files=_changed_files(path, changed or bool(changed_since), changed_since, files))
-    report = run_check(options)
+    if progress is not None:
+        options = replace(options, progress=progress)
+    try:
+        report = run_check(options)
+    finally:
+        if progress:
+            clear_progress()
     if framework:
         from aima_gate.aima.frameworks import with_framework_view
 

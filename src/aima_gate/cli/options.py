@@ -161,3 +161,28 @@ def colorize(text: str) -> str:
 
     text = re.sub(r"^(  )(FAIL|ERROR|PASS|WAIVED)(\s)", finding, text, flags=re.M)
     return re.sub(r"^(Verdict: )(PASS|FAIL|ERROR)(\b)", finding, text, flags=re.M)
+
+
+def terminal_progress() -> Callable[[str], None] | None:
+    """A progress line on stderr, rewritten in place, when stderr is a terminal and this is not a CI job (CI logs
+    and machine formats never see it); None otherwise."""
+    import os
+
+    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return None
+    width = 0
+
+    def show(message: str) -> None:
+        nonlocal width
+        line = f"aima-gate: {message}..."
+        sys.stderr.write("\r" + line.ljust(width))
+        sys.stderr.flush()
+        width = len(line)
+
+    return show
+
+
+def clear_progress() -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()

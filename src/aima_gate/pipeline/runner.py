@@ -7,7 +7,7 @@ never yields exit 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     from aima_gate.pipeline.baseline import Baseline
 
 
+def _silent(_message: str) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class RunOptions:
     root: Path
@@ -64,6 +68,8 @@ class RunOptions:
     """Baseline file (``check --baseline``); else the config's ``baseline:`` (repo-relative); else none."""
     min_severity: Severity | None = None
     """Evaluate only policies of at least this severity (``--min-severity``); the rest are listed as skipped."""
+    progress: Callable[[str], None] = _silent
+    """Told what the run is doing (``check`` shows it on a terminal's stderr, never in CI logs or reports)."""
     policies: LoadedPolicies | None = None
     """A policy set loaded elsewhere, used instead of the one the repository's config names (``aima-gate test``
     evaluates a project's policies against case folders); ``only_policies`` still narrows it."""
@@ -107,7 +113,8 @@ def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
 
 
 def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
-            cli: Mapping[str, Any]) -> tuple[list[Artifact], list[AimaGateError]]:
+            cli: Mapping[str, Any], progress: Callable[[str], None] = _silent) -> tuple[list[Artifact],
+                                                                                     list[AimaGateError]]:
     """Collect every artifact of ``kinds``: globbed files, external sources, then referenced files, in rounds.
 
     Each round's files are parsed in parallel (:mod:`aima_gate.core.parallel`); results keep input order, so the
@@ -136,6 +143,8 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
             if pair not in parsed:
                 parsed.add(pair)
                 todo.append(pair)
+        if todo:
+            progress(f"reading {len(todo)} file(s)")
         for results in map_in_order(parse_one, todo):
             absorb(results)
 
@@ -143,6 +152,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
                 for file in repo.glob(contexts[kind].options.get("paths") or collectors[kind].default_paths))
     for kind in needed:
         try:
+            progress(f"reading external sources of {kind}")
             absorb(collectors[kind].collect_external(contexts[kind]))
         except AimaGateError as exc:
             errors.append(exc)
@@ -285,7 +295,7 @@ def run_check(options: RunOptions) -> Report:
                           Subject("repository", ".", "."), None, (ev,),
                           "Run aima-gate on the repository root that holds your models and their evidence.")
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
-    artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli)
+    artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli, options.progress)
     errors.extend(
         InputError(f"{link}/ is a symlinked folder that leaves the repository (-> {target}); nothing under it "
                    "was read, so evidence there would go unchecked", file=link,
@@ -301,6 +311,7 @@ def run_check(options: RunOptions) -> Report:
     errors = list({(e.kind, e.file, e.line, e.pointer, e.diagnosis): e for e in errors}.values())
     params = resolve_params(policies, config.parameters)
     unreadable = {e.file: e.diagnosis for e in errors if e.file}
+    options.progress(f"evaluating {len(policies)} policies against {len(artifacts)} artifacts")
     if options.changed_files is None:
         result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
                           anchor_file=anchor, unreadable=unreadable)
