@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import datetime as _dt
-import os
 from pathlib import Path
 
 import click
 
+from aima_gate.cli.check import write_report
 from aima_gate.cli.options import common, guarded, project_path, today_option
 from aima_gate.core.clock import Clock, parse_day
-from aima_gate.core.errors import ConfigError
-
-
-def _write_no_follow(file: Path, text: str) -> None:
-    """Write a file without following a symlink at its place: a repository could commit one pointing anywhere."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(file, flags, 0o644)
-    except OSError as exc:
-        raise ConfigError(f"cannot write the baseline: {exc.strerror}", file=str(file),
-                          hint="a symlink at this place is refused; remove it or choose another --output") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
 
 
 @click.command()
@@ -51,7 +38,7 @@ def baseline(path: Path, config_path: Path | None, output: Path | None, expires:
     failures = sum(1 for f in report.findings if f.status.value == "fail")
     errors = report.summary["error"]
     target = output or path / DEFAULT_FILE
-    _write_no_follow(target, render_baseline(report.findings, clock.today, until))
+    write_report(target, render_baseline(report.findings, clock.today, until).encode(), "baseline", path)
     click.echo(f"wrote {target}: {failures} failure(s) recorded" + (f", until {until}" if until else ""))
     if errors:
         click.echo(f"aima-gate: {errors} error(s) are not recorded: a gate that cannot read its input fails closed",
