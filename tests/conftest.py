@@ -23,6 +23,9 @@ TODAY = dt.date(2026, 11, 24)
 # gitlab-ci-local or the action harness) is pinned to TODAY, and so is the evidence it stamps: no test may
 # depend on the day the suite runs. Tests of the unpinned default remove the variable themselves.
 os.environ[TODAY_ENV] = TODAY.isoformat()
+# Git commits the tests make are dated TODAY too: the gate dates a report without a scan time by its file's last
+# commit, so a wall-clock commit date would make a pinned run see evidence from the future.
+os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = f"{TODAY.isoformat()}T00:00:00+00:00"
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,

@@ -68,10 +68,23 @@ def hook_repo(dest: Path) -> Path:
 
 
 def run_action(example: str, work: Path, runner_temp: Path, **inputs: str) -> tuple[ActionRun, Path]:
+    """The action on a workspace holding the example under ml/ (a monorepo)."""
+    return _run_action(example, work, runner_temp, False, inputs)
+
+
+def run_action_at_root(example: str, work: Path, runner_temp: Path, **inputs: str) -> tuple[ActionRun, Path]:
+    """The action on a committed git checkout of the example itself (as actions/checkout leaves it)."""
+    return _run_action(example, work, runner_temp, True, inputs)
+
+
+def _run_action(example: str, work: Path, runner_temp: Path, at_root: bool,
+                inputs: dict[str, str]) -> tuple[ActionRun, Path]:
     workspace = work / "workspace"
-    copy_example(example, workspace / "ml")
+    copy_example(example, workspace if at_root else workspace / "ml")
+    if at_root:
+        git_repo(workspace)
     harness = Harness(REPO_ROOT, workspace, runner_temp)
-    values = {"path": "ml", "fail-on": "medium", "package": str(REPO_ROOT),
+    values = {"path": "." if at_root else "ml", "fail-on": "medium", "package": str(REPO_ROOT),
               "extra-args": f"--today {TODAY.isoformat()}", **inputs}
     return harness.run(values), workspace
 
