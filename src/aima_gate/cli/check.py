@@ -18,6 +18,8 @@ from aima_gate.cli.options import (
     common,
     guarded,
     project_path,
+    source_options,
+    source_settings,
     terminal_progress,
     today_option,
     wants_color,
@@ -42,14 +44,19 @@ def _parse_reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
     return out
 
 
-def _render(fmt: str, report: Any) -> str:
-    """Render with the format's reporter; text output of a framework view is grouped by that framework."""
+def _render(fmt: str, report: Any, verbose: bool = False) -> str:
+    """Render with the format's reporter; text output of a framework view is grouped by that framework, and text
+    lists passing and not-applicable findings only when ``verbose``."""
     from aima_gate.reporters import get_renderer
 
     if fmt == "text" and "framework_view" in report.extra:
         from aima_gate.aima.frameworks import framework_text
 
         return framework_text(report, report.extra["framework_view"])
+    if fmt == "text":
+        from aima_gate.reporters.text import render
+
+        return render(report, verbose=verbose)
     return get_renderer(fmt)(report)
 
 
@@ -68,6 +75,8 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the --format output to this file instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="Text: print only the verdict line.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Text: also list every passing and not-applicable finding (machine formats always hold them).")
 @click.option("--soft-fail", "--exit-zero", "soft_fail", is_flag=True,
               help="Exit 0 when policies fail (1); evaluation errors (2) and bugs (3) still fail.")
 @click.option("--skip-policy", "skip", multiple=True, metavar="ID",
@@ -81,7 +90,6 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
               help="Also write a report file (repeatable), e.g. --report json=aima.json.")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest failing severity that fails the gate.")
 @today_option
-@click.option("--mlflow-uri", help="Read model subjects from this MLflow tracking/registry URI too.")
 @click.option("--policy", "only", multiple=True, metavar="ID", help="Evaluate only this policy (repeatable).")
 @click.option("--framework", type=click.Choice(["aima", "nist-ai-rmf", "iso-42001", "eu-ai-act", "owasp-llm"]),
               help="Group findings by this framework's identifiers (text, JSON and Markdown output).")
@@ -90,13 +98,7 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
                    "untracked). Config or policy changes evaluate everything.")
 @click.option("--changed-since", metavar="REF",
               help="Also count files changed in commits since REF (implies --changed).")
-@click.option("--run-scanners", is_flag=True,
-              help="Run the dependency scanners the config lists (`scanners:`). Without it the repository's config "
-                   "never starts a program; listed scanners are then an error.")
-@click.option("--scanner-dir", "scanner_dirs", multiple=True, metavar="DIR",
-              type=click.Path(file_okay=False, exists=True, resolve_path=True),
-              help="Look up scanner executables only in this folder (repeatable; default: the gate's own "
-                   "virtualenv, then its PATH). Never a folder inside the repository.")
+@source_options
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
 @guarded
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
@@ -105,7 +107,7 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
           output: Path | None = None, quiet: bool = False, soft_fail: bool = False,
           skip: tuple[str, ...] = (), min_severity: str | None = None, color: bool | None = None,
           baseline_file: Path | None = None, run_scanners: bool = False, scanner_dirs: tuple[str, ...] = (),
-          files: tuple[str, ...] = ()) -> None:
+          files: tuple[str, ...] = (), verbose: bool = False) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder).
 
     FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
@@ -117,9 +119,7 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     parallel.FREEZE_AFTER_LARGE_STEPS = True  # this process exits after one run
     path = project_path(path, config_path)
     report_files = _parse_reports(reports) + ([(fmt, output)] if output is not None else [])
-    cli_opts: dict[str, Any] = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
-    if run_scanners:  # keys of aima_gate.collectors.scans.running (RUN_SCANNERS, SCANNER_DIRS)
-        cli_opts.update(run_scanners=True, scanner_dirs=list(scanner_dirs))
+    cli_opts = source_settings(mlflow_uri, run_scanners, scanner_dirs)
     progress = terminal_progress()
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
                          clock=clock, cli=cli_opts,
@@ -138,9 +138,9 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
 
         report = with_framework_view(report, framework)
     for report_fmt, file in report_files:
-        write_report(file, _encoded(_render(report_fmt, report)), report_fmt, path)
+        write_report(file, _encoded(_render(report_fmt, report, verbose)), report_fmt, path)
     if output is None:
-        text = _render(fmt, report)
+        text = _render(fmt, report, verbose)
         if fmt == "text" and quiet:
             text = text.rstrip("\n").rpartition("\n")[2] + "\n"
         sys.stdout.flush()
