@@ -46,6 +46,7 @@ def _console_examples() -> list[tuple[list[str], list[str]]]:
     out = []
     for block in re.findall(r"```console\n(.*?)\n```", README, re.S):
         command: list[str] | None = None
+        shown: list[str] = []
         for line in [*block.splitlines(), "$ end"]:
             if line.startswith("$ "):
                 if command is not None:

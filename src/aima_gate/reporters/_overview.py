@@ -71,7 +71,7 @@ def inventory_lines(report: Report, *, verbose: bool = False) -> list[str]:
             by_source[model_source(file)].append(name)
         parts = [f"{source}: {_names(names)}" for source, names in sorted(by_source.items())]
         lines.append(f"Found {len(models)} model(s): " + "; ".join(parts))
-    else:
+    elif any(getattr(p, "kind", None) == "model" for p in report.policies):  # else models were not looked for
         lines.append("Found no model" + (" (see the error below)" if "model" in missing_required else ""))
     if subjects:
         lines.append("Evidence found: " + ", ".join(f"{len(v)} {kind}" for kind, v in sorted(subjects.items())))
@@ -168,18 +168,14 @@ def next_steps_lines(report: Report, limit: int = 5) -> list[str]:
 
 
 def passing_line(report: Report, shown_domains: Iterable[str], verbose: bool) -> str | None:
-    """One line counting the passing and not-applicable findings of the domains that have nothing to show."""
-    catalog = load_catalog()
+    """One line counting the passing findings of the domains that have nothing to show."""
     shown = set(shown_domains)
-    counts = []
-    for d in catalog.domains:
-        if d.slug in shown:
-            continue
-        n = sum(1 for f in report.findings if f.aima and f.aima.domain == d.slug and f.status is Status.PASS)
-        if n:
-            counts.append(f"{d.name} {n}")
+    passed: dict[str, int] = defaultdict(int)
+    for f in report.findings:
+        if f.status is Status.PASS and f.aima is not None and f.aima.domain not in shown:
+            passed[f.aima.domain] += 1
+    counts = [f"{d.name} {passed[d.slug]}" for d in load_catalog().domains if passed.get(d.slug)]
     if not counts:
         return None
     tail = "" if verbose else "; -v lists every passing and not-applicable finding"
     return "Passing, nothing to fix: " + ", ".join(counts) + tail
-
