@@ -69,7 +69,7 @@ def render(report: Report, *, verbose: bool = False) -> str:
         fixed = [f"{d['policy_id']} on {d['subject']}" for d in baseline["fixed"]]
         lines.append(f"Baseline {baseline['file']} ({baseline['created']}): {state}"
                      + (f"; fixed debt: {', '.join(fixed)}" if fixed else ""))
-    lines.extend(summary_lines(report.extra))
+    lines.extend(summary_lines(report.extra, detailed=verbose))
     lines.extend(inventory_lines(report, verbose=verbose))
     shown_domains = []
     for domain in sorted(groups, key=lambda d: order.get(d, -1)):
