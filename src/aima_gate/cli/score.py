@@ -18,10 +18,14 @@ from pathlib import Path
 
 import click
 
+from aima_gate.cli.check import write_report
 from aima_gate.cli.options import common, guarded, project_path, source_options, source_settings, today_option
 from aima_gate.core.clock import Clock
-from aima_gate.core.errors import ConfigError
 from aima_gate.core.exit_codes import ExitCode
+from aima_gate.core.model import Status
+from aima_gate.core.terminal import escape_terminal
+
+_ERRORS_SHOWN = 5
 
 
 @click.command()
@@ -56,17 +60,19 @@ def score(path: Path, config_path: Path | None, fmt: str, output: Path | None, s
     for file, content in ((output, text), (svg_file, radar_svg(m) if svg_file else "")):
         if file is None:
             continue
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text(content, encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write {file}: {exc}", file=str(file)) from None
+        write_report(file, content.encode("utf-8"), "score", path)
     if output is None:
         click.echo(text, nl=False)
     if report.verdict == "error":
-        errors = report.summary["error"]
-        click.echo(f"aima-gate: error: {errors} finding(s) could not be evaluated; cells they evidence do not hold. "
-                   "Run `aima-gate check` for details.", err=True)
+        errors = [f for f in report.findings if f.status is Status.ERROR]
+        click.echo(f"aima-gate: error: {len(errors)} finding(s) could not be evaluated; cells they evidence do not "
+                   "hold:", err=True)
+        for finding in errors[:_ERRORS_SHOWN]:
+            where = finding.evidence[0] if finding.evidence else None
+            detail = f"{where.file}:{where.line}: {where.message}" if where else finding.subject.file
+            click.echo(escape_terminal(f"  {finding.policy_id}: {finding.subject.name}: {detail}"), err=True)
+        if len(errors) > _ERRORS_SHOWN:
+            click.echo(f"  ... and {len(errors) - _ERRORS_SHOWN} more: `aima-gate check` lists them all", err=True)
         sys.exit(int(ExitCode.CANNOT_EVALUATE))
     if fail_below is not None:
         low = mat.below(m, fail_below)
