@@ -12,7 +12,9 @@ vulnerability fails). A dependency is development only by a declaration, and the
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,6 +47,14 @@ def _pip_installs(requirements: Path) -> set[str]:
     from pip._internal.req.req_file import parse_requirements
 
     return {r.requirement.lower() for r in parse_requirements(str(requirements), session=PipSession())}
+
+
+def _tomllib() -> Any:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
 
 
 def _run(root: Path) -> Report:
@@ -122,8 +132,7 @@ def _uv_lock(runtime: str = "", extras: str = "", dev: str = "") -> str:
 def _uv_installs(lock: str, *, extras: tuple[str, ...] = ()) -> set[str]:
     """What ``uv sync --no-dev [--extra X]`` installs, read from the lock's fields: the project's dependencies,
     the extras asked for, and everything they depend on (dev-dependencies never)."""
-    import tomllib
-
+    tomllib = _tomllib()
     packages = {p["name"]: p for p in tomllib.loads(lock)["package"]}
     root = packages["app"]
     todo = [d["name"] for d in root.get("dependencies", [])]
@@ -163,15 +172,15 @@ def test_poetry_package_in_main_and_dev_groups_is_runtime(tmp_path: Path) -> Non
     lock = ('[[package]]\nname = "werkzeug"\nversion = "0.11"\ndescription = ""\noptional = false\n'
             'python-versions = "*"\ngroups = ["dev", "main"]\nfiles = []\n\n[metadata]\nlock-version = "2.1"\n'
             'python-versions = "^3.11"\ncontent-hash = "0"\n')
-    import tomllib
-
+    tomllib = _tomllib()
     assert "main" in tomllib.loads(lock)["package"][0]["groups"]  # `poetry install --only main` installs it
     _assert_blocks(_repo(tmp_path, {"poetry.lock": lock}, target="poetry.lock"))
 
 
 def test_pipfile_package_in_default_and_develop_is_runtime(tmp_path: Path) -> None:
-    lock = {"_meta": {"hash": {"sha256": "0"}, "pipfile-spec": 6, "requires": {}, "sources": []},
-            "default": {"werkzeug": {"version": "==0.11"}}, "develop": {"werkzeug": {"version": "==0.11"}}}
+    lock: dict[str, Any] = {"_meta": {"hash": {"sha256": "0"}, "pipfile-spec": 6, "requires": {}, "sources": []},
+                            "default": {"werkzeug": {"version": "==0.11"}},
+                            "develop": {"werkzeug": {"version": "==0.11"}}}
     assert lock["default"]["werkzeug"]["version"] == "==0.11"  # `pipenv install --deploy` installs default
     _assert_blocks(_repo(tmp_path, {"Pipfile.lock": json.dumps(lock, indent=4)}, target="Pipfile.lock"))
 

@@ -9,6 +9,7 @@ import pytest
 
 from aima_gate.collectors.scans.dev_scope import DevDeclaration
 from aima_gate.collectors.scans.manifests import DEFAULT_REQUIREMENTS, Declared, read_declared
+from aima_gate.core.errors import InputError
 from aima_gate.safeio.repo import Repo
 from tests.conftest import write
 
@@ -191,3 +192,109 @@ def test_declaration_reads_the_config_section() -> None:
     assert DevDeclaration.from_options({}) == DevDeclaration()
     got = DevDeclaration.from_options({"development": {"files": ["requirements-ci.txt"], "groups": [" Docs "]}})
     assert got == DevDeclaration(("requirements-ci.txt",), frozenset({"docs"}))
+
+
+POETRY_LOCK = '''[[package]]
+name = "flask"
+version = "2.0.0"
+
+[package.dependencies]
+werkzeug = ">=2.0"
+itsdangerous = {version = ">=2.0", optional = true}
+
+[package.extras]
+signing = ["itsdangerous (>=2.0)"]
+
+[[package]]
+name = "werkzeug"
+version = "0.11"
+
+[[package]]
+name = "itsdangerous"
+version = "2.0.0"
+
+[[package]]
+name = "pytest"
+version = "8.3.4"
+
+[package.dependencies]
+pluggy = "*"
+coverage = {version = "*", extras = ["toml"]}
+
+[[package]]
+name = "pluggy"
+version = "1.5.0"
+
+[[package]]
+name = "coverage"
+version = "7.6.0"
+
+[package.dependencies]
+tomli = {version = "*", optional = true}
+
+[package.extras]
+toml = ["tomli"]
+
+[[package]]
+name = "tomli"
+version = "2.0.1"
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.11"
+content-hash = "0"
+'''
+
+PYPROJECT = '''[tool.poetry]
+name = "app"
+
+[tool.poetry.dependencies]
+python = "^3.11"
+flask = "^2.0"
+
+[tool.poetry.group.dev.dependencies]
+pytest = "^8"
+{extra}'''
+
+
+def test_poetry_lock_without_groups_reads_the_pyproject_groups(tmp_path: Path) -> None:
+    write(tmp_path, "poetry.lock", POETRY_LOCK)
+    write(tmp_path, "pyproject.toml", PYPROJECT.format(extra=""))
+    declared = _declared(tmp_path)
+    assert {n: declared.scope(n) for n in ("flask", "werkzeug", "itsdangerous", "pytest", "pluggy", "coverage",
+                                            "tomli")} == {
+        "flask": "runtime", "werkzeug": "runtime", "itsdangerous": "runtime",  # optional, no extra asked: unreached
+        "pytest": "development", "pluggy": "development", "coverage": "development",
+        "tomli": "development"}  # reached through coverage[toml], which pytest asks for
+    assert declared.scope_source("tomli")["reason"].startswith("pyproject.toml [tool.poetry.group.dev]")
+
+
+def test_poetry_dev_group_package_a_runtime_one_asks_for_is_runtime(tmp_path: Path) -> None:
+    write(tmp_path, "poetry.lock", POETRY_LOCK)
+    write(tmp_path, "pyproject.toml", PYPROJECT.format(extra='itsdangerous = "^2"\n').replace(
+        'flask = "^2.0"', 'flask = {version = "^2.0", extras = ["signing"]}'))
+    declared = _declared(tmp_path)
+    assert declared.scope("itsdangerous") == "runtime" and declared.scope("pytest") == "development"
+
+
+def test_poetry_main_group_and_no_poetry_table_are_runtime(tmp_path: Path) -> None:
+    write(tmp_path, "poetry.lock", POETRY_LOCK)
+    write(tmp_path, "pyproject.toml", PYPROJECT.format(extra="").replace("group.dev", "group.main"))
+    assert _declared(tmp_path).development == {}
+    write(tmp_path, "pyproject.toml", '[project]\nname = "app"\ndependencies = ["flask>=2"]\n')
+    assert _declared(tmp_path).development == {}
+
+
+def test_poetry_lock_groups_win_over_the_pyproject(tmp_path: Path) -> None:
+    write(tmp_path, "poetry.lock", POETRY_LOCK.replace('name = "pytest"\nversion = "8.3.4"\n',
+                                                      'name = "pytest"\nversion = "8.3.4"\ngroups = ["main"]\n'))
+    write(tmp_path, "pyproject.toml", PYPROJECT.format(extra=""))
+    assert _declared(tmp_path).scope("pytest") == "runtime"
+
+
+def test_invalid_pyproject_beside_a_poetry_lock_is_an_error_naming_it(tmp_path: Path) -> None:
+    write(tmp_path, "poetry.lock", POETRY_LOCK)
+    write(tmp_path, "pyproject.toml", "[tool.poetry\n")
+    with pytest.raises(InputError) as info:
+        _declared(tmp_path)
+    assert info.value.file == "pyproject.toml" and "invalid TOML" in info.value.diagnosis

@@ -6,14 +6,17 @@ dependency is *development* only when one of these declares it so, and every dep
 - the config: ``artifacts.dependency_scan.development.files`` (globs of requirement files that are installed
   only for development) and ``.groups`` (uv.lock extras or poetry.lock groups the team declares development);
 - the lock file's own metadata: Pipfile.lock ``develop``, poetry.lock ``category = "dev"`` (Poetry 1.x) or
-  ``groups`` without ``main`` (Poetry's non-main groups are development by definition), uv.lock packages
-  reachable only from a project's ``dev-dependencies`` (PEP 735 dependency groups, never part of the package).
+  ``groups`` without ``main`` (Poetry's non-main groups are development by definition); for a poetry.lock that
+  records no groups, the ``pyproject.toml`` beside it (``[tool.poetry.group.<name>]``) through the lock's
+  dependency graph; uv.lock packages reachable only from a project's ``dev-dependencies`` (PEP 735 dependency
+  groups, never part of the package).
 
 Each development classification carries its reason (:data:`Reason`), which reports show as evidence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +24,7 @@ from typing import Any
 from aima_gate.collectors.scans import canonical
 
 CONFIG_SETTING = "artifacts.dependency_scan.development"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @dataclass(frozen=True)
@@ -150,3 +154,99 @@ def _closure(graph: Mapping[str, set[str]], start: set[str]) -> set[str]:
         seen.add(name)
         todo.extend(graph.get(name, ()))
     return seen
+
+
+def poetry_project_reasons(pyproject: Mapping[str, Any], pyproject_file: str, packages: list[dict[str, Any]],
+                           declaration: DevDeclaration) -> dict[str, str]:
+    """poetry.lock without groups (lock-version 2.0 and earlier record none): canonical name -> reason, for the
+    packages that only the project's non-main Poetry groups pull in, following the lock's dependency graph.
+
+    Runtime roots: ``[tool.poetry.dependencies]`` (except ``python``), ``[project.dependencies]`` and every extra
+    of the project; development roots: ``[tool.poetry.group.<name>.dependencies]`` (``main`` excepted unless the
+    config names it) and the legacy ``[tool.poetry.dev-dependencies]``. From a root, a package's required
+    dependencies are followed, and its optional ones when an edge asks for the extra that lists them (as Poetry
+    installs them); without a ``[tool.poetry]`` table, nothing is development."""
+    tool = pyproject.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, Mapping) else None
+    if not isinstance(poetry, Mapping):
+        return {}
+    runtime: list[tuple[str, frozenset[str]]] = _poetry_edges(poetry.get("dependencies"))
+    project = pyproject.get("project")
+    if isinstance(project, Mapping):
+        items = list(project.get("dependencies") or [])
+        for extra in (project.get("optional-dependencies") or {}).values():
+            items += extra if isinstance(extra, list) else []
+        runtime += [e for e in (_pep508_edge(i) for i in items) if e]
+    dev: list[tuple[str, frozenset[str], str]] = []
+    groups = poetry.get("group")
+    tables = [(str(g), t.get("dependencies")) for g, t in (groups.items() if isinstance(groups, Mapping) else ())
+              if isinstance(t, Mapping)] + [("", poetry.get("dev-dependencies"))]
+    for group, table in tables:
+        if group.strip().lower() == "main" and "main" not in declaration.groups:
+            runtime += _poetry_edges(table)
+            continue
+        where = f"[tool.poetry.group.{group}]" if group else "[tool.poetry.dev-dependencies]"
+        dev += [(n, x, f"{pyproject_file} {where} (Poetry's non-main groups are development; through "
+                       "poetry.lock's dependency graph)") for n, x in _poetry_edges(table)]
+    by_name = {canonical(p["name"]): p for p in packages}
+    reached = _poetry_closure(by_name, runtime)
+    out: dict[str, str] = {}
+    for name, extras, reason in dev:
+        for found in sorted(_poetry_closure(by_name, [(name, extras)]) - reached):
+            out.setdefault(found, reason)
+    return out
+
+
+def _pep508_edge(item: Any) -> tuple[str, frozenset[str]] | None:
+    match = _NAME.match(item) if isinstance(item, str) else None
+    if not match:
+        return None
+    rest = item[match.end():].lstrip()
+    extras = rest[1:rest.index("]")].split(",") if rest.startswith("[") and "]" in rest else []
+    return canonical(match.group(0)), frozenset(e.strip().lower() for e in extras if e.strip())
+
+
+def _poetry_edges(table: Any) -> list[tuple[str, frozenset[str]]]:
+    """A Poetry dependency table (name -> constraint, inline table or list of them) -> (name, extras asked)."""
+    out = []
+    for name, spec in (table.items() if isinstance(table, Mapping) else ()):
+        if str(name).lower() == "python":
+            continue
+        extras: set[str] = set()
+        for one in spec if isinstance(spec, list) else [spec]:
+            if isinstance(one, Mapping) and isinstance(one.get("extras"), list):
+                extras.update(str(e).strip().lower() for e in one["extras"])
+        out.append((canonical(str(name)), frozenset(extras)))
+    return out
+
+
+def _poetry_closure(by_name: Mapping[str, Mapping[str, Any]], start: list[tuple[str, frozenset[str]]]) -> set[str]:
+    """Packages installed for ``start``: required dependencies, and optional ones named by an extra asked for."""
+    seen: set[tuple[str, str]] = set()
+    todo = [(name, extra) for name, extras in start for extra in ("", *extras)]
+    reached: set[str] = set()
+    while todo:
+        name, extra = todo.pop()
+        if (name, extra) in seen:
+            continue
+        seen.add((name, extra))
+        reached.add(name)
+        pkg = by_name.get(name)
+        if pkg is None:
+            continue
+        raw_requires, raw_extras = pkg.get("dependencies"), pkg.get("extras")
+        requires: Mapping[str, Any] = raw_requires if isinstance(raw_requires, Mapping) else {}
+        if extra:
+            listed = raw_extras.get(extra) if isinstance(raw_extras, Mapping) else None
+            names = {e[0] for e in (_pep508_edge(i) for i in (listed if isinstance(listed, list) else [])) if e}
+            edges = [(n, x) for n, x in _poetry_edges(requires) if n in names]
+        else:
+            edges = [(n, x) for n, x in _poetry_edges(
+                {k: v for k, v in requires.items() if not _optional(v)})]
+        todo += [(n, e) for n, extras in edges for e in ("", *extras)]
+    return reached
+
+
+def _optional(spec: Any) -> bool:
+    specs = spec if isinstance(spec, list) else [spec]
+    return bool(specs) and all(isinstance(s, Mapping) and s.get("optional") is True for s in specs)

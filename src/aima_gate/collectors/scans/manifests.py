@@ -25,7 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aima_gate.collectors.scans import canonical
-from aima_gate.collectors.scans.dev_scope import DevDeclaration, poetry_reason, uv_dev_reasons
+from aima_gate.collectors.scans.dev_scope import (
+    DevDeclaration,
+    poetry_project_reasons,
+    poetry_reason,
+    uv_dev_reasons,
+)
 from aima_gate.core.errors import InputError
 from aima_gate.safeio.repo import Repo, glob_filter
 
@@ -174,31 +179,49 @@ def _requirements(repo: Repo, file: str, seen: set[str], declaration: DevDeclara
 
 
 def _toml_lock(repo: Repo, file: str, declaration: DevDeclaration) -> list[Entry]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-
     text = repo.read_text(file)
-    try:
-        doc: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"invalid TOML: {exc}", file=file) from None
+    doc = _toml(text, file)
     lines = {m.group(1): text.count("\n", 0, m.start()) + 1
              for m in re.finditer(r'^name\s*=\s*"([^"]+)"', text, re.M)}
     out = []
     packages = [p for p in doc.get("package") or [] if isinstance(p, dict) and isinstance(p.get("name"), str)]
     edges = _uv_edge_markers(packages)
     uv_dev = uv_dev_reasons(doc, packages, file, {canonical(k): v for k, v in lines.items()}, declaration)
+    project_dev = _poetry_project(repo, file, packages, declaration)
     for pkg in packages:
         source: dict[str, Any] = pkg["source"] if isinstance(pkg.get("source"), dict) else {}
         if "editable" in source or "virtual" in source:
             continue  # the project itself (uv.lock)
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
         name = canonical(pkg["name"])
-        dev = poetry_reason(pkg, declaration) or (uv_dev[name][1] if name in uv_dev else None)
+        dev = (poetry_reason(pkg, declaration) or project_dev.get(name)
+               or (uv_dev[name][1] if name in uv_dev else None))
         out.append((name, version, file, lines.get(pkg["name"], 1), dev, _lock_marker(pkg, edges.get(name))))
     return out
+
+
+def _toml(text: str, file: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    try:
+        doc: dict[str, Any] = tomllib.loads(text)
+        return doc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML: {exc}", file=file) from None
+
+
+def _poetry_project(repo: Repo, file: str, packages: list[dict[str, Any]],
+                    declaration: DevDeclaration) -> dict[str, str]:
+    """A poetry.lock that records no category or groups: the groups of the pyproject.toml beside it."""
+    if posixpath.basename(file) != "poetry.lock" or any("category" in p or "groups" in p for p in packages):
+        return {}
+    pyproject = posixpath.join(posixpath.dirname(file), "pyproject.toml")
+    if not repo.exists(pyproject):
+        return {}
+    return poetry_project_reasons(_toml(repo.read_text(pyproject), pyproject), pyproject, packages, declaration)
 
 
 def _lock_marker(pkg: dict[str, Any], edge: str | None) -> str | None:
