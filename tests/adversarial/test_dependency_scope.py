@@ -177,6 +177,18 @@ def test_poetry_package_in_main_and_dev_groups_is_runtime(tmp_path: Path) -> Non
     _assert_blocks(_repo(tmp_path, {"poetry.lock": lock}, target="poetry.lock"))
 
 
+def test_poetry_dev_group_package_a_runtime_one_requires_is_runtime(tmp_path: Path) -> None:
+    """poetry.lock records no groups; pyproject.toml lists Werkzeug in the dev group, but Flask requires it."""
+    lock = ('[[package]]\nname = "flask"\nversion = "2.0.0"\n\n[package.dependencies]\nWerkzeug = ">=0.11"\n\n'
+            '[[package]]\nname = "werkzeug"\nversion = "0.11"\n\n[metadata]\nlock-version = "2.0"\n'
+            'python-versions = "^3.11"\ncontent-hash = "0"\n')
+    pyproject = ('[tool.poetry]\nname = "app"\n\n[tool.poetry.dependencies]\npython = "^3.11"\nflask = "^2.0"\n\n'
+                 '[tool.poetry.group.dev.dependencies]\nwerkzeug = "0.11"\n')
+    flask = _tomllib().loads(lock)["package"][0]
+    assert "Werkzeug" in flask["dependencies"]  # `poetry install --only main` installs Flask's requirements
+    _assert_blocks(_repo(tmp_path, {"poetry.lock": lock, "pyproject.toml": pyproject}, target="poetry.lock"))
+
+
 def test_pipfile_package_in_default_and_develop_is_runtime(tmp_path: Path) -> None:
     lock: dict[str, Any] = {"_meta": {"hash": {"sha256": "0"}, "pipfile-spec": 6, "requires": {}, "sources": []},
                             "default": {"werkzeug": {"version": "==0.11"}},
