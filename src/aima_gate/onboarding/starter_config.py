@@ -39,23 +39,36 @@ def write_starter_config(root: Path, *, force: bool = False) -> str:
     if existing and not force:
         raise ConfigError(f"{existing[0].name} already exists", file=str(existing[0]),
                           hint="use --force to overwrite it")
+    from aima_gate.onboarding.dev_dependencies import dev_looking_files, found_note, suggestion_lines
+
     repo = Repo(root)
     found: list[str] = []
     artifact_lines: list[str] = []
+    dev_files = dev_looking_files(repo)
     for kind in sorted(COLLECTORS):
         collector = load_collector(kind)
         files = repo.glob(collector.default_paths)
+        extra = suggestion_lines(dev_files) if kind == "dependency_scan" else []
         if files:
             found.append(f"  {kind}: {len(files)} file(s), e.g. {files[0]}")
+            if extra:
+                artifact_lines.append("\n".join([f"#  {kind}:", *extra]))
         else:
-            artifact_lines.append(f"#  {kind}:\n#    paths: {list(collector.default_paths)}  # {collector.description}")
+            artifact_lines.append("\n".join([f"#  {kind}:",
+                                             f"#    paths: {list(collector.default_paths)}  # {collector.description}",
+                                             *extra]))
     artifacts = ""
     if artifact_lines:
-        artifacts = ("# Artifacts not found at the default paths; set where they live:\n# artifacts:\n"
-                     + "\n".join(artifact_lines) + "\n")
+        artifacts = ("# Artifacts not found at the default paths (set where they live) and development-only\n"
+                     "# requirement files (declare them):\n# artifacts:\n" if dev_files else
+                     "# Artifacts not found at the default paths; set where they live:\n# artifacts:\n")
+        artifacts += "\n".join(artifact_lines) + "\n"
     target = root / CONFIG_NAMES[0]
     target.write_text(TEMPLATE.format(artifacts=artifacts), encoding="utf-8")
     lines = [f"wrote {target}"]
     lines += ["found:", *found] if found else ["found no artifacts at the default paths"]
+    note = found_note(dev_files)
+    if note:
+        lines.append(note)
     lines.append("next: aima-gate check " + str(root))
     return "\n".join(lines)
