@@ -155,11 +155,14 @@ def test_glob_prefilter_never_changes_what_matches() -> None:
 
     parts = ["cards", "registry", "x.md", "README.md", "model_card.md", "b.json", "SHA256SUMS", "m.pkl.gz", "z.asc",
              ".hidden", "bias-report1.json", "MLmodel", "y.yml", "governance", "threat-model.yml", "attestations.yml"]
-    paths = sorted({"/".join(combo) + end for n in (1, 2, 3) for combo in itertools.product(parts[:9] if n == 3
-                    else parts, repeat=n) for end in ("", "/", "\n")})
+    paths = sorted({sep.join(combo) + end for n in (1, 2, 3) for combo in itertools.product(parts[:9] if n == 3
+                    else parts, repeat=n) for end in ("", "/", "\n") for sep in ("/", "//")})
     pattern_lists = [load_collector(k).default_paths for k in sorted(COLLECTORS)]
-    pattern_lists += [("**/*.md", "!**/x*"), ("cards/*",), ("**",), ("**/[Rr]EADME.md",), ("{a,b}/x.md",)]
+    pattern_lists += [("**/*.md", "!**/x*"), ("cards/*",), ("**",), ("**/[Rr]EADME.md",), ("{a,b}/x.md",),
+                      ("cards/**/?.md",), ("**/c*s/**/*.md",), ("registry/**",), ("**/x.m[d]",), ("x\\.md",)]
     for patterns in pattern_lists:
-        include, exclude, _ = _compiled(tuple(patterns))
+        include, exclude, _, _ = _compiled(tuple(patterns))
         every = [p for p in paths if include.match(p) and not (exclude and exclude.match(p))]
         assert glob_filter(paths, patterns) == every, patterns
+    card_globs = tuple(load_collector("model_card").default_paths)
+    assert _compiled(card_globs)[2] is not None and _compiled(card_globs)[3] is not None  # the prefilters ran
