@@ -14,7 +14,8 @@ parses it with PyYAML's CSafeLoader or json: the floor for any tool that reads t
 check` once per format. Each run is a child of a fresh measuring process, whose ``resource.getrusage
 (RUSAGE_CHILDREN).ru_maxrss`` is the run's peak memory (the largest process: the gate's parse workers are its
 children and are counted if larger). Figures are medians over the repeats; ratios are against the bare parse of
-the same run. ``--memory-models`` adds the memory case (default 12,500 models = 50,000 artifacts, text output,
+the same run: wall-clock time, and CPU seconds (the run's processes together), which stay meaningful when the
+machine is shared. ``--memory-models`` adds the memory case (default 12,500 models = 50,000 artifacts, text output,
 one run). Start-up is `aima-gate --version` against `python -c pass` and `python -c "import click"`.
 `generate_repo` is reused by tests and other benchmarks.
 """
@@ -187,8 +188,9 @@ def print_size(n: int, medians: dict[str, dict[str, float]]) -> None:
             continue
         note = f"  markdown summary {m['markdown_bytes'] / 1024:.0f} KiB" if "markdown_bytes" in m else ""
         print(f"{n:>6} models  check --format {fmt:<4} {m['wall']:6.2f} s  cpu {m['cpu']:6.2f} s  "
-              f"peak {m['rss_mb']:6.0f} MB  ({m['wall'] / bare['wall']:.2f}x bare; {m['wall'] / n * 1000:.2f} ms/model;"
-              f" report {m['bytes'] / 1e6:.1f} MB; exit {int(m['code'])}){note}")
+              f"peak {m['rss_mb']:6.0f} MB  ({m['wall'] / bare['wall']:.2f}x bare wall, {m['cpu'] / bare['cpu']:.2f}x "
+              f"bare cpu; {m['cpu'] / n * 1000:.2f} ms cpu/model; report {m['bytes'] / 1e6:.1f} MB; "
+              f"exit {int(m['code'])}){note}")
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ OWNER = "model.owner-and-risk-tier"
 
 
 def findings(repo: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
-    proc = run_cli("check", str(repo), "--format", "json", "--policy", OWNER, *args)
+    proc = run_cli("check", str(repo), "--format", "json", "--findings", "all", "--policy", OWNER, *args)
     assert proc.stdout, proc.stderr
     return proc.returncode, json.loads(proc.stdout)["findings"], proc.stderr
 
