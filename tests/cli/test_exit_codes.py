@@ -285,7 +285,7 @@ def test_exit_2_bad_input_names_the_file_and_never_passes(tmp_path: Path, case: 
 def test_a_parse_error_does_not_hide_other_results(tmp_path: Path) -> None:
     repo = mini_repo(tmp_path, registry=REGISTRY.replace("    owner: growth-ml\n", ""))
     write(repo, "registry/other.yml", "models:\n  - name: other\n    version: [\n")
-    proc = check(repo, "--format", "json")
+    proc = check(repo, "--format", "json", "--findings", "all")
     assert proc.returncode == 2
     report = json.loads(proc.stdout)
     statuses = {(f["policy_id"], f["subject"]["name"]): f["status"] for f in report["findings"]}

@@ -17,7 +17,7 @@ OWNER = "model.owner-and-risk-tier"
 
 
 def findings(repo: Path, *args: str) -> tuple[int, list[dict[str, Any]], str]:
-    proc = run_cli("check", str(repo), "--format", "json", "--policy", OWNER, *args)
+    proc = run_cli("check", str(repo), "--format", "json", "--findings", "all", "--policy", OWNER, *args)
     assert proc.stdout, proc.stderr
     return proc.returncode, json.loads(proc.stdout)["findings"], proc.stderr
 
@@ -56,8 +56,8 @@ def test_tags_give_owner_and_risk_tier(tmp_path: Path) -> None:
     repo = _store(tmp_path / "repo", {"owner": "retention-ml@example.com", "risk_tier": "medium"})
     code, found, _ = findings(repo)
     assert code == 0 and [(f["subject"]["name"], f["status"]) for f in found] == [("churn@2", "pass")]
-    report = json.loads(run_cli("check", str(repo), "--format", "json", "--policy", "model.training-data-lineage")
-                        .stdout)
+    report = json.loads(run_cli("check", str(repo), "--format", "json", "--findings", "all", "--policy",
+                                "model.training-data-lineage").stdout)
     assert report["findings"][0]["subject"]["name"] == "churn@2"
 
 

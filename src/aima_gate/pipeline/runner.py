@@ -127,7 +127,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     contexts = {kind: CollectContext(repo, config.artifacts.get(kind, {}), config.raw, clock, cli) for kind in needed}
     artifacts: list[Artifact] = []
     errors: list[AimaGateError] = []
-    parsed: set[tuple[str, str]] = set()
+    parsed: dict[tuple[str, str], list[Any]] = {}
 
     def parse_one(pair: tuple[str, str]) -> list[Any]:
         kind, file = pair
@@ -141,11 +141,12 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
         todo = []
         for pair in pairs:
             if pair not in parsed:
-                parsed.add(pair)
+                parsed[pair] = []
                 todo.append(pair)
         if todo:
             progress(f"reading {len(todo)} file(s)")
-        for results in map_in_order(parse_one, todo):
+        for pair, results in zip(todo, map_in_order(parse_one, todo), strict=True):
+            parsed[pair] = results
             absorb(results)
 
     parse_batch((kind, file) for kind in needed
@@ -153,7 +154,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     for kind in needed:
         try:
             progress(f"reading external sources of {kind}")
-            absorb(collectors[kind].collect_external(contexts[kind]))
+            absorb(collectors[kind].collect_external(replace(contexts[kind], parsed=parsed)))
         except AimaGateError as exc:
             errors.append(exc)
     # Follow references until nothing new: a referenced file of a kind some loaded policy evaluates is collected
