@@ -1,0 +1,160 @@
+"""What a reader of a Markdown file actually sees: headings and visible text, read the way a browser would.
+
+A model card is judged by what its renderer shows, never by its source text. The body is parsed by
+markdown-it-py (a CommonMark-compliant parser, the ``commonmark`` preset with raw HTML passed through, as GitHub
+and the Hugging Face Hub pass it), rendered to HTML, and the HTML is read back with the standard library's
+``html.parser``, keeping only what is displayed:
+
+- Markdown headings (``#`` and setext, at any nesting) are the sections; each carries its source line through a
+  per-run nonce attribute that repository text cannot forge. Raw HTML headings (``<h2>``) are not sections (their
+  text still counts as text of the section they sit in).
+- Not shown, so not counted: HTML comments (also an unclosed ``<!--`` block, which runs to the end of the
+  file), link reference definitions (``[//]: # (...)``), elements with a ``hidden`` attribute or an inline style
+  ``display: none`` / ``visibility: hidden|collapse`` / ``content-visibility: hidden``, a ``<dialog>`` that is
+  not ``open``, the contents of ``script``, ``style``, ``template``, ``head``, ``title``, ``noscript``,
+  ``iframe``, ``noembed`` and ``noframes``, image alt text, attribute values, and anything the HTML parser has not
+  finished reading at the end of the file (an unclosed tag swallows what follows it, as in a browser).
+- Shown, so counted: paragraphs, lists, block quotes, tables written as text, code blocks and code spans
+  (a heading *inside* a code block is code, not a section), and the contents of ``<details>`` (collapsed, but
+  one click away and rendered by every card host).
+When unsure the reading errs on "not shown": e.g. a browser would foster-parent text out of a ``<table hidden>``,
+here it stays hidden. An element left open hides what follows until it is closed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+
+MAX_MARKDOWN_CHARS = 2_000_000
+"""Larger Markdown bodies are an input error (real cards and governance documents are under 100 kB)."""
+
+_HIDING_ELEMENTS = frozenset({"script", "style", "template", "head", "title", "noscript", "iframe", "noembed",
+                              "noframes"})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr", "keygen"})
+_BLOCK = frozenset({"p", "div", "li", "ul", "ol", "pre", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+                    "table", "section", "article", "details", "summary", "dl", "dt", "dd", "br", "hr", "td", "th",
+                    "header", "footer", "figure", "figcaption", "main", "aside", "nav", "center"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|content-visibility\s*:\s*hidden",
+                           re.I)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_BOLD = frozenset({"strong", "b"})
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    title: str
+    line: int
+    """0-based line of the heading in the Markdown body."""
+
+
+Event = Heading | str
+"""A visible heading, or a piece of visible text (in document order)."""
+
+
+@functools.cache
+def _parser() -> Any:
+    from markdown_it import MarkdownIt  # lazy: only cards and documents need it
+
+    return MarkdownIt("commonmark", {"html": True})
+
+
+def _hides(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    if tag in _HIDING_ELEMENTS or tag == "dialog":
+        return tag != "dialog" or not any(name.lower() == "open" for name, _ in attrs)
+    if not attrs:
+        return False
+    names = {name.lower() for name, _ in attrs}
+    if "hidden" in names:
+        return True
+    return any(name.lower() == "style" and value and _HIDDEN_STYLE.search(value) for name, value in attrs)
+
+
+class _Visible(HTMLParser):
+    """Reads rendered HTML into visible headings and text; ``marker`` tags the Markdown headings."""
+
+    def __init__(self, marker: str, lines: dict[str, int]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.marker = marker
+        self.lines = lines
+        self.stack: list[tuple[str, bool]] = []  # (tag, hides)
+        self.open: dict[str, int] = {}  # tag -> how many are on the stack
+        self.hidden = 0
+        self.events: list[Event] = []
+        self.heading: tuple[int, int, list[str], int] | None = None  # (level, line, title parts, stack depth)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs)
+        self._push(tag, attrs)
+        if tag in _HEADINGS and self.heading is None and not self.hidden:
+            key = next((v for k, v in attrs if k == self.marker), None)
+            if key is not None and key in self.lines:
+                self.heading = (int(tag[1]), self.lines[key], [], len(self.stack))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._start(tag, attrs)  # <div hidden/> still opens a div: HTML ignores the slash on non-void elements
+        self._push(tag, attrs)
+
+    def _push(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _VOID:
+            hides = _hides(tag, attrs)
+            self.stack.append((tag, hides))
+            self.open[tag] = self.open.get(tag, 0) + 1
+            self.hidden += hides
+
+    def _start(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK:
+            self._text("\n")
+        if tag in _BOLD and self.heading is None:  # "**Label:**" stays recognisable as a bare field label
+            self._text("**")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BOLD and self.heading is None:
+            self._text("**")
+        if self.open.get(tag):
+            while self.stack:
+                top, hides = self.stack.pop()
+                self.open[top] -= 1
+                self.hidden -= hides
+                if top == tag:
+                    break
+        if self.heading is not None and len(self.stack) < self.heading[3]:
+            level, line, parts, _ = self.heading
+            self.heading = None
+            self.events.append(Heading(level, " ".join("".join(parts).split()), line))
+        if tag in _BLOCK:
+            self._text("\n")
+
+    def handle_data(self, data: str) -> None:
+        self._text(data)
+
+    def _text(self, data: str) -> None:
+        if self.hidden:
+            return
+        if self.heading is not None:
+            self.heading[2].append(data)
+        else:
+            self.events.append(data)
+
+
+def visible(body: str) -> list[Event]:
+    """Visible headings and text of a Markdown body, in order (headings in a hidden element are left out)."""
+    md = _parser()
+    tokens = md.parse(body)
+    marker = "data-aima-" + secrets.token_hex(8)
+    lines: dict[str, int] = {}
+    for n, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map:
+            key = str(n)
+            token.attrSet(marker, key)
+            lines[key] = token.map[0]
+    reader = _Visible(marker, lines)
+    reader.feed(md.renderer.render(tokens, md.options, {}))
+    # No close(): what the parser still holds (an unclosed tag or comment) is not shown.
+    return reader.events
