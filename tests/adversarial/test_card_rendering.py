@@ -4,10 +4,10 @@ a section.
 Most hostile cards below (41 of 56; the rest guard against regressions) passed the old source-text scanner: a
 section it wanted filled held text after an unclosed ``<!--``, a heading inside a comment, a ``[//]: # (...)``
 comment, a ``<div hidden>``, a heading in a code block that an older fence rule closed, or a placeholder written
-with zero-width characters, doubled spaces, line breaks or look-alike letters. Each case is first proven against the real consumer, markdown-it-py (the
-CommonMark parser GitHub-style hosts follow), rendering the card to HTML: the proof shows that a reader never sees
-the text as a filled section. Then the gate must agree (the section is missing or not filled), through the
-collector and through the ``model_card.required-sections`` policy end to end.
+with zero-width characters, doubled spaces, line breaks or look-alike letters. Each case is first proven against
+the real consumer, markdown-it-py (the CommonMark parser GitHub-style hosts follow), rendering the card to HTML:
+the proof shows that a reader never sees the text as a filled section. Then the gate must agree (the section is
+missing or not filled), through the collector and through the ``model_card.required-sections`` policy end to end.
 
 The controls at the end are the same constructs written so that they DO render (``<details>``, raw ``<p>``,
 entities in a heading, setext headings, indented code, headings in lists and quotes): the gate must count them.
