@@ -1,7 +1,7 @@
 """Class 6: model-card text that a renderer does not show, or a placeholder spelled to look different, never fills
 a section.
 
-Most hostile cards below (41 of 56; the rest guard against regressions) passed the old source-text scanner: a
+Most hostile cards below (42 of 58; the rest guard against regressions) passed the old source-text scanner: a
 section it wanted filled held text after an unclosed ``<!--``, a heading inside a comment, a ``[//]: # (...)``
 comment, a ``<div hidden>``, a heading in a code block that an older fence rule closed, or a placeholder written
 with zero-width characters, doubled spaces, line breaks or look-alike letters. Each case is first proven against
@@ -64,6 +64,8 @@ HOSTILE: dict[str, Case] = {
     "comment holding the section's text": Case(_td(f"<!-- {FACT} -->"), "in_comment"),
     "comment opened inside a paragraph": Case(_td(f"Data: <!--\n{FACT}\n-->"), "in_comment"),
     "comment with dashes inside": Case(_td(f"<!-- -- {FACT} -- -->"), "in_comment"),
+    "comment the standard library would close early": Case(_td(f"<!-- note --\n>\n{FACT}\n-->"), "in_comment"),
+    "comment left open inside an HTML block": Case(f"<div>\n<!--\n\n{_td(FACT)}", "in_comment"),
     "unclosed comment at the top swallows the card": Case("", "in_comment", head=f"<!--\n{_td(FACT)}"),
     # --- link reference definitions used as comments
     "link-reference comment [//]: # (...)": Case(_td(f"[//]: # ({FACT})"), "absent"),
@@ -141,6 +143,7 @@ CONTROLS: dict[str, str] = {
     "heading inside a block quote": f"> ## Training data\n>\n> {FACT}\n",
     "closed comment before real text": _td(f"<!-- reviewer note -->\n{FACT}"),
     "hidden div closed before real text": _td(f"<div hidden>\n\nscratch\n\n</div>\n\n{FACT}"),
+    "empty comments <!--> of the old HF template": _td(f"<!--> Provide a quick summary. <!-->\n\n{FACT}"),
     "ATX heading with closing hashes": f"## Training data ##\n\n{FACT}\n",
 }
 

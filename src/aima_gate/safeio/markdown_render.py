@@ -42,6 +42,7 @@ _BLOCK = frozenset({"p", "div", "li", "ul", "ol", "pre", "blockquote", "h1", "h2
                     "header", "footer", "figure", "figcaption", "main", "aside", "nav", "center"})
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|content-visibility\s*:\s*hidden",
                            re.I)
+_COMMENT_END = re.compile(r"--!?>")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _BOLD = frozenset({"strong", "b"})
 
@@ -88,6 +89,18 @@ class _Visible(HTMLParser):
         self.hidden = 0
         self.events: list[Event] = []
         self.heading: tuple[int, int, list[str], int] | None = None  # (level, line, title parts, stack depth)
+
+    def parse_comment(self, i: int, report: int = 1) -> int:
+        """A comment as HTML5 (and so a browser) ends it: at ``-->`` or ``--!>``, or at once for ``<!-->`` and
+        ``<!--->``. (The standard library also ends one at ``--`` + whitespace + ``>``, which would show text a
+        browser hides.) -1 while it is still open: what follows an unclosed comment is never shown."""
+        raw = self.rawdata
+        if raw.startswith(">", i + 4):
+            return i + 5
+        if raw.startswith("->", i + 4):
+            return i + 6
+        match = _COMMENT_END.search(raw, i + 4)
+        return -1 if match is None else match.end()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._start(tag, attrs)
