@@ -30,9 +30,6 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-MAX_MARKDOWN_CHARS = 2_000_000
-"""Larger Markdown bodies are an input error (real cards and governance documents are under 100 kB)."""
-
 _HIDING_ELEMENTS = frozenset({"script", "style", "template", "head", "title", "noscript", "iframe", "noembed",
                               "noframes"})
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
