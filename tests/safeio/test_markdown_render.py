@@ -201,3 +201,46 @@ def test_folding_keeps_real_words_of_any_script() -> None:
     assert word_count("Το μοντέλο εκπαιδεύτηκε σε δεδομένα") == 5
     assert fold("naïve café") == "naïve café"
     assert re.fullmatch(r"[a-zA-Z ]+", fold("Моrе іnfоrmаtіоn"))
+
+
+# ------------------------------------------------------------------------------ the plain fast path agrees
+
+
+PLAIN_LINES = [
+    "# Title A", "## Training data", "### Sub section", "###### six", "####### seven", "#no space", "##", "#",
+    "Plain words here.", "More words, with commas; and: colons.", "Users (both direct and downstream) should be",
+    "made aware of the risks, biases and limitations of the model.", "", "", "  ", "    ", "2019 was a year",
+    "1. numbered", "- item", "text with trailing  ", "Title", "===", "---", "## A & B",
+    "Uses & limitations &amp; more", "x &#35; y", "&copy; 2024", "a &", "word_with_underscore",
+    "Привет мир, модель", "# Заголовок", "ROC AUC 0.81 (held out).",
+    "Use the code below to get started with the model.", "a", "\u00a0", "x\u00a0y", "# Tab\theading",
+    "  indented two", "       indented seven", "More information needed", "http://example.org/path?x=1",
+    "Email: someone@example.org", "## Ends with hashes ##", "Ünïcode wörds",
+]
+plain_documents = st.lists(st.sampled_from(PLAIN_LINES), max_size=30).map("\n".join)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plain_documents)
+def test_plain_fast_path_agrees_with_the_renderer(body: str) -> None:
+    from aima_gate.collectors.model_card_boilerplate import strip_template_text
+    from aima_gate.safeio.markdown import sections_of
+    from aima_gate.safeio.markdown_render import plain, rendered
+
+    fast = plain(body)
+    if fast is None:
+        return
+    mine, theirs = sections_of(fast), sections_of(rendered(body))
+    assert [(s.level, s.title, s.line) for s in mine] == [(s.level, s.title, s.line) for s in theirs]
+    for a, b in zip(mine, theirs, strict=True):
+        assert _WORD.findall(a.text) == _WORD.findall(b.text), (a, b)
+        assert word_count(strip_template_text(a.text)) == word_count(strip_template_text(b.text)), (a, b)
+
+
+def test_the_fast_path_takes_plain_cards_and_leaves_the_rest() -> None:
+    from aima_gate.safeio.markdown_render import plain
+
+    assert plain("# Card\n\n## Uses\n\nScores churn risk.\n") is not None
+    for body in ("# Card\n<!-- x -->", "# Card\n```\n## x\n```", "# Card\n    code", "T\u200bODO", "a\n===",
+                 "# Card ##", "x &amp; y", "[//]: # (c)", "- item", "1. item", "*x*", "a\r\nb"):
+        assert plain(body) is None, body

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from aima_gate.safeio.textfold import fold
 
@@ -48,11 +49,18 @@ def sections(body: str, first_line: int = 1) -> list[Section]:
     """The sections a reader sees (safeio/markdown_render.py: CommonMark headings that are not hidden), each with
     the visible text under it down to the next heading of the same or a higher level (subsections included,
     heading titles not)."""
-    from aima_gate.safeio.markdown_render import Heading, visible
+    from aima_gate.safeio.markdown_render import visible
+
+    return sections_of(visible(body), first_line)
+
+
+def sections_of(events: list[Any], first_line: int = 1) -> list[Section]:
+    """Sections from the visible headings and text of markdown_render (``visible``, ``plain``, ``rendered``)."""
+    from aima_gate.safeio.markdown_render import Heading
 
     pieces: list[str] = []
     heads: list[tuple[Heading, int]] = []  # (heading, index of its first text piece)
-    for event in visible(body):
+    for event in events:
         if isinstance(event, Heading):
             heads.append((event, len(pieces)))
         else:

@@ -153,8 +153,47 @@ class _Visible(HTMLParser):
             self.events.append(data)
 
 
+# Plain Markdown: lines that are blank, an ATX heading, or prose starting with a letter, with none of the
+# characters that start any other CommonMark construct (HTML, entities, escapes, code, emphasis, links, images,
+# tables, tabs) and no trailing spaces (hard breaks). Such a body has only headings and paragraphs, and its
+# visible text is its own lines: ``plain`` reads it without the renderer (about 50x faster; most generated and
+# benchmark cards are plain). tests/safeio/test_markdown_render.py checks that both readings agree.
+_NOT_PLAIN = frozenset("<>\\`*_[]!~#|\t\r")
+_ENTITY = re.compile(r"&[#A-Za-z0-9]")  # "&" alone ("uses & limitations") is text; "&amp;" / "&#35;" are not plain
+_PLAIN_HEADING = re.compile(r"(#{1,6}) +(\S.*)")
+
+
+def _plain_line(line: str) -> bool:
+    return (line.isprintable() and not _NOT_PLAIN.intersection(line) and line == line.rstrip()
+            and ("&" not in line or _ENTITY.search(line) is None))
+
+
+def plain(body: str) -> list[Event] | None:
+    """``visible(body)`` for a plain body, computed from its lines; None when the body is not plain."""
+    events: list[Event] = []
+    for i, line in enumerate(body.split("\n")):
+        if not line.strip(" "):  # blank as CommonMark means it (a no-break space is text)
+            events.append("\n")
+            continue
+        heading = _PLAIN_HEADING.fullmatch(line) if line[0] == "#" else None
+        if heading is not None and _plain_line(heading.group(2)):
+            events.append(Heading(len(heading.group(1)), " ".join(heading.group(2).split()), i))
+            events.append("\n\n")
+        elif line[0].isalpha() and _plain_line(line):
+            events.append(line + "\n")
+        else:
+            return None
+    return events
+
+
 def visible(body: str) -> list[Event]:
     """Visible headings and text of a Markdown body, in order (headings in a hidden element are left out)."""
+    fast = plain(body)
+    return fast if fast is not None else rendered(body)
+
+
+def rendered(body: str) -> list[Event]:
+    """``visible`` through the renderer: markdown-it-py's HTML, read back as a browser shows it."""
     md = _parser()
     tokens = md.parse(body)
     marker = "data-aima-" + secrets.token_hex(8)
