@@ -1,7 +1,7 @@
 """Class 6: model-card text that a renderer does not show, or a placeholder spelled to look different, never fills
 a section.
 
-Most hostile cards below (42 of 58; the rest guard against regressions) passed the old source-text scanner: a
+Most hostile cards below (43 of 59; the rest guard against regressions) passed the old source-text scanner: a
 section it wanted filled held text after an unclosed ``<!--``, a heading inside a comment, a ``[//]: # (...)``
 comment, a ``<div hidden>``, a heading in a code block that an older fence rule closed, or a placeholder written
 with zero-width characters, doubled spaces, line breaks or look-alike letters. Each case is first proven against
@@ -91,6 +91,8 @@ HOSTILE: dict[str, Case] = {
     "script element": Case(_td(f"<script>\n// {FACT}\n</script>"), "in_hidden", "<script>"),
     "dialog that is not open": Case(_td(f"<dialog>\n\n{FACT}\n\n</dialog>"), "in_hidden", "<dialog>"),
     "noscript element": Case(_td(f"<noscript>\n\n{FACT}\n\n</noscript>"), "in_hidden", "<noscript>"),
+    "end tag a browser ignores inside a table cell": Case(_td(f"<div hidden><table><tr><td></div>\n\n{FACT}"),
+                                                          "in_hidden_cell", "<div hidden>"),
     "unfinished attribute swallows what follows": Case(_td(f'<div title="\n\n{FACT}\n\n'),
                                                         "in_open_attribute", 'title="'),
     # --- text only in attributes, alt text and link titles
@@ -141,6 +143,7 @@ CONTROLS: dict[str, str] = {
     "indented code under the heading": _td("    " + FACT),
     "heading inside a list item": f"- ## Training data\n\n  {FACT}\n",
     "heading inside a block quote": f"> ## Training data\n>\n> {FACT}\n",
+    "</div> crossing a list item closes it (HTML5)": _td(f"<div hidden><ul><li></div>\n\n{FACT}"),
     "closed comment before real text": _td(f"<!-- reviewer note -->\n{FACT}"),
     "hidden div closed before real text": _td(f"<div hidden>\n\nscratch\n\n</div>\n\n{FACT}"),
     "empty comments <!--> of the old HF template": _td(f"<!--> Provide a quick summary. <!-->\n\n{FACT}"),
@@ -171,6 +174,11 @@ def _prove(case: Case, html: str) -> None:
             for i in spots:
                 start = html.rfind(case.arg, 0, i)
                 assert f"</{name}>" not in html[start:i].lower(), html
+    elif case.proof == "in_hidden_cell":  # HTML5: </div> is ignored while a table cell it would cross is open
+        for i in spots:
+            between = html[html.rfind(case.arg, 0, i):i]
+            assert between.startswith(case.arg) and "<td>" in between, html
+            assert "</td>" not in between and "</table>" not in between, html
     elif case.proof == "in_attribute":
         assert spots and all(html.rfind("<", 0, i) > html.rfind(">", 0, i) for i in spots), html
     elif case.proof == "in_open_attribute":  # a quoted attribute value that never closes holds the text

@@ -192,6 +192,7 @@ HOSTILE_BUILDERS: dict[str, Callable[[int], str]] = {
     "many-headings": lambda n: "# h\n" * (n // 6), "dash-line": lambda n: "a\n" + "-" * n + "x\n",
     "bold": lambda n: "**" + "a" * n + "\n", "hidden-divs": lambda n: "<div hidden>" * (n // 12),
     "nested-bold": lambda n: "<b>" * (n // 3), "html-blocks": lambda n: "<div>\n\n" * (n // 7),
+    "ignored-end-tags": lambda n: "<div><table>" + "<span>" * (n // 12) + "</div>" * (n // 12),
 }
 
 

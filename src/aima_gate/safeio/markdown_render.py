@@ -40,6 +40,11 @@ _BLOCK = frozenset({"p", "div", "li", "ul", "ol", "pre", "blockquote", "h1", "h2
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|content-visibility\s*:\s*hidden",
                            re.I)
 _COMMENT_END = re.compile(r"--!?>")
+# HTML5 "has an element in scope" boundaries (tree construction, 13.2.4.2).
+_SCOPE = frozenset({"applet", "caption", "html", "table", "td", "th", "marquee", "object", "template", "mi", "mo",
+                    "mn", "ms", "mtext", "annotation-xml", "foreignobject", "desc", "title"})
+_LIST_SCOPE = frozenset({"ol", "ul"})
+_BUTTON_SCOPE = frozenset({"button"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _BOLD = frozenset({"strong", "b"})
 
@@ -82,7 +87,7 @@ class _Visible(HTMLParser):
         self.marker = marker
         self.lines = lines
         self.stack: list[tuple[str, bool]] = []  # (tag, hides)
-        self.open: dict[str, int] = {}  # tag -> how many are on the stack
+        self.open: dict[str, list[int]] = {}  # tag -> its positions on the stack
         self.hidden = 0
         self.events: list[Event] = []
         self.heading: tuple[int, int, list[str], int] | None = None  # (level, line, title parts, stack depth)
@@ -114,9 +119,18 @@ class _Visible(HTMLParser):
     def _push(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _VOID:
             hides = _hides(tag, attrs)
+            self.open.setdefault(tag, []).append(len(self.stack))
             self.stack.append((tag, hides))
-            self.open[tag] = self.open.get(tag, 0) + 1
             self.hidden += hides
+
+    def _out_of_scope(self, tag: str, index: int) -> bool:
+        """An end tag a browser ignores: a table cell, caption, object, template... (or, for ``</li>``, a list;
+        for ``</p>``, a button) opened after the element stands in between (``<div hidden><table><td></div>``
+        leaves the div open, so what follows stays hidden)."""
+        if tag in _SCOPE:
+            return False  # closing a scope element itself closes what is open inside it
+        barriers = _SCOPE | (_LIST_SCOPE if tag == "li" else _BUTTON_SCOPE if tag == "p" else frozenset())
+        return any(self.open.get(b) and self.open[b][-1] > index for b in barriers)
 
     def _start(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
@@ -127,13 +141,13 @@ class _Visible(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _BOLD and self.heading is None:
             self._text("**")
-        if self.open.get(tag):
-            while self.stack:
+        where = self.open.get(tag)
+        index = where[-1] if where else -1
+        if index >= 0 and not self._out_of_scope(tag, index):
+            while len(self.stack) > index:
                 top, hides = self.stack.pop()
-                self.open[top] -= 1
+                self.open[top].pop()
                 self.hidden -= hides
-                if top == tag:
-                    break
         if self.heading is not None and len(self.stack) < self.heading[3]:
             level, line, parts, _ = self.heading
             self.heading = None
