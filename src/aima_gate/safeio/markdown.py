@@ -42,7 +42,7 @@ class Section:
     title: str
     line: int
     text: str
-    """Everything under the heading, subsections included."""
+    """The visible text under the heading, subsections included (their headings not); bold as ``**x**``."""
 
 
 def sections(body: str, first_line: int = 1) -> list[Section]:

@@ -18,7 +18,8 @@ and the Hugging Face Hub pass it), rendered to HTML, and the HTML is read back w
   (a heading *inside* a code block is code, not a section), and the contents of ``<details>`` (collapsed, but
   one click away and rendered by every card host).
 When unsure the reading errs on "not shown": e.g. a browser would foster-parent text out of a ``<table hidden>``,
-here it stays hidden. An element left open hides what follows until it is closed.
+here it stays hidden. An element left open hides what follows until it is closed, and an end tag a browser
+ignores (HTML5 scope: ``<div hidden><table><td></div>``) does not close it. Comments end as HTML5 ends them.
 """
 
 from __future__ import annotations
