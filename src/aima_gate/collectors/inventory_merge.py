@@ -3,7 +3,8 @@
 A discovered candidate is merged into (dropped in favour of) the first subject that already accounts for it:
 
 - a registry-file entry whose references (``artifacts``, ``model_card``, ...) or ``location`` overlap the
-  candidate's location (a file inside its folder, its folder inside the entry's location, or the same file);
+  candidate's location (a file inside its folder, its folder inside the entry's location, or the same file), or
+  whose name is the candidate's folder or file name (``models/intent-router/MLmodel`` is entry ``intent-router``);
 - an MLflow registry version (server, sqlite or file store) whose source run is the candidate's run (and whose
   ``source`` ends with the candidate's artifact path, when both are known) or whose ``source`` is
   ``models:/<model id>`` of the candidate;
@@ -15,6 +16,7 @@ The subject kept lists every route in ``found_by``. Pure: no I/O, so ``init`` an
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -47,7 +49,9 @@ def _claims(owner: Artifact, cand: Artifact) -> bool:
         paths = [path for _kind, path, _ptr in owner.references]
         if isinstance(owner.data.get("location"), str):
             paths.append(str(owner.data["location"]))
-        return any(_overlap(p, location) for p in paths)
+        base = posixpath.basename(location.rstrip("/"))
+        named = bool(base) and str(owner.data.get("name")) in (base, posixpath.splitext(base)[0])
+        return named or any(_overlap(p, location) for p in paths)
     if source in ("mlflow", "mlflow-file-store"):
         info, theirs = _mlflow(owner), _mlflow(cand)
         src = str(info.get("source") or "")

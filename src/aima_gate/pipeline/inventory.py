@@ -74,15 +74,17 @@ def where_to_add(findings: Sequence[Finding], artifacts: Sequence[Artifact]) -> 
 
 
 def nothing_to_govern(findings: Sequence[Finding], anchor: str) -> list[Finding]:
-    """When no model was found by any route, the "no X found" errors (model, scans...) become one error that
-    says what was looked for and how to start."""
+    """When no model was found by any route, the engine's "no X found" errors (one per policy: model, scans...)
+    become one error that says what was looked for and how to start (before :func:`missing_kinds_once`)."""
     empty = [f for f in findings if f.status is Status.ERROR and f.subject.name == f"(no {f.subject.kind} found)"]
     if not any(f.subject.kind == "model" for f in empty):
         return list(findings)
     kinds = sorted({f.subject.kind for f in empty if f.subject.kind != "model"})
+    ids = sorted({f.policy_id for f in empty})
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
     message = (f"nothing to govern: no model was found (looked for {LOOKED_FOR})"
                + (f", and no {', '.join(kinds)}" if kinds else "")
-               + ", so the policies about them could not be checked")
+               + f", so {len(ids)} policies could not be checked: {shown}")
     start = ("To start: if this repository trains or ships a model, commit the model (or its MLflow store) or "
              "register it in registry/models.yml (name, version, owner, risk_tier, intended_use, "
              "location); `aima-gate init` writes the config and that file from what it finds. If it holds no "
@@ -95,9 +97,10 @@ def nothing_to_govern(findings: Sequence[Finding], anchor: str) -> list[Finding]
 
 
 def inventory_extra(artifacts: Sequence[Artifact]) -> list[dict[str, Any]]:
-    """The models found and by which routes, for reports; [] when every model came from a registry alone."""
+    """The models found and by which routes, for reports; [] when every model is registered (a registry file or
+    MLflow), so a governed repository's reports do not change."""
     models = [a for a in artifacts if a.kind == "model"]
-    if not any(a.data.get("source") == "discovered" or len(a.data.get("found_by") or []) > 1 for a in models):
+    if not any(a.data.get("source") == "discovered" for a in models):
         return []
     return [{"subject": a.name, "file": a.file, "source": a.data.get("source"),
              "found_by": list(a.data.get("found_by") or [])} for a in models]
