@@ -12,7 +12,8 @@ Routes, in the order they claim what they find (a later route never re-counts fi
 - ``huggingface-folder``: a folder with ``adapter_config.json``, or ``config.json`` plus a Hugging Face sign (a
   ``model_type``/``architectures`` key, weight files, a README card with front matter); its README is the card.
   ``checkpoint-N`` folders are checkpoints of one training run: one subject for their parent folder.
-- ``model-file``: a model file (:data:`MODEL_FILE_EXTENSIONS`) in no folder above and outside virtualenvs.
+- ``model-file``: a model file (:data:`MODEL_FILE_EXTENSIONS`, or a ``.txt`` that begins like a LightGBM text
+  model) in no folder above and outside virtualenvs.
 
 Each subject has ``source: discovered``, ``discovered {route, file, location}``, ``found_by`` (every route that
 found it) and ``fact_sources`` (the file each fact came from). Nothing is loaded or imported: metadata is read
@@ -117,10 +118,27 @@ def discover(ctx: CollectContext) -> Iterable[Result]:
                 yield item
     owned = [c.location for c in candidates]
     for file in ctx.repo.files():
-        if _is_model_file(file) and not any(_inside(file, loc) for loc in owned) and not _in_venv(ctx, file):
+        if (_is_model_file(file) or _text_model(ctx, file)) and not any(_inside(file, loc) for loc in owned) \
+                and not _in_venv(ctx, file):
             candidates.append(Candidate("model-file", file, file, safe_name(file), UNVERSIONED))
     for cand in candidates:
         yield from cand.artifact(ctx)
+
+
+TEXT_MODEL_HEADS = (b"tree\nversion=v", b"tree\r\nversion=v")
+"""How a LightGBM model saved as text (``booster.save_model("model.txt")``) begins."""
+
+
+def _text_model(ctx: CollectContext, file: str) -> bool:
+    """A ``.txt`` file that is a LightGBM text model (the extension says nothing; the first bytes do)."""
+    if not file.endswith(".txt"):
+        return False
+    try:
+        with ctx.repo.open_binary(file) as fh:
+            head = fh.read(32)
+    except (AimaGateError, OSError):
+        return False  # not readable as a model either; whatever reads it reports the problem
+    return head.startswith(TEXT_MODEL_HEADS)
 
 
 def _in_venv(ctx: CollectContext, file: str) -> bool:
@@ -222,7 +240,8 @@ def _mlmodel_folders(ctx: CollectContext) -> Iterator[Candidate | AimaGateError]
                              keys=keys)
             _apply_tags(cand, _tag_files(ctx, f"{run[0]}/tags"))
         elif info.get("model_id"):  # an MLflow 3 logged model copied out of its store (mlartifacts/...)
-            cand = Candidate("mlmodel-folder", file, folder, safe_name(str(artifact_path or "model")),
+            simple = artifact_path and not any(c in str(artifact_path) for c in ":/")  # MLflow 3 writes a URI
+            cand = Candidate("mlmodel-folder", file, folder, safe_name(str(artifact_path if simple else "model")),
                              safe_name(str(info["model_id"])), keys=keys)
         elif run_id and artifact_path:
             cand = Candidate("mlmodel-folder", file, folder, safe_name(str(artifact_path)), safe_name(str(run_id)),
