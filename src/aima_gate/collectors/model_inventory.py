@@ -25,9 +25,10 @@ the config turns discovery off. Deduplication against registry entries and MLflo
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,13 +68,15 @@ class Candidate:
     references: list[tuple[str, str, str]] = field(default_factory=list)
     mlflow: dict[str, Any] = field(default_factory=dict)
 
-    def artifact(self, ctx: CollectContext) -> Iterator[Result]:
+    def artifact(self, ctx: CollectContext, files: Sequence[str]) -> Iterator[Result]:
+        """The ``model`` artifact; ``files`` is the repository's sorted file list (searched, not scanned)."""
         data: dict[str, Any] = {"name": self.name, "version": self.version, **self.facts}
         data, errors = normalize_entry(data, ctx.settings, file=self.file, line_of=lambda _p: None)
         yield from errors
-        files = [f for f in ctx.repo.files() if _inside(f, self.location)] if self.location != self.file else [
-            self.file]
-        artifacts = sorted(f for f in files if _is_model_file(f) or WEIGHT_NAMES.search(f))
+        if self.location == self.file:  # a lone model file is its own artifact, whatever its extension
+            artifacts = [self.file]
+        else:
+            artifacts = sorted(f for f in _under(files, self.location) if _is_model_file(f) or WEIGHT_NAMES.search(f))
         data.update({
             "source": "discovered", "mlflow_sync": False,
             "discovered": {"route": self.route, "file": self.file, "location": self.location,
@@ -86,6 +89,16 @@ class Candidate:
             data["mlflow"] = dict(self.mlflow)
         yield Artifact(kind="model", name=f"{self.name}@{self.version}", file=self.file, data=data, line=1,
                        references=tuple(self.references))
+
+
+def _under(files: Sequence[str], folder: str) -> Sequence[str]:
+    """The files below ``folder`` in the sorted list ``files`` (a slice found by bisection)."""
+    if folder in ("", "."):
+        return files
+    prefix = folder + "/"
+    start = bisect.bisect_left(files, prefix)
+    end = bisect.bisect_left(files, folder + "0")  # "0" sorts right after "/"
+    return files[start:end]
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -121,8 +134,9 @@ def discover(ctx: CollectContext) -> Iterable[Result]:
         if (_is_model_file(file) or _text_model(ctx, file)) and not any(_inside(file, loc) for loc in owned) \
                 and not _in_venv(ctx, file):
             candidates.append(Candidate("model-file", file, file, safe_name(file), UNVERSIONED))
+    files = sorted(ctx.repo.files())
     for cand in candidates:
-        yield from cand.artifact(ctx)
+        yield from cand.artifact(ctx, files)
 
 
 TEXT_MODEL_HEADS = (b"tree\nversion=v", b"tree\r\nversion=v")
@@ -215,7 +229,8 @@ def _mlmodel_folders(ctx: CollectContext) -> Iterator[Candidate | AimaGateError]
     from aima_gate.collectors.mlflow_model import lfs_pointer_error, normalize
     from aima_gate.safeio.loaders import load_yaml
 
-    for file in ctx.repo.glob(["**/MLmodel"]):
+    # Run artifacts first: a copy elsewhere (deploy/, mlartifacts/) merges into the run's model, which has tags.
+    for file in sorted(ctx.repo.glob(["**/MLmodel"]), key=lambda f: ("/mlruns/" not in f"/{f}", f)):
         folder = posixpath.dirname(file)
         try:
             text = ctx.repo.read_text(file)

@@ -73,7 +73,7 @@ def where_to_add(findings: Sequence[Finding], artifacts: Sequence[Artifact]) -> 
     return out
 
 
-def nothing_to_govern(findings: Sequence[Finding], anchor: str) -> list[Finding]:
+def nothing_to_govern(findings: Sequence[Finding], anchor: str, *, discovery: bool = True) -> list[Finding]:
     """When no model was found by any route, the engine's "no X found" errors (one per policy: model, scans...)
     become one error that says what was looked for and how to start (before :func:`missing_kinds_once`)."""
     empty = [f for f in findings if f.status is Status.ERROR and f.subject.name == f"(no {f.subject.kind} found)"]
@@ -82,7 +82,9 @@ def nothing_to_govern(findings: Sequence[Finding], anchor: str) -> list[Finding]
     kinds = sorted({f.subject.kind for f in empty if f.subject.kind != "model"})
     ids = sorted({f.policy_id for f in empty})
     shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
-    message = (f"nothing to govern: no model was found (looked for {LOOKED_FOR})"
+    looked = LOOKED_FOR if discovery else (LOOKED_FOR.split(", MLflow logged models")[0] + "; model discovery "
+                                           "is off: artifacts.model.discover is false in the config")
+    message = (f"nothing to govern: no model was found (looked for {looked})"
                + (f", and no {', '.join(kinds)}" if kinds else "")
                + f", so {len(ids)} policies could not be checked: {shown}")
     start = ("To start: if this repository trains or ships a model, commit the model (or its MLflow store) or "

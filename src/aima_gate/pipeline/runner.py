@@ -323,8 +323,9 @@ def run_check(options: RunOptions) -> Report:
 
         result, errors = evaluate_changed(options.changed_files, loaded, config, artifacts, errors, params=params,
                                           today=today, anchor_file=anchor, unreadable=unreadable)
-    evaluated = where_to_add(missing_kinds_once(nothing_to_govern(result.findings, anchor), config, anchor),
-                             artifacts)
+    discovery = config.artifacts.get("model", {}).get("discover", True) is not False
+    evaluated = where_to_add(missing_kinds_once(nothing_to_govern(result.findings, anchor, discovery=discovery),
+                                                config, anchor), artifacts)
     findings = tuple(sorted((*evaluated, *(error_finding(e) for e in errors)),
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,
