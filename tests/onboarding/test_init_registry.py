@@ -116,3 +116,28 @@ def test_init_never_writes_through_a_symlinked_folder(tmp_path: Path) -> None:
     proc = run_cli("init", str(repo))
     assert proc.returncode == 2 and "symlink" in proc.stdout + proc.stderr
     assert not list(outside.iterdir())
+
+
+def test_hostile_file_names_cannot_add_lines_or_keys_to_the_registry(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    evil = 'x\nowner: attacker\n  - name: "y'
+    write(repo, f"models/{evil}.pkl", "x")
+    write(repo, "models/q\"uote\u202e.joblib", "x")
+    proc = run_cli("init", str(repo))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "\nowner: attacker" not in proc.stdout  # terminal output escaped
+    entries = yaml.safe_load((repo / "registry" / "models.yml").read_text(encoding="utf-8"))["models"]
+    assert len(entries) == 2 and all("owner" not in e for e in entries)
+    assert sorted(e["artifacts"][0] for e in entries) == sorted(
+        [f"../models/{evil}.pkl", "../models/q\"uote\u202e.joblib"])
+    assert all(re.match(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$", e["name"]) for e in entries)
+
+
+def test_force_never_rewrites_a_registry_a_person_wrote(tmp_path: Path) -> None:
+    repo = legacy_repo(tmp_path / "repo")
+    mine = 'models:\n  - name: churn\n    version: "1"\n    artifacts: [../models/churn.pkl]\n'
+    write(repo, "registry/models.yml", mine)
+    proc = run_cli("init", str(repo), "--force")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (repo / "registry" / "models.yml").read_text() == mine
+    assert "2 discovered model(s) are in no registry" in proc.stdout and "not registered: " in proc.stdout

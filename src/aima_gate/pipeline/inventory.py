@@ -77,8 +77,8 @@ def nothing_to_govern(findings: Sequence[Finding], anchor: str, *, discovery: bo
     """When no model was found by any route, the engine's "no X found" errors (one per policy: model, scans...)
     become one error that says what was looked for and how to start (before :func:`missing_kinds_once`)."""
     empty = [f for f in findings if f.status is Status.ERROR and f.subject.name == f"(no {f.subject.kind} found)"]
-    if not any(f.subject.kind == "model" for f in empty):
-        return list(findings)
+    if len(empty) < 2 or not any(f.subject.kind == "model" for f in empty):
+        return list(findings)  # one policy keeps its own message
     kinds = sorted({f.subject.kind for f in empty if f.subject.kind != "model"})
     ids = sorted({f.policy_id for f in empty})
     shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
