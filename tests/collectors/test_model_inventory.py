@@ -142,3 +142,12 @@ def test_hostile_metadata_yields_subjects_or_named_errors(tmp_path: Path, meta: 
             assert item.file
         else:
             assert NAME.match(item.name.rsplit("@", 1)[0])
+
+
+def test_an_unreadable_tag_file_is_an_error_and_the_model_stays(tmp_path: Path) -> None:
+    write(tmp_path, "mlruns/0/models/m-abc/meta.yaml", LOGGED)
+    (tmp_path / "mlruns/0/models/m-abc/tags").mkdir(parents=True)
+    (tmp_path / "mlruns/0/models/m-abc/tags/owner").write_bytes(b"\xff\xfe\x00bad")
+    models, errors = _models(tmp_path)
+    assert [m.name for m in models] == ["credit@m-abc"] and "owner" not in models[0].data
+    assert [e.file for e in errors] == ["mlruns/0/models/m-abc/tags/owner"]

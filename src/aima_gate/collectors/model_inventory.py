@@ -216,10 +216,13 @@ def _logged_models(ctx: CollectContext) -> Iterator[Candidate | AimaGateError]:
                          safe_name(model_id), keys=(f"model_id:{model_id}",))
         run_id = meta.get("source_run_id")
         store = file.rsplit("/", 4)[0]
-        run_tags: dict[str, tuple[str, str]] = {}
-        if run_id:
-            run_tags = _tag_files(ctx, f"{store}/{meta.get('experiment_id')}/{run_id}/tags")
-        _apply_tags(cand, _tag_files(ctx, f"{folder}/tags"), run_tags)
+        try:  # an unreadable tag file is an error naming it; the model is still a subject
+            run_tags: dict[str, tuple[str, str]] = {}
+            if run_id:
+                run_tags = _tag_files(ctx, f"{store}/{meta.get('experiment_id')}/{run_id}/tags")
+            _apply_tags(cand, _tag_files(ctx, f"{folder}/tags"), run_tags)
+        except AimaGateError as exc:
+            yield exc
         cand.mlflow = {"model_id": model_id, "run_id": str(run_id) if run_id else None,
                        "experiment_id": str(meta.get("experiment_id")), "status": meta.get("status")}
         yield cand
@@ -253,7 +256,10 @@ def _mlmodel_folders(ctx: CollectContext) -> Iterator[Candidate | AimaGateError]
         if run is not None and "/mlruns/" in f"/{file}" and artifact_path:
             cand = Candidate("mlflow-run-artifact", file, folder, safe_name(artifact_path), safe_name(run_id or ""),
                              keys=keys)
-            _apply_tags(cand, _tag_files(ctx, f"{run[0]}/tags"))
+            try:
+                _apply_tags(cand, _tag_files(ctx, f"{run[0]}/tags"))
+            except AimaGateError as exc:
+                yield exc
         elif info.get("model_id"):  # an MLflow 3 logged model copied out of its store (mlartifacts/...)
             simple = artifact_path and not any(c in str(artifact_path) for c in ":/")  # MLflow 3 writes a URI
             cand = Candidate("mlmodel-folder", file, folder, safe_name(str(artifact_path if simple else "model")),
