@@ -84,17 +84,21 @@ def merge_models(artifacts: Sequence[Artifact]) -> list[Artifact]:
         art = artifacts[i]
         route = ROUTE_OF_SOURCE.get(str(art.data.get("source")), str(art.data.get("source")))
         found_by[i] = [{"route": route, "file": art.file}]
-    kept: list[int] = []
-    for i in discovered:
+    direct = {i: next((g for g in governed if _claims(artifacts[g], artifacts[i])), None) for i in discovered}
+    owner_of: dict[int, int] = {}  # each discovered candidate seen so far -> the subject it is (itself if kept)
+    # Candidates a registry or MLflow version claims go first, so their copies elsewhere (same MLflow ids, inside
+    # their folder) join the same subject whatever order they were found in.
+    for i in sorted(discovered, key=lambda i: direct[i] is None):
         cand = artifacts[i]
         routes = list(cand.data.get("found_by") or [])
-        owner = next((g for g in governed if _claims(artifacts[g], cand)), None)
+        owner = direct[i]
         if owner is None:
-            owner = next((k for k in kept if _same(artifacts[k], cand)), None)
+            owner = next((owner_of[k] for k in owner_of if _same(artifacts[k], cand)), None)
         if owner is None:
-            kept.append(i)
+            owner_of[i] = i
             found_by[i] = routes
         else:
+            owner_of[i] = owner
             dropped.add(i)
             found_by[owner].extend(r for r in routes if r not in found_by[owner])
     out = []
