@@ -61,3 +61,12 @@ def test_merging_keeps_registered_subjects_and_is_idempotent(locations: list[str
     assert len(set(locs)) == len(locs)  # no model counted twice at one place
     routes = sum(len(a.data["found_by"]) for a in once)
     assert routes == len(arts)  # every route that found something is listed on exactly one subject
+
+
+def test_a_copy_found_first_still_joins_the_model_an_entry_claims() -> None:
+    copy = found("model@m-1", "mlartifacts/0/models/m-1/artifacts", "mlmodel-folder", keys=("model_id:m-1",))
+    logged = found("model@m-1", "mlruns/0/models/m-1", "mlflow-logged-model", keys=("model_id:m-1",))
+    merged = merge_models([copy, entry("credit@1", location="mlruns/0/models/m-1"), logged])
+    assert [a.name for a in merged] == ["credit@1"]
+    assert [r["route"] for r in merged[0].data["found_by"]] == ["registry-file", "mlflow-logged-model",
+                                                                  "mlmodel-folder"]
