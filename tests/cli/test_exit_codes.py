@@ -187,9 +187,10 @@ def test_exit_2_empty_repository(tmp_path: Path) -> None:
 def test_exit_2_no_subjects_for_a_required_policy(tmp_path: Path) -> None:
     write(tmp_path, "README.md", "# nothing to see\n")
     proc = check(tmp_path)
-    assert_clean_exit_2(proc, "no model was found (looked for model-registry.{yml,yaml,json}",
-                        "so 6 policies could not be checked", "To start: register each model you ship")
-    assert proc.stdout.count("ERROR  [") == 1  # one error for the missing kind, not one per policy
+    assert_clean_exit_2(proc, "nothing to govern: no model was found (looked for registry files",
+                        "Hugging Face model folders", "so 6 policies could not be checked", "To start: ",
+                        "aima-gate init")
+    assert proc.stdout.count("ERROR  [") == 1  # one error for nothing to govern, not one per policy
 
 
 def test_one_policy_without_subjects_keeps_its_own_message(tmp_path: Path) -> None:
