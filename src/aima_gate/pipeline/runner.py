@@ -294,7 +294,8 @@ def run_check(options: RunOptions) -> Report:
         ev = Evidence(".", 1, "", 0, "at least one file", "the repository has no files to evaluate")
         finding = Finding(EMPTY_REPOSITORY, "Empty repository", Status.ERROR, Severity.HIGH,
                           Subject("repository", ".", "."), None, (ev,),
-                          "Run aima-gate on the repository root that holds your models and their evidence.")
+                          "Run aima-gate on the repository root that holds your models and their evidence; "
+                          "`aima-gate init` there writes a starter config and a registry of the models it finds.")
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
     artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli, options.progress)
     errors.extend(
