@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     seen: list[str] = []
     real = collectors.parse_file
 
-    def spy(collector: collectors.Collector, ctx: collectors.CollectContext, file: str) -> list[object]:
+    def spy(collector: collectors.Collector, ctx: collectors.CollectContext, file: str) -> list[collectors.Result]:
         seen.append(file)
         return real(collector, ctx, file)
 
@@ -236,11 +237,11 @@ def test_no_cache_flag_and_env(example: Path, tmp_path: Path) -> None:
 def test_two_runs_at_once(example: Path, tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     plain = render(example, None)
-    exe = shutil.which("aima-gate", path=str(Path(os.sys.executable).parent)) or "aima-gate"
+    exe = shutil.which("aima-gate", path=str(Path(sys.executable).parent)) or "aima-gate"
     env = {**os.environ, "AIMA_GATE_CACHE_DIR": str(cache_dir)}
     cmd = [exe, "check", str(example), "--format", "json", "--today", TODAY.isoformat()]
     if not Path(exe).exists():
-        cmd = [os.sys.executable, "-m", "aima_gate", *cmd[1:]]
+        cmd = [sys.executable, "-m", "aima_gate", *cmd[1:]]
     procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
     outs = [p.communicate(timeout=300)[0] for p in procs]
     assert len(set(outs)) == 1 and json.loads(outs[0])["summary"]

@@ -25,6 +25,7 @@ import hmac
 import json
 import os
 import secrets
+import stat
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -104,13 +105,22 @@ class ArtifactCache:
         self._key = key
         self._stat: dict[str, list[Any]] = {}
         self._entries: dict[str, list[Any]] = {}
-        self._blobs = b""
+        self._view = memoryview(b"")
         self._new_stat: dict[str, list[Any]] = {}
-        self._new_entries: dict[str, tuple[list[Any], list[Any], list[bytes]]] = {}
+        self._new_entries: dict[str, tuple[list[Any], list[Any], list[bytes | memoryview]]] = {}
         self._dirty = False
+        self._globs: dict[str, list[Any]] = {}
+        self._new_globs: dict[str, list[Any]] = {}
+        self._listing: str | None = None
         self._valid: dict[Any, bool] = {}
+        self._shas: dict[str, str | None] = {}
         self._started = time.time_ns()
-        self._load()
+        self._walked = walked(repo)
+        self._root = str(repo.root)
+        from aima_gate.core.parallel import no_gc
+
+        with no_gc():  # the index is one large document of long-lived objects
+            self._load()
 
     # ------------------------------------------------------------------------------------------ opening
     @classmethod
@@ -165,28 +175,32 @@ class ArtifactCache:
             header = json.loads(body[at + 8:at + 8 + size].decode("utf-8"))
             if header.get("identity") != self._identity:
                 return
-            stat_index, entries = header["stat"], header["entries"]
-            if isinstance(stat_index, dict) and isinstance(entries, dict):
-                self._stat, self._entries = stat_index, entries
-                self._blobs = body[at + 8 + size:]
+            stat_index, entries, globs = header["stat"], header["entries"], header["globs"]
+            if isinstance(stat_index, dict) and isinstance(entries, dict) and isinstance(globs, dict):
+                self._stat, self._entries, self._globs = stat_index, entries, globs
+                self._view = memoryview(body)[at + 8 + size:]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
 
     # ------------------------------------------------------------------------------------------- lookup
     def current_sha(self, rel: str) -> str | None:
-        key = ("sha", rel)
-        if key in self._valid:
-            return self._valid[key]  # type: ignore[return-value]
-        found = self._hash(rel)
-        self._valid[key] = found  # type: ignore[assignment]
-        return found
+        """The SHA-256 of the file's bytes now (None: not a regular file found by the walk, or unreadable)."""
+        if rel not in self._shas:
+            self._shas[rel] = self._hash(rel)
+        return self._shas[rel]
 
     def _hash(self, rel: str) -> str | None:
-        st = file_stat(self.repo, rel)
-        if st is None:
+        if rel not in self._walked:  # found by the walk: no folder on its path is a link
             return None
+        try:
+            got = os.lstat(f"{self._root}/{rel}")
+        except OSError:
+            return None
+        if not stat.S_ISREG(got.st_mode):
+            return None
+        st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
         old = self._stat.get(rel)
-        if isinstance(old, list) and len(old) == 6 and tuple(old[:5]) == st and isinstance(old[5], str):
+        if type(old) is list and len(old) == 6 and tuple(old[:5]) == st and type(old[5]) is str:
             self._new_stat[rel] = old
             return old[5]
         if st[2] > self.repo.max_bytes:
@@ -205,6 +219,21 @@ class ArtifactCache:
             self._new_stat[rel] = [*st, digest]
             self._dirty = True
 
+    def glob(self, patterns: Sequence[str]) -> list[str]:
+        """``repo.glob(patterns)``, a pure function of the file listing and the patterns: kept per listing."""
+        if self._listing is None:
+            self._listing = listing_digest(self.repo.files())
+        key = json.dumps(list(patterns))
+        old = self._globs.get(key)
+        if (isinstance(old, list) and len(old) == 2 and old[0] == self._listing and isinstance(old[1], list)
+                and all(isinstance(f, str) for f in old[1])):
+            found: list[str] = old[1]
+        else:
+            found = self.repo.glob(patterns)
+            self._dirty = True
+        self._new_globs[key] = [self._listing, found]
+        return list(found)
+
     def _holds(self, dep: Any) -> bool:
         if dep[0] == "read" and len(dep) == 3:
             return bool(self.current_sha(dep[1]) == dep[2])
@@ -220,7 +249,7 @@ class ArtifactCache:
         if what == "exists":
             return self.repo.exists(dep[1]) is dep[2]
         if what == "glob":
-            return bool(listing_digest(self.repo.glob(list(dep[1]))) == dep[2])
+            return bool(listing_digest(self.glob(list(dep[1]))) == dep[2])
         if what == "files":
             return bool(listing_digest(self.repo.files()) == dep[1])
         return False
@@ -233,13 +262,21 @@ class ArtifactCache:
             return None
         try:
             deps, items, spans = entry
-            if not all(self._holds(d) for d in deps):
-                return None
-            chunks = [self._blobs[off:off + size] for off, size in spans]
+            memo = self._shas
+            for dep in deps:
+                if dep[0] == "read" and len(dep) == 3:  # the common case, inlined
+                    rel = dep[1]
+                    digest = memo[rel] if rel in memo else memo.setdefault(rel, self._hash(rel))
+                    if digest != dep[2]:
+                        return None
+                elif not self._holds(dep):
+                    return None
+            blobs = self._view
+            chunks: list[bytes | memoryview] = [blobs[off:off + size] for off, size in spans]
             results = decode_results(items, Blobs(chunks))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None
-        self._new_entries[name] = (deps, items, chunks)
+        self._new_entries[name] = (deps, items, list(chunks))
         return results
 
     # ------------------------------------------------------------------------------------------ storing
@@ -262,9 +299,12 @@ class ArtifactCache:
         finally:
             os.close(self._fd)
 
+    def _prune(self) -> None:
+        _prune_folder(self._fd, self._name)
+
     def _write(self) -> None:
         entries: dict[str, list[Any]] = {}
-        blobs: list[bytes] = []
+        blobs: list[bytes | memoryview] = []
         at = 0
         for name, (deps, items, chunks) in self._new_entries.items():
             spans = []
@@ -273,7 +313,8 @@ class ArtifactCache:
                 blobs.append(chunk)
                 at += len(chunk)
             entries[name] = [deps, items, spans]
-        header = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries},
+        header = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
+                             "globs": self._new_globs},
                             ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         body = b"".join([MAGIC, len(header).to_bytes(8, "big"), header, *blobs])
         tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
@@ -282,9 +323,23 @@ class ArtifactCache:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(body + self._mac(body))
             os.replace(tmp, self._name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+            self._prune()
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=self._fd)
+
+
+PRUNE_AFTER_DAYS = 30
+
+
+def _prune_folder(fd: int, keep: str) -> None:
+    """Remove packs no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other repositories)."""
+    limit = time.time() - PRUNE_AFTER_DAYS * 86400
+    for name in os.listdir(fd):
+        if name != keep and (name.endswith(".pack") or name.startswith(".tmp-")):
+            with contextlib.suppress(OSError):
+                if os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime < limit:
+                    os.unlink(name, dir_fd=fd)
 
 
 def _key(top: int) -> bytes | None:
@@ -332,7 +387,10 @@ def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],
     """Results per pair in ``todo`` order: cached ones read back, the others parsed (in parallel) and recorded."""
     if cache is None:
         return mapper(parse_one, todo)
-    hits = {pair: cache.lookup(*pair) if pair[0] in CACHEABLE_KINDS else None for pair in todo}
+    from aima_gate.core.parallel import no_gc
+
+    with no_gc():  # reading back builds many long-lived objects and no garbage cycles
+        hits = {pair: cache.lookup(*pair) if pair[0] in CACHEABLE_KINDS else None for pair in todo}
     misses = [pair for pair in todo if hits[pair] is None]
     parsed = iter(mapper(parse_one, misses))
     out = []

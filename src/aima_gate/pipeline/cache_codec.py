@@ -208,14 +208,14 @@ class Blobs:
 
     __slots__ = ("_chunks", "_decoded")
 
-    def __init__(self, chunks: Sequence[bytes]) -> None:
+    def __init__(self, chunks: Sequence[bytes | memoryview]) -> None:
         self._chunks = chunks
         self._decoded: dict[int, dict[str, Any]] = {}
 
     def get(self, n: int) -> dict[str, Any]:
         got = self._decoded.get(n)
         if got is None:
-            got = self._decoded[n] = json.loads(self._chunks[n].decode("utf-8"))
+            got = self._decoded[n] = json.loads(str(self._chunks[n], "utf-8"))
         return got
 
 

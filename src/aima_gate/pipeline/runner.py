@@ -154,8 +154,9 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
         for results in run_batch(cache, todo, parse_one, map_in_order):
             absorb(results)
 
+    glob = repo.glob if cache is None else cache.glob
     parse_batch((kind, file) for kind in needed
-                for file in repo.glob(contexts[kind].options.get("paths") or collectors[kind].default_paths))
+                for file in glob(contexts[kind].options.get("paths") or collectors[kind].default_paths))
     for kind in needed:
         try:
             progress(f"reading external sources of {kind}")
