@@ -9,7 +9,8 @@ finds a different count is reported as disagreeing, not timed as a winner).
 * aima-gate: one custom policy (`{path: owner, exists: true}` on kind model), built-in pack off.
 * checkov: the same entries as Kubernetes-shaped documents (checkov has no framework for arbitrary YAML; its
   Kubernetes runner is the one that reads plain YAML resources), one YAML custom policy on `spec.owner`.
-* semgrep: the same registry files, one YAML rule (a mapping with `name:` and no `owner:`), `--metrics off`.
+* semgrep: the same registry files, one YAML rule (an entry's `version:` not inside a mapping with `owner:`;
+  only registry entries have a version), `--metrics off`.
 
 checkov and semgrep are installed by this script with pip, each in its own throw-away virtualenv (never test
 dependencies of aima-gate). Timings are wall-clock medians of --runs interleaved rounds (each round runs every
@@ -41,6 +42,7 @@ POLICY = """id: bench.owner
 title: Every model names an owner
 description: Peer-race policy.
 severity: high
+aima: {domain: governance, practice: policy-and-compliance, stream: B, level: 1}
 remediation: Add owner.
 applies_to: {kind: model}
 assert: {path: owner, exists: true}
@@ -61,19 +63,11 @@ SEMGREP_RULE = """rules:
     severity: ERROR
     message: model entry has no owner
     patterns:
+      - pattern-not-inside: |
+          owner: $OWNER
+          ...
       - pattern: |
-          name: $NAME
-          ...
-      - pattern-not: |
-          name: $NAME
-          ...
-          owner: $OWNER
-          ...
-      - pattern-not: |
-          owner: $OWNER
-          ...
-          name: $NAME
-          ...
+          version: $VERSION
 """
 PEERS = {"checkov": "checkov", "semgrep": "semgrep"}
 
