@@ -59,7 +59,7 @@ def test_examples_identical_cold_and_warm(name: str, tmp_path: Path, parses: lis
     plain = render(root, None)
     parsed_plain = len(parses)
     assert render(root, tmp_path) == plain  # cold: parses and stores
-    assert bool(packs(tmp_path)) == bool(parsed_plain)  # (a pack of policies only has nothing to store)
+    assert packs(tmp_path) or not parsed_plain
     parses.clear()
     assert render(root, tmp_path) == plain  # warm: reads back
     assert len(parses) < parsed_plain or not parsed_plain, "the warm run parsed as much as without the cache"
@@ -299,3 +299,15 @@ def test_any_damage_to_a_pack_never_changes_the_report(example: Path, tmp_path_f
     keep = data.draw(st.integers(0, 10**9))
     pack.write_bytes(bytes(raw[: len(raw) - keep % 64 if keep % 3 else len(raw)]))
     assert render(example, cache_dir) == plain
+
+
+def test_a_folder_others_can_write_is_not_used(example: Path, tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    plain = render(example, cache_dir)
+    os.chmod(cache_dir, 0o777)  # another account could have planted the key or a pack
+    assert render(example, cache_dir) == plain
+    (pack,) = packs(cache_dir)
+    before = pack.stat().st_mtime_ns
+    (example / "README.md").write_text("changed\n", encoding="utf-8")
+    render(example, cache_dir)
+    assert pack.stat().st_mtime_ns == before  # neither read nor written

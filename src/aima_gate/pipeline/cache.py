@@ -12,7 +12,8 @@ when every dependency still holds; a file's hash is recomputed unless its (devic
 those recorded when it was hashed and were already 2 s old then (git's rule against "racily clean" files).
 
 Why it cannot change a verdict: a pack is authenticated (keyed BLAKE2b over the whole file, with a random key kept
-in the cache folder) and names its identity inside; anything unreadable, truncated, foreign, mismatched or
+in the cache folder, which with the packs must belong to this user and be writable by no one else) and names its
+identity inside; anything unreadable, truncated, foreign, mismatched or
 tampered is a miss, never data. Packs are written to a fresh temporary file and renamed into place (two runs at
 once each leave a whole pack), and nothing in the folder is opened through a symbolic link.
 """
@@ -69,7 +70,10 @@ def cache_folder(cli_value: Path | None, no_cache: bool) -> Path | None:
     if env:
         return Path(env).absolute()
     base = os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    try:
+        root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # no home folder to put it in
+        return None
     return root / "aima-gate"
 
 
@@ -142,7 +146,7 @@ class ArtifactCache:
         except OSError:
             return None
         try:
-            key = _key(top)
+            key = _key(top) if _private(top) else None
             with contextlib.suppress(FileExistsError):
                 os.mkdir("packs", 0o700, dir_fd=top)
             fd = os.open("packs", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW, dir_fd=top)
@@ -150,7 +154,7 @@ class ArtifactCache:
             return None
         finally:
             os.close(top)
-        if key is None:
+        if key is None or not _private(fd):
             os.close(fd)
             return None
         name = sha(identity.encode())[:40] + ".pack"
@@ -165,6 +169,9 @@ class ArtifactCache:
         except OSError:
             return  # none yet, or a link (never followed)
         try:
+            if not _private(fd):
+                os.close(fd)
+                return
             with os.fdopen(fd, "rb") as fh:
                 data = fh.read()
             body, mac = data[:-32], data[-32:]
@@ -342,6 +349,13 @@ def _prune_folder(fd: int, keep: str) -> None:
                     os.unlink(name, dir_fd=fd)
 
 
+def _private(fd: int) -> bool:
+    """Owned by this user and writable by no one else: otherwise another account could know the key or plant
+    packs, and the cache is not used."""
+    st = os.fstat(fd)
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
 def _key(top: int) -> bytes | None:
     """The folder's random MAC key (32 bytes, created once, atomically: written aside, then linked into place)."""
     for _ in range(2):
@@ -360,7 +374,7 @@ def _key(top: int) -> bytes | None:
                 os.unlink(tmp, dir_fd=top)
             continue
         with os.fdopen(fd, "rb") as fh:
-            key = fh.read(33)
+            key = fh.read(33) if _private(fh.fileno()) else b""
         return key if len(key) == 32 else None
     return None
 
