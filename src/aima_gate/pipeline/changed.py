@@ -146,7 +146,7 @@ def evaluate_changed(
     # The pool: the changed subjects, and every artifact a join may look up (see join_pool).
     pool = join_pool(wanted, subjects, subject_keys, join_kinds, artifacts)
     result = evaluate(wanted, pool, params=params, waivers=config.waivers, today=today, anchor_file=anchor_file,
-                      unreadable=unreadable)
+                      unreadable=unreadable, only_subjects=lambda a: (a.kind, a.name, a.file) in subject_keys)
     absent = {p.id for p in policies if p.kind not in kinds_present}
 
     def keep(f: Finding) -> bool:
