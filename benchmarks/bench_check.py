@@ -1,17 +1,31 @@
-"""Benchmark `aima-gate check` on a synthetic repository of N models, and the CLI's start-up time.
+"""Benchmark `aima-gate check` on a synthetic repository of N models against a bare parse of the same files.
 
-Usage:  python benchmarks/bench_check.py [--models 100 1000 5000] [--repeat 3] [--keep DIR] [--formats json text]
+Usage:  python benchmarks/bench_check.py [--models 1000 5000 20000] [--repeat 3] [--pack full|core]
+                                         [--formats text json] [--memory-models 12500] [--keep DIR]
 
 Each model gets a registry file (registry/<name>.yml) and a Hugging Face style card (cards/<name>.md) plus
-the bias and explainability report files its entry references, so every built-in `model`/`model_card`
-policy evaluates it and passes. Times are wall-clock seconds of the real console script (best of --repeat),
-the way a CI job or a pre-commit hook runs it. `generate_repo` is reused by tests and other benchmarks.
+the bias and explainability report files its entry references (4 files, 4 artifacts per model). With
+``--pack full`` (the default) the run evaluates the whole built-in pack as a user runs it (71 policies; most
+model policies fail, since the repository has no signatures, monitoring plans, threat models...); with
+``--pack core`` only the 7 issue-2 policies, which all pass.
+
+For each size, every repeat runs, interleaved: the bare parse (a fresh Python process that reads every file and
+parses it with PyYAML's CSafeLoader or json: the floor for any tool that reads these files), then `aima-gate
+check` once per format. Each run is a child of a fresh measuring process, whose ``resource.getrusage
+(RUSAGE_CHILDREN).ru_maxrss`` is the run's peak memory (the largest process: the gate's parse workers are its
+children and are counted if larger). Figures are medians over the repeats; ratios are against the bare parse of
+the same run: wall-clock time, and CPU seconds (the run's processes together), which stay meaningful when the
+machine is shared. ``--memory-models`` adds the memory case (default 12,500 models = 50,000 artifacts, text output,
+one run). Start-up is `aima-gate --version` against `python -c pass` and `python -c "import click"`.
+`generate_repo` is reused by tests and other benchmarks.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -101,33 +115,129 @@ def time_command(cmd: list[str], repeat: int) -> tuple[float, int]:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         times.append(time.perf_counter() - start)
         code = proc.returncode
-        if code not in (0, 1):
+        if code not in (0, 1, 2):
             sys.stderr.write(proc.stdout[-2000:] + proc.stderr[-2000:])
     return min(times), code
 
 
+BARE_PARSE = """
+import json, sys, yaml
+from pathlib import Path
+loader = yaml.CSafeLoader
+n = 0
+for path in sorted(Path(sys.argv[1]).rglob("*")):
+    if not path.is_file():
+        continue
+    text = path.read_text(encoding="utf-8")
+    if path.suffix in (".yml", ".yaml"):
+        yaml.load(text, Loader=loader)
+    elif path.suffix == ".json":
+        json.loads(text)
+    elif path.suffix == ".md" and text.startswith("---"):
+        yaml.load(text.split("---", 2)[1], Loader=loader)
+    n += 1
+print(n)
+"""
+"""The floor: read every file and parse it (YAML with the C loader, JSON, a card's front matter)."""
+
+MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+with open(sys.argv[1], "wb") as out:
+    code = subprocess.run(sys.argv[2:], stdout=out, stderr=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, code)
+"""
+"""Runs one command as its child and prints wall seconds, peak RSS (KiB), CPU seconds and the exit code."""
+
+
+def measure(cmd: list[str], out: Path) -> dict[str, float]:
+    proc = subprocess.run([sys.executable, "-c", MEASURE, str(out), *cmd], capture_output=True, text=True,
+                          check=True)
+    wall, rss, cpu, code = proc.stdout.split()
+    return {"wall": float(wall), "rss_mb": int(rss) / 1024, "cpu": float(cpu), "code": int(code),
+            "bytes": out.stat().st_size}
+
+
+def full_pack_config(root: Path, pack: str) -> None:
+    if pack == "full":
+        (root / ".aima-gate.yml").write_text("version: 1\n", encoding="utf-8")
+
+
+def run_size(repo: Path, n: int, formats: list[str], repeat: int, work: Path) -> dict[str, dict[str, float]]:
+    runs: dict[str, list[dict[str, float]]] = {"bare": [], **{fmt: [] for fmt in formats}}
+    for _ in range(repeat):
+        runs["bare"].append(measure([sys.executable, "-c", BARE_PARSE, str(repo)], work / "bare.out"))
+        for fmt in formats:
+            extra = ["--report", f"markdown={work / 'summary.md'}"] if fmt == "text" else []
+            runs[fmt].append(measure([*_exe(), "check", str(repo), "--format", fmt, "--today", "2026-11-24",
+                                      *extra], work / f"report.{fmt}"))
+    medians = {name: {key: statistics.median(r[key] for r in rs) for key in rs[0]} for name, rs in runs.items()}
+    if "text" in formats and (work / "summary.md").exists():
+        medians["text"]["markdown_bytes"] = (work / "summary.md").stat().st_size
+    return medians
+
+
+def print_size(n: int, medians: dict[str, dict[str, float]]) -> None:
+    bare = medians["bare"]
+    print(f"{n:>6} models  bare parse        {bare['wall']:6.2f} s  cpu {bare['cpu']:6.2f} s  "
+          f"peak {bare['rss_mb']:6.0f} MB")
+    for fmt, m in medians.items():
+        if fmt == "bare":
+            continue
+        note = f"  markdown summary {m['markdown_bytes'] / 1024:.0f} KiB" if "markdown_bytes" in m else ""
+        print(f"{n:>6} models  check --format {fmt:<4} {m['wall']:6.2f} s  cpu {m['cpu']:6.2f} s  "
+              f"peak {m['rss_mb']:6.0f} MB  ({m['wall'] / bare['wall']:.2f}x bare wall, {m['cpu'] / bare['cpu']:.2f}x "
+              f"bare cpu; {m['cpu'] / n * 1000:.2f} ms cpu/model; report {m['bytes'] / 1e6:.1f} MB; "
+              f"exit {int(m['code'])}){note}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--models", type=int, nargs="+", default=[1000, 5000, 20000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pack", choices=["full", "core"], default="full")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
-    parser.add_argument("--formats", nargs="+", default=["json", "text"], help="output formats to time")
+    parser.add_argument("--formats", nargs="+", default=["text", "json"], help="output formats to time")
+    parser.add_argument("--memory-models", type=int, default=12500,
+                        help="models for the memory case (4 artifacts each; 0 to skip)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
+    results: dict[str, object] = {}
     bare, _ = time_command([sys.executable, "-c", "pass"], max(args.repeat, 5))
+    click_import, _ = time_command([sys.executable, "-c", "import click"], max(args.repeat, 5))
     version, _ = time_command([*_exe(), "--version"], max(args.repeat, 5))
-    print(f"start-up: python -c pass {bare * 1000:.0f} ms; aima-gate --version {version * 1000:.0f} ms "
-          f"({version / bare:.2f}x)")
-    for n in args.models:
-        base = args.keep or Path(tempfile.mkdtemp(prefix="aima-bench-"))
-        repo = generate_repo(base / f"repo-{n}", n)
-        for fmt in args.formats:
-            seconds, code = time_command([*_exe(), "check", str(repo), "--format", fmt, "--today", "2026-11-24"],
-                                         args.repeat)
-            per_model = seconds / n * 1000
-            print(f"check: {n:>6} models  --format {fmt:<4}  {seconds:6.2f} s  ({per_model:.2f} ms/model)  exit {code}")
+    print(f"start-up: python -c pass {bare * 1000:.0f} ms; python -c 'import click' {click_import * 1000:.0f} ms; "
+          f"aima-gate --version {version * 1000:.0f} ms ({version / bare:.2f}x bare Python, "
+          f"{version / click_import:.2f}x import click)")
+    results["startup_ms"] = {"python": bare * 1000, "import_click": click_import * 1000, "aima_gate": version * 1000}
+    base = args.keep or Path(tempfile.mkdtemp(prefix="aima-bench-"))
+    work = base / "out"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        for n in args.models:
+            repo = generate_repo(base / f"repo-{n}", n)
+            full_pack_config(repo, args.pack)
+            medians = run_size(repo, n, args.formats, args.repeat, work)
+            print_size(n, medians)
+            results[str(n)] = medians
+            if not args.keep:
+                shutil.rmtree(repo, ignore_errors=True)
+        if args.memory_models:
+            n = args.memory_models
+            repo = generate_repo(base / f"repo-{n}", n)
+            full_pack_config(repo, args.pack)
+            medians = run_size(repo, n, ["text"], 1, work)
+            print(f"memory case: {n} models ({4 * n} artifacts):")
+            print_size(n, medians)
+            results[f"memory-{n}"] = medians
+    finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

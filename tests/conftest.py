@@ -42,7 +42,8 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 
 def check_json(path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
-    proc = run_cli("check", str(path), "--format", "json", "--today", TODAY.isoformat(), *extra)
+    # every finding (passes too, with evidence): tests look at passes; the summarised default has its own tests
+    proc = run_cli("check", str(path), "--format", "json", "--today", TODAY.isoformat(), "--findings", "all", *extra)
     assert proc.stdout, proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 

@@ -187,9 +187,10 @@ def test_exit_2_empty_repository(tmp_path: Path) -> None:
 def test_exit_2_no_subjects_for_a_required_policy(tmp_path: Path) -> None:
     write(tmp_path, "README.md", "# nothing to see\n")
     proc = check(tmp_path)
-    assert_clean_exit_2(proc, "no model was found (looked for model-registry.{yml,yaml,json}",
-                        "so 6 policies could not be checked", "To start: register each model you ship")
-    assert proc.stdout.count("ERROR  [") == 1  # one error for the missing kind, not one per policy
+    assert_clean_exit_2(proc, "nothing to govern: no model was found (looked for registry files",
+                        "Hugging Face model folders", "so 6 policies could not be checked", "To start: ",
+                        "aima-gate init")
+    assert proc.stdout.count("ERROR  [") == 1  # one error for nothing to govern, not one per policy
 
 
 def test_one_policy_without_subjects_keeps_its_own_message(tmp_path: Path) -> None:
@@ -285,7 +286,7 @@ def test_exit_2_bad_input_names_the_file_and_never_passes(tmp_path: Path, case: 
 def test_a_parse_error_does_not_hide_other_results(tmp_path: Path) -> None:
     repo = mini_repo(tmp_path, registry=REGISTRY.replace("    owner: growth-ml\n", ""))
     write(repo, "registry/other.yml", "models:\n  - name: other\n    version: [\n")
-    proc = check(repo, "--format", "json")
+    proc = check(repo, "--format", "json", "--findings", "all")
     assert proc.returncode == 2
     report = json.loads(proc.stdout)
     statuses = {(f["policy_id"], f["subject"]["name"]): f["status"] for f in report["findings"]}

@@ -171,3 +171,23 @@ def test_bad_yaml_in_a_policy_names_the_policy_file(tmp_path: Path) -> None:
     with pytest.raises(AimaGateError) as info:
         load_policies(Config(file=".aima-gate.yml", policy_paths=("pol",)), tmp_path)
     assert info.value.file == "pol/bad.yml" and info.value.line == 3
+
+
+def test_parameter_schemas_are_checked_without_importing_jsonschema() -> None:
+    """A valid default passes the fastjsonschema check (jsonschema costs ~100 ms to import, on every run of the
+    full pack); an invalid one still gets jsonschema's explanation."""
+    import subprocess
+    import sys
+
+    from aima_gate.engine.policy import param_value_problem
+
+    code = ("import sys; from pathlib import Path; from aima_gate.config.policy_packs import load_policies; "
+            "from aima_gate.config.repo_config import Config; load_policies(Config(file=None), Path('.')); "
+            "print('jsonschema' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert proc.stdout.strip() == "False"
+    spec = {"default": ["low"], "schema": {"type": "array", "minItems": 1, "items": {"enum": ["low", "high"]}}}
+    assert param_value_problem(spec, ["high"]) is None
+    problem = param_value_problem(spec, ["medium"])
+    assert problem is not None and "is invalid" in problem and "medium" in problem
+    assert param_value_problem({"default": 1, "schema": {"prefixItems": [{"type": "integer"}]}}, [1]) is None

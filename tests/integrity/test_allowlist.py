@@ -114,3 +114,12 @@ def test_pickled_model_of_an_allowlisted_class_really_uses_that_name() -> None:
     from collections import OrderedDict
 
     assert b"collections" in pickle.dumps(OrderedDict(), 4) and ("collections", "OrderedDict") in default_entries()
+
+
+def test_text_output_folds_covered_model_files_unless_verbose(tmp_path: Path) -> None:
+    root = _repo(tmp_path, CONFIG)
+    _code, short = _check(root, "text")
+    assert "  allowlisted: " not in short and "(-v lists them)" in short
+    proc = run_cli("check", str(root), "--policy", "model_file.no-unsafe-serialization", "--today",
+                   TODAY.isoformat(), "-v")
+    assert "  allowlisted: mypkg.model.MyModel" in proc.stdout, proc.stdout[-2000:]

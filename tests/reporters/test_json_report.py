@@ -121,3 +121,30 @@ def test_policies_disabled_by_the_config_are_shown(tmp_path: Path) -> None:
     text_out = run_cli("check", str(repo), "--today", TODAY.isoformat()).stdout
     assert "scope narrowed by policies.disable (.aima-gate.yml:" in text_out
     assert "these policies are switched off: model.training-data-lineage" in text_out
+
+
+def test_passes_are_summarised_by_default_and_listed_with_findings_all(tmp_path: Path) -> None:
+    """Default: every non-pass in full, passes counted per policy with their subjects; --findings all (or
+    AIMA_GATE_FINDINGS=all) lists every finding. Both validate, and the two agree finding for finding."""
+    args = ("check", str(EXAMPLES / "credit-scoring"), "--format", "json", "--today", TODAY.isoformat())
+    default = json.loads(run_cli(*args).stdout)
+    validate(default)
+    assert default["findings_scope"] == "non-pass"
+    assert all(f["status"] != "pass" for f in default["findings"])
+    summary = default["summary"]
+    assert default["passes"]["count"] == summary["pass"] > 0
+    assert sum(p["count"] for p in default["passes"]["by_policy"]) == summary["pass"]
+    assert len(default["findings"]) == summary["total"] - summary["pass"]
+    _, every = check_json(EXAMPLES / "credit-scoring")  # --findings all
+    validate(every)
+    assert "passes" not in every and "findings_scope" not in every and len(every["findings"]) == summary["total"]
+    assert [f for f in every["findings"] if f["status"] != "pass"] == default["findings"]
+    passed = sorted((f["policy_id"], f["subject"]["kind"], f["subject"]["name"], f["subject"]["file"])
+                    for f in every["findings"] if f["status"] == "pass")
+    assert passed == sorted((p["policy_id"], p["kind"], s["name"], s["file"])
+                            for p in default["passes"]["by_policy"] for s in p["subjects"])
+    by_env = run_cli(*args, env={"AIMA_GATE_FINDINGS": "all"}).stdout
+    assert json.loads(by_env) == every
+    out = tmp_path / "r.json"
+    run_cli(*args, "--report", f"json={out}")  # the streamed file report is the same bytes as stdout
+    assert out.read_text(encoding="utf-8") == run_cli(*args).stdout

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from aima_gate.core.model import INPUT_ERROR, AimaRef, Evidence, Finding, Severity, Status, Subject
 from aima_gate.core.report import Report
@@ -89,3 +92,35 @@ def test_sarif_caps_results(tmp_path: Path) -> None:
     assert len(run["results"]) == 5000
     assert any(r["ruleId"] == "p.crit" for r in run["results"])
     assert "4 findings were left out" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_annotations_and_summary_do_not_compare_or_render_every_finding(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """20,000 failing findings: the GitHub annotations keep 10 of each level without comparing findings pairwise
+    (that took minutes), and the Markdown summary stops rendering once its budget is spent, with the count."""
+    from aima_gate.reporters import markdown
+
+    findings = [finding("p.owner", f"m{i:05d}@1", f"registry/m{i:05d}.yml", 2,
+                        severity=Severity.HIGH if i % 2 else Severity.INFO) for i in range(20_000)]
+    rep = report(tmp_path, *findings)
+
+    def no_eq(self: Finding, other: object) -> bool:
+        raise AssertionError("findings compared with ==")
+
+    monkeypatch.setattr(Finding, "__eq__", no_eq)
+    lines = get_renderer("github")(rep).splitlines()
+    assert sum(line.startswith("::error ") for line in lines) == 10
+    assert sum(line.startswith("::warning ") for line in lines) == 10
+    assert "19980 more findings were not annotated" in "\n".join(lines)
+    blocks: list[str] = []
+    original = markdown._finding_block
+    def counting(*args: Any) -> str:
+        blocks.append(args[1].subject.name)
+        return original(*args)
+
+    monkeypatch.setattr(markdown, "_finding_block", counting)
+    text = get_renderer("markdown")(rep)
+    assert len(text.encode("utf-8")) < 1024 * 1024
+    shown = text.count("<a id=\"finding-")
+    assert len(blocks) == shown + 1  # the one that did not fit, then no more
+    assert f"{20_000 - shown} findings were left out" in text

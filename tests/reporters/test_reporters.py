@@ -23,7 +23,7 @@ FIXTURE = DATA / "reports" / "fixture-repo"
 GOLDEN = DATA / "reports" / "golden"
 SCHEMAS = DATA / "schemas"
 FORMATS = {"sarif": "sarif.json", "junit": "junit.xml", "gitlab": "codequality.json", "markdown": "md",
-           "github": "github.txt", "html": "html"}
+           "github": "github.txt", "html": "html", "text": "txt"}
 
 
 def run_all_formats(repo: Path, out: Path, *extra: str, cwd: Path | None = None) -> tuple[int, dict[str, str]]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from aima_gate.safeio import markdown
 from aima_gate.safeio.markdown import _NOT_CONTENT, _PLACEHOLDERS, _WORD, _strip_delimited, sections, word_count
+from aima_gate.safeio.textfold import fold
 
 ATOMS = [
     "more information needed", "More Information Needed", "[ more information needed ]", "[optional]", "[Optional]",
@@ -24,7 +25,7 @@ texts = st.lists(st.sampled_from(ATOMS), max_size=16).map("".join)
 
 
 def all_passes(text: str) -> int:
-    return len(_WORD.findall(_NOT_CONTENT.sub(" ", _PLACEHOLDERS.sub(" ", _strip_delimited(text)))))
+    return len(_WORD.findall(_PLACEHOLDERS.sub(" ", fold(_NOT_CONTENT.sub(" ", _strip_delimited(text))))))
 
 
 @settings(max_examples=3000, deadline=None)

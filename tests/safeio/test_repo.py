@@ -143,3 +143,26 @@ def test_references_that_leave_the_repository(repo: Repo, reference: str, fragme
 def test_references_resolve_relative_to_the_referencing_file(repo: Repo) -> None:
     assert repo.resolve_reference("../cards/a.md", base_file="registry/models.yml") == "cards/a.md"
     assert repo.resolve_reference("./x/../card.md", base_file="registry/models.yml") == "registry/card.md"
+
+
+def test_glob_prefilter_never_changes_what_matches() -> None:
+    """glob_filter skips the regex for paths that lack every literal ending the patterns require; the result is
+    the same as matching every path (root files under ``**/``, braces, trailing slash or newline, negation)."""
+    import itertools
+
+    from aima_gate.collectors import COLLECTORS, load_collector
+    from aima_gate.safeio.repo import _compiled
+
+    parts = ["cards", "registry", "x.md", "README.md", "model_card.md", "b.json", "SHA256SUMS", "m.pkl.gz", "z.asc",
+             ".hidden", "bias-report1.json", "MLmodel", "y.yml", "governance", "threat-model.yml", "attestations.yml"]
+    paths = sorted({sep.join(combo) + end for n in (1, 2, 3) for combo in itertools.product(parts[:9] if n == 3
+                    else parts, repeat=n) for end in ("", "/", "\n") for sep in ("/", "//")})
+    pattern_lists = [load_collector(k).default_paths for k in sorted(COLLECTORS)]
+    pattern_lists += [("**/*.md", "!**/x*"), ("cards/*",), ("**",), ("**/[Rr]EADME.md",), ("{a,b}/x.md",),
+                      ("cards/**/?.md",), ("**/c*s/**/*.md",), ("registry/**",), ("**/x.m[d]",), ("x\\.md",)]
+    for patterns in pattern_lists:
+        include, exclude, _, _ = _compiled(tuple(patterns))
+        every = [p for p in paths if include.match(p) and not (exclude and exclude.match(p))]
+        assert glob_filter(paths, patterns) == every, patterns
+    card_globs = tuple(load_collector("model_card").default_paths)
+    assert _compiled(card_globs)[2] is not None and _compiled(card_globs)[3] is not None  # the prefilters ran

@@ -104,3 +104,14 @@ def test_soft_fail_and_errors(tmp_path: Path, surface_cache: dict[str, Any]) -> 
     run, _ = run_action("llm-assistant", tmp_path / "bad", temp, config="missing.yml", **{"soft-fail": "true"})
     assert run.failed and run.exit_code == 2 and run.outputs["verdict"] == "error"
     assert run.outputs["sarif-file"] == ""
+
+
+def test_findings_input_reaches_the_gate_as_its_environment_variable() -> None:
+    """The action's `findings` input (summary or all) is handed to `aima-gate check` as AIMA_GATE_FINDINGS, the
+    variable `--findings` reads; an empty value leaves the default (click ignores an empty variable)."""
+    import yaml
+
+    action = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
+    assert action["inputs"]["findings"]["default"] == "summary"
+    check = next(step for step in action["runs"]["steps"] if step.get("id") == "check")
+    assert check["env"]["AIMA_GATE_FINDINGS"] == "${{ inputs.findings }}"

@@ -84,3 +84,10 @@ def test_job_on_failing_example(gitlab_run: Callable[[str], Any]) -> None:
     for issue in quality:
         assert (run.project / issue["location"]["path"]).is_file()
     assert (exported / "aima-gate.sarif").is_file() and (exported / "aima-gate.md").is_file()
+
+
+def test_findings_input_reaches_the_gate_as_its_environment_variable() -> None:
+    spec, body = TEMPLATE.read_text(encoding="utf-8").split("\n---\n", 1)
+    inputs = yaml.safe_load(spec)["spec"]["inputs"]
+    assert inputs["findings"]["default"] == "summary" and inputs["findings"]["options"] == ["summary", "all"]
+    assert 'AIMA_GATE_FINDINGS: "$[[ inputs.findings ]]"' in body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from aima_gate.cli.options import (
     common,
     guarded,
     project_path,
+    source_options,
+    source_settings,
     terminal_progress,
     today_option,
     wants_color,
@@ -42,15 +45,32 @@ def _parse_reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
     return out
 
 
-def _render(fmt: str, report: Any) -> str:
-    """Render with the format's reporter; text output of a framework view is grouped by that framework."""
+def _render(fmt: str, report: Any, verbose: bool = False, findings: str = "summary") -> str:
+    """Render with the format's reporter; text output of a framework view is grouped by that framework, and text
+    lists passing and not-applicable findings only when ``verbose``."""
     from aima_gate.reporters import get_renderer
 
+    if fmt == "json":
+        return "".join(_pieces(fmt, report, findings))
     if fmt == "text" and "framework_view" in report.extra:
         from aima_gate.aima.frameworks import framework_text
 
         return framework_text(report, report.extra["framework_view"])
+    if fmt == "text":
+        from aima_gate.reporters.text import render
+
+        return render(report, verbose=verbose)
     return get_renderer(fmt)(report)
+
+
+def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False) -> Iterator[str]:
+    """The rendered report piece by piece: the JSON report streams (tens of megabytes on large repositories)."""
+    if fmt == "json":
+        from aima_gate.reporters.json_report import iter_render
+
+        yield from iter_render(report, findings=findings)
+    else:
+        yield _render(fmt, report, verbose, findings)
 
 
 def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[str, ...]) -> frozenset[str] | None:
@@ -68,6 +88,8 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the --format output to this file instead of standard output.")
 @click.option("-q", "--quiet", is_flag=True, help="Text: print only the verdict line.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Text: also list every passing and not-applicable finding (machine formats always hold them).")
 @click.option("--soft-fail", "--exit-zero", "soft_fail", is_flag=True,
               help="Exit 0 when policies fail (1); evaluation errors (2) and bugs (3) still fail.")
 @click.option("--skip-policy", "skip", multiple=True, metavar="ID",
@@ -79,9 +101,12 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
 @color_option
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
               help="Also write a report file (repeatable), e.g. --report json=aima.json.")
+@click.option("--findings", "findings", type=click.Choice(["summary", "all"]), default="summary",
+              show_default=True, envvar="AIMA_GATE_FINDINGS",
+              help="JSON report: 'summary' lists every finding that is not a pass in full and counts the passes per "
+                   "policy with their subjects; 'all' lists every finding with its evidence (env AIMA_GATE_FINDINGS).")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), help="Lowest failing severity that fails the gate.")
 @today_option
-@click.option("--mlflow-uri", help="Read model subjects from this MLflow tracking/registry URI too.")
 @click.option("--policy", "only", multiple=True, metavar="ID", help="Evaluate only this policy (repeatable).")
 @click.option("--framework", type=click.Choice(["aima", "nist-ai-rmf", "iso-42001", "eu-ai-act", "owasp-llm"]),
               help="Group findings by this framework's identifiers (text, JSON and Markdown output).")
@@ -90,13 +115,7 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
                    "untracked). Config or policy changes evaluate everything.")
 @click.option("--changed-since", metavar="REF",
               help="Also count files changed in commits since REF (implies --changed).")
-@click.option("--run-scanners", is_flag=True,
-              help="Run the dependency scanners the config lists (`scanners:`). Without it the repository's config "
-                   "never starts a program; listed scanners are then an error.")
-@click.option("--scanner-dir", "scanner_dirs", multiple=True, metavar="DIR",
-              type=click.Path(file_okay=False, exists=True, resolve_path=True),
-              help="Look up scanner executables only in this folder (repeatable; default: the gate's own "
-                   "virtualenv, then its PATH). Never a folder inside the repository.")
+@source_options
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Artifact cache folder (default: $XDG_CACHE_HOME/aima-gate or ~/.cache/aima-gate); never inside "
                    "the checked repository. Cached artifacts are verified and never change a verdict.")
@@ -109,7 +128,8 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
           output: Path | None = None, quiet: bool = False, soft_fail: bool = False,
           skip: tuple[str, ...] = (), min_severity: str | None = None, color: bool | None = None,
           baseline_file: Path | None = None, run_scanners: bool = False, scanner_dirs: tuple[str, ...] = (),
-          files: tuple[str, ...] = (), cache_dir: Path | None = None, no_cache: bool = False) -> None:
+          files: tuple[str, ...] = (), verbose: bool = False, findings: str = "summary",
+          cache_dir: Path | None = None, no_cache: bool = False) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder).
 
     FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
@@ -121,9 +141,7 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     parallel.FREEZE_AFTER_LARGE_STEPS = True  # this process exits after one run
     path = project_path(path, config_path)
     report_files = _parse_reports(reports) + ([(fmt, output)] if output is not None else [])
-    cli_opts: dict[str, Any] = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
-    if run_scanners:  # keys of aima_gate.collectors.scans.running (RUN_SCANNERS, SCANNER_DIRS)
-        cli_opts.update(run_scanners=True, scanner_dirs=list(scanner_dirs))
+    cli_opts = source_settings(mlflow_uri, run_scanners, scanner_dirs)
     progress = terminal_progress()
     options = RunOptions(root=path, config_path=config_path, fail_on=Severity(fail_on) if fail_on else None,
                          clock=clock, cli=cli_opts,
@@ -145,13 +163,18 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
 
         report = with_framework_view(report, framework)
     for report_fmt, file in report_files:
-        write_report(file, _encoded(_render(report_fmt, report)), report_fmt, path)
+        write_report(file, (_encoded(piece) for piece in _pieces(report_fmt, report, findings, verbose)),
+                     report_fmt, path)
     if output is None:
-        text = _render(fmt, report)
-        if fmt == "text" and quiet:
-            text = text.rstrip("\n").rpartition("\n")[2] + "\n"
         sys.stdout.flush()
-        sys.stdout.buffer.write(_encoded(colorize(text) if fmt == "text" and wants_color(color) else text))
+        if fmt == "json":
+            for piece in _pieces(fmt, report, findings):
+                sys.stdout.buffer.write(_encoded(piece))
+        else:
+            text = _render(fmt, report, verbose)
+            if fmt == "text" and quiet:
+                text = text.rstrip("\n").rpartition("\n")[2] + "\n"
+            sys.stdout.buffer.write(_encoded(colorize(text) if fmt == "text" and wants_color(color) else text))
         sys.stdout.buffer.flush()
     code = report.exit_code
     if soft_fail and code is ExitCode.POLICY_FAILURE:
@@ -166,8 +189,11 @@ def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
-def write_report(file: Path, data: bytes, fmt: str, repo: Path) -> None:
+def write_report(file: Path, data: bytes | Iterable[bytes], fmt: str, repo: Path) -> None:
     """Write a report file without following symlinks, replacing whatever file was there.
+
+    ``data`` may be a stream of pieces (written as they come); if producing them fails, the partial file is
+    removed, so a half-written report is never left to be read as a result.
 
     The report folder may lie inside the repository under test, whose committed symlinks would otherwise redirect
     the write anywhere the gate can write: the folders are created one by one and none may be a symlink, and the
@@ -185,7 +211,12 @@ def write_report(file: Path, data: bytes, fmt: str, repo: Path) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(file, flags, 0o644)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            try:
+                for piece in [data] if isinstance(data, bytes) else data:
+                    fh.write(piece)
+            except BaseException:
+                file.unlink(missing_ok=True)
+                raise
     except OSError as exc:
         raise ConfigError(f"cannot write the {fmt} report: {exc.strerror or exc}", file=str(file)) from None
 

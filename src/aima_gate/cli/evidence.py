@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from aima_gate.cli.check import write_report
 from aima_gate.cli.options import guarded, today_option
 from aima_gate.core.clock import Clock
-from aima_gate.core.errors import ConfigError
 
 
 @click.group()
@@ -50,11 +50,8 @@ def fairness(predictions: Path, label: str, prediction: str, sensitive: tuple[st
     report = compute_report(predictions, label=label, prediction=prediction, sensitive=sensitive, model=model,
                             version=version, pos_label=pos_label, dataset=dataset, bootstrap=bootstrap,
                             threshold=threshold, bins=parse_bins(bins), min_support=min_support, now=clock.now())
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write the report: {exc}", file=str(output)) from None
+    write_report(output, (json.dumps(report, indent=2, sort_keys=True) + "\n").encode("utf-8"), "fairness",
+                 Path.cwd())
     worst = min((a["fairness"].get("disparate_impact", 1.0) for a in report["attributes"]), default=1.0)
     click.echo(f"wrote {output}: {len(report['attributes'])} protected attribute(s), lowest disparate impact "
                f"{worst}")

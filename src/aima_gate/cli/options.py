@@ -87,6 +87,30 @@ def today_option(fn: F) -> F:
                              f"env {TODAY_ENV}).")(fn)
 
 
+# Sources of evidence: every source `check` reads, `score` reads too (one definition, so they never drift apart).
+def source_options(fn: F) -> F:
+    """``--mlflow-uri``, ``--run-scanners`` and ``--scanner-dir``; :func:`source_settings` turns their values into
+    the run's ``cli`` settings."""
+    fn = click.option("--scanner-dir", "scanner_dirs", multiple=True, metavar="DIR",
+                      type=click.Path(file_okay=False, exists=True, resolve_path=True),
+                      help="Look up scanner executables only in this folder (repeatable; default: the gate's own "
+                           "virtualenv, then its PATH). Never a folder inside the repository.")(fn)
+    fn = click.option("--run-scanners", is_flag=True,
+                      help="Run the dependency scanners the config lists (`scanners:`). Without it the repository's "
+                           "config never starts a program; listed scanners are then an error.")(fn)
+    return click.option("--mlflow-uri", metavar="URI",
+                        help="Read model subjects from this MLflow tracking/registry URI too: http(s)://, "
+                             "sqlite:///FILE or file:PATH (a file store inside the repository).")(fn)
+
+
+def source_settings(mlflow_uri: str | None, run_scanners: bool, scanner_dirs: tuple[str, ...]) -> dict[str, Any]:
+    """The run's ``cli`` settings (RunOptions.cli) for the values of :func:`source_options`."""
+    out: dict[str, Any] = {"mlflow_uri": mlflow_uri} if mlflow_uri else {}
+    if run_scanners:  # keys of aima_gate.collectors.scans.running (RUN_SCANNERS, SCANNER_DIRS)
+        out.update(run_scanners=True, scanner_dirs=list(scanner_dirs))
+    return out
+
+
 ENV_PREFIX = "AIMA_GATE_"
 
 

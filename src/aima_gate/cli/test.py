@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from aima_gate.cli.check import write_report
 from aima_gate.cli.options import guarded, today_option
 from aima_gate.core.clock import Clock
-from aima_gate.core.errors import ConfigError
 from aima_gate.core.exit_codes import ExitCode
 
 
@@ -44,11 +44,7 @@ def test(cases: Path, project: Path, config_path: Path | None, require_tests: bo
         else frozenset()
     results = run_policy_tests(loaded, cases, clock, require_tests=own)
     if junit_file is not None:
-        try:
-            junit_file.parent.mkdir(parents=True, exist_ok=True)
-            junit_file.write_text(results_junit(results), encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot write the JUnit results: {exc}", file=str(junit_file)) from None
+        write_report(junit_file, results_junit(results).encode("utf-8"), "JUnit", project)
     click.echo(results_junit(results) if fmt == "junit" else results_text(results), nl=False)
     if any(r.error for r in results):
         sys.exit(int(ExitCode.CANNOT_EVALUATE))

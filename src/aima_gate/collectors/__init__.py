@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import importlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -52,6 +52,9 @@ class CollectContext:
     """The run's evaluation date and evidence timestamps (the only clock a collector may read)."""
     cli: Mapping[str, Any] = field(default_factory=dict)
     """Options given on the command line that a collector may honour (e.g. ``mlflow_uri``)."""
+    parsed: Mapping[tuple[str, str], Sequence[Any]] = field(default_factory=dict)
+    """What this run already parsed, by (kind, file), as :func:`parse_file` returned it; given to
+    ``collect_external`` so a kind derived from another kind's files (registry digests) need not parse them again."""
 
 
 Result = Artifact | AimaGateError

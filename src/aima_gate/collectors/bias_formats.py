@@ -11,13 +11,16 @@ fairness``; fairlearn ``MetricFrame`` exports (``{"overall": ..., "by_group": ..
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from aima_gate.collectors._shapes import sub
+from aima_gate.collectors.bias_derive import derive
+from aima_gate.collectors.bias_derive import num as _num
+from aima_gate.collectors.bias_native import check_native
 from aima_gate.core.errors import ArtifactError
+from aima_gate.core.model import LineIndex
 
 NATIVE_KIND = "bias_report"
 
@@ -57,12 +60,6 @@ AIF360_KEYS = frozenset({"disparate_impact", "statistical_parity_difference", "a
 
 def _norm(key: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
-
-
-def _num(v: Any) -> float | int | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    return None if isinstance(v, float) and (math.isnan(v) or math.isinf(v)) else v
 
 
 def _str(v: Any) -> str | None:
@@ -117,51 +114,6 @@ def _fairness(values: Mapping[str, Any]) -> dict[str, Any]:
         if canon and _num(value) is not None and canon not in out:
             out[canon] = value
     return out
-
-
-def derive(attr: dict[str, Any], min_support: int = 1) -> dict[str, Any]:
-    """Fill the fairness metrics the groups determine (ratio/difference of selection rates, equalized odds).
-
-    A group with fewer than ``min_support`` rows (always one with none) stays out of the derived ratios: an
-    empty group's "rate 0" would make disparate impact 0.0, and a handful of rows gives a rate that is noise.
-    Such groups are listed in ``excluded_groups`` (and still fail bias_report.min-group-support).
-    """
-    fair = attr.setdefault("fairness", {})
-    groups = [g for g in attr.get("groups", []) if isinstance(g.get("metrics"), Mapping)]
-    small = [g for g in groups if isinstance(g.get("n"), int) and g["n"] < max(min_support, 1)]
-    if small:
-        attr["excluded_groups"] = [
-            {"name": g["name"], "n": g["n"],
-             "reason": "no rows" if g["n"] == 0 else f"fewer than {min_support} rows"} for g in small]
-        groups = [g for g in groups if g not in small]
-
-    def rates(metric: str) -> list[float]:
-        return [g["metrics"][metric] for g in groups if _num(g["metrics"].get(metric)) is not None]
-
-    derived: dict[str, float] = {}
-    sel = rates("selection_rate")
-    if len(sel) >= 2:
-        hi, lo = max(sel), min(sel)
-        derived["disparate_impact"] = round(lo / hi, 6) if hi > 0 else 0.0
-        derived["demographic_parity_difference"] = round(hi - lo, 6)
-    tpr, fpr = rates("tpr"), rates("fpr")
-    if len(tpr) >= 2:
-        derived["equal_opportunity_difference"] = round(max(tpr) - min(tpr), 6)
-    if len(tpr) >= 2 and len(fpr) >= 2:
-        derived["equalized_odds_difference"] = round(max(max(tpr) - min(tpr), max(fpr) - min(fpr)), 6)
-    for key, value in derived.items():
-        if small and key in fair and fair[key] != value:
-            # The tool's figure includes the excluded groups; the gate uses the one without them and keeps both.
-            attr.setdefault("reported_fairness", {})[key] = fair[key]
-            fair[key] = value
-        else:
-            fair.setdefault(key, value)
-    if "equalized_odds_difference" not in fair:
-        parts = [abs(fair[k]) for k in ("equal_opportunity_difference", "false_positive_rate_difference")
-                 if _num(fair.get(k)) is not None]
-        if len(parts) == 2:
-            fair["equalized_odds_difference"] = max(parts)
-    return attr
 
 
 def _finish(out: dict[str, Any], min_support: int) -> dict[str, Any]:
@@ -357,7 +309,8 @@ def _is_native(doc: Mapping[str, Any]) -> bool:
     return doc.get("kind") == NATIVE_KIND
 
 
-def from_native(doc: Mapping[str, Any], file: str) -> dict[str, Any]:
+def from_native(doc: Mapping[str, Any], file: str, lines: LineIndex | None = None) -> dict[str, Any]:
+    check_native(doc, file, lines)  # every container the gate walks has the right type (else file:line $.path)
     out = {k: v for k, v in doc.items() if k not in ("kind", "schema_version")}
     out.setdefault("format", "aima-gate")
     out["protected_declared_by_tool"] = isinstance(out.get("protected_attributes"), list)
@@ -376,13 +329,15 @@ ADAPTERS: list[tuple[str, Callable[[Mapping[str, Any]], bool], Callable[[Mapping
 ]
 
 
-def normalize(doc: Any, file: str, min_support: int = 1) -> dict[str, Any]:
+def normalize(doc: Any, file: str, min_support: int = 1, lines: LineIndex | None = None) -> dict[str, Any]:
+    """The normalized report; ``lines`` (the source's line index) places a structure error at its line."""
     if not isinstance(doc, Mapping):
         raise ArtifactError(f"a bias report must be a JSON object, not a {type(doc).__name__}", file=file, line=1)
     for _name, test, adapt in ADAPTERS:
         if test(doc):
-            out = adapt(doc, file)
-            return out if out.get("format") == "aima-gate" else _finish(out, min_support)
+            if adapt is from_native:  # by the adapter, not by the document's own "format" value
+                return from_native(doc, file, lines)
+            return _finish(adapt(doc, file), min_support)
     raise ArtifactError(
         "not a recognised bias report: found no fairlearn MetricFrame export (by_group), AIF360 metrics "
         "(disparate_impact, statistical_parity_difference...), per-attribute group table ({attribute: {group: "

@@ -4,15 +4,24 @@ A fairness report often breaks results down by attributes that are not protected
 delirium-risk model reports by frailty tercile because frailty is what it predicts from. Gating such an
 attribute on the four-fifths rule fails a model for doing its job, so the protected attributes are declared
 per model, and only those are gated (``attributes``); the others stay in the report (``unprotected_attributes``)
-for a reader, not for a policy. Declarations, in order:
+for a reader, not for a policy. Where they are declared:
 
-1. the registry entry that references the report (``bias_report:``) or names its model: ``protected_attributes``;
-2. the config: ``artifacts.bias_report.protected_attributes``, a list or ``{model name: list}``;
-3. the report itself, when the tool records it (aima-gate's own reports, AIF360's ``protected_attribute``).
+- **per model**: the registry-file entry (``protected_attributes: [sex, ethnicity]``), the MLflow tag
+  ``protected_attributes`` (``sex, ethnicity`` or a JSON list; version tag, else registered-model tag; from a
+  server, a sqlite registry or a committed ``mlruns/`` file store, the sources the model collector reads), and
+  the config's ``artifacts.bias_report.protected_attributes: {model name: list}``. A model declaration applies
+  to the report its ``bias_report`` references, else to reports naming its model (and version, when the report
+  gives one). Every per-model declaration that applies must agree (as sets, case-insensitively): two that differ
+  are an error naming both, never a silent pick.
+- **repository default**: ``artifacts.bias_report.protected_attributes`` as a plain list, used when no per-model
+  declaration applies (a model's own declaration replaces it; ``protected_declared_by`` says which applied);
+- **the report itself**, when the tool records it (aima-gate's own reports, AIF360's ``protected_attribute``),
+  used only when neither of the above declares anything.
 
 With no declaration every attribute is treated as protected (fail closed) and the report says so
 (``protected_declared_by: null``). A declared attribute the report does not break down by is listed in
-``missing_protected_attributes`` (a report that omits it cannot show the model is fair for it).
+``missing_protected_attributes`` (a report that omits it cannot show the model is fair for it). An MLflow
+registry that is configured but cannot be read is an error for the report (its declaration cannot be known).
 """
 
 from __future__ import annotations
@@ -20,10 +29,11 @@ from __future__ import annotations
 import posixpath
 import weakref
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aima_gate.collectors import CollectContext
-from aima_gate.core.errors import AimaGateError
+from aima_gate.core.errors import AimaGateError, ArtifactError
 from aima_gate.safeio.loaders import load_structured
 from aima_gate.safeio.repo import Repo
 
@@ -70,37 +80,127 @@ def _registry_entries(ctx: CollectContext) -> list[tuple[str, Mapping[str, Any]]
     return _REGISTRIES[ctx.repo]
 
 
-def from_registry(ctx: CollectContext, report_file: str, model: str | None) -> tuple[list[str], str] | None:
-    """The registry entry that references this report, else one naming its model, declares the attributes."""
-    by_name: tuple[list[str], str] | None = None
+@dataclass(frozen=True)
+class _Declarer:
+    """A model subject (registry-file entry or MLflow version) that declares protected attributes."""
+
+    names: tuple[str, ...]
+    source: str
+    model: str | None
+    versions: frozenset[str]
+    reports: frozenset[str]
+    """Repository paths of the bias reports it references."""
+
+
+def _registry_declarers(ctx: CollectContext) -> list[_Declarer]:
+    out = []
     for file, entry in _registry_entries(ctx):
-        declared = _names(entry.get("protected_attributes"))
-        if declared is None:
+        names = _names(entry.get("protected_attributes"))
+        if names is None:
             continue
         ref = entry.get("bias_report")
-        if isinstance(ref, str):
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(file), ref))
-            if target == report_file:
-                return declared, f"{file} ({entry.get('name')}@{entry.get('version')})"
-        if model is not None and entry.get("name") == model and by_name is None:
-            by_name = (declared, f"{file} ({entry.get('name')})")
-    return by_name
+        reports = {posixpath.normpath(posixpath.join(posixpath.dirname(file), r)) for r in
+                   (ref if isinstance(ref, list) else [ref]) if isinstance(r, str)}
+        name = entry.get("name")
+        out.append(_Declarer(tuple(names), f"{file} ({name}@{entry.get('version')})",
+                             name if isinstance(name, str) else None, frozenset({str(entry.get("version"))}),
+                             frozenset(reports)))
+    return out
 
 
-def from_config(ctx: CollectContext, model: str | None) -> tuple[list[str], str] | None:
+_MLFLOW: weakref.WeakKeyDictionary[Repo, list[_Declarer] | AimaGateError] = weakref.WeakKeyDictionary()
+
+
+def _mlflow_declarers(ctx: CollectContext) -> list[_Declarer]:
+    """MLflow versions with a ``protected_attributes`` tag, read once per run from the same sources (and with
+    the same configuration) as the ``model`` subjects: a server or sqlite registry, committed file stores."""
+    if ctx.repo not in _MLFLOW:
+        from aima_gate.collectors.model_registry import ModelRegistryCollector
+
+        artifacts = ctx.settings.get("artifacts") if isinstance(ctx.settings, Mapping) else None
+        options = artifacts.get("model") if isinstance(artifacts, Mapping) else None
+        model_ctx = replace(ctx, options=options if isinstance(options, Mapping) else {})
+        out: list[_Declarer] = []
+        try:
+            items = list(ModelRegistryCollector().collect_external(model_ctx))
+            produced = {item.file for item in items if not isinstance(item, AimaGateError)}
+            # an error beside a subject (an unknown stage) leaves its declaration known; one instead of a subject
+            # (an unreadable meta.yaml, a malformed tag) does not, and is raised for the report
+            lost = [e for e in items if isinstance(e, AimaGateError) and e.file not in produced]
+            if lost:
+                raise lost[0]
+            for item in items:
+                if isinstance(item, AimaGateError):
+                    continue
+                names = item.data.get("protected_attributes")
+                if not names:
+                    continue
+                number = str((item.data.get("mlflow") or {}).get("version_number"))
+                out.append(_Declarer(
+                    tuple(names), f"MLflow tag protected_attributes of {item.file}", item.data.get("name"),
+                    frozenset({str(item.data.get("version")), number}),
+                    frozenset(path for kind, path, _p in item.references if kind == "bias_report")))
+        except AimaGateError as exc:
+            _MLFLOW[ctx.repo] = exc
+        else:
+            _MLFLOW[ctx.repo] = out
+    found = _MLFLOW[ctx.repo]
+    if isinstance(found, AimaGateError):
+        raise found
+    return found
+
+
+def _model_declarations(ctx: CollectContext, report_file: str, model: str | None,
+                        version: str | None) -> list[tuple[list[str], str]]:
+    """Declarations of the model subjects this report belongs to: those referencing it plus those naming its
+    model and version; only when there are none, those naming its model (any version)."""
+    declarers = _registry_declarers(ctx)
+    try:
+        declarers += _mlflow_declarers(ctx)
+    except AimaGateError as exc:
+        where = f" ({exc.file})" if exc.file else ""
+        raise ArtifactError(f"cannot tell which attributes are protected: {exc.diagnosis}{where}", file=report_file,
+                            hint=exc.hint or "fix the MLflow source, or turn it off in the config") from None
+    named = [d for d in declarers if model is not None and d.model == model]
+    exact = [d for d in declarers if report_file in d.reports] + [
+        d for d in named if version is not None and version in d.versions and report_file not in d.reports]
+    return [(list(d.names), d.source) for d in (exact or named)]
+
+
+def from_config(ctx: CollectContext, model: str | None) -> tuple[list[str], str, bool] | None:
+    """(names, source, per model) from ``artifacts.bias_report.protected_attributes``."""
     value = ctx.options.get("protected_attributes")
     if isinstance(value, Mapping):
-        value = value.get(model) if model is not None else None
+        names = _names(value.get(model)) if model is not None else None
+        return (names, f"config artifacts.bias_report.protected_attributes.{model}", True) if names else None
     names = _names(value)
-    return (names, "config artifacts.bias_report.protected_attributes") if names is not None else None
+    return (names, "config artifacts.bias_report.protected_attributes", False) if names is not None else None
 
 
 def declared(ctx: CollectContext, file: str, data: Mapping[str, Any]) -> tuple[list[str], str] | None:
-    model = (data.get("model") or {}).get("name")
-    found = from_registry(ctx, file, model) or from_config(ctx, model)
-    if found is None and data.get("protected_declared_by_tool"):
-        found = (list(data.get("protected_attributes") or []), "the report")
-    return found
+    model_info = data.get("model") or {}
+    model = model_info.get("name") if isinstance(model_info.get("name"), str) else None
+    version = str(model_info["version"]) if model_info.get("version") is not None else None
+    found = _model_declarations(ctx, file, model, version)
+    config = from_config(ctx, model)
+    if config is not None and config[2]:
+        found.append((config[0], config[1]))
+    if found:
+        first_names, first_source = found[0]
+        for names, source in found[1:]:
+            if {n.lower() for n in names} != {n.lower() for n in first_names}:
+                raise ArtifactError(
+                    f"protected attributes are declared differently for this report: {first_names} by "
+                    f"{first_source}, {names} by {source}", file=file,
+                    hint="make the declarations agree, or keep one (registry entry, MLflow tag "
+                         "protected_attributes, or config {model: list})")
+        sources = list(dict.fromkeys(source for _n, source in found))
+        return first_names, "; ".join(sources)
+    if config is not None:
+        return config[0], config[1]
+    if data.get("protected_declared_by_tool"):
+        return list(data.get("protected_attributes") or []), "the report"
+    return None
 
 
 def apply_declaration(data: dict[str, Any], found: tuple[list[str], str] | None) -> dict[str, Any]:

@@ -52,7 +52,7 @@ class BiasReportCollector(Collector):
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         doc, lines = load_json(ctx.repo.read_text(file), file)
-        data = normalize(doc, file, min_group_support(ctx))
+        data = normalize(doc, file, min_group_support(ctx), lines)
         data = apply_declaration(data, declared(ctx, file, data))
         idx = lines if data.get("format") == "aima-gate" else report_lines(lines, data, doc)
         # Non-finite numbers first (a schema bound cannot refuse NaN), then the schema's bounds (rates in [0, 1],

@@ -89,10 +89,14 @@ class ManifestCollector(Collector):
         options = (ctx.settings.get("artifacts") or {}).get("model") or {}
         reg_ctx = CollectContext(ctx.repo, options, ctx.settings, ctx.clock, ctx.cli)
         for file in ctx.repo.glob(options.get("paths") or reg.default_paths):
-            try:
-                arts = [a for a in reg.parse(reg_ctx, file) if isinstance(a, Artifact)]
-            except AimaGateError:
-                continue  # the model collector reports unreadable registry files
+            done = ctx.parsed.get((reg.kind, file))  # the model collector parsed it already this run (same options)
+            if done is not None:
+                arts = [a for a in done if isinstance(a, Artifact)]
+            else:
+                try:
+                    arts = [a for a in reg.parse(reg_ctx, file) if isinstance(a, Artifact)]
+                except AimaGateError:
+                    continue  # the model collector reports unreadable registry files
             for art in arts:
                 digests = art.data.get("digests")
                 if not isinstance(digests, dict) or not digests:

@@ -40,6 +40,8 @@ HTTP_WORKERS = 4
 FIELD_TAGS = ("owner", "risk_tier", "intended_use")
 EVIDENCE_TAGS = ("model_card", "bias_report", "explainability_report", "threat_model")
 SOURCE_NAME = "MLflow registry"
+PROTECTED_TAG = "protected_attributes"
+"""Tag declaring the model's protected attributes (``sex, ethnicity`` or a JSON list), as registry files do."""
 
 
 def mlflow_settings(ctx: CollectContext) -> Mapping[str, Any]:
@@ -183,6 +185,22 @@ def _lineage_tags(*maps: Mapping[str, str]) -> list[dict[str, Any]]:
     return [{"name": name, **v} for name, v in sorted(out.items())]
 
 
+def _protected(value: str | None, subject: str) -> list[str]:
+    """A ``protected_attributes`` tag: a JSON list of names, else comma-separated names."""
+    if not value:
+        return []
+    if value.strip().startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if not (isinstance(parsed, list) and all(isinstance(v, str) for v in parsed)):
+            raise ArtifactError(f"tag {PROTECTED_TAG} {value[:80]!r} is neither a JSON list of names nor "
+                                "comma-separated names", file=subject, hint='e.g. "sex, ethnicity"')
+        return [v.strip() for v in parsed if v.strip()]
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
 def normalize_version(ctx: CollectContext, mv: Any, registered: Any, run: Any,
                       vocabulary_errors: list[AimaGateError] | None = None) -> Artifact:
     vtags: dict[str, str] = dict(mv.tags or {})
@@ -212,6 +230,9 @@ def normalize_version(ctx: CollectContext, mv: Any, registered: Any, run: Any,
         vocabulary_errors.extend(errors)
     elif errors:
         raise errors[0]
+    protected = _protected(vtags.get(PROTECTED_TAG) or mtags.get(PROTECTED_TAG), f"models:/{mv.name}/{number}")
+    if protected:
+        data["protected_attributes"] = protected
     description = mv.description or getattr(registered, "description", None)
     if description:
         data["description"] = description

@@ -14,17 +14,23 @@ import functools
 import re
 from pathlib import Path
 
+from aima_gate.safeio.textfold import fold
+
 TEMPLATES = Path(__file__).resolve().parent / "model_card_templates"
 _DEFAULT = re.compile(r'default\("([^"\n]{1,2000})"')
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+_CARD_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+"""In a card's visible text a single line break is a soft wrap inside a paragraph: sentences end at punctuation
+or a blank line, so a template sentence wrapped over two lines is still recognised."""
 _WORDS = re.compile(r"[a-z0-9]+")
 MIN_SENTENCE_WORDS = 4
 """Shorter template fragments ("Click to expand") are not distinctive enough to remove from a real card."""
 
 
 def _key(sentence: str) -> str:
-    # Link targets are dropped so "[calculator](https://...)" and "calculator" compare equal.
-    return " ".join(_WORDS.findall(re.sub(r"\]\([^)\s]{0,500}\)", "]", sentence.lower())))
+    # Link targets are dropped so "[calculator](https://...)" and "calculator" compare equal; folded first
+    # (safeio/textfold.py), so a template sentence with a zero-width space or a Cyrillic "о" is still the template's.
+    return " ".join(_WORDS.findall(re.sub(r"\]\([^)\s]{0,500}\)", "]", fold(sentence).lower())))
 
 
 @functools.cache
@@ -52,5 +58,5 @@ def strip_template_text(text: str) -> str:
     known = template_sentences()
     if not known or len(text) < 16:  # shorter than any template sentence (most of a hostile card's sections)
         return text
-    kept = [s for s in _SENTENCE_END.split(text) if _key(s) not in known]
+    kept = [s for s in _CARD_SENTENCE_END.split(text) if _key(s) not in known]
     return "\n".join(kept)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.references import REFERENCE_FIELDS
 from aima_gate.collectors.vocabulary import normalize_entry
-from aima_gate.core.errors import ArtifactError, ConfigError, InputError
+from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import load_structured
 from aima_gate.safeio.validation import schema_errors
@@ -71,6 +71,11 @@ class ModelRegistryCollector(Collector):
                                                        prefix=prefix)
             yield from vocab_errors
             data = {**normalized, "source": "file", "mlflow_sync": _mlflow_in_use(ctx)}
+            if "location" in entry:
+                try:
+                    data["location"] = _location(ctx, entry["location"], file, lines.line_of(prefix + "/location"))
+                except AimaGateError as exc:
+                    yield exc
             yield Artifact(
                 kind=self.kind,
                 name=f"{entry['name']}@{entry['version']}",
@@ -92,13 +97,27 @@ class ModelRegistryCollector(Collector):
         uri = registry_uri(ctx) if _mlflow_in_use(ctx) else None
         if uri is not None and uri.startswith("file:"):
             yield from mlflow_file_store.collect(ctx, _file_store(ctx, uri), include_archived=archived)
-            return
-        if uri is not None:
-            from aima_gate.collectors.mlflow_registry import collect
+        else:
+            if uri is not None:
+                from aima_gate.collectors.mlflow_registry import collect
 
-            yield from collect(ctx)
-        if settings.get("file_store", True):
-            yield from mlflow_file_store.collect(ctx, include_archived=archived)
+                yield from collect(ctx)
+            if settings.get("file_store", True):
+                yield from mlflow_file_store.collect(ctx, include_archived=archived)
+        from aima_gate.collectors import model_inventory
+
+        if model_inventory.enabled(ctx):  # models nothing registers (merged with the above by the runner)
+            yield from model_inventory.discover(ctx)
+
+
+def _location(ctx: CollectContext, value: str, file: str, line: int | None) -> str:
+    """The repo-relative folder or file an entry's ``location:`` names; it must hold something."""
+    path = ctx.repo.resolve_reference(value, base_file=file, line=line)
+    if not ctx.repo.exists(path) and not any(f.startswith(path + "/") for f in ctx.repo.files()):
+        raise ArtifactError(f"location: {path} does not exist (or holds no file aima-gate reads)", file=file,
+                            line=line, pointer="/location",
+                            hint="fix the path (relative to the registry file) or remove `location:`")
+    return path
 
 
 def _file_store(ctx: CollectContext, uri: str) -> str:

@@ -178,6 +178,10 @@ def param_value_problem(spec: Mapping[str, Any], value: Any) -> str | None:
     if not schema:
         want, got = _json_type(spec["default"]), _json_type(value)
         return None if want in (got, "null") else f"is a {got}, but this parameter takes a {want}"
+    from aima_gate.safeio.validation import valid_fast_against
+
+    if valid_fast_against(value, schema):  # the usual case; jsonschema (~100 ms to import) only to explain a problem
+        return None
     import jsonschema
 
     error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(value))

@@ -36,8 +36,11 @@ def report_extra(artifacts: Iterable[Artifact], settings: Mapping[str, Any]) -> 
     return {KEY: {"allowlist": allowlist, "files": files}}
 
 
-def summary_lines(extra: Mapping[str, Any]) -> list[str]:
-    """Plain lines for text-like formats (text, Markdown, JUnit properties, annotations)."""
+def summary_lines(extra: Mapping[str, Any], *, detailed: bool = True) -> list[str]:
+    """Plain lines for text-like formats (text, Markdown, JUnit properties, annotations).
+
+    ``detailed=False`` (the terminal's first-run view) keeps every line that names something the repository
+    itself allowlisted or a file with unreviewed imports, and folds the per-import lists into counts."""
     section = extra.get(KEY)
     if not section:
         return []
@@ -45,9 +48,16 @@ def summary_lines(extra: Mapping[str, Any]) -> list[str]:
     if section["allowlist"]:
         lines.append("Pickle imports allowlisted by this repository (artifacts.model_file.allow_imports):")
         lines += [f"  {e['module']}.{e['name']}: owner {e['owner']}: {e['reason']}" for e in section["allowlist"]]
+    folded = 0
     for f in section["files"]:
+        if not detailed and not f["unreviewed"]:
+            folded += 1
+            continue
         lines.append(f"Model file {f['file']}: {f['unreviewed']} unreviewed import(s), {f['allowlisted']} "
                      "allowlisted by the repository")
         lines += [f"  unreviewed: {d}" for d in f["unreviewed_imports"]]
-        lines += [f"  allowlisted: {d}" for d in f["allowlisted_imports"]]
+        if detailed:
+            lines += [f"  allowlisted: {d}" for d in f["allowlisted_imports"]]
+    if folded:
+        lines.append(f"Model files whose imports this repository's allowlist covers: {folded} (-v lists them)")
     return lines

@@ -9,6 +9,9 @@ The rules (each closes a class of bypass by construction, see README "Security m
   compressed streams (gzip, bz2, xz, lzma, zlib), nested up to ``Limits.max_depth``. Members are classified by
   content (``.npy`` magic, nested archive, pickle), as numpy and torch do.
 - Every pickle in a stream is scanned: after STOP the rest is walked tolerantly (a loader may call load again).
+- PyTorch checkpoints (zip, legacy stream, legacy tar) are read as torch.load reads them
+  (:mod:`~aima_gate.integrity.torch_layout`): the storages torch reads as raw bytes are tensor data, everything it
+  unpickles is scanned, and whatever does not fit the layout is scanned as above.
 - joblib's raw arrays are skipped exactly as joblib skips them; the same stream is then also walked as plain
   ``pickle.load`` would (tolerantly), so neither loader can be steered past the scanner.
 - Malformed input is an :class:`ArtifactError` naming the file and member (exit 2), never an internal error;
@@ -36,6 +39,14 @@ from aima_gate.integrity.inspection import Inspection
 from aima_gate.integrity.joblib_arrays import WRAPPER, joblib_hook
 from aima_gate.integrity.pickle_reader import _OPS
 from aima_gate.integrity.pickle_scan import Budget, PickleError, ScanLimit, ScanResult, scan_stream
+from aima_gate.integrity.torch_layout import (
+    TorchWalker,
+    is_legacy_stream,
+    legacy_stream,
+    tar_storages,
+    tar_tensors,
+    zip_plan,
+)
 from aima_gate.safeio.repo import Repo
 
 PICKLE_EXTS = frozenset({".pkl", ".pickle", ".p", ".pk", ".pck", ".joblib", ".jbl", ".jl", ".pt", ".pth", ".ckpt",
@@ -182,6 +193,8 @@ class Scanner:
             inner_head = body.peek(512)[:512]  # type: ignore[attr-defined]
             inner = self.stream(body, member, inner_head, ".pkl", depth + 1, reopen=reopen)
             return "pickle" if inner == "unknown" else inner
+        if is_legacy_stream(head) and fh.seekable() and self._torch(fh, member, legacy_stream):
+            return "pickle"
         if (member is None and ext in PICKLE_EXTS) or _starts_like_pickle(head) or _pickle_member(member):
             self.pickle(fh, member, reopen=reopen)
             return "pickle"
@@ -214,6 +227,25 @@ class Scanner:
             self.ins.add_scan(plain, member, view="pickle.load")
         return res
 
+    def _torch(self, fh: IO[bytes], member: str | None, walker: TorchWalker) -> bool:
+        """Read ``fh`` in one of torch's checkpoint layouts (raw storages skipped as torch.load skips them);
+        False, with ``fh`` rewound, when it does not follow the layout (it is then scanned as any stream)."""
+        try:
+            res, rest = walker(fh, self.budget)
+        except ScanLimit:
+            raise
+        except (PickleError, ValueError) as exc:
+            why = exc.message if isinstance(exc, PickleError) else str(exc)
+            self.ins.note(f"{member or 'file'}: not in torch's checkpoint layout ({why}); scanned as pickles")
+            fh.seek(0)
+            return False
+        self.ins.add_scan(res, member, view="torch.load")
+        if rest is not None and rest.imports:
+            self.ins.add_scan(rest, member, view="the bytes after the checkpoint read as a pickle")
+        self.ins.note(f"{member or 'file'}: torch checkpoint layout, {res.skipped_array_bytes:,} bytes of "
+                      "storage read as raw tensor data (as torch.load reads them)")
+        return True
+
     def _tolerant(self, fh: IO[bytes], member: str | None, view: str) -> ScanResult:
         """Walk from byte 0 as ``pickle.load`` would, keeping what it imports before it would fail."""
         if fh.seekable():
@@ -236,7 +268,9 @@ class Scanner:
             self.members += len(infos)
             if self.members > self.limits.max_members:
                 raise ins.error(f"more than {self.limits.max_members:,} archive members (limit)", member=member)
-            for info in infos:
+            plan = zip_plan([i.filename for i in infos])
+            storages: set[str] = set()  # storages the torch pickles reference: torch.load reads them as raw bytes
+            for info in sorted(infos, key=lambda i: plan is None or i.filename not in plan.pickles):
                 name = info.filename if member is None else f"{member}!{info.filename}"
                 if info.is_dir():
                     continue
@@ -252,7 +286,14 @@ class Scanner:
                     with zf.open(info) as raw:
                         body = io.BufferedReader(raw, 1 << 16)  # type: ignore[type-var]
                         head = body.peek(512)[:512]
-                        self.stream(body, name, head, posixpath.splitext(info.filename.lower())[1], depth + 1)
+                        if plan is not None and info.filename in plan.pickles:  # unpickled as torch does
+                            res = scan_stream(body, self.budget)
+                            ins.add_scan(res, name)
+                            storages |= plan.storage_members(info.filename, res)
+                        elif info.filename in storages and head[:6] != b"\x93NUMPY":
+                            continue
+                        else:
+                            self.stream(body, name, head, posixpath.splitext(info.filename.lower())[1], depth + 1)
                 except (NotImplementedError, zipfile.BadZipFile, zlib.error, EOFError, lzma.LZMAError,
                         OSError, ValueError) as exc:
                     raise ins.error(f"cannot read zip member: {type(exc).__name__}: {exc}", member=name) from None
@@ -262,11 +303,13 @@ class Scanner:
                 except PickleError as exc:
                     raise ins.error(f"cannot scan pickle: {exc.message} (at byte {exc.position})",
                                     member=name) from None
-        ins.note(f"zip archive with {len(infos)} member(s)" + (f" in {member}" if member else ""))
+        ins.note(f"zip archive with {len(infos)} member(s)" + (f" in {member}" if member else "")
+                 + (f", {len(storages)} of them torch storages read as raw tensor data" if storages else ""))
 
     def _tar(self, fh: IO[bytes], member: str | None, depth: int) -> None:
         ins = self.ins
-        with tarfile.open(fileobj=fh, mode="r|") as tf:
+        seekable = fh.seekable()  # then so are its members: a torch layout that does not fit is read again
+        with tarfile.open(fileobj=fh, mode="r:" if seekable else "r|") as tf:
             for info in tf:
                 self.members += 1
                 if self.members > self.limits.max_members:
@@ -281,6 +324,9 @@ class Scanner:
                 head = data.peek(512)[:512]
                 if head[:6] == b"\x93NUMPY" or head[:4] == b"PK\x03\x04" or compression_of(head):
                     self.stream(data, name, head, "", depth + 1)
+                    continue
+                walker = {"storages": tar_storages, "tensors": tar_tensors}.get(info.name) if seekable else None
+                if walker is not None and self._torch(data, name, walker):
                     continue
                 # legacy torch tar members are sequences of pickles read back to back: all must be walked
                 res = scan_stream(data, self.budget, hook=joblib_hook, watch=WRAPPER, tolerant=True)

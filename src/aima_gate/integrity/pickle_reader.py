@@ -66,6 +66,9 @@ class ScanResult:
     """Raw joblib array bytes skipped as joblib skips them (0 for plain pickles)."""
     complete: bool
     """False when a tolerant scan stopped where ``pickle.load`` would raise."""
+    storages: tuple[tuple[Any, Any, Any], ...] = ()
+    """(key, storage type, numel) of each torch storage a persistent id names, first reference per key:
+    torch's ``persistent_load`` reads these as raw tensor bytes (:mod:`aima_gate.integrity.torch_layout`)."""
 
 
 class Budget:

@@ -128,6 +128,8 @@ class Walk:
         self.opcodes = 0
         self.pickles = 0
         self.persistent_ids = 0
+        self.storages: dict[Any, tuple[Any, Any, Any]] = {}
+        """torch storage references by key, as ``persistent_load`` sees them (first one per key wins)."""
         self.skipped = 0
         self.depth = 0
         self.watch = watch
@@ -143,7 +145,7 @@ class Walk:
 
     def result(self, complete: bool) -> ScanResult:
         return ScanResult(self.protocol, self.opcodes, self.pickles, tuple(self.imports), self.persistent_ids,
-                          self.skipped, complete)
+                          self.skipped, complete, tuple(self.storages.values()))
 
     def add_import(self, module: Any, name: Any, pos: int, opcode: str, proto: int) -> Import:
         if not (isinstance(module, str) and isinstance(name, str)):
@@ -373,7 +375,11 @@ class Walk:
                     if code == _BINPERSID:
                         if not stack:
                             raise PickleError("BINPERSID with an empty stack", pos)
-                        stack.pop()
+                        pid = stack.pop()
+                        # torch: ("storage", type, key, location, numel[, view]); the data is read raw by key
+                        if type(pid) is tuple and len(pid) in (5, 6) and pid[0] == "storage" and (
+                                type(pid[2]) in (str, int)):
+                            self.storages.setdefault(pid[2], (pid[2], pid[1], pid[4]))
                     stack.append(OPAQUE)
                 elif code == _NEXT_BUFFER:
                     raise PickleError("NEXT_BUFFER: out-of-band buffers, which no model loader passes", pos)

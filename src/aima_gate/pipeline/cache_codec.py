@@ -33,9 +33,9 @@ from aima_gate.safeio.repo import Repo
 ERROR_CLASSES: dict[str, type[AimaGateError]] = {
     cls.__name__: cls for cls in (core_errors.AimaGateError, core_errors.InputError, core_errors.ConfigError,
                                   core_errors.PolicyError, core_errors.ArtifactError)}
-PEEK_KEYS = ("source", "mlflow")
-"""Top-level keys of a model's data read for every model of a run (duplicate detection), kept beside the entry
-so that reading them does not decode the whole document."""
+PEEK_KEYS = ("source", "mlflow", "digests")
+"""Top-level keys of a model's data read for every model of a run (duplicate detection, manifests), kept beside
+the entry so that reading them does not decode the whole document."""
 
 Dep = tuple[Any, ...]
 """("read", path, sha256 hex) | ("exists", path, bool) | ("glob", [patterns], digest) | ("files", digest)."""

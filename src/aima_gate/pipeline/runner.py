@@ -131,7 +131,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     contexts = {kind: CollectContext(repo, config.artifacts.get(kind, {}), config.raw, clock, cli) for kind in needed}
     artifacts: list[Artifact] = []
     errors: list[AimaGateError] = []
-    parsed: set[tuple[str, str]] = set()
+    parsed: dict[tuple[str, str], list[Any]] = {}
 
     def parse_one(pair: tuple[str, str]) -> list[Any]:
         kind, file = pair
@@ -147,11 +147,12 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
         todo = []
         for pair in pairs:
             if pair not in parsed:
-                parsed.add(pair)
+                parsed[pair] = []
                 todo.append(pair)
         if todo:
             progress(f"reading {len(todo)} file(s)")
-        for results in run_batch(cache, todo, parse_one, map_in_order):
+        for pair, results in zip(todo, run_batch(cache, todo, parse_one, map_in_order), strict=True):
+            parsed[pair] = results
             absorb(results)
 
     glob = repo.glob if cache is None else cache.glob
@@ -160,7 +161,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     for kind in needed:
         try:
             progress(f"reading external sources of {kind}")
-            absorb(collectors[kind].collect_external(contexts[kind]))
+            absorb(collectors[kind].collect_external(replace(contexts[kind], parsed=parsed)))
         except AimaGateError as exc:
             errors.append(exc)
     # Follow references until nothing new: a referenced file of a kind some loaded policy evaluates is collected
@@ -334,6 +335,9 @@ def run_check(options: RunOptions) -> Report:
         InputError(f"the name of {name} is not valid UTF-8, so it was not read and cannot be reported as is",
                    file=name, hint="rename it to a UTF-8 name, or remove it")
         for name in repo.undecodable_names())
+    from aima_gate.pipeline.inventory import inventory_extra, merge_models, nothing_to_govern, where_to_add
+
+    artifacts = merge_models(artifacts)  # one subject per model, however many routes found it
     errors.extend(duplicate_subject_errors(artifacts))
     # Two kinds reading the same file (e.g. a scan report and the vulnerabilities merged from it) may both
     # report it unreadable; one error per problem is enough.
@@ -349,7 +353,9 @@ def run_check(options: RunOptions) -> Report:
 
         result, errors = evaluate_changed(options.changed_files, loaded, config, artifacts, errors, params=params,
                                           today=today, anchor_file=anchor, unreadable=unreadable)
-    evaluated = missing_kinds_once(result.findings, config, anchor)
+    discovery = config.artifacts.get("model", {}).get("discover", True) is not False
+    evaluated = where_to_add(missing_kinds_once(nothing_to_govern(result.findings, anchor, discovery=discovery),
+                                                config, anchor), artifacts)
     findings = tuple(sorted((*evaluated, *(error_finding(e) for e in errors)),
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,
@@ -363,6 +369,9 @@ def run_check(options: RunOptions) -> Report:
         findings = tuple(baselined)
     from aima_gate.aima.maturity import compute as maturity
 
+    inventory = inventory_extra(artifacts)
+    if inventory:
+        extra["inventory"] = inventory
     skipped_folders = repo.excluded_folders()
     if skipped_folders:  # never read, so listed: a reader must see what the verdict did not look at
         extra["excluded_folders"] = [{"path": p, "why": why} for p, why in skipped_folders]

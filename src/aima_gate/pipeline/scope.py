@@ -3,7 +3,8 @@
 A pass means "these policies held for these subjects". Whoever reads the verdict must see when the repository's
 own config (which the repository under test controls) or the command line shrank that set: ``policies.only`` or
 ``--policy``, ``policies.builtin: false``, ``policies.disable``, ``exclude:`` globs, ``artifacts.<kind>.paths``
-replacing the default globs, ``--changed`` / FILES. Each becomes one entry of the report's ``scope`` section
+replacing the default globs, ``artifacts.dependency_scan.development`` (what is declared development-only),
+``--changed`` / FILES. Each becomes one entry of the report's ``scope`` section
 (``report.extra["scope"]``, schemas/report.schema.json), which every report format lists
 (reporters/_common.py:scope_notes). No narrowing, no section: an unnarrowed run's reports are unchanged.
 """
@@ -61,6 +62,14 @@ def narrowings(config: Config, *, cli_only: frozenset[str] | None, changed_files
             out.append(Narrowing(f"artifacts.{kind}.paths", file, at(f"/artifacts/{kind}/paths"),
                                  f"{kind} artifacts are read only from these globs (the defaults are replaced)",
                                  tuple(str(p) for p in paths)))
+    development = (config.artifacts.get("dependency_scan") or {}).get("development")
+    if isinstance(development, dict):
+        out.append(Narrowing("artifacts.dependency_scan.development", file,
+                             at("/artifacts/dependency_scan/development"),
+                             "dependencies declared only in these files or groups are development-only; policies "
+                             "on runtime dependencies (vulnerability_scopes, default runtime) skip them",
+                             tuple([f"file {f}" for f in development.get("files") or ()]
+                                   + [f"group {g}" for g in development.get("groups") or ()])))
     if cli_only is not None:
         out.append(Narrowing("--policy", None, None, "only these policies are evaluated (command line)",
                              tuple(sorted(cli_only))))

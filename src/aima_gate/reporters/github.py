@@ -55,8 +55,10 @@ def annotation(report: Report, level: str, finding: Finding) -> str:
 
 def render(report: Report) -> str:
     reported = sorted((f for f in report.findings if is_reported(f)), key=lambda f: severity_sort_key(report, f))
-    errors = [f for f in reported if f.status is Status.ERROR or report.is_blocking(f)]
-    warnings = [f for f in reported if f not in errors]
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+    for f in reported:  # one pass (``f not in errors`` compared whole findings pairwise: minutes on 1,000 models)
+        (errors if f.status is Status.ERROR or report.is_blocking(f) else warnings).append(f)
     # Narrowings as notices before the annotations, so the log says what the verdict does not cover.
     out = [f"::notice title={escape_property('aima-gate scope')}::{message([note])}" for note in scope_notes(report)]
     out += [annotation(report, "error", f) for f in errors[:PER_LEVEL]]

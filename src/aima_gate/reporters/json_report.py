@@ -1,8 +1,15 @@
-"""JSON report (schemas/report.schema.json). Byte-identical for identical inputs: sorted keys, no timestamps."""
+"""JSON report (schemas/report.schema.json). Byte-identical for identical inputs: sorted keys, no timestamps.
+
+By default (``--findings summary``) passes are summarised: ``findings`` holds every finding that is not a pass,
+in full, and ``passes`` counts the passes per policy and names their subjects; ``--findings all`` (or
+``AIMA_GATE_FINDINGS=all``) puts every finding, passes included, in ``findings``. ``findings_scope`` says which.
+The report is produced as a stream of pieces (:func:`iter_render`), so a large one is never one string.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring  # the C string encoder json.dumps(ensure_ascii=False) uses
 from typing import Any
 
@@ -10,6 +17,10 @@ from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
 
 SCHEMA_VERSION = "1"
+FINDINGS_SUMMARY = "summary"
+FINDINGS_ALL = "all"
+FINDINGS_CHOICES = (FINDINGS_SUMMARY, FINDINGS_ALL)
+FINDINGS_ENV = "AIMA_GATE_FINDINGS"
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -35,7 +46,28 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     return out
 
 
-def report_dict(report: Report, *, findings: bool = True) -> dict[str, Any]:
+def listed(report: Report, findings: str = FINDINGS_SUMMARY) -> Iterator[Finding]:
+    """The findings the report lists in full: all of them, or every one that is not a pass."""
+    if findings == FINDINGS_ALL:
+        return iter(report.findings)
+    return (f for f in report.findings if f.status is not Status.PASS)
+
+
+def passes_summary(report: Report) -> dict[str, Any]:
+    """Passes per policy (in policy order of the findings): count, kind and the subjects that passed."""
+    by_policy: dict[str, dict[str, Any]] = {}
+    for f in report.findings:
+        if f.status is Status.PASS:
+            entry = by_policy.get(f.policy_id)
+            if entry is None:
+                entry = by_policy[f.policy_id] = {"policy_id": f.policy_id, "kind": f.subject.kind, "count": 0,
+                                                  "subjects": []}
+            entry["count"] += 1
+            entry["subjects"].append({"name": f.subject.name, "file": f.subject.file})
+    return {"count": sum(e["count"] for e in by_policy.values()), "by_policy": list(by_policy.values())}
+
+
+def report_dict(report: Report, *, findings: bool = True, scope: str = FINDINGS_ALL) -> dict[str, Any]:
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aima-gate", "version": report.tool_version},
@@ -44,31 +76,55 @@ def report_dict(report: Report, *, findings: bool = True) -> dict[str, Any]:
         "verdict": report.verdict,
         "exit_code": int(report.exit_code),
         "summary": report.summary,
-        "findings": [finding_dict(f) for f in report.findings] if findings else [],
+        "findings": [finding_dict(f) for f in listed(report, scope)] if findings else [],
     }
+    if scope != FINDINGS_ALL:
+        out["findings_scope"] = "non-pass"
+        out["passes"] = passes_summary(report)
     for key, value in sorted(report.extra.items()):
         out[key] = value
     return out
 
 
-def render(report: Report) -> str:
-    """Top level indented for people; one finding per line, so large reports use the C encoder and stay diffable."""
-    data = report_dict(report, findings=False)
-    pieces = ["{\n"]  # joined once at the end: a large report is tens of megabytes, not copied piece by piece
+def render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> str:
+    return "".join(iter_render(report, findings=findings))
+
+
+def iter_render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> Iterator[str]:
+    """Top level indented for people; one finding per line, so large reports use the C encoder and stay diffable.
+    Yielded piece by piece (a large report is tens of megabytes): write each as it comes."""
+    data = report_dict(report, findings=False, scope=findings)
+    yield "{\n"
     for n, key in enumerate(sorted(data)):
-        pieces.append((",\n  " if n else "  ") + json.dumps(key) + ": ")
-        lines = _finding_lines(report.findings) if key == "findings" and key not in report.extra else None
-        if lines:
-            pieces.append("[\n    ")
-            for i, line in enumerate(lines):
-                if i:
-                    pieces.append(",\n    ")
-                pieces.append(line)
-            pieces.append("\n  ]")
+        yield (",\n  " if n else "  ") + json.dumps(key) + ": "
+        if key == "findings" and key not in report.extra:
+            yield from _array(_finding_lines(listed(report, findings)))
+        elif key == "passes" and key not in report.extra:
+            passes = data[key]
+            yield '{\n    "by_policy": '
+            yield from _array((_dumps(e, compact=True) for e in passes["by_policy"]), indent="\n      ",
+                              close="\n    ]")
+            yield f',\n    "count": {int(passes["count"])}\n  }}'
         else:
-            pieces.append("[]" if lines is not None else _dumps(data[key]).replace("\n", "\n  "))
-    pieces.append("\n}\n")
-    return "".join(pieces)
+            yield _dumps(data[key]).replace("\n", "\n  ")
+    yield "\n}\n"
+
+
+def _array(lines: Iterable[str], indent: str = "\n    ", close: str = "\n  ]") -> Iterator[str]:
+    """A JSON array of pre-rendered items, one per line; ``[]`` when there are none. Batched into pieces of
+    about 1,000 items (a piece per item would cost more in writes than it saves)."""
+    batch: list[str] = []
+    first = True
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= 1000:
+            yield ("[" if first else ",") + indent + ("," + indent).join(batch)
+            first = False
+            batch = []
+    if batch:
+        yield ("[" if first else ",") + indent + ("," + indent).join(batch)
+        first = False
+    yield "[]" if first else close
 
 
 def _dumps(value: Any, compact: bool = False) -> str:
@@ -118,10 +174,9 @@ _STATUS_TEXT = {s: encode_basestring(s.value) for s in Status}
 _FINDING = '%s[%s],"fingerprint":"%s"%s%s,"subject":{"file":%s,"kind":%s,"name":%s%s%s}'
 
 
-def _finding_lines(findings: Any) -> list[str]:
+def _finding_lines(findings: Iterable[Finding]) -> Iterator[str]:
     head_cache: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     alive = []  # objects whose id() is in a cache key stay alive (an id is unique only while its object lives)
-    lines = []
     for f in findings:
         mappings, aima, severity = f.mappings, f.aima, f.severity
         key = (f.policy_id, f.title, f.remediation, id(severity), id(aima), id(mappings))  # ids: no Python __hash__
@@ -140,10 +195,9 @@ def _finding_lines(findings: Any) -> list[str]:
             alive.append((severity, aima, mappings))
         status = _STATUS_TEXT.get(f.status)
         subject = f.subject
-        lines.append(_FINDING % (
+        yield (_FINDING % (
             cached[0], ",".join([_evidence(e) for e in f.evidence]), f.identity, cached[1],
             status if status is not None else _dumps(f.status.value, compact=True),
             _value(subject.file), _value(subject.kind), _value(subject.name), cached[2],
             "" if f.waiver is None else ',"waiver":' + _dumps(dict(f.waiver), compact=True),
         ))
-    return lines

@@ -22,6 +22,7 @@ from aima_gate.reporters._common import (
     escape_terminal,
     found_detail,
     keyed,
+    path_prefix,
     scope_notes,
     severity_sort_key,
     severity_values,
@@ -49,10 +50,14 @@ class _Budget:
         self.limit = limit
         self.used = 0
         self.parts: list[str] = []
+        self.full = False
+        """Set when something did not fit: later findings are counted as left out without being rendered
+        (rendering tens of thousands of blocks that cannot fit cost seconds on large repositories)."""
 
     def add(self, text: str) -> bool:
         size = len(text.encode("utf-8")) + 1
         if self.used + size > self.limit:
+            self.full = True
             return False
         self.parts.append(text)
         self.used += size
@@ -64,7 +69,7 @@ class _Budget:
         self.used += len(text.encode("utf-8")) + 1
 
 
-def _finding_block(report: Report, f: Finding, key: str) -> str:
+def _finding_block(report: Report, f: Finding, key: str, prefix: str | None = None) -> str:
     tag = "ERROR" if f.status is Status.ERROR else f.severity.value.upper()
     blocking = "" if report.is_blocking(f) or f.status is not Status.FAIL else " (not blocking)"
     lines = [f"- **{tag}**{blocking} {code(f.policy_id)}: {esc(f.subject.name)} "
@@ -72,7 +77,7 @@ def _finding_block(report: Report, f: Finding, key: str) -> str:
              f"  {esc(f.title)}"]
     for ev in f.evidence:
         expected = f" (expected {esc(ev.expected)})" if ev.expected else ""
-        lines.append(f"  - {code(f'{display_path(report, ev.file)}:{ev.line}')}: {esc(ev.message)}{expected}")
+        lines.append(f"  - {code(f'{display_path(report, ev.file, prefix)}:{ev.line}')}: {esc(ev.message)}{expected}")
         detail = found_detail(ev)
         if detail:
             lines.append(f"    found: {esc(detail)}")
@@ -136,6 +141,7 @@ def render(report: Report, budget: int = BUDGET) -> str:
         for note in notes:
             out.force(f"- {esc(note)}")
     omitted = 0
+    prefix = path_prefix(report)  # once: it resolves the working directory
     pairs = list(keyed(report))
     errors = [(f, k) for f, k in pairs if f.status is Status.ERROR]
     if errors:
@@ -143,7 +149,7 @@ def render(report: Report, budget: int = BUDGET) -> str:
         out.add(f"### ⛔ Cannot evaluate ({len(errors)})")
         out.add("")
         for f, k in errors:
-            omitted += 0 if out.add(_finding_block(report, f, k)) else 1
+            omitted += 1 if out.full or not out.add(_finding_block(report, f, k, prefix)) else 0
     failing = sorted(((f, k) for f, k in pairs if f.status is Status.FAIL),
                      key=lambda fk: (order.get(fk[0].aima.domain if fk[0].aima else "", -1),
                                      severity_sort_key(report, fk[0])))
@@ -163,9 +169,9 @@ def render(report: Report, budget: int = BUDGET) -> str:
                 collapsed = True
                 out.force(f"\n<details><summary>{len(failing) - SHOWN} more failures</summary>\n")
                 heading = False
-            if not heading:
+            if not heading and not out.full:
                 heading = out.add(f"\n#### {esc(title)} ({len(items)})\n")
-            omitted += 0 if out.add(_finding_block(report, f, k)) else 1
+            omitted += 1 if out.full or not out.add(_finding_block(report, f, k, prefix)) else 0
             shown += 1
     if collapsed:
         out.force("\n</details>")

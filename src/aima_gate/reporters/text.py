@@ -1,6 +1,9 @@
-"""Human-readable text: findings grouped by AIMA domain, evidence lines as ``file:line: message``, one verdict line.
+"""Human-readable text, written for a person's first run: what was found (models and where from, evidence kinds,
+narrowings, excluded folders), the failures and errors grouped by AIMA domain with their evidence
+(``file:line: message``), the few next steps worth most, and one verdict line, always the last.
 
-Passing findings are counted per domain rather than listed, so a large repository's output stays readable.
+Passing and not-applicable findings are counted, not listed, unless ``verbose`` (``check -v``); the machine formats
+always hold every finding.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
 from aima_gate.integrity.import_report import summary_lines
 from aima_gate.reporters._common import escape_terminal, found_detail, scope_notes
+from aima_gate.reporters._overview import inventory_lines, next_steps_lines, passing_line
 
 _SHOWN = (Status.ERROR, Status.FAIL, Status.WAIVED)
 _LABEL = {Status.ERROR: "ERROR", Status.FAIL: "FAIL", Status.WAIVED: "WAIVED", Status.PASS: "PASS",
@@ -44,7 +48,7 @@ def _finding_lines(report: Report, f: Finding) -> list[str]:
     return out
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, verbose: bool = False) -> str:
     catalog = load_catalog()
     names = {d.slug: d.name for d in catalog.domains}
     order = {d.slug: i for i, d in enumerate(catalog.domains)}
@@ -65,17 +69,28 @@ def render(report: Report) -> str:
         fixed = [f"{d['policy_id']} on {d['subject']}" for d in baseline["fixed"]]
         lines.append(f"Baseline {baseline['file']} ({baseline['created']}): {state}"
                      + (f"; fixed debt: {', '.join(fixed)}" if fixed else ""))
-    lines.extend(summary_lines(report.extra))
+    lines.extend(summary_lines(report.extra, detailed=verbose))
+    lines.extend(inventory_lines(report, verbose=verbose))
+    shown_domains = []
     for domain in sorted(groups, key=lambda d: order.get(d, -1)):
         items = groups[domain]
+        listed = [f for f in items if verbose or f.status in _SHOWN]
+        if not listed:
+            continue
+        shown_domains.append(domain)
         title = names.get(domain, "aima-gate (input and configuration)")
         passed = sum(1 for f in items if f.status is Status.PASS)
         na = sum(1 for f in items if f.status is Status.NOT_APPLICABLE)
         lines.append("")
         lines.append(f"{title}: {passed} passed" + (f", {na} not applicable" if na else ""))
-        for f in items:
-            if f.status in _SHOWN:
-                lines.extend(_finding_lines(report, f))
+        for f in listed:
+            lines.extend(_finding_lines(report, f))
+    passing = passing_line(report, shown_domains, verbose)
+    if passing:
+        lines.extend(["", passing])
+    steps = next_steps_lines(report)
+    if steps:
+        lines.extend(["", *steps])
     s = report.summary
     lines.append("")
     verdict = report.verdict.upper()

@@ -1,9 +1,13 @@
-"""Markdown structure without a Markdown renderer: ATX/setext headings outside code fences, the text under
-each heading (down to the next heading of the same or a higher level), and whether that text says anything.
+"""Markdown structure as a reader sees it: the sections a CommonMark renderer shows (markdown_render.py), the
+visible text under each heading (down to the next heading of the same or a higher level), and whether that text
+says anything.
 
 Placeholder text from model-card templates ("[More Information Needed]", ``{{ jinja }}``, HTML comments,
 "TODO", "TBD") does not count as content, and neither do subsection headings or bare field labels
-("**Training regime:**"): a template whose values were never filled in has only those left.
+("**Training regime:**"): a template whose values were never filled in has only those left. Placeholders are
+matched on the folded text (textfold.py: NFKC, invisible characters removed, look-alike letters mapped to Latin,
+whitespace and line breaks folded), so "T\u200bODO", "More  information\nneeded" and Cyrillic "ТВD" are
+placeholders too.
 """
 
 from __future__ import annotations
@@ -11,12 +15,12 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Any
+
+from aima_gate.safeio.textfold import fold
 
 # Every pattern here runs in linear time on hostile input (a card is untrusted): no nested or lazy quantifier is
-# followed by something that can fail after a long scan. Closing '#'s and delimited placeholders are cut in code.
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*))?$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# followed by something that can fail after a long scan. Delimited placeholders are cut in code.
 _DELIMITED = (("<!--", "-->"), ("{{", "}}"), ("{%", "%}"))
 _PLACEHOLDERS = re.compile(
     r"\[\s*more information needed\s*\]|more information needed"
@@ -38,54 +42,39 @@ class Section:
     title: str
     line: int
     text: str
-    """Everything under the heading, subsections included."""
+    """The visible text under the heading, subsections included (their headings not); bold as ``**x**``."""
 
 
 def sections(body: str, first_line: int = 1) -> list[Section]:
-    lines = body.split("\n")
-    heads: list[tuple[int, str, int]] = []  # (level, title, index)
-    fence: str | None = None
-    for i, line in enumerate(lines):
-        # Each pattern starts with up to 3 spaces and then its own marker: most lines (prose) need no regex.
-        first = line[:4].lstrip(" ")[:1]
-        if first == "`" or first == "~":
-            m = _FENCE.match(line)
-            if m:
-                marker = m.group(1)[0] * 3
-                fence = None if fence == marker else (fence or marker)
-                continue
-        if fence:
-            continue
-        if first == "#":
-            atx = _ATX.match(line)
-            if atx:
-                heads.append((len(atx.group(1)), _atx_title(atx.group(2) or ""), i))
-        elif (first == "=" or first == "-") and i > 0 and _SETEXT.match(line) and lines[i - 1].strip() \
-                and not _ATX.match(lines[i - 1]):
-            heads.append((1 if line.strip()[0] == "=" else 2, lines[i - 1].strip(), i - 1))
+    """The sections a reader sees (safeio/markdown_render.py: CommonMark headings that are not hidden), each with
+    the visible text under it down to the next heading of the same or a higher level (subsections included,
+    heading titles not)."""
+    from aima_gate.safeio.markdown_render import visible
+
+    return sections_of(visible(body), first_line)
+
+
+def sections_of(events: list[Any], first_line: int = 1) -> list[Section]:
+    """Sections from the visible headings and text of markdown_render (``visible``, ``plain``, ``rendered``)."""
+    from aima_gate.safeio.markdown_render import Heading
+
+    pieces: list[str] = []
+    heads: list[tuple[Heading, int]] = []  # (heading, index of its first text piece)
+    for event in events:
+        if isinstance(event, Heading):
+            heads.append((event, len(pieces)))
+        else:
+            pieces.append(event)
     # A section ends at the next heading of the same or a higher level (one pass with a stack: a card with
     # hundreds of thousands of headings must not take quadratic time).
-    ends = [len(lines)] * len(heads)
+    ends = [len(pieces)] * len(heads)
     open_heads: list[int] = []
-    for n, (level, _, idx) in enumerate(heads):
-        while open_heads and heads[open_heads[-1]][0] >= level:
-            ends[open_heads.pop()] = idx
+    for n, (head, start) in enumerate(heads):
+        while open_heads and heads[open_heads[-1]][0].level >= head.level:
+            ends[open_heads.pop()] = start
         open_heads.append(n)
-    out: list[Section] = []
-    for n, (level, title, idx) in enumerate(heads):
-        end = ends[n]
-        start = idx + 2 if idx + 1 < len(lines) and _SETEXT.match(lines[idx + 1]) else idx + 1
-        out.append(Section(level, title, first_line + idx, "\n".join(lines[start:end])))
-    return out
-
-
-def _atx_title(raw: str) -> str:
-    """Heading text without the optional closing sequence (``## Title ##``)."""
-    title = raw.strip(" \t")
-    bare = title.rstrip("#")
-    if bare != title and (not bare or bare[-1] in " \t"):
-        title = bare.rstrip(" \t")
-    return title
+    return [Section(head.level, head.title, first_line + head.line, "".join(pieces[start:ends[n]]).strip("\n"))
+            for n, (head, start) in enumerate(heads)]
 
 
 def _strip_delimited(text: str) -> str:
@@ -118,10 +107,11 @@ def normalize_title(title: str) -> str:
 def word_count(text: str) -> int:
     """Words of real content: placeholders, headings and bare field labels removed."""
     text = _strip_delimited(text)
+    if _may_hold_non_content(text):  # line-based: before folding joins the lines
+        text = _NOT_CONTENT.sub(" ", text)
+    text = fold(text)
     if _may_hold_placeholder(text):
         text = _PLACEHOLDERS.sub(" ", text)
-    if _may_hold_non_content(text):
-        text = _NOT_CONTENT.sub(" ", text)
     return len(_WORD.findall(text))
 
 

@@ -72,6 +72,21 @@ def is_valid_fast(instance: Any, schema_name: str) -> bool:
     return True
 
 
+def valid_fast_against(instance: Any, schema: Any) -> bool:
+    """:func:`is_valid_fast` for a small schema given inline (a policy parameter's ``schema``): True when
+    fastjsonschema accepts ``instance``; False means "not proven valid" (or a keyword it would not honour), so
+    callers ask the full validator, which is imported only then."""
+    if not isinstance(schema, dict) or not _fast_safe(schema):
+        return False
+    import fastjsonschema
+
+    try:
+        fastjsonschema.compile({k: v for k, v in schema.items() if k not in ("$schema", "$id")})(instance)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def _message(error: Any) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))

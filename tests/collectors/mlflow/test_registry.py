@@ -27,7 +27,8 @@ POLICIES = ("model.registry-in-sync", "model.production-has-evidence", "model.ow
 
 def gate(repo: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
     selected = [a for p in POLICIES for a in ("--policy", p)]
-    proc = run_cli("check", str(repo), "--format", "json", "--today", TODAY.isoformat(), *selected, *args,
+    proc = run_cli("check", str(repo), "--format", "json", "--findings", "all", "--today", TODAY.isoformat(),
+                   *selected, *args,
                    env=env, timeout=180)
     assert proc.stdout, proc.stderr
     return proc.returncode, json.loads(proc.stdout), proc.stderr

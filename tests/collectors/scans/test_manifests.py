@@ -1,5 +1,6 @@
 """Declared dependencies: requirements (with -r includes, hashes, markers), poetry.lock, uv.lock, Pipfile.lock;
-dev/test files and groups declare development dependencies; bad files are errors naming file and line."""
+development only where the config or the lock file's metadata says so (never a file name); bad files are errors
+naming file and line."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from aima_gate.collectors.scans.manifests import DEFAULT_REQUIREMENTS, read_declared
+from aima_gate.collectors.scans.dev_scope import DevDeclaration
+from aima_gate.collectors.scans.manifests import DEFAULT_REQUIREMENTS, NOT_DECLARED, read_declared
 from aima_gate.core.errors import InputError
 from aima_gate.safeio.repo import Repo
 from tests.conftest import write
@@ -20,11 +22,22 @@ def test_requirements_with_includes_hashes_and_markers(tmp_path: Path) -> None:
     write(tmp_path, "requirements/base.txt", "Jinja2==3.1.6  # templates\n")
     write(tmp_path, "requirements-dev.txt", "pytest==8.3.4\nrequests==2.32.3\n")
     declared = read_declared(Repo(tmp_path), DEFAULT_REQUIREMENTS)
+    # the name requirements-dev.txt alone declares nothing: everything is runtime
+    assert declared.runtime == {"jinja2": "3.1.6", "requests": "2.32.3", "numpy": None, "pytest": "8.3.4"}
+    assert declared.development == {} and declared.scope("pytest") == "runtime"
+    assert declared.where["requests"] == ("requirements-dev.txt", 2)  # files in name order, all runtime
+    assert declared.where["jinja2"] == ("requirements/base.txt", 1)
+    declared = read_declared(Repo(tmp_path), DEFAULT_REQUIREMENTS, DevDeclaration(("requirements-dev.txt",)))
     assert declared.runtime == {"jinja2": "3.1.6", "requests": "2.32.3", "numpy": None}
     assert declared.development == {"pytest": "8.3.4", "requests": "2.32.3"}
     assert declared.scope("pytest") == "development" and declared.scope("requests") == "runtime"
     assert declared.where["requests"] == ("requirements.txt", 3)
-    assert declared.where["jinja2"] == ("requirements/base.txt", 1)
+    assert declared.scope_source("pytest") == {
+        "scope": "development", "file": "requirements-dev.txt", "line": 1,
+        "reason": "the config declares requirements-dev.txt development-only "
+                  "(artifacts.dependency_scan.development.files)"}
+    assert declared.scope_source("requests")["file"] == "requirements.txt"
+    assert declared.scope_source("flask") == {"scope": "runtime", "file": None, "line": None, "reason": NOT_DECLARED}
 
 
 def test_lock_files(tmp_path: Path) -> None:

@@ -98,10 +98,19 @@ def test_unknown_severity_treatment_is_a_parameter(tmp_path: Path) -> None:
 
 
 def test_development_only_dependency_is_not_applicable(tmp_path: Path) -> None:
-    root = repo_with(tmp_path, {"security/trivy-fs.json": TRIVY},
-                     {"requirements.txt": "click==8.0.0\n", "requirements-dev.txt": "werkzeug==0.11\n"})
+    extra = {"requirements.txt": "click==8.0.0\n", "requirements-dev.txt": "werkzeug==0.11\n"}
+    root = repo_with(tmp_path / "undeclared", {"security/trivy-fs.json": TRIVY}, extra)
     _, report = run(root, VULN)
-    assert {f["status"] for f in findings(report, VULN)} == {"not_applicable"}
+    assert {f["status"] for f in findings(report, VULN)} == {"fail"}  # the file name alone declares nothing
+    extra[".aima-gate.yml"] = ("artifacts:\n  dependency_scan:\n    development:\n"
+                               "      files: [requirements-dev.txt]\n")
+    root = repo_with(tmp_path / "declared", {"security/trivy-fs.json": TRIVY}, extra)
+    _, report = run(root, VULN)
+    mine = findings(report, VULN)
+    assert {f["status"] for f in mine} == {"not_applicable"}
+    narrowing = report["scope"]["narrowings"][0]
+    assert (narrowing["setting"], narrowing["line"], narrowing["items"]) == (
+        "artifacts.dependency_scan.development", 3, ["file requirements-dev.txt"])
 
 
 def test_dependency_check_and_bandit_recorded(tmp_path: Path) -> None:

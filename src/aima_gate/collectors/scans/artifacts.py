@@ -179,6 +179,9 @@ def _merged(members: list[tuple[Parsed, Vuln, frozenset[str]]], declared: Declar
         "severity": severity, "severity_at_least": at_least(severity),
         "cvss_score": max(scores) if scores else None, "fixed_versions": fixed, "fix_available": bool(fixed),
         "dependency_scope": declared.scope(package) if declared else "runtime",
+        "dependency_scope_source": (declared.scope_source(package) if declared else
+                                    {"scope": "runtime", "file": None, "line": None,
+                                     "reason": "the requirement and lock files could not be read (see the error)"}),
         "ignored_by_scanner": all(v.ignored_by_scanner for _, v, _ in members),
         "sources": sources, "tools": tools,
     }
@@ -192,9 +195,17 @@ def _merged(members: list[tuple[Parsed, Vuln, frozenset[str]]], declared: Declar
                        + (f" (CVSS {score:g})" if score is not None else "")
                        + (f"; fixed in {', '.join(fixed)}" if fixed else "; no fixed version published")
                        + (f"; stale: {stale['file']}:{stale['line']} now pins {stale['pin']}" if stale else "")
+                       + _scope_note(data["dependency_scope_source"])
                        + f"; reported by {', '.join(tools)}")
     if severity == "unknown":
         data["severity_unknown"] = True  # present only when no report gives a severity (docs/artifacts.md)
     first = min(sources, key=lambda s: (int(s["line"]) <= 1, s["file"], s["line"]))  # a precise line first
     return Artifact(kind="vulnerability", name=f"{package}|{advisory}", file=str(first["file"]), data=data,
                     line=int(first["line"]))
+
+
+def _scope_note(source: dict[str, Any]) -> str:
+    """The summary says why a dependency is development (the policy skips it), never silently."""
+    if source["scope"] != "development":
+        return ""
+    return f"; development-only ({source['file']}:{source['line']}: {source['reason']})"

@@ -53,7 +53,11 @@ def declared(ctx: CollectContext) -> Declared:
     st = state(ctx.repo)
     if st.declared is None and st.declared_error is None:
         try:
-            st.declared = read_declared(ctx.repo, scan_options(ctx).get("requirements") or DEFAULT_REQUIREMENTS)
+            from aima_gate.collectors.scans.dev_scope import DevDeclaration
+
+            options = scan_options(ctx)
+            st.declared = read_declared(ctx.repo, options.get("requirements") or DEFAULT_REQUIREMENTS,
+                                        DevDeclaration.from_options(options))
         except AimaGateError as exc:
             st.declared_error = exc
     if st.declared_error is not None:

@@ -1,0 +1,44 @@
+"""Every file a command writes goes through the no-follow writer: a symlink the repository under test commits at
+the output path (or in a folder on the way) is refused with exit 2, and the file outside is left untouched."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, TODAY, run_cli, write
+
+
+@pytest.mark.parametrize("args", [("score", "-o", "score.txt"), ("score", "--svg", "score.txt")])
+def test_score_refuses_a_committed_symlink_at_its_output(tmp_path: Path, args: tuple[str, ...]) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    victim = write(tmp_path, "victim.txt", "keep me\n")
+    (repo / "score.txt").symlink_to(victim)
+    proc = run_cli(args[0], str(repo), *args[1:-1], str(repo / args[-1]), "--today", TODAY.isoformat())
+    assert proc.returncode == 2, proc.stderr
+    assert "symlink" in proc.stderr and "score.txt" in proc.stderr
+    assert victim.read_text() == "keep me\n"
+
+
+def test_score_refuses_a_symlinked_folder_on_the_way(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    (tmp_path / "elsewhere").mkdir()
+    (repo / "out").symlink_to(tmp_path / "elsewhere")
+    proc = run_cli("score", str(repo), "-o", str(repo / "out" / "score.txt"), "--today", TODAY.isoformat())
+    assert proc.returncode == 2, proc.stderr
+    assert not (tmp_path / "elsewhere" / "score.txt").exists()
+
+
+def test_score_exit_2_names_what_could_not_be_evaluated(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLES / "credit-scoring", repo)
+    registry = next(p for p in (repo / "registry").iterdir() if p.suffix in {".yml", ".yaml"})
+    registry.write_text("models: [unclosed\n")
+    proc = run_cli("score", str(repo), "--today", TODAY.isoformat())
+    assert proc.returncode == 2, proc.stderr
+    assert "could not be evaluated" in proc.stderr
+    assert registry.name in proc.stderr, proc.stderr

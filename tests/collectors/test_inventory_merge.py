@@ -1,0 +1,72 @@
+"""One subject per model (collectors/inventory_merge.py): registry entries and MLflow versions claim what
+discovery found; properties over generated inventories."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from aima_gate.collectors.inventory_merge import merge_models
+from aima_gate.core.model import Artifact
+
+
+def found(name: str, location: str, route: str = "model-file", keys: tuple[str, ...] = (),
+          mlflow: dict[str, str] | None = None) -> Artifact:
+    file = location if route == "model-file" else f"{location}/MLmodel"
+    data = {"name": name.split("@")[0], "version": name.split("@")[1], "source": "discovered",
+            "discovered": {"route": route, "file": file, "location": location, "keys": list(keys)},
+            "found_by": [{"route": route, "file": file}], **({"mlflow": mlflow} if mlflow else {})}
+    return Artifact("model", name, file, data)
+
+
+def entry(name: str, refs: tuple[str, ...] = (), location: str | None = None) -> Artifact:
+    data = {"name": name.split("@")[0], "source": "file", **({"location": location} if location else {})}
+    return Artifact("model", name, "registry/models.yml", data, references=tuple(("model_file", r, "/a") for r in refs))
+
+
+def test_a_registry_entry_claims_its_files_its_location_and_its_namesake_folder() -> None:
+    arts = [entry("churn@1", refs=("models/churn.pkl",)), found("models/churn.pkl@unversioned", "models/churn.pkl"),
+            entry("bert@2", location="hf/bert"), found("bert-base@unversioned", "hf/bert", "huggingface-folder"),
+            entry("router@0.9"), found("serve/router@unversioned", "serve/router", "mlmodel-folder"),
+            found("other.pkl@unversioned", "other.pkl")]
+    merged = merge_models(arts)
+    assert [a.name for a in merged] == ["churn@1", "bert@2", "router@0.9", "other.pkl@unversioned"]
+    assert [r["route"] for r in merged[0].data["found_by"]] == ["registry-file", "model-file"]
+
+
+def test_an_mlflow_version_claims_its_run_model_and_its_logged_model() -> None:
+    version = Artifact("model", "credit@1", "mlruns/models/credit/version-1/meta.yaml",
+                       {"source": "mlflow-file-store", "mlflow": {"run_id": "r1", "source": "models:/m-9"}})
+    arts = [version, found("model@m-9", "mlruns/0/models/m-9", "mlflow-logged-model", mlflow={"model_id": "m-9"}),
+            found("model@r1", "mlruns/0/r1/artifacts/model", "mlflow-run-artifact",
+                  mlflow={"run_id": "r1", "artifact_path": "other"}),
+            found("model@r2", "mlruns/0/r2/artifacts/model", "mlflow-run-artifact", mlflow={"run_id": "r2"})]
+    assert [a.name for a in merge_models(arts)] == ["credit@1", "model@r1", "model@r2"]
+
+
+PATHS = st.lists(st.sampled_from(["a", "a/b", "a/b/c", "d", "d/e"]), min_size=1, max_size=5, unique=True)
+
+
+@given(PATHS, st.lists(st.sampled_from(["k1", "k2", "k3"]), max_size=3), st.booleans())
+def test_merging_keeps_registered_subjects_and_is_idempotent(locations: list[str], keys: list[str],
+                                                            with_entry: bool) -> None:
+    arts = [found(f"m{i}@v", loc, "mlmodel-folder", keys=tuple(keys[i:i + 1])) for i, loc in enumerate(locations)]
+    if with_entry:
+        arts.insert(0, entry("reg@1", refs=(f"{locations[0]}/x.pkl",)))
+    once = merge_models(arts)
+    assert [a.name for a in merge_models(once)] == [a.name for a in once]
+    assert not with_entry or once[0].name == "reg@1"
+    kept = [a for a in once if a.data["source"] == "discovered"]
+    locs = [a.data["discovered"]["location"] for a in kept]
+    assert len(set(locs)) == len(locs)  # no model counted twice at one place
+    routes = sum(len(a.data["found_by"]) for a in once)
+    assert routes == len(arts)  # every route that found something is listed on exactly one subject
+
+
+def test_a_copy_found_first_still_joins_the_model_an_entry_claims() -> None:
+    copy = found("model@m-1", "mlartifacts/0/models/m-1/artifacts", "mlmodel-folder", keys=("model_id:m-1",))
+    logged = found("model@m-1", "mlruns/0/models/m-1", "mlflow-logged-model", keys=("model_id:m-1",))
+    merged = merge_models([copy, entry("credit@1", location="mlruns/0/models/m-1"), logged])
+    assert [a.name for a in merged] == ["credit@1"]
+    assert [r["route"] for r in merged[0].data["found_by"]] == ["registry-file", "mlflow-logged-model",
+                                                                  "mlmodel-folder"]
