@@ -311,3 +311,10 @@ def test_a_folder_others_can_write_is_not_used(example: Path, tmp_path: Path) ->
     (example / "README.md").write_text("changed\n", encoding="utf-8")
     render(example, cache_dir)
     assert pack.stat().st_mtime_ns == before  # neither read nor written
+
+
+def test_what_cannot_be_stored_exactly_is_refused() -> None:
+    for value in ({"a": (1, 2)}, {"x": float("nan")}, {"s": "\udcff"}, {1: "int key"}, {"n": float("inf")}):
+        with pytest.raises(Uncacheable):
+            exact_json(value)
+    assert exact_json({"b": 1, "a": [1.5, "x", None, True]}) == '{"b":1,"a":[1.5,"x",null,true]}'

@@ -320,9 +320,12 @@ class ArtifactCache:
                 blobs.append(chunk)
                 at += len(chunk)
             entries[name] = [deps, items, spans]
-        header = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
-                             "globs": self._new_globs},
-                            ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        try:
+            header = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
+                                 "globs": self._new_globs},
+                                ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except (UnicodeEncodeError, ValueError):
+            return  # nothing is written rather than a pack that could not be read back
         body = b"".join([MAGIC, len(header).to_bytes(8, "big"), header, *blobs])
         tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
         try:

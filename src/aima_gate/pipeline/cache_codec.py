@@ -152,6 +152,10 @@ def exact_json(value: Any) -> str:
         raise Uncacheable(str(exc)) from None
     if not _same(json.loads(text), value):
         raise Uncacheable("does not survive a JSON round trip")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (loaders refuse them; never assumed)
+        raise Uncacheable("not encodable as UTF-8") from None
     return text
 
 
