@@ -28,21 +28,19 @@ import os
 import secrets
 import stat
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
-from aima_gate.pipeline.cache_codec import (
+from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the runner's entry point)
     Blobs,
     Dep,
-    RecordingRepo,
-    Uncacheable,
+    Record,
     decode_results,
-    encode_results,
     file_stat,
     listing_digest,
+    parse_recorded,
     sha,
     walked,
 )
@@ -88,16 +86,6 @@ def code_fingerprint() -> str:
             st = path.stat()
             parts.append(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}")
     return sha("\n".join(parts).encode())
-
-
-@dataclass(frozen=True)
-class Record:
-    """What one cacheable parse left: its dependencies, the file stats seen, and its encoded results."""
-
-    deps: tuple[Dep, ...]
-    stats: Mapping[str, tuple[int, ...]]
-    items: list[Any] | None
-    blobs: list[str]
 
 
 class ArtifactCache:
@@ -380,22 +368,6 @@ def _key(top: int) -> bytes | None:
             key = fh.read(33) if _private(fh.fileno()) else b""
         return key if len(key) == 32 else None
     return None
-
-
-def parse_recorded(parse: Callable[[Any], list[Any]], ctx: Any, repo: Repo) -> list[Any]:
-    """Run ``parse`` on a context whose repository records every answer; the results end with a :class:`Record`."""
-    from dataclasses import replace
-
-    recorder = RecordingRepo(repo)
-    results = parse(replace(ctx, repo=recorder))
-    items: list[Any] | None = None
-    blobs: list[str] = []
-    if recorder.cacheable:
-        try:
-            items, blobs = encode_results(results)
-        except Uncacheable:
-            items = None
-    return [*results, Record(tuple(recorder.deps), recorder.stats, items, blobs)]
 
 
 def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],

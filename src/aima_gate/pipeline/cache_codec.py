@@ -20,8 +20,8 @@ import json
 import os
 import stat
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aima_gate.core import errors as core_errors
@@ -295,3 +295,27 @@ def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
 def materialized(art: Artifact) -> Artifact:
     """The artifact with plain data (what the engine and reporters always see)."""
     return replace(art, data=art.data.real()) if isinstance(art.data, LazyData) else art
+
+
+@dataclass(frozen=True)
+class Record:
+    """What one cacheable parse left: its dependencies, the file stats seen, and its encoded results."""
+
+    deps: tuple[Dep, ...]
+    stats: Mapping[str, tuple[int, ...]]
+    items: list[Any] | None
+    blobs: list[str]
+
+
+def parse_recorded(parse: Callable[[Any], list[Any]], ctx: Any, repo: Repo) -> list[Any]:
+    """Run ``parse`` on a context whose repository records every answer; the results end with a :class:`Record`."""
+    recorder = RecordingRepo(repo)
+    results = parse(replace(ctx, repo=recorder))
+    items: list[Any] | None = None
+    blobs: list[str] = []
+    if recorder.cacheable:
+        try:
+            items, blobs = encode_results(results)
+        except Uncacheable:
+            items = None
+    return [*results, Record(tuple(recorder.deps), recorder.stats, items, blobs)]
