@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,9 @@ os.environ[TODAY_ENV] = TODAY.isoformat()
 # Git commits the tests make are dated TODAY too: the gate dates a report without a scan time by its file's last
 # commit, so a wall-clock commit date would make a pinned run see evidence from the future.
 os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = f"{TODAY.isoformat()}T00:00:00+00:00"
+# The artifact cache (on by default in the CLI) lives in a folder of this test session, never in the user's own
+# cache: every CLI run of the suite goes through it, so the suite also checks that cached runs report the same.
+os.environ["AIMA_GATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="aima-gate-test-cache-")
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,

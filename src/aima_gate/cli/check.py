@@ -116,6 +116,10 @@ def _changed_files(path: Path, changed: bool, since: str | None, files: tuple[st
 @click.option("--changed-since", metavar="REF",
               help="Also count files changed in commits since REF (implies --changed).")
 @source_options
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Artifact cache folder (default: $XDG_CACHE_HOME/aima-gate or ~/.cache/aima-gate); never inside "
+                   "the checked repository. Cached artifacts are verified and never change a verdict.")
+@click.option("--no-cache", is_flag=True, help="Parse every file; neither read nor write the artifact cache.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
 @guarded
 def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ...], fail_on: str | None,
@@ -124,7 +128,8 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
           output: Path | None = None, quiet: bool = False, soft_fail: bool = False,
           skip: tuple[str, ...] = (), min_severity: str | None = None, color: bool | None = None,
           baseline_file: Path | None = None, run_scanners: bool = False, scanner_dirs: tuple[str, ...] = (),
-          files: tuple[str, ...] = (), verbose: bool = False, findings: str = "summary") -> None:
+          files: tuple[str, ...] = (), verbose: bool = False, findings: str = "summary",
+          cache_dir: Path | None = None, no_cache: bool = False) -> None:
     """Evaluate the policies against the repository at PATH (default: the current folder).
 
     FILES (optional, e.g. passed by pre-commit) restrict the check to subjects whose files or referenced files
@@ -145,6 +150,9 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
                          changed_files=_changed_files(path, changed or bool(changed_since), changed_since, files))
     if progress is not None:
         options = replace(options, progress=progress)
+    from aima_gate.pipeline.cache import cache_folder
+
+    options = replace(options, cache_dir=cache_folder(cache_dir, no_cache))
     try:
         report = run_check(options)
     finally:

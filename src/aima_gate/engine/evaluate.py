@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -100,18 +100,20 @@ def evaluate(
     today: _dt.date,
     anchor_file: str = ".aima-gate.yml",
     unreadable: Mapping[str, str] | None = None,
+    only_subjects: Callable[[Artifact], bool] | None = None,
 ) -> Evaluation:
     """Evaluate every policy against every subject of its kind. Deterministic for identical inputs.
 
     ``unreadable`` maps files that exist but could not be read to the reason, so a reference to one says so
-    instead of "not found"."""
+    instead of "not found". ``only_subjects`` (a partial run) evaluates only the artifacts it accepts; every
+    artifact is still there for joins, and a kind with no artifacts at all is still an error."""
     with no_gc():  # evaluation builds tens of thousands of findings and no garbage cycles
-        return _evaluate(policies, artifacts, params, waivers, today, anchor_file, unreadable or {})
+        return _evaluate(policies, artifacts, params, waivers, today, anchor_file, unreadable or {}, only_subjects)
 
 
 def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params: Mapping[str, Mapping[str, Any]],
               waivers: Sequence[Waiver], today: _dt.date, anchor_file: str,
-              unreadable: Mapping[str, str]) -> Evaluation:
+              unreadable: Mapping[str, str], only: Callable[[Artifact], bool] | None = None) -> Evaluation:
     index = ArtifactIndex(artifacts, unreadable)
     used: set[int] = set()
     findings: list[Finding] = []
@@ -128,7 +130,8 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
         policy_params = params.get(policy.id, {})
         pairs = named.get(policy.kind)
         if pairs is None:
-            pairs = named[policy.kind] = [(subject, _subject(subject)) for subject in subjects]
+            pairs = named[policy.kind] = [(subject, _subject(subject)) for subject in subjects
+                                          if only is None or only(subject)]
         for subject, subj in pairs:
             scope = Scope(subject, subject, policy_params, today, index)
             if policy.where is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from aima_gate.config.repo_config import Config
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.core.model import Artifact, Finding
 from aima_gate.engine.evaluate import Evaluation, evaluate
+from aima_gate.engine.policy import Policy
 
 
 def _git(root: Path, *args: str) -> list[str]:
@@ -78,6 +79,44 @@ def changed_subjects(changed: frozenset[str], artifacts: Sequence[Artifact]) -> 
     return [artifacts[i] for i in sorted(selected)]
 
 
+def _joins(node: Any) -> Iterator[Any]:
+    from aima_gate.engine.assertions import Join, Node
+
+    if isinstance(node, Join):
+        yield node
+    for value in (vars(node).values() if isinstance(node, Node) else ()):
+        for child in (value if isinstance(value, tuple) else (value,)):
+            if isinstance(child, Node):
+                yield from _joins(child)
+
+
+def join_pool(policies: Sequence[Policy], subjects: Sequence[Artifact], subject_keys: set[tuple[str, str, str]],
+              join_kinds: set[str], artifacts: Sequence[Artifact]) -> list[Artifact]:
+    """The subjects, and every artifact their evaluation can look up.
+
+    A join that follows a reference (``via``) finds only artifacts at files referenced by the artifact in focus,
+    which is the subject or an artifact found by an enclosing join: the files reachable from the subjects through
+    references. A join on keys or by ``where`` alone may find any artifact of its kind: all of them. Artifacts
+    read back from the cache are decoded here, and only here, in a partial run (the engine sees plain data).
+    """
+    from aima_gate.pipeline.cache_codec import materialized
+
+    keyed = {j.kind for p in policies for node in (p.assertion, p.where) for j in _joins(node) if j.via is None}
+    by_file: dict[str, list[Artifact]] = {}
+    for art in artifacts:
+        by_file.setdefault(art.file, []).append(art)
+    reachable: set[str] = set()
+    todo = [path for art in subjects for _kind, path, _ptr in art.references]
+    while todo:
+        path = todo.pop()
+        if path not in reachable:
+            reachable.add(path)
+            todo.extend(p for art in by_file.get(path, ()) for _kind, p, _ptr in art.references)
+    return [materialized(a) for a in artifacts
+            if (a.kind, a.name, a.file) in subject_keys or a.kind in keyed
+            or (a.kind in join_kinds and a.file in reachable)]
+
+
 def evaluate_changed(
     changed: frozenset[str],
     loaded: LoadedPolicies,
@@ -93,8 +132,10 @@ def evaluate_changed(
     policies = loaded.policies
     rules_changed = {config.file, *(p.file for p in policies)} & changed
     if rules_changed:
-        return evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
-                        anchor_file=anchor_file, unreadable=unreadable), errors
+        from aima_gate.pipeline.cache_codec import materialized
+
+        return evaluate(policies, [materialized(a) for a in artifacts], params=params, waivers=config.waivers,
+                        today=today, anchor_file=anchor_file, unreadable=unreadable), errors
     subjects = changed_subjects(changed, artifacts)
     subject_keys = {(a.kind, a.name, a.file) for a in subjects}
     kinds_present = {a.kind for a in artifacts}
@@ -102,10 +143,10 @@ def evaluate_changed(
     join_kinds = {k for p in policies for k in loaded.join_kinds.get(p.id, ())}
     # Policies over changed subjects, plus those whose kind has no artifacts at all (still an error).
     wanted = [p for p in policies if p.kind in kinds_selected or p.kind not in kinds_present]
-    # The pool: the changed subjects, and every artifact a join may look up.
-    pool = [a for a in artifacts if (a.kind, a.name, a.file) in subject_keys or a.kind in join_kinds]
+    # The pool: the changed subjects, and every artifact a join may look up (see join_pool).
+    pool = join_pool(wanted, subjects, subject_keys, join_kinds, artifacts)
     result = evaluate(wanted, pool, params=params, waivers=config.waivers, today=today, anchor_file=anchor_file,
-                      unreadable=unreadable)
+                      unreadable=unreadable, only_subjects=lambda a: (a.kind, a.name, a.file) in subject_keys)
     absent = {p.id for p in policies if p.kind not in kinds_present}
 
     def keep(f: Finding) -> bool:

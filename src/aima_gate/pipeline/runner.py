@@ -44,6 +44,7 @@ from aima_gate.safeio.repo import Repo
 
 if TYPE_CHECKING:
     from aima_gate.pipeline.baseline import Baseline
+    from aima_gate.pipeline.cache import ArtifactCache
 
 
 def _silent(_message: str) -> None:
@@ -73,6 +74,8 @@ class RunOptions:
     policies: LoadedPolicies | None = None
     """A policy set loaded elsewhere, used instead of the one the repository's config names (``aima-gate test``
     evaluates a project's policies against case folders); ``only_policies`` still narrows it."""
+    cache_dir: Path | None = None
+    """Read unchanged files' artifacts from the artifact cache in this folder (pipeline/cache.py); None: off."""
 
 
 def load_config(root: Path, config_path: Path | None) -> Config:
@@ -113,14 +116,15 @@ def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
 
 
 def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
-            cli: Mapping[str, Any], progress: Callable[[str], None] = _silent) -> tuple[list[Artifact],
-                                                                                     list[AimaGateError]]:
+            cli: Mapping[str, Any], progress: Callable[[str], None] = _silent,
+            cache: ArtifactCache | None = None) -> tuple[list[Artifact], list[AimaGateError]]:
     """Collect every artifact of ``kinds``: globbed files, external sources, then referenced files, in rounds.
 
     Each round's files are parsed in parallel (:mod:`aima_gate.core.parallel`); results keep input order, so the
     outcome is the same as a sequential run.
     """
     from aima_gate.core.parallel import map_in_order
+    from aima_gate.pipeline.cache import CACHEABLE_KINDS, parse_recorded, run_batch
 
     needed = sorted(set(kinds))
     collectors = {kind: load_collector(kind) for kind in needed}
@@ -131,6 +135,8 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
 
     def parse_one(pair: tuple[str, str]) -> list[Any]:
         kind, file = pair
+        if cache is not None and kind in CACHEABLE_KINDS:
+            return parse_recorded(lambda ctx: parse_file(collectors[kind], ctx, file), contexts[kind], repo)
         return parse_file(collectors[kind], contexts[kind], file)
 
     def absorb(results: Iterable[Any]) -> None:
@@ -145,12 +151,13 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
                 todo.append(pair)
         if todo:
             progress(f"reading {len(todo)} file(s)")
-        for pair, results in zip(todo, map_in_order(parse_one, todo), strict=True):
+        for pair, results in zip(todo, run_batch(cache, todo, parse_one, map_in_order), strict=True):
             parsed[pair] = results
             absorb(results)
 
+    glob = repo.glob if cache is None else cache.glob
     parse_batch((kind, file) for kind in needed
-                for file in repo.glob(contexts[kind].options.get("paths") or collectors[kind].default_paths))
+                for file in glob(contexts[kind].options.get("paths") or collectors[kind].default_paths))
     for kind in needed:
         try:
             progress(f"reading external sources of {kind}")
@@ -269,6 +276,17 @@ def _baseline(options: RunOptions, config: Config, repo: Repo) -> Baseline | Non
     return parse_baseline(repo.read_text(config.baseline), config.baseline)
 
 
+def _open_cache(options: RunOptions, loaded: LoadedPolicies, config: Config, repo: Repo) -> ArtifactCache | None:
+    if options.cache_dir is None:
+        return None
+    from aima_gate.pipeline.cache import ArtifactCache
+
+    clock = options.clock
+    return ArtifactCache.open(options.cache_dir, repo, [
+        loaded.digest, config.raw, dict(options.cli), clock.today.isoformat(), clock.pinned, str(repo.root),
+        repo.max_bytes, list(repo.exclude), repo.default_exclusions])
+
+
 def run_check(options: RunOptions) -> Report:
     root = options.root
     if not root.is_dir():
@@ -297,7 +315,18 @@ def run_check(options: RunOptions) -> Report:
                           "Run aima-gate on the repository root that holds your models and their evidence; "
                           "`aima-gate init` there writes a starter config and a registry of the models it finds.")
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
-    artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli, options.progress)
+    cache = _open_cache(options, loaded, config, repo)
+    try:
+        artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli,
+                                    options.progress, cache)
+    finally:
+        if cache is not None:
+            cache.save()
+    if cache is not None:  # the engine and reporters see plain data, parsed or read back alike (changed.py
+        from aima_gate.pipeline.cache_codec import materialized  # decodes what a partial run evaluates)
+
+        artifacts = [materialized(a) if options.changed_files is None or a.kind in ("attestation", "model_file")
+                     else a for a in artifacts]
     errors.extend(
         InputError(f"{link}/ is a symlinked folder that leaves the repository (-> {target}); nothing under it "
                    "was read, so evidence there would go unchecked", file=link,

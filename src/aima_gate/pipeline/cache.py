@@ -1,0 +1,397 @@
+"""The artifact cache: normalised artifacts of unchanged files are read back instead of parsed again.
+
+Where: a folder named on the command line (``--cache-dir``) or by ``AIMA_GATE_CACHE_DIR``, else
+``$XDG_CACHE_HOME/aima-gate`` or ``~/.cache/aima-gate``; never one inside the checked repository (the repository's
+own config cannot name it). ``--no-cache`` or ``AIMA_GATE_NO_CACHE=1`` turns it off.
+
+What: one pack per *identity*: the gate's version and the fingerprint of its code, the policy set's digest, the
+whole config, the command-line options collectors see, the evaluation date, the repository root and its limits.
+A pack holds, per (kind, file), the collector's results and every dependency the parse recorded
+(:mod:`cache_codec`): the SHA-256 of each file read, each ``exists`` answer, each listing. An entry is used only
+when every dependency still holds; a file's hash is recomputed unless its (device, inode, size, mtime, ctime) are
+those recorded when it was hashed and were already 2 s old then (git's rule against "racily clean" files).
+
+Why it cannot change a verdict: a pack is authenticated (keyed BLAKE2b over the whole file, with a random key kept
+in the cache folder, which with the packs must belong to this user and be writable by no one else) and names its
+identity inside; anything unreadable, truncated, foreign, mismatched or
+tampered is a miss, never data. Packs are written to a fresh temporary file and renamed into place (two runs at
+once each leave a whole pack), and nothing in the folder is opened through a symbolic link.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import stat
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from aima_gate.core.errors import AimaGateError, ConfigError
+from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the runner's entry point)
+    Blobs,
+    Dep,
+    Record,
+    decode_results,
+    file_stat,
+    listing_digest,
+    parse_recorded,
+    sha,
+    walked,
+)
+from aima_gate.safeio.repo import Repo
+
+FORMAT = "aima-gate artifact cache 1"
+MAGIC = (FORMAT + "\n").encode()
+CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
+NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
+RACY_NS = 2_000_000_000
+CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
+                             "robustness_report", "drift_report", "data_validation", "attestation"})
+"""Kinds whose collectors read the repository only through the recorded interface and keep no state between
+files that the recording would miss (bias reports read every registry once per run: not cached)."""
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def cache_folder(cli_value: Path | None, no_cache: bool) -> Path | None:
+    """The folder the CLI or the environment names, the user cache folder by default, or None when off."""
+    if no_cache or os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("1", "true", "yes"):
+        return None
+    if cli_value is not None:
+        return cli_value.absolute()
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env).absolute()
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # no home folder to put it in
+        return None
+    return root / "aima-gate"
+
+
+def code_fingerprint() -> str:
+    """Version plus (name, size, mtime) of every module of the gate: an edited collector is a new identity."""
+    from aima_gate import __version__
+
+    package = Path(__file__).resolve().parents[1]
+    parts = [__version__]
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".txt", ".json", ".yml", ".yaml"):
+            st = path.stat()
+            parts.append(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}")
+    return sha("\n".join(parts).encode())
+
+
+class ArtifactCache:
+    def __init__(self, repo: Repo, fd: int, name: str, identity: str, key: bytes) -> None:
+        self.repo = repo
+        self._fd = fd
+        self._name = name
+        self._identity = identity
+        self._key = key
+        self._stat: dict[str, list[Any]] = {}
+        self._entries: dict[str, list[Any]] = {}
+        self._view = memoryview(b"")
+        self._new_stat: dict[str, list[Any]] = {}
+        self._new_entries: dict[str, tuple[list[Any], list[Any], list[bytes | memoryview]]] = {}
+        self._dirty = False
+        self._globs: dict[str, list[Any]] = {}
+        self._new_globs: dict[str, list[Any]] = {}
+        self._listing: str | None = None
+        self._valid: dict[Any, bool] = {}
+        self._shas: dict[str, str | None] = {}
+        self._started = time.time_ns()
+        self._walked = walked(repo)
+        self._root = str(repo.root)
+        from aima_gate.core.parallel import no_gc
+
+        with no_gc():  # the index is one large document of long-lived objects
+            self._load()
+
+    # ------------------------------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, folder: Path, repo: Repo, identity_parts: Sequence[Any]) -> ArtifactCache | None:
+        """The cache for this run, or None when it cannot be used safely (never an error for the verdict)."""
+        root = repo.root
+        resolved = folder.resolve()
+        if resolved == root or resolved.is_relative_to(root) or folder.absolute().is_relative_to(root):
+            raise ConfigError(f"the cache folder {folder} is inside the checked repository",
+                              hint="name a folder outside it with --cache-dir, or use --no-cache")
+        try:
+            identity = json.dumps([FORMAT, code_fingerprint(), *identity_parts], sort_keys=True,
+                                  ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            return None
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            top = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None
+        try:
+            key = _key(top) if _private(top) else None
+            with contextlib.suppress(FileExistsError):
+                os.mkdir("packs", 0o700, dir_fd=top)
+            fd = os.open("packs", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW, dir_fd=top)
+        except OSError:
+            return None
+        finally:
+            os.close(top)
+        if key is None or not _private(fd):
+            os.close(fd)
+            return None
+        name = sha(identity.encode())[:40] + ".pack"
+        return cls(repo, fd, name, identity, key)
+
+    def _mac(self, data: bytes) -> bytes:
+        return hashlib.blake2b(data, key=self._key, digest_size=32, person=b"aima-gate-cache").digest()
+
+    def _load(self) -> None:
+        try:
+            fd = os.open(self._name, os.O_RDONLY | _NOFOLLOW, dir_fd=self._fd)
+        except OSError:
+            return  # none yet, or a link (never followed)
+        try:
+            if not _private(fd):
+                os.close(fd)
+                return
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read()
+            body, mac = data[:-32], data[-32:]
+            if not body.startswith(MAGIC) or not hmac.compare_digest(self._mac(body), mac):
+                return
+            at = len(MAGIC)
+            size = int.from_bytes(body[at:at + 8], "big")
+            header = json.loads(body[at + 8:at + 8 + size].decode("utf-8"))
+            if header.get("identity") != self._identity:
+                return
+            stat_index, entries, globs = header["stat"], header["entries"], header["globs"]
+            if isinstance(stat_index, dict) and isinstance(entries, dict) and isinstance(globs, dict):
+                self._stat, self._entries, self._globs = stat_index, entries, globs
+                self._view = memoryview(body)[at + 8 + size:]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return
+
+    # ------------------------------------------------------------------------------------------- lookup
+    def current_sha(self, rel: str) -> str | None:
+        """The SHA-256 of the file's bytes now (None: not a regular file found by the walk, or unreadable)."""
+        if rel not in self._shas:
+            self._shas[rel] = self._hash(rel)
+        return self._shas[rel]
+
+    def _hash(self, rel: str) -> str | None:
+        if rel not in self._walked:  # found by the walk: no folder on its path is a link
+            return None
+        try:
+            got = os.lstat(f"{self._root}/{rel}")
+        except OSError:
+            return None
+        if not stat.S_ISREG(got.st_mode):
+            return None
+        st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
+        old = self._stat.get(rel)
+        if type(old) is list and len(old) == 6 and tuple(old[:5]) == st and type(old[5]) is str:
+            self._new_stat[rel] = old
+            return old[5]
+        if st[2] > self.repo.max_bytes:
+            return None
+        try:
+            data = self.repo.read_bytes(rel)
+        except (AimaGateError, OSError):
+            return None
+        digest = sha(data)
+        if file_stat(self.repo, rel) == st:
+            self._remember(rel, st, digest)
+        return digest
+
+    def _remember(self, rel: str, st: tuple[int, ...], digest: str) -> None:
+        if max(st[3], st[4]) < self._started - RACY_NS:
+            self._new_stat[rel] = [*st, digest]
+            self._dirty = True
+
+    def glob(self, patterns: Sequence[str]) -> list[str]:
+        """``repo.glob(patterns)``, a pure function of the file listing and the patterns: kept per listing."""
+        if self._listing is None:
+            self._listing = listing_digest(self.repo.files())
+        key = json.dumps(list(patterns))
+        old = self._globs.get(key)
+        if (isinstance(old, list) and len(old) == 2 and old[0] == self._listing and isinstance(old[1], list)
+                and all(isinstance(f, str) for f in old[1])):
+            found: list[str] = old[1]
+        else:
+            found = self.repo.glob(patterns)
+            self._dirty = True
+        self._new_globs[key] = [self._listing, found]
+        return list(found)
+
+    def _holds(self, dep: Any) -> bool:
+        if dep[0] == "read" and len(dep) == 3:
+            return bool(self.current_sha(dep[1]) == dep[2])
+        key = json.dumps(dep)
+        if key not in self._valid:
+            self._valid[key] = self._check(dep)
+        return self._valid[key]
+
+    def _check(self, dep: Any) -> bool:
+        what = dep[0]
+        if what == "read":
+            return bool(self.current_sha(dep[1]) == dep[2])
+        if what == "exists":
+            return self.repo.exists(dep[1]) is dep[2]
+        if what == "glob":
+            return bool(listing_digest(self.glob(list(dep[1]))) == dep[2])
+        if what == "files":
+            return bool(listing_digest(self.repo.files()) == dep[1])
+        return False
+
+    def lookup(self, kind: str, file: str) -> list[Any] | None:
+        """The cached results of parsing ``file`` as ``kind``, when every dependency holds; else None."""
+        name = f"{kind}\0{file}"
+        entry = self._entries.get(name)
+        if entry is None:
+            return None
+        try:
+            deps, items, spans = entry
+            memo = self._shas
+            for dep in deps:
+                if dep[0] == "read" and len(dep) == 3:  # the common case, inlined
+                    rel = dep[1]
+                    digest = memo[rel] if rel in memo else memo.setdefault(rel, self._hash(rel))
+                    if digest != dep[2]:
+                        return None
+                elif not self._holds(dep):
+                    return None
+            blobs = self._view
+            chunks: list[bytes | memoryview] = [blobs[off:off + size] for off, size in spans]
+            results = decode_results(items, Blobs(chunks))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            return None
+        self._new_entries[name] = (deps, items, list(chunks))
+        return results
+
+    # ------------------------------------------------------------------------------------------ storing
+    def absorb(self, kind: str, file: str, record: Record) -> None:
+        for rel, st in record.stats.items():
+            digest = next((d[2] for d in record.deps if d[0] == "read" and d[1] == rel), None)
+            if digest is not None:
+                self._remember(rel, st, digest)
+        if record.items is None:
+            return
+        self._new_entries[f"{kind}\0{file}"] = ([list(d) for d in record.deps], record.items,
+                                                 [b.encode("utf-8") for b in record.blobs])
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
+        try:
+            if self._dirty or set(self._new_entries) != set(self._entries):
+                self._write()
+        finally:
+            os.close(self._fd)
+
+    def _prune(self) -> None:
+        _prune_folder(self._fd, self._name)
+
+    def _write(self) -> None:
+        entries: dict[str, list[Any]] = {}
+        blobs: list[bytes | memoryview] = []
+        at = 0
+        for name, (deps, items, chunks) in self._new_entries.items():
+            spans = []
+            for chunk in chunks:
+                spans.append([at, len(chunk)])
+                blobs.append(chunk)
+                at += len(chunk)
+            entries[name] = [deps, items, spans]
+        try:
+            header = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
+                                 "globs": self._new_globs},
+                                ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except (UnicodeEncodeError, ValueError):
+            return  # nothing is written rather than a pack that could not be read back
+        body = b"".join([MAGIC, len(header).to_bytes(8, "big"), header, *blobs])
+        tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._fd)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(body + self._mac(body))
+            os.replace(tmp, self._name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+            self._prune()
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=self._fd)
+
+
+PRUNE_AFTER_DAYS = 30
+
+
+def _prune_folder(fd: int, keep: str) -> None:
+    """Remove packs no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other repositories)."""
+    limit = time.time() - PRUNE_AFTER_DAYS * 86400
+    for name in os.listdir(fd):
+        if name != keep and (name.endswith(".pack") or name.startswith(".tmp-")):
+            with contextlib.suppress(OSError):
+                if os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime < limit:
+                    os.unlink(name, dir_fd=fd)
+
+
+def _private(fd: int) -> bool:
+    """Owned by this user and writable by no one else: otherwise another account could know the key or plant
+    packs, and the cache is not used."""
+    st = os.fstat(fd)
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def _key(top: int) -> bytes | None:
+    """The folder's random MAC key (32 bytes, created once, atomically: written aside, then linked into place)."""
+    for _ in range(2):
+        try:
+            fd = os.open("key", os.O_RDONLY | _NOFOLLOW, dir_fd=top)
+        except FileNotFoundError:
+            tmp = f".key-{os.getpid()}-{secrets.token_hex(8)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=top)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+            try:
+                os.link(tmp, "key", src_dir_fd=top, dst_dir_fd=top, follow_symlinks=False)
+            except FileExistsError:
+                pass  # another run made it first: use theirs
+            finally:
+                os.unlink(tmp, dir_fd=top)
+            continue
+        with os.fdopen(fd, "rb") as fh:
+            key = fh.read(33) if _private(fh.fileno()) else b""
+        return key if len(key) == 32 else None
+    return None
+
+
+def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],
+              parse_one: Callable[[tuple[str, str]], list[Any]],
+              mapper: Callable[[Callable[[Any], list[Any]], Sequence[Any]], list[list[Any]]]) -> list[list[Any]]:
+    """Results per pair in ``todo`` order: cached ones read back, the others parsed (in parallel) and recorded."""
+    if cache is None:
+        return mapper(parse_one, todo)
+    from aima_gate.core.parallel import no_gc
+
+    with no_gc():  # reading back builds many long-lived objects and no garbage cycles
+        hits = {pair: cache.lookup(*pair) if pair[0] in CACHEABLE_KINDS else None for pair in todo}
+    misses = [pair for pair in todo if hits[pair] is None]
+    parsed = iter(mapper(parse_one, misses))
+    out = []
+    for pair in todo:
+        got = hits[pair]
+        if got is None:
+            got = next(parsed)
+            if got and isinstance(got[-1], Record):
+                cache.absorb(pair[0], pair[1], got[-1])
+                got = got[:-1]
+        out.append(got)
+    return out
+
+
+__all__ = ["CACHEABLE_KINDS", "ArtifactCache", "cache_folder", "parse_recorded", "run_batch", "walked"]

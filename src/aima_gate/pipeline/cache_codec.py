@@ -1,0 +1,321 @@
+"""What the artifact cache stores, and how a collector's reads are recorded (see cache.py for the store).
+
+A parse is cached only when its outcome is provably a function of what was recorded:
+
+* the collector reached the repository only through :class:`RecordingRepo`, whose every answer is recorded as a
+  dependency (the bytes of each file read, by SHA-256; each ``exists``; each listing or glob, by digest). Any
+  other access (an absolute path, ``open_binary``, ``root``...) marks the parse uncacheable;
+* every result is an :class:`Artifact` or one of the core error classes, and survives a JSON round trip
+  *exactly* (same types, same key order, same floats; checked when stored, never assumed);
+* its line index is one of the core :class:`LineIndex` shapes, stored as the table it answers from.
+
+Artifacts read back keep their ``data`` undecoded (:class:`LazyData`) until something reads it; the runner
+hands the engine plain dicts (:func:`materialized`), so a cached artifact is evaluated exactly like a parsed one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aima_gate.core import errors as core_errors
+from aima_gate.core.errors import AimaGateError
+from aima_gate.core.model import Artifact, LineIndex, _PrefixView
+from aima_gate.safeio.loaders import decode_text
+from aima_gate.safeio.repo import Repo
+
+ERROR_CLASSES: dict[str, type[AimaGateError]] = {
+    cls.__name__: cls for cls in (core_errors.AimaGateError, core_errors.InputError, core_errors.ConfigError,
+                                  core_errors.PolicyError, core_errors.ArtifactError)}
+PEEK_KEYS = ("source", "mlflow", "digests")
+"""Top-level keys of a model's data read for every model of a run (duplicate detection, manifests), kept beside
+the entry so that reading them does not decode the whole document."""
+
+Dep = tuple[Any, ...]
+"""("read", path, sha256 hex) | ("exists", path, bool) | ("glob", [patterns], digest) | ("files", digest)."""
+
+
+class Uncacheable(Exception):
+    """This parse's outcome cannot be stored exactly."""
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def listing_digest(names: Sequence[str]) -> str:
+    return sha("\0".join(names).encode("utf-8", "surrogateescape"))
+
+
+class RecordingRepo:
+    """The :class:`Repo` a collector sees while its parse may be cached: answers like the real one and records
+    every answer. One per parse, so a per-repository memo inside a collector starts empty and its reads are
+    recorded too."""
+
+    def __init__(self, repo: Repo) -> None:
+        self._repo = repo
+        self.deps: list[Dep] = []
+        self.cacheable = True
+        self.stats: dict[str, tuple[int, ...]] = {}
+        """(dev, ino, size, mtime_ns, ctime_ns) of each file read, when unchanged during the read."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything not recorded below (root, path, open_binary, ...) may reach files the deps would not name.
+        self.cacheable = False
+        return getattr(self._repo, name)
+
+    def files(self) -> list[str]:
+        found = self._repo.files()
+        self.deps.append(("files", listing_digest(found)))
+        return found
+
+    def glob(self, patterns: Sequence[str]) -> list[str]:
+        found = self._repo.glob(patterns)
+        self.deps.append(("glob", list(patterns), listing_digest(found)))
+        return found
+
+    def exists(self, rel: str) -> bool:
+        found = self._repo.exists(rel)
+        self.deps.append(("exists", rel, found))
+        return found
+
+    def resolve_reference(self, reference: str, *, base_file: str, line: int | None = None) -> str:
+        return self._repo.resolve_reference(reference, base_file=base_file, line=line)
+
+    def read_bytes(self, rel: str, *, max_bytes: int | None = None) -> bytes:
+        before = file_stat(self._repo, rel)
+        try:
+            data = self._repo.read_bytes(rel, max_bytes=max_bytes)
+        except BaseException:
+            self.cacheable = False  # a refused read depends on more than the bytes (links, limits)
+            raise
+        if before is None or len(data) != before[2]:
+            self.cacheable = False
+        else:
+            if file_stat(self._repo, rel) == before:
+                self.stats[rel] = before
+            self.deps.append(("read", rel, sha(data)))
+        return data
+
+    def read_text(self, rel: str, *, max_bytes: int | None = None) -> str:
+        return decode_text(self.read_bytes(rel, max_bytes=max_bytes), rel)
+
+
+def file_stat(repo: Repo, rel: str) -> tuple[int, ...] | None:
+    """The identity of a regular file found by the walk (so no folder on its path is a link), else None."""
+    if rel not in walked(repo):
+        return None
+    try:
+        st = os.lstat(f"{repo.root}/{rel}")
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+_WALKED: weakref.WeakKeyDictionary[Repo, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def walked(repo: Repo) -> frozenset[str]:
+    got = _WALKED.get(repo)
+    if got is None:
+        got = _WALKED[repo] = frozenset(repo.files())
+    return got
+
+
+# ------------------------------------------------------------------------------------------------ encoding
+def _same(a: Any, b: Any) -> bool:
+    """Strict equality: same types all the way down, same key order, floats equal by representation."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float):
+        return repr(a) == repr(b)
+    return bool(a == b)
+
+
+def exact_json(value: Any) -> str:
+    """JSON that decodes to exactly ``value``, or :class:`Uncacheable`."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise Uncacheable(str(exc)) from None
+    if not _same(json.loads(text), value):
+        raise Uncacheable("does not survive a JSON round trip")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (loaders refuse them; never assumed)
+        raise Uncacheable("not encodable as UTF-8") from None
+    return text
+
+
+def line_table(index: LineIndex) -> tuple[str, dict[str, int]]:
+    """(prefix, table): ``index`` answers ``line_of(p)`` as ``LineIndex(table).line_of(prefix + p)``."""
+    prefix = ""
+    while type(index) is _PrefixView:
+        prefix = index._prefix + prefix
+        index = index._base
+    if type(index) is not LineIndex:
+        raise Uncacheable(f"line index {type(index).__name__}")
+    index.line_of("")  # builds a lazily built table
+    table = index._lines or {}
+    if prefix:
+        ancestors = {prefix}
+        p = prefix
+        while p:
+            p = p.rsplit("/", 1)[0]
+            ancestors.add(p)
+        table = {k: v for k, v in table.items() if k.startswith(prefix) or k in ancestors}
+    return prefix, dict(table)
+
+
+def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[str]]:
+    """(items for the index, one blob per artifact). Raises :class:`Uncacheable`."""
+    items: list[Any] = []
+    blobs: list[str] = []
+    for res in results:
+        if type(res) is Artifact:
+            if not isinstance(res.data, dict):
+                raise Uncacheable("artifact data is not a dict")
+            prefix, table = line_table(res.lines)
+            refs = [list(r) for r in res.references]
+            peek = {k: res.data[k] for k in PEEK_KEYS if k in res.data} if res.kind == "model" else None
+            head = [res.kind, res.name, res.file, res.line, refs, peek]
+            exact_json(head)
+            if not all(isinstance(x, str) for r in res.references for x in r) or type(res.line) is not int:
+                raise Uncacheable("artifact fields")
+            items.append(["a", *head])
+            blobs.append(exact_json({"d": res.data, "p": prefix, "t": table}))
+        elif isinstance(res, AimaGateError) and ERROR_CLASSES.get(type(res).__name__) is type(res):
+            if set(vars(res)) != {"diagnosis", "location", "hint"}:
+                raise Uncacheable("error with extra state")
+            item = ["e", type(res).__name__, res.diagnosis, res.file, res.line, res.pointer, res.hint]
+            exact_json(item)
+            items.append(item)
+        else:
+            raise Uncacheable(f"result of type {type(res).__name__}")
+    return items, blobs
+
+
+class Blobs:
+    """The verified blobs of one cache entry, each decoded once, on first use."""
+
+    __slots__ = ("_chunks", "_decoded")
+
+    def __init__(self, chunks: Sequence[bytes | memoryview]) -> None:
+        self._chunks = chunks
+        self._decoded: dict[int, dict[str, Any]] = {}
+
+    def get(self, n: int) -> dict[str, Any]:
+        got = self._decoded.get(n)
+        if got is None:
+            got = self._decoded[n] = json.loads(str(self._chunks[n], "utf-8"))
+        return got
+
+
+class LazyData(Mapping[str, Any]):
+    """An artifact's data, decoded from its verified blob on first use."""
+
+    __slots__ = ("_blobs", "_n", "_peek", "_value")
+
+    def __init__(self, blobs: Blobs, n: int, peek: dict[str, Any] | None) -> None:
+        self._blobs = blobs
+        self._n = n
+        self._peek = peek
+        self._value: dict[str, Any] | None = None
+
+    def real(self) -> dict[str, Any]:
+        if self._value is None:
+            value = self._blobs.get(self._n)["d"]
+            if not isinstance(value, dict):
+                raise ValueError("cached data is not an object")
+            self._value = value
+        return self._value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if self._value is None and self._peek is not None and key in PEEK_KEYS:
+            return self._peek.get(key, default)
+        return self.real().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.real()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.real())
+
+    def __len__(self) -> int:
+        return len(self.real())
+
+
+class LazyLines(LineIndex):
+    __slots__ = ("_blobs", "_n", "_real")
+
+    def __init__(self, blobs: Blobs, n: int) -> None:
+        super().__init__({})
+        self._blobs = blobs
+        self._n = n
+        self._real: LineIndex | None = None
+
+    def line_of(self, pointer: str) -> int | None:
+        if self._real is None:
+            got = self._blobs.get(self._n)
+            prefix, table = got["p"], got["t"]
+            self._real = LineIndex(table).under(prefix) if prefix else LineIndex(table)
+        return self._real.line_of(pointer)
+
+
+def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
+    """Results from an entry's items and its verified blobs. Raises on a bad shape."""
+    out: list[Any] = []
+    n = 0
+    for item in items:
+        if item[0] == "a":
+            _, kind, name, file, line, refs, peek = item
+            out.append(Artifact(kind, name, file, LazyData(blobs, n, peek), line, LazyLines(blobs, n),
+                                tuple(map(tuple, refs))))
+            n += 1
+        elif item[0] == "e":
+            _, cls, diagnosis, file, line, pointer, hint = item
+            out.append(ERROR_CLASSES[cls](diagnosis, file=file, line=line, pointer=pointer, hint=hint))
+        else:
+            raise ValueError("unknown item")
+    return out
+
+
+def materialized(art: Artifact) -> Artifact:
+    """The artifact with plain data (what the engine and reporters always see)."""
+    return replace(art, data=art.data.real()) if isinstance(art.data, LazyData) else art
+
+
+@dataclass(frozen=True)
+class Record:
+    """What one cacheable parse left: its dependencies, the file stats seen, and its encoded results."""
+
+    deps: tuple[Dep, ...]
+    stats: Mapping[str, tuple[int, ...]]
+    items: list[Any] | None
+    blobs: list[str]
+
+
+def parse_recorded(parse: Callable[[Any], list[Any]], ctx: Any, repo: Repo) -> list[Any]:
+    """Run ``parse`` on a context whose repository records every answer; the results end with a :class:`Record`."""
+    recorder = RecordingRepo(repo)
+    results = parse(replace(ctx, repo=recorder))
+    items: list[Any] | None = None
+    blobs: list[str] = []
+    if recorder.cacheable:
+        try:
+            items, blobs = encode_results(results)
+        except Uncacheable:
+            items = None
+    return [*results, Record(tuple(recorder.deps), recorder.stats, items, blobs)]
