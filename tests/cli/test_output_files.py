@@ -4,6 +4,8 @@ the output path (or in a folder on the way) is refused with exit 2, and the file
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +44,18 @@ def test_score_exit_2_names_what_could_not_be_evaluated(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "could not be evaluated" in proc.stderr
     assert registry.name in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_reader_that_goes_away_leaves_the_verdict_as_the_exit_code(fmt: str) -> None:
+    """`aima-gate check ... | head`: the pipe closes before the report is written; that is not an internal error."""
+    exe = Path(sys.executable).with_name("aima-gate")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "aima_gate"]
+    proc = subprocess.Popen([*cmd, "check", str(EXAMPLES / "llm-assistant"), "--format", fmt, "--findings", "all",
+                             "-v", "--today", TODAY.isoformat()],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first byte
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1, err  # llm-assistant fails its policies on purpose
+    assert "internal error" not in err and "Traceback" not in err, err

@@ -166,16 +166,14 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
         write_report(file, (_encoded(piece) for piece in _pieces(report_fmt, report, findings, verbose)),
                      report_fmt, path)
     if output is None:
-        sys.stdout.flush()
-        if fmt == "json":
-            for piece in _pieces(fmt, report, findings):
-                sys.stdout.buffer.write(_encoded(piece))
-        else:
-            text = _render(fmt, report, verbose)
-            if fmt == "text" and quiet:
-                text = text.rstrip("\n").rpartition("\n")[2] + "\n"
-            sys.stdout.buffer.write(_encoded(colorize(text) if fmt == "text" and wants_color(color) else text))
-        sys.stdout.buffer.flush()
+        try:
+            _write_stdout(fmt, report, findings, verbose, quiet, color)
+        except BrokenPipeError:
+            # The reader went away (`| head`): the verdict stands and is the exit code, not an internal error.
+            # Standard output now points at /dev/null so the interpreter's final flush cannot fail again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
     code = report.exit_code
     if soft_fail and code is ExitCode.POLICY_FAILURE:
         click.echo("aima-gate: --soft-fail: policies failed, exiting 0", err=True)
@@ -187,6 +185,19 @@ def _encoded(text: str) -> bytes:
     # backslashreplace: a lone surrogate that reached a report (no loader lets one through, but a file name or a
     # tool's output might) is written as the text "\udcff" instead of crashing the run after evaluation.
     return text.encode("utf-8", "backslashreplace")
+
+
+def _write_stdout(fmt: str, report: Any, findings: str, verbose: bool, quiet: bool, color: bool | None) -> None:
+    sys.stdout.flush()
+    if fmt == "json":
+        for piece in _pieces(fmt, report, findings):
+            sys.stdout.buffer.write(_encoded(piece))
+    else:
+        text = _render(fmt, report, verbose)
+        if fmt == "text" and quiet:
+            text = text.rstrip("\n").rpartition("\n")[2] + "\n"
+        sys.stdout.buffer.write(_encoded(colorize(text) if fmt == "text" and wants_color(color) else text))
+    sys.stdout.buffer.flush()
 
 
 def write_report(file: Path, data: bytes | Iterable[bytes], fmt: str, repo: Path) -> None:
