@@ -4,7 +4,9 @@ and each not-applicable finding says which side is missing. When both exist, bot
 
 from __future__ import annotations
 
-import runpy
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,10 +79,15 @@ def test_both_sources_checked_both_ways(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_mlflow_only_sqlite_registry_on_the_command_line(tmp_path: Path) -> None:
     """A real MLflow registry (sqlite, written by the installed MLflow) and no registry file: exit 0, no failure."""
-    pytest.importorskip("mlflow")
-    runpy.run_path(str(CASES / "make_mlflow_db.py"), run_name="__main__")
-    write(tmp_path, "README.md", "# a repository whose models live in MLflow only\n")
-    proc = run_cli("check", str(tmp_path), "--policy", POLICY, "--mlflow-uri", f"sqlite:///{CASES / 'mlflow.db'}",
+    # Built in a fresh interpreter, in this test's own folder: MLflow caches one SQLAlchemy engine per URI in the
+    # process, so rebuilding the shared cases database in-process leaves the cached engine on the deleted file.
+    store = tmp_path / "store"
+    store.mkdir()
+    shutil.copy(CASES / "make_mlflow_db.py", store)
+    subprocess.run([sys.executable, str(store / "make_mlflow_db.py")], check=True, timeout=300)
+    repo = tmp_path / "repo"
+    write(repo, "README.md", "# a repository whose models live in MLflow only\n")
+    proc = run_cli("check", str(repo), "--policy", POLICY, "--mlflow-uri", f"sqlite:///{store / 'mlflow.db'}",
                    "--verbose")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "no registry file lists a model" in proc.stdout

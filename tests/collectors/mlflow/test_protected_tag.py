@@ -27,8 +27,8 @@ def _seed(uri: str, version_tags: dict[str, str]) -> None:
 
 def _gate(tmp_path: Path, uri: str) -> tuple[int, list[dict[str, Any]]]:
     write(tmp_path / "repo", "reports/fairness-report.json", DELIRIUM)
-    proc = run_cli("check", str(tmp_path / "repo"), "--format", "json", "--today", TODAY.isoformat(), "--policy", DI,
-                   "--mlflow-uri", uri, timeout=180)
+    proc = run_cli("check", str(tmp_path / "repo"), "--format", "json", "--findings", "all", "--today",
+                   TODAY.isoformat(), "--policy", DI, "--mlflow-uri", uri, timeout=180)
     assert proc.stdout, proc.stderr
     return proc.returncode, [f for f in json.loads(proc.stdout)["findings"] if f["policy_id"] == DI
                              or f["status"] == "error"]
