@@ -198,15 +198,25 @@ HOSTILE_BUILDERS: dict[str, Callable[[int], str]] = {
 
 @pytest.mark.parametrize("case", sorted(HOSTILE_BUILDERS))
 def test_hostile_markdown_is_scanned_in_linear_time(case: str) -> None:
+    import gc
     import time
 
     def seconds(body: str) -> float:
-        start = time.perf_counter()
-        parse_markdown_card(body, "hostile.md", DEFAULT_MIN_WORDS)
-        return time.perf_counter() - start
+        gc.collect()
+        gc.disable()  # a collection pass landing in one run only is noise, not complexity
+        try:
+            start = time.perf_counter()
+            parse_markdown_card(body, "hostile.md", DEFAULT_MIN_WORDS)
+            return time.perf_counter() - start
+        finally:
+            gc.enable()
 
-    quarter = seconds(HOSTILE_BUILDERS[case](75_000))
-    full = seconds(HOSTILE_BUILDERS[case](300_000))
+    small, large = HOSTILE_BUILDERS[case](75_000), HOSTILE_BUILDERS[case](300_000)
+    quarter, full = seconds(small), seconds(large)
+    for _ in range(2):  # a busy shared CI machine can stall one run: keep the fastest of up to three
+        if full < 10 * quarter + 0.5:
+            break
+        quarter, full = min(quarter, seconds(small)), min(full, seconds(large))
     # Quadratic scanning took minutes. Linear: four times the input takes about four times as long (allowing for
     # a loaded CI machine; quadratic would be 16x). The absolute bound only catches a hang.
     assert full < 60.0
