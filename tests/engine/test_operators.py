@@ -87,10 +87,10 @@ def test_matches_catastrophic_pattern_runs_in_linear_time() -> None:
     hostile = "a" * 200_000 + "!"
     start = time.perf_counter()
     assert status_of(policy_assert, {"x": hostile}) is F  # exponential time on a backtracking engine
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0  # backtracking would never finish; the bound only has to catch that
     start = time.perf_counter()
     assert status_of({"path": "x", "matches": "^(a+)+$"}, {"x": hostile}) is F
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 10.0
 
 
 @pytest.mark.parametrize("pattern", ["(a)\\1", "(?=a)b", "(?<!x)y"])
