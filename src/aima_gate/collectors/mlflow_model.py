@@ -79,17 +79,22 @@ def _scalar(v: Any) -> str | None:
     return None if v is None or isinstance(v, (dict, list)) else str(v)
 
 
+def read_mlmodel(ctx: CollectContext, file: str) -> tuple[dict[str, Any], LineIndex]:
+    """An MLmodel file's normalised data and line map (an LFS pointer or invalid YAML is an input error)."""
+    text = ctx.repo.read_text(file)
+    lfs = lfs_pointer_error(text, file, "MLmodel file")
+    if lfs is not None:
+        raise lfs
+    doc, lines = load_yaml(text, file)
+    return normalize(doc, lines, file), lines
+
+
 class MlflowModelCollector(Collector):
     kind: ClassVar[str] = "mlflow_model"
     default_paths: ClassVar[tuple[str, ...]] = ("**/MLmodel",)
     description: ClassVar[str] = "MLflow MLmodel descriptors: flavors, signature, mlflow_version, model_uuid"
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
-        text = ctx.repo.read_text(file)
-        lfs = lfs_pointer_error(text, file, "MLmodel file")
-        if lfs is not None:
-            raise lfs
-        doc, lines = load_yaml(text, file)
-        data = normalize(doc, lines, file)
+        data, lines = read_mlmodel(ctx, file)
         name = data["model_uuid"] or data["model_id"] or file
         yield Artifact(kind=self.kind, name=str(name), file=file, data=data, line=1, lines=lines)

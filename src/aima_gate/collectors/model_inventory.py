@@ -229,19 +229,13 @@ def _logged_models(ctx: CollectContext) -> Iterator[Candidate | AimaGateError]:
 
 
 def _mlmodel_folders(ctx: CollectContext) -> Iterator[Candidate | AimaGateError]:
-    from aima_gate.collectors.mlflow_model import lfs_pointer_error, normalize
-    from aima_gate.safeio.loaders import load_yaml
+    from aima_gate.collectors.mlflow_model import read_mlmodel
 
     # Run artifacts first: a copy elsewhere (deploy/, mlartifacts/) merges into the run's model, which has tags.
     for file in sorted(ctx.repo.glob(["**/MLmodel"]), key=lambda f: ("/mlruns/" not in f"/{f}", f)):
         folder = posixpath.dirname(file)
         try:
-            text = ctx.repo.read_text(file)
-            lfs = lfs_pointer_error(text, file, "MLmodel file")
-            if lfs is not None:
-                raise lfs
-            doc, lines = load_yaml(text, file)
-            info = normalize(doc, lines, file)
+            info = read_mlmodel(ctx, file)[0]
         except AimaGateError as exc:  # the same error the mlflow_model collector reports (one, after dedupe)
             yield exc
             info = {}
