@@ -46,6 +46,9 @@ class ArtifactIndex:
             self.by_kind.setdefault(art.kind, []).append(art)
             self.by_file.setdefault((art.kind, art.file), []).append(art)
         self._on: dict[tuple[str, tuple[Path, ...]], dict[str, list[Artifact]]] = {}
+        self.filtered: dict[tuple[int, int], list[Artifact]] = {}
+        """Candidates of a join whose filter cannot see the subject, by (join node, policy parameters): the same
+        for every subject, so computed once per run instead of once per subject (quadratic at scale)."""
 
     def by_keys(self, kind: str, paths: tuple[Path, ...]) -> dict[str, list[Artifact]]:
         key = (kind, paths)
@@ -145,10 +148,13 @@ def negate(ev: Evidence) -> Evidence:
     return replace(ev, expected=f"not ({ev.expected})", message=f"NOT: {ev.message}")
 
 
-def _cap(items: list[Evidence]) -> tuple[Evidence, ...]:
-    if len(items) <= MAX_EVIDENCE:
+def _cap(items: list[Evidence], total: int | None = None) -> tuple[Evidence, ...]:
+    """The first MAX_EVIDENCE items and a line counting the rest; ``total`` counts items not built (a caller may
+    build only the first MAX_EVIDENCE + 1)."""
+    total = len(items) if total is None else total
+    if total <= MAX_EVIDENCE:
         return tuple(items)
-    rest = len(items) - MAX_EVIDENCE
+    rest = total - MAX_EVIDENCE
     last = items[MAX_EVIDENCE]
     summary = replace(last, actual=None, expected="", message=f"... and {rest} more evidence items")
     return (*items[:MAX_EVIDENCE], summary)
@@ -277,6 +283,9 @@ class Join(Node):
     require: str  # some | every | none
     child: Node | None
     message: str | None = None
+    subject_free: bool = False
+    """True when neither ``where`` nor ``assert`` reads the subject (no ``{subject: ...}`` operand, no parameter
+    ``select``): with no ``via`` or ``on`` the filtered candidates are then the same for every subject."""
 
     def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Evidence | None, str]:
         if self.via is not None:
@@ -317,22 +326,34 @@ class Join(Node):
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
         found, missing, _desc = self._candidates(scope, value, pointer)
         if self.where is not None:
-            found = [a for a in found if self.where.evaluate(scope.at(a), a.data, "").status is Tri.PASS]
+            found = self._filtered(scope, found)
         if not found:
             if self.require == "none":
                 return Outcome(Tri.PASS, (missing,) if missing else ())
             ev = missing or evidence(scope, pointer, None, f"a matching {self.kind}", f"no matching {self.kind}")
             return self._custom(Outcome(Tri.FAIL, (ev,)))
-        if self.child is None:
+        if self.child is None:  # evidence is built only for what is shown
             evs = [evidence(scope.at(a), "", a.name, f"a {self.kind}", f"found {self.kind} {a.name}")
-                   for a in found]
-            return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, _cap(evs)))
+                   for a in found[:MAX_EVIDENCE + 1]]
+            return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, _cap(evs, len(found))))
         results = [self.child.evaluate(scope.at(a), a.data, "") for a in found]
         if self.require == "every":
             return self._custom(combine_all(results))
         if self.require == "some":
             return self._custom(combine_any(results))
         return self._custom(_not_results(combine_any(results)))
+
+    def _filtered(self, scope: Scope, found: list[Artifact]) -> list[Artifact]:
+        assert self.where is not None
+        where = self.where
+        if not self.subject_free or self.via is not None or self.on:
+            return [a for a in found if where.evaluate(scope.at(a), a.data, "").status is Tri.PASS]
+        key = (id(self), id(scope.params))  # both live as long as the index (one evaluation run)
+        cached = scope.index.filtered.get(key)
+        if cached is None:
+            cached = scope.index.filtered[key] = [a for a in found
+                                                  if where.evaluate(scope.at(a), a.data, "").status is Tri.PASS]
+        return cached
 
 
 # ----------------------------------------------------------------------------------------------------- leaves

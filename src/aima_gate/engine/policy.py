@@ -108,7 +108,18 @@ class _Compiler:
         where = self.node(body["where"], f"{ptr}/where") if "where" in body else None
         child = self.node(body["assert"], f"{ptr}/assert") if "assert" in body else None
         via = Path.parse(body["via"]) if "via" in body else None
-        return Join(kind, via, on, where, body.get("require", "some"), child, message)
+        subject_free = not _reads_subject(body.get("where")) and not _reads_subject(body.get("assert"))
+        return Join(kind, via, on, where, body.get("require", "some"), child, message, subject_free)
+
+
+def _reads_subject(raw: Any) -> bool:
+    """Whether an assertion may read the policy's subject: a ``{subject: ...}`` operand or a parameter with
+    ``select`` (both read ``scope.subject``). Over-approximates (any such key anywhere), which only costs speed."""
+    if isinstance(raw, Mapping):
+        return "subject" in raw or "select" in raw or any(_reads_subject(v) for v in raw.values())
+    if isinstance(raw, list):
+        return any(_reads_subject(v) for v in raw)
+    return False
 
 
 def compile_policy(
