@@ -71,6 +71,24 @@ bias_report: ../reports/{name}-bias.json
 explainability_report: ../reports/{name}-shap.json
 """
 
+BIAS = """{"format": "aima-gate", "kind": "bias_report", "schema_version": "1",
+ "model": {"name": "{name}", "version": "{version}"}, "generated_at": "2026-09-15T10:00:00Z",
+ "dataset": "synthetic-holdout", "tool": {"name": "fairlearn", "version": "0.15.0"},
+ "protected_attributes": ["sex"], "overall": {"selection_rate": 0.37, "tpr": 0.85, "fpr": 0.09},
+ "attributes": [{"name": "sex",
+   "fairness": {"demographic_parity_difference": 0.028, "disparate_impact": 0.93,
+                "equal_opportunity_difference": 0.042, "equalized_odds_difference": 0.042},
+   "groups": [{"name": "female", "n": 981, "metrics": {"selection_rate": 0.38, "tpr": 0.88, "fpr": 0.094}},
+              {"name": "male", "n": 1019, "metrics": {"selection_rate": 0.36, "tpr": 0.83, "fpr": 0.086}}]}]}
+"""
+"""A fairness report in aima-gate's native form (as `aima-gate evidence fairness` writes it)."""
+
+SHAP = """{"method": "shap", "tool": {"name": "shap", "version": "0.46.0"},
+ "model": {"name": "{name}", "version": "{version}"}, "generated_at": "2026-09-15T10:05:00Z",
+ "dataset": "synthetic-holdout", "explainer": "TreeExplainer",
+ "top_features": [{"feature": "f1", "mean_abs_shap": 0.41}, {"feature": "f2", "mean_abs_shap": 0.29}]}
+"""
+
 
 def generate_repo(root: Path, models: int) -> Path:
     """Write a repository of `models` compliant models under root (created if needed)."""
@@ -83,8 +101,10 @@ def generate_repo(root: Path, models: int) -> Path:
         (root / "registry" / f"{name}.yml").write_text(
             ENTRY.format(name=name, version=version, team=i % 13, tier=tiers[i % 3], i=i), encoding="utf-8")
         (root / "cards" / f"{name}.md").write_text(CARD.format(name=name, version=version, i=i), encoding="utf-8")
-        (root / "reports" / f"{name}-bias.json").write_text(f'{{"model": "{name}"}}\n', encoding="utf-8")
-        (root / "reports" / f"{name}-shap.json").write_text(f'{{"model": "{name}"}}\n', encoding="utf-8")
+        (root / "reports" / f"{name}-bias.json").write_text(
+            BIAS.replace("{name}", name).replace("{version}", version), encoding="utf-8")
+        (root / "reports" / f"{name}-shap.json").write_text(
+            SHAP.replace("{name}", name).replace("{version}", version), encoding="utf-8")
     (root / ".aima-gate.yml").write_text(
         "version: 1\npolicies:\n  only:\n" + "".join(f"    - {p}\n" for p in CORE_POLICIES), encoding="utf-8")
     return root
