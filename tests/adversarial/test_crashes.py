@@ -342,3 +342,16 @@ def test_schema_fuzz_through_every_collector(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("name", sorted(FUZZ_TARGETS))
 def test_schema_fuzz_through_every_collector_long(tmp_path: Path, name: str) -> None:
     _fuzz_test(name, 200)(tmp_path)
+
+
+def test_a_cvss_score_too_large_for_a_float_is_an_input_error(tmp_path: Path) -> None:
+    """JSON integers are unbounded; ``float()`` of a 401-digit one raised OverflowError (exit 3)."""
+    report = json.loads((Path(__file__).parents[1] / "data/scans/trivy/trivy_fs_pip_requirements_golden.json")
+                        .read_text(encoding="utf-8"))
+    vuln = next(v for r in report["Results"] for v in r.get("Vulnerabilities") or [])
+    vuln["CVSS"] = {"nvd": {"V3Score": "HUGE"}}
+    write(tmp_path, "security/scans/trivy-fs.json", json.dumps(report).replace('"HUGE"', "1" + "0" * 400))
+    write(tmp_path, "requirements.txt", "requests==2.19.1\n")
+    proc = run_cli("check", str(tmp_path), "--format", "json", *_json_reports(tmp_path))
+    _assert_input_error(proc, "security/scans/trivy-fs.json")
+    assert "outside 0-10" in proc.stdout

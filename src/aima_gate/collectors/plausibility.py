@@ -55,8 +55,13 @@ def non_finite_numbers(data: Any, file: str, lines: LineIndex) -> list[ArtifactE
 def _as_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, int):  # JSON integers are unbounded; one too large for a float is out of any range
+        try:
+            return float(value)
+        except OverflowError:
+            return math.inf if value > 0 else -math.inf
+    if isinstance(value, float):
+        return value
     if isinstance(value, str):
         try:
             return float(value.strip())
