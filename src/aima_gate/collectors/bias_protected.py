@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import posixpath
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -133,15 +133,18 @@ def _registry_declarers(ctx: CollectContext) -> _Declarers:
 _MLFLOW: weakref.WeakKeyDictionary[Repo, _Declarers | AimaGateError] = weakref.WeakKeyDictionary()
 
 
-def _mlflow_declarers(ctx: CollectContext) -> _Declarers:
+def _mlflow_declarers(ctx: CollectContext) -> _Declarers | AimaGateError:
     """MLflow versions with a ``protected_attributes`` tag, read once per run from the same sources (and with
     the same configuration) as the ``model`` subjects: a server or sqlite registry, committed file stores."""
     if ctx.repo not in _MLFLOW:
-        from aima_gate.collectors.model_registry import ModelRegistryCollector
+        from aima_gate.collectors.model_registry import ModelRegistryCollector, _mlflow_in_use
 
         artifacts = ctx.settings.get("artifacts") if isinstance(ctx.settings, Mapping) else None
         options = artifacts.get("model") if isinstance(artifacts, Mapping) else None
         model_ctx = replace(ctx, options=options if isinstance(options, Mapping) else {})
+        uncacheable = getattr(type(ctx.repo), "uncacheable", None)
+        if uncacheable is not None and _mlflow_in_use(model_ctx):
+            uncacheable(ctx.repo)  # a server, a database or the environment: not what the recorder can name
         out: list[_Declarer] = []
         try:
             items = list(ModelRegistryCollector().collect_external(model_ctx))
@@ -166,20 +169,27 @@ def _mlflow_declarers(ctx: CollectContext) -> _Declarers:
             _MLFLOW[ctx.repo] = exc
         else:
             _MLFLOW[ctx.repo] = _Declarers(out)
-    found = _MLFLOW[ctx.repo]
-    if isinstance(found, AimaGateError):
-        raise found
-    return found
+    return _MLFLOW[ctx.repo]
+
+
+def _per_run(ctx: CollectContext, key: str, compute: Callable[[CollectContext], Any]) -> Any:
+    """``compute(ctx)``, which reads what every report shares (each registry) and memoizes it per run. While the
+    artifact cache records a parse, through its recorder's ``shared``: computed once per run all the same, and its
+    reads become one dependency group of every report that uses it (so each report can be cached)."""
+    shared = getattr(type(ctx.repo), "shared", None)
+    if shared is None:
+        return compute(ctx)
+    return shared(ctx.repo, f"bias_protected.{key}", lambda repo: compute(replace(ctx, repo=repo)))
 
 
 def _model_declarations(ctx: CollectContext, report_file: str, model: str | None,
                         version: str | None) -> list[tuple[list[str], str]]:
     """Declarations of the model subjects this report belongs to: those referencing it plus those naming its
     model and version; only when there are none, those naming its model (any version)."""
-    registry = _registry_declarers(ctx)
-    try:
-        mlflow = _mlflow_declarers(ctx)
-    except AimaGateError as exc:
+    registry: _Declarers = _per_run(ctx, "registry", _registry_declarers)
+    mlflow: _Declarers | AimaGateError = _per_run(ctx, "mlflow", _mlflow_declarers)
+    if isinstance(mlflow, AimaGateError):
+        exc = mlflow
         where = f" ({exc.file})" if exc.file else ""
         raise ArtifactError(f"cannot tell which attributes are protected: {exc.diagnosis}{where}", file=report_file,
                             hint=exc.hint or "fix the MLflow source, or turn it off in the config") from None
