@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import posixpath
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -92,7 +92,28 @@ class _Declarer:
     """Repository paths of the bias reports it references."""
 
 
-def _registry_declarers(ctx: CollectContext) -> list[_Declarer]:
+class _Declarers:
+    """Declarers in order, indexed by the report paths they reference and by model name (one report looks up its
+    own, instead of scanning every declarer: 5,000 reports x 5,000 registry entries was quadratic)."""
+
+    def __init__(self, declarers: list[_Declarer]) -> None:
+        self.all = declarers
+        self.by_report: dict[str, list[_Declarer]] = {}
+        self.by_model: dict[str, list[_Declarer]] = {}
+        for d in declarers:
+            for report in d.reports:
+                self.by_report.setdefault(report, []).append(d)
+            if d.model is not None:
+                self.by_model.setdefault(d.model, []).append(d)
+
+
+_DECLARERS: weakref.WeakKeyDictionary[Repo, _Declarers] = weakref.WeakKeyDictionary()
+
+
+def _registry_declarers(ctx: CollectContext) -> _Declarers:
+    """Registry-file entries that declare protected attributes, built once per run from :func:`_registry_entries`."""
+    if ctx.repo in _DECLARERS:
+        return _DECLARERS[ctx.repo]
     out = []
     for file, entry in _registry_entries(ctx):
         names = _names(entry.get("protected_attributes"))
@@ -105,21 +126,25 @@ def _registry_declarers(ctx: CollectContext) -> list[_Declarer]:
         out.append(_Declarer(tuple(names), f"{file} ({name}@{entry.get('version')})",
                              name if isinstance(name, str) else None, frozenset({str(entry.get("version"))}),
                              frozenset(reports)))
-    return out
+    found = _DECLARERS[ctx.repo] = _Declarers(out)
+    return found
 
 
-_MLFLOW: weakref.WeakKeyDictionary[Repo, list[_Declarer] | AimaGateError] = weakref.WeakKeyDictionary()
+_MLFLOW: weakref.WeakKeyDictionary[Repo, _Declarers | AimaGateError] = weakref.WeakKeyDictionary()
 
 
-def _mlflow_declarers(ctx: CollectContext) -> list[_Declarer]:
+def _mlflow_declarers(ctx: CollectContext) -> _Declarers | AimaGateError:
     """MLflow versions with a ``protected_attributes`` tag, read once per run from the same sources (and with
     the same configuration) as the ``model`` subjects: a server or sqlite registry, committed file stores."""
     if ctx.repo not in _MLFLOW:
-        from aima_gate.collectors.model_registry import ModelRegistryCollector
+        from aima_gate.collectors.model_registry import ModelRegistryCollector, _mlflow_in_use
 
         artifacts = ctx.settings.get("artifacts") if isinstance(ctx.settings, Mapping) else None
         options = artifacts.get("model") if isinstance(artifacts, Mapping) else None
         model_ctx = replace(ctx, options=options if isinstance(options, Mapping) else {})
+        uncacheable = getattr(type(ctx.repo), "uncacheable", None)
+        if uncacheable is not None and _mlflow_in_use(model_ctx):
+            uncacheable(ctx.repo)  # a server, a database or the environment: not what the recorder can name
         out: list[_Declarer] = []
         try:
             items = list(ModelRegistryCollector().collect_external(model_ctx))
@@ -143,26 +168,34 @@ def _mlflow_declarers(ctx: CollectContext) -> list[_Declarer]:
         except AimaGateError as exc:
             _MLFLOW[ctx.repo] = exc
         else:
-            _MLFLOW[ctx.repo] = out
-    found = _MLFLOW[ctx.repo]
-    if isinstance(found, AimaGateError):
-        raise found
-    return found
+            _MLFLOW[ctx.repo] = _Declarers(out)
+    return _MLFLOW[ctx.repo]
+
+
+def _per_run(ctx: CollectContext, key: str, compute: Callable[[CollectContext], Any]) -> Any:
+    """``compute(ctx)``, which reads what every report shares (each registry) and memoizes it per run. While the
+    artifact cache records a parse, through its recorder's ``shared``: computed once per run all the same, and its
+    reads become one dependency group of every report that uses it (so each report can be cached)."""
+    shared = getattr(type(ctx.repo), "shared", None)
+    if shared is None:
+        return compute(ctx)
+    return shared(ctx.repo, f"bias_protected.{key}", lambda repo: compute(replace(ctx, repo=repo)))
 
 
 def _model_declarations(ctx: CollectContext, report_file: str, model: str | None,
                         version: str | None) -> list[tuple[list[str], str]]:
     """Declarations of the model subjects this report belongs to: those referencing it plus those naming its
     model and version; only when there are none, those naming its model (any version)."""
-    declarers = _registry_declarers(ctx)
-    try:
-        declarers += _mlflow_declarers(ctx)
-    except AimaGateError as exc:
+    registry: _Declarers = _per_run(ctx, "registry", _registry_declarers)
+    mlflow: _Declarers | AimaGateError = _per_run(ctx, "mlflow", _mlflow_declarers)
+    if isinstance(mlflow, AimaGateError):
+        exc = mlflow
         where = f" ({exc.file})" if exc.file else ""
         raise ArtifactError(f"cannot tell which attributes are protected: {exc.diagnosis}{where}", file=report_file,
                             hint=exc.hint or "fix the MLflow source, or turn it off in the config") from None
-    named = [d for d in declarers if model is not None and d.model == model]
-    exact = [d for d in declarers if report_file in d.reports] + [
+    # registry declarers first, then MLflow ones, each in their order (as one list scanned in that order)
+    named = [] if model is None else [*registry.by_model.get(model, ()), *mlflow.by_model.get(model, ())]
+    exact = [*registry.by_report.get(report_file, ()), *mlflow.by_report.get(report_file, ())] + [
         d for d in named if version is not None and version in d.versions and report_file not in d.reports]
     return [(list(d.names), d.source) for d in (exact or named)]
 

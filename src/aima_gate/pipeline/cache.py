@@ -44,6 +44,7 @@ from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the 
     sha,
     walked,
 )
+from aima_gate.pipeline.cache_files import _key, _private, _prune_folder
 from aima_gate.safeio.repo import Repo
 
 FORMAT = "aima-gate artifact cache 1"
@@ -52,9 +53,10 @@ CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
 NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
-                             "robustness_report", "drift_report", "data_validation", "attestation"})
+                             "robustness_report", "drift_report", "data_validation", "attestation", "bias_report"})
 """Kinds whose collectors read the repository only through the recorded interface and keep no state between
-files that the recording would miss (bias reports read every registry once per run: not cached)."""
+files that the recording would miss (bias reports read every registry once per run, through
+``RecordingRepo.shared``: one group of dependencies per pack)."""
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -103,6 +105,8 @@ class ArtifactCache:
         self._dirty = False
         self._globs: dict[str, list[Any]] = {}
         self._new_globs: dict[str, list[Any]] = {}
+        self._groups: dict[str, list[Any]] = {}
+        self._new_groups: dict[str, list[Any]] = {}
         self._listing: str | None = None
         self._valid: dict[Any, bool] = {}
         self._shas: dict[str, str | None] = {}
@@ -170,9 +174,9 @@ class ArtifactCache:
             header = json.loads(body[at + 8:at + 8 + size].decode("utf-8"))
             if header.get("identity") != self._identity:
                 return
-            stat_index, entries, globs = header["stat"], header["entries"], header["globs"]
-            if isinstance(stat_index, dict) and isinstance(entries, dict) and isinstance(globs, dict):
-                self._stat, self._entries, self._globs = stat_index, entries, globs
+            stat_index, entries, globs, groups = header["stat"], header["entries"], header["globs"], header["groups"]
+            if all(isinstance(x, dict) for x in (stat_index, entries, globs, groups)):
+                self._stat, self._entries, self._globs, self._groups = stat_index, entries, globs, groups
                 self._view = memoryview(body)[at + 8 + size:]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
@@ -247,6 +251,10 @@ class ArtifactCache:
             return bool(listing_digest(self.glob(list(dep[1]))) == dep[2])
         if what == "files":
             return bool(listing_digest(self.repo.files()) == dep[1])
+        if what == "group" and len(dep) == 2:  # a group holds only plain dependencies (never another group)
+            group = self._groups.get(dep[1])
+            return type(group) is list and all(type(d) is list and d and d[0] != "group" and self._holds(d)
+                                               for d in group)
         return False
 
     def lookup(self, kind: str, file: str) -> list[Any] | None:
@@ -269,6 +277,9 @@ class ArtifactCache:
             blobs = self._view
             chunks: list[bytes | memoryview] = [blobs[off:off + size] for off, size in spans]
             results = decode_results(items, Blobs(chunks))
+            for dep in deps:
+                if dep[0] == "group":
+                    self._new_groups[dep[1]] = self._groups[dep[1]]
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None
         self._new_entries[name] = (deps, items, list(chunks))
@@ -282,6 +293,7 @@ class ArtifactCache:
                 self._remember(rel, st, digest)
         if record.items is None:
             return
+        self._new_groups.update(record.groups)
         self._new_entries[f"{kind}\0{file}"] = ([list(d) for d in record.deps], record.items,
                                                  [b.encode("utf-8") for b in record.blobs])
         self._dirty = True
@@ -310,7 +322,7 @@ class ArtifactCache:
             entries[name] = [deps, items, spans]
         try:
             header = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
-                                 "globs": self._new_globs},
+                                 "globs": self._new_globs, "groups": self._new_groups},
                                 ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         except (UnicodeEncodeError, ValueError):
             return  # nothing is written rather than a pack that could not be read back
@@ -325,49 +337,6 @@ class ArtifactCache:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=self._fd)
-
-
-PRUNE_AFTER_DAYS = 30
-
-
-def _prune_folder(fd: int, keep: str) -> None:
-    """Remove packs no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other repositories)."""
-    limit = time.time() - PRUNE_AFTER_DAYS * 86400
-    for name in os.listdir(fd):
-        if name != keep and (name.endswith(".pack") or name.startswith(".tmp-")):
-            with contextlib.suppress(OSError):
-                if os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime < limit:
-                    os.unlink(name, dir_fd=fd)
-
-
-def _private(fd: int) -> bool:
-    """Owned by this user and writable by no one else: otherwise another account could know the key or plant
-    packs, and the cache is not used."""
-    st = os.fstat(fd)
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
-def _key(top: int) -> bytes | None:
-    """The folder's random MAC key (32 bytes, created once, atomically: written aside, then linked into place)."""
-    for _ in range(2):
-        try:
-            fd = os.open("key", os.O_RDONLY | _NOFOLLOW, dir_fd=top)
-        except FileNotFoundError:
-            tmp = f".key-{os.getpid()}-{secrets.token_hex(8)}"
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=top)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(32))
-            try:
-                os.link(tmp, "key", src_dir_fd=top, dst_dir_fd=top, follow_symlinks=False)
-            except FileExistsError:
-                pass  # another run made it first: use theirs
-            finally:
-                os.unlink(tmp, dir_fd=top)
-            continue
-        with os.fdopen(fd, "rb") as fh:
-            key = fh.read(33) if _private(fh.fileno()) else b""
-        return key if len(key) == 32 else None
-    return None
 
 
 def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],

@@ -38,7 +38,9 @@ PEEK_KEYS = ("source", "mlflow", "digests")
 the entry so that reading them does not decode the whole document."""
 
 Dep = tuple[Any, ...]
-"""("read", path, sha256 hex) | ("exists", path, bool) | ("glob", [patterns], digest) | ("files", digest)."""
+"""("read", path, sha256 hex) | ("exists", path, bool) | ("glob", [patterns], digest) | ("files", digest) |
+("group", digest): the dependencies of a :meth:`RecordingRepo.shared` computation, stored once per pack under
+the digest of their JSON (many parses, one registry read)."""
 
 
 class Uncacheable(Exception):
@@ -65,10 +67,41 @@ class RecordingRepo:
         self.stats: dict[str, tuple[int, ...]] = {}
         """(dev, ino, size, mtime_ns, ctime_ns) of each file read, when unchanged during the read."""
 
+        self.groups: dict[str, list[Any]] = {}
+        """The dependencies of each ``("group", digest)`` in :attr:`deps`."""
+
     def __getattr__(self, name: str) -> Any:
         # Anything not recorded below (root, path, open_binary, ...) may reach files the deps would not name.
         self.cacheable = False
         return getattr(self._repo, name)
+
+    def uncacheable(self) -> None:
+        """The collector depends on something the recording cannot name (a server, the environment)."""
+        self.cacheable = False
+
+    def shared(self, key: str, compute: Callable[[RecordingRepo], Any]) -> Any:
+        """``compute`` once per run and process for every parse that asks for ``key`` (a per-run read such as every
+        registry, which many parses share), through a recorder of its own; its dependencies join this parse's
+        as one ``("group", digest)``, and an uncacheable computation makes this parse uncacheable. ``key`` must
+        name everything ``compute`` depends on besides the repository (the run's config is the same for all)."""
+        memo = _SHARED.setdefault(self._repo, {})
+        if key not in memo:
+            sub = RecordingRepo(self._repo)
+            try:
+                value = compute(sub)
+            except BaseException:
+                self.cacheable = False
+                raise
+            deps = [list(d) for d in sub.deps]
+            ok = sub.cacheable and not sub.groups
+            memo[key] = (value, sha(json.dumps(deps).encode()) if ok else None, deps)
+        value, digest, deps = memo[key]
+        if digest is None:
+            self.cacheable = False
+        else:
+            self.deps.append(("group", digest))
+            self.groups[digest] = deps
+        return value
 
     def files(self) -> list[str]:
         found = self._repo.files()
@@ -105,6 +138,9 @@ class RecordingRepo:
 
     def read_text(self, rel: str, *, max_bytes: int | None = None) -> str:
         return decode_text(self.read_bytes(rel, max_bytes=max_bytes), rel)
+
+
+_SHARED: weakref.WeakKeyDictionary[Repo, dict[str, tuple[Any, str | None, list[Any]]]] = weakref.WeakKeyDictionary()
 
 
 def file_stat(repo: Repo, rel: str) -> tuple[int, ...] | None:
@@ -305,6 +341,7 @@ class Record:
     stats: Mapping[str, tuple[int, ...]]
     items: list[Any] | None
     blobs: list[str]
+    groups: Mapping[str, list[Any]]
 
 
 def parse_recorded(parse: Callable[[Any], list[Any]], ctx: Any, repo: Repo) -> list[Any]:
@@ -318,4 +355,4 @@ def parse_recorded(parse: Callable[[Any], list[Any]], ctx: Any, repo: Repo) -> l
             items, blobs = encode_results(results)
         except Uncacheable:
             items = None
-    return [*results, Record(tuple(recorder.deps), recorder.stats, items, blobs)]
+    return [*results, Record(tuple(recorder.deps), recorder.stats, items, blobs, recorder.groups)]

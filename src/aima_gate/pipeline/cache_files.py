@@ -1,0 +1,56 @@
+"""The artifact cache's own files: the folder's MAC key, the ownership rule, and pruning of old packs.
+
+Everything here is opened relative to a folder descriptor and never through a symbolic link (see cache.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import time
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+PRUNE_AFTER_DAYS = 30
+
+
+def _prune_folder(fd: int, keep: str) -> None:
+    """Remove packs no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other repositories)."""
+    limit = time.time() - PRUNE_AFTER_DAYS * 86400
+    for name in os.listdir(fd):
+        if name != keep and (name.endswith(".pack") or name.startswith(".tmp-")):
+            with contextlib.suppress(OSError):
+                if os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime < limit:
+                    os.unlink(name, dir_fd=fd)
+
+
+def _private(fd: int) -> bool:
+    """Owned by this user and writable by no one else: otherwise another account could know the key or plant
+    packs, and the cache is not used."""
+    st = os.fstat(fd)
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def _key(top: int) -> bytes | None:
+    """The folder's random MAC key (32 bytes, created once, atomically: written aside, then linked into place)."""
+    for _ in range(2):
+        try:
+            fd = os.open("key", os.O_RDONLY | _NOFOLLOW, dir_fd=top)
+        except FileNotFoundError:
+            tmp = f".key-{os.getpid()}-{secrets.token_hex(8)}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=top)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+            try:
+                os.link(tmp, "key", src_dir_fd=top, dst_dir_fd=top, follow_symlinks=False)
+            except FileExistsError:
+                pass  # another run made it first: use theirs
+            finally:
+                os.unlink(tmp, dir_fd=top)
+            continue
+        with os.fdopen(fd, "rb") as fh:
+            key = fh.read(33) if _private(fh.fileno()) else b""
+        return key if len(key) == 32 else None
+    return None

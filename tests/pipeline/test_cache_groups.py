@@ -1,0 +1,188 @@
+"""Shared dependency groups of the artifact cache (``RecordingRepo.shared``, ``("group", digest)`` deps): bias
+reports are cached although each one's protected attributes depend on every registry file; the registry read is
+computed once per run and recorded once per pack, and any change to what it read makes every report that used it
+a miss (never a stale declaration)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aima_gate.collectors import CollectContext, bias_protected
+from aima_gate.core.clock import Clock
+from aima_gate.pipeline import cache as cache_mod
+from aima_gate.pipeline.cache_codec import RecordingRepo
+from aima_gate.pipeline.runner import RunOptions, run_check
+from aima_gate.reporters import get_renderer
+from aima_gate.safeio.repo import Repo
+from tests.conftest import EXAMPLES, TODAY
+
+REPORT = "reports/credit-scorer-2.3.0-fairness.json"
+
+
+def render(root: Path, cache_dir: Path | None) -> str:
+    report = run_check(RunOptions(root=root, clock=Clock.at(TODAY), cache_dir=cache_dir))
+    return "\n".join(get_renderer(fmt)(report) for fmt in ("json", "text", "sarif"))
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """credit-scoring without model discovery: the MLflow/inventory read the declarations share opens model files
+    (not recordable), which keeps bias reports uncacheable where models are discovered."""
+    root = Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
+    config = root / ".aima-gate.yml"
+    text = config.read_text(encoding="utf-8")
+    assert "\nartifacts:\n" in text
+    config.write_text(text.replace("\nartifacts:\n", "\nartifacts:\n  model:\n    discover: false\n", 1),
+                      encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    from aima_gate import collectors
+
+    seen: list[str] = []
+    real = collectors.parse_file
+
+    def spy(collector: collectors.Collector, ctx: collectors.CollectContext, file: str) -> list[collectors.Result]:
+        seen.append(file)
+        return real(collector, ctx, file)
+
+    monkeypatch.setattr("aima_gate.pipeline.runner.parse_file", spy)
+    monkeypatch.setenv("AIMA_GATE_JOBS", "1")
+    yield seen
+
+
+def test_bias_reports_are_cacheable() -> None:
+    assert "bias_report" in cache_mod.CACHEABLE_KINDS
+
+
+def test_a_bias_report_is_read_back_and_identical(example: Path, tmp_path: Path, parses: list[str]) -> None:
+    plain = render(example, None)
+    assert render(example, tmp_path) == plain
+    parses.clear()
+    assert render(example, tmp_path) == plain
+    assert REPORT not in parses
+
+
+def test_with_discovered_models_a_bias_report_is_parsed_again(tmp_path: Path, parses: list[str]) -> None:
+    root = Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
+    plain = render(root, None)
+    render(root, tmp_path / "cache")
+    parses.clear()
+    assert render(root, tmp_path / "cache") == plain
+    assert REPORT in parses
+
+
+def test_a_changed_declaration_in_the_registry_is_seen(example: Path, tmp_path: Path, parses: list[str]) -> None:
+    """The report's bytes do not change; the registry entry that declares its protected attributes does."""
+    render(example, tmp_path)
+    registry = example / "registry" / "models.yml"
+    text = registry.read_text(encoding="utf-8")
+    registry.write_text(text.replace("    personal_data: true\n",
+                                     "    personal_data: true\n    protected_attributes: [sex]\n", 1),
+                        encoding="utf-8")
+    parses.clear()
+    warm = render(example, tmp_path)
+    assert REPORT in parses, "the bias report was read back although its declaration changed"
+    plain = render(example, None)
+    assert warm == plain
+    parses.clear()
+    assert render(example, tmp_path) == plain  # and cached again, under the new declaration
+    assert REPORT not in parses
+
+
+def test_a_new_registry_file_is_seen(example: Path, tmp_path: Path, parses: list[str]) -> None:
+    """A registry file added beside the others changes the glob the group recorded."""
+    render(example, tmp_path)
+    (example / "registry" / "more.yml").write_text(
+        "models:\n  - name: credit-scorer\n    version: '2.3.0'\n    protected_attributes: [age_band]\n"
+        "    bias_report: ../reports/credit-scorer-2.3.0-fairness.json\n", encoding="utf-8")
+    parses.clear()
+    warm = render(example, tmp_path)
+    assert REPORT in parses
+    assert warm == render(example, None)
+
+
+def test_the_registry_is_read_once_per_run_with_many_reports(example: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIMA_GATE_JOBS", "1")
+    source = json.loads((example / REPORT).read_text(encoding="utf-8"))
+    for i in range(5):
+        (example / "reports" / f"bias-report-{i}.json").write_text(json.dumps(source), encoding="utf-8")
+    calls: list[object] = []
+    real = bias_protected._registry_entries
+
+    def counting(ctx: CollectContext) -> Any:
+        calls.append(ctx.repo)
+        return real(ctx)
+
+    monkeypatch.setattr(bias_protected, "_registry_entries", counting)
+    for cache_dir in (None, tmp_path / "cache"):
+        calls.clear()
+        render(example, cache_dir)
+        assert len(calls) == 1, cache_dir
+
+
+def test_shared_computes_once_and_records_one_group(example: Path) -> None:
+    repo = Repo(example)
+    runs: list[int] = []
+
+    def compute(sub: RecordingRepo) -> str:
+        runs.append(1)
+        return sub.read_text("registry/models.yml")
+
+    first, second = RecordingRepo(repo), RecordingRepo(repo)
+    assert first.shared("k", compute) == second.shared("k", compute)
+    assert len(runs) == 1
+    assert first.cacheable and second.cacheable
+    assert first.deps == second.deps and len(first.deps) == 1 and first.deps[0][0] == "group"
+    digest = first.deps[0][1]
+    assert [d[:2] for d in first.groups[digest]] == [["read", "registry/models.yml"]]
+
+
+def test_an_uncacheable_shared_computation_makes_every_user_uncacheable(example: Path) -> None:
+    repo = Repo(example)
+
+    def compute(sub: RecordingRepo) -> object:
+        return sub.root  # not something the recorder can name
+
+    first, second = RecordingRepo(repo), RecordingRepo(repo)
+    first.shared("k", compute)
+    second.shared("k", compute)
+    assert not first.cacheable and not second.cacheable
+    assert not first.deps and not second.deps
+
+
+def test_an_mlflow_source_in_use_keeps_bias_reports_uncacheable(example: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server's answers (or the environment's MLFLOW_TRACKING_URI) are not dependencies the cache can check."""
+    from aima_gate.collectors.model_registry import ModelRegistryCollector
+
+    monkeypatch.setattr(ModelRegistryCollector, "collect_external", lambda self, ctx: iter(()))
+    recorder = RecordingRepo(Repo(example))
+    ctx = CollectContext(recorder, {}, {}, Clock.at(TODAY), {"mlflow_uri": "http://127.0.0.1:9"})  # type: ignore[arg-type]
+    bias_protected.declared(ctx, REPORT, {"model": {"name": "credit-scorer", "version": "2.3.0"}})
+    assert not recorder.cacheable
+    quiet = RecordingRepo(Repo(example))
+    ctx = CollectContext(quiet, {}, {}, Clock.at(TODAY), {})  # type: ignore[arg-type]
+    bias_protected.declared(ctx, REPORT, {"model": {"name": "credit-scorer", "version": "2.3.0"}})
+    assert quiet.cacheable
+
+
+def test_a_group_that_names_another_group_never_holds(example: Path, tmp_path: Path) -> None:
+    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(example), ["test"])
+    assert cache is not None
+    try:
+        cache._groups = {"a": [["group", "b"]], "b": [["exists", "registry/models.yml", True]]}
+        assert cache._holds(["group", "b"])
+        assert not cache._holds(["group", "a"])
+        assert not cache._holds(["group", "missing"])
+    finally:
+        cache.save()
