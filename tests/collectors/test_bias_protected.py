@@ -1,0 +1,63 @@
+"""Which model declarations apply to a bias report: looked up in an index built once per run (a scan of every
+registry entry per report was quadratic in the number of models), with the same answers as the scan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from aima_gate.collectors import CollectContext, bias_protected
+from aima_gate.core.clock import Clock
+from aima_gate.safeio.repo import Repo
+from tests.conftest import write
+
+REGISTRY = """models:
+  - {name: a, version: '1', protected_attributes: [sex], bias_report: ../reports/a.json}
+  - {name: a, version: '2', protected_attributes: [age]}
+  - {name: a, version: '2', protected_attributes: 'age, sex'}
+  - {name: b, version: '1', protected_attributes: [race], bias_report: [../reports/a.json, ../reports/b.json]}
+  - {name: c, version: '1', bias_report: ../reports/c.json}
+"""
+
+
+def _ctx(root: Path) -> CollectContext:
+    return CollectContext(Repo(root), {}, {}, Clock.at(dt.date(2026, 11, 24)))
+
+
+def _scan(ctx: CollectContext, report: str, model: str | None, version: str | None) -> list[tuple[list[str], str]]:
+    """The former linear scan, kept here as the reference the index must agree with."""
+    declarers = bias_protected._registry_declarers(ctx) + bias_protected._mlflow_declarers(ctx)
+    named = [d for d in declarers if model is not None and d.model == model]
+    exact = [d for d in declarers if report in d.reports] + [
+        d for d in named if version is not None and version in d.versions and report not in d.reports]
+    return [(list(d.names), d.source) for d in (exact or named)]
+
+
+@pytest.mark.parametrize("report", ["reports/a.json", "reports/b.json", "reports/c.json", "reports/z.json"])
+@pytest.mark.parametrize("model", ["a", "b", "c", None, "zz"])
+@pytest.mark.parametrize("version", ["1", "2", None])
+def test_index_gives_the_scans_answers_in_order(tmp_path: Path, report: str, model: str | None,
+                                                version: str | None) -> None:
+    write(tmp_path, "registry/models.yml", REGISTRY)
+    ctx = _ctx(tmp_path)
+    assert bias_protected._model_declarations(ctx, report, model, version) == _scan(ctx, report, model, version)
+
+
+def test_declarers_are_indexed_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "registry/models.yml", REGISTRY)
+    calls: list[str] = []
+    real = bias_protected._registry_declarers
+
+    def counted(ctx: CollectContext) -> list[bias_protected._Declarer]:
+        calls.append("declarers")
+        return real(ctx)
+
+    monkeypatch.setattr(bias_protected, "_registry_declarers", counted)
+    ctx = _ctx(tmp_path)
+    for k in range(50):
+        bias_protected._model_declarations(ctx, f"reports/{k}.json", "a", "1")
+    assert bias_protected._model_declarations(ctx, "reports/a.json", "a", "1") == [
+        (["sex"], "registry/models.yml (a@1)"), (["race"], "registry/models.yml (b@1)")]
+    assert len(calls) == 1
