@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,33 @@ def test_declarers_are_indexed_once_per_run(tmp_path: Path, monkeypatch: pytest.
     assert bias_protected._model_declarations(ctx, "reports/a.json", "a", "1") == [
         (["sex"], "registry/models.yml (a@1)"), (["race"], "registry/models.yml (b@1)")]
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("text", [
+    'models:\n  - {name: a, version: "1", "protected\\u005fattributes": [sex]}\n',
+    'models:\n  - name: a\n    version: "1"\n    ? "protected_\\\n      attributes"\n    : [sex]\n',
+    '{"models": [{"name": "a", "version": "1", "protected\\u005fattributes": ["sex"]}]}',
+    'base: &b {protected_attributes: [sex]}\nmodels:\n  - {name: a, version: "1", <<: *b}\n',
+])
+def test_a_declaration_spelled_with_escapes_or_merged_is_still_read(tmp_path: Path, text: str) -> None:
+    name = "registry/models.json" if text.startswith("{") else "registry/models.yml"
+    write(tmp_path, name, text)
+    assert bias_protected._model_declarations(_ctx(tmp_path), "reports/x.json", "a", "1") == [
+        (["sex"], f"{name} (a@1)")]
+
+
+def test_registries_that_cannot_declare_are_not_parsed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in range(20):
+        write(tmp_path, f"registry/m{k}.yml", f"name: m{k}\nversion: '1'\nbias_report: ../reports/m{k}.json\n")
+    write(tmp_path, "registry/declares.yml", REGISTRY)
+    parsed: list[str] = []
+    from aima_gate.safeio.loaders import load_structured as real
+
+    def counted(text: str, file: str) -> Any:
+        parsed.append(file)
+        return real(text, file)
+
+    monkeypatch.setattr(bias_protected, "load_structured", counted)
+    assert bias_protected._model_declarations(_ctx(tmp_path), "reports/m3.json", "m3", "1") == []
+    assert bias_protected._model_declarations(_ctx(tmp_path), "reports/a.json", "a", "1")[0][0] == ["sex"]
+    assert parsed == ["registry/declares.yml", "registry/declares.yml"]  # once per run (two runs)
