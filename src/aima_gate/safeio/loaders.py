@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+import types
 from typing import Any
 
 import yaml
@@ -23,6 +24,7 @@ MAX_DEPTH = 200
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _constructor = yaml.constructor.SafeConstructor()
+_CONSTRUCTORS: dict[Any, Any] = _constructor.yaml_constructors
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -130,7 +132,13 @@ def _scalar(node: yaml.ScalarNode, file: str) -> Any:
     if node.tag == _STR_TAG:
         return node.value
     try:
-        value = _constructor.construct_object(node, deep=True)
+        # what ``construct_object(node, deep=True)`` does for a scalar, without recording every node it ever built
+        # (its memo of constructed nodes would keep each one, with its marks, for the life of the process)
+        value = _CONSTRUCTORS.get(node.tag, _CONSTRUCTORS[None])(_constructor, node)
+        if isinstance(value, types.GeneratorType):  # a collection tag on a scalar: raises while it runs
+            generator, value = value, next(value)
+            for _ in generator:
+                pass
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML value: {exc}", file=file, line=node.start_mark.line + 1) from None
     except (ValueError, TypeError, AttributeError, OverflowError) as exc:
