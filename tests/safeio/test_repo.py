@@ -166,3 +166,35 @@ def test_glob_prefilter_never_changes_what_matches() -> None:
         assert glob_filter(paths, patterns) == every, patterns
     card_globs = tuple(load_collector("model_card").default_paths)
     assert _compiled(card_globs)[2] is not None and _compiled(card_globs)[3] is not None  # the prefilters ran
+
+
+def _outcome(repo: Repo, rel: str, max_bytes: int | None = None) -> object:
+    try:
+        return repo.read_bytes(rel, max_bytes=max_bytes)
+    except InputError as exc:
+        return ("error", str(exc), exc.file, exc.line, exc.hint)
+
+
+def test_reading_a_walked_file_gives_what_the_checked_path_gives(repo: Repo, tmp_path: Path) -> None:
+    """Files the walk found are read through one ``O_NOFOLLOW`` open; links, FIFOs, folders, vanished and
+    oversized files get the same bytes or the same error as through :meth:`Repo.path`."""
+    root = repo.root
+    (root / "registry" / "evil.yml").symlink_to(tmp_path / "outside" / "secret.yml")
+    (root / "registry" / "alias.yml").symlink_to(root / "registry" / "models.yml")
+    (root / "dangling.yml").symlink_to(root / "nowhere.yml")
+    os.symlink("loop2.yml", root / "loop1.yml")
+    os.symlink("loop1.yml", root / "loop2.yml")
+    os.mkfifo(root / "pipe.yml")
+    write(root, "big.yml", "a: " + "x" * 5000 + "\n")
+    write(root, "gone.yml", "a: 1\n")
+    write(root, "exact.yml", "x" * 1024)
+    walked = Repo(root)
+    names = walked.files()
+    (root / "gone.yml").unlink()
+    for rel in [*names, "gone.yml", "registry"]:
+        for limit in (None, 1024, 1023):
+            assert _outcome(walked, rel, limit) == _outcome(Repo(root), rel, limit), (rel, limit)
+    assert walked.read_bytes("registry/alias.yml") == b"models: []\n"
+    assert walked.read_bytes("exact.yml", max_bytes=1024) == b"x" * 1024
+    assert "leaves the repository" in str(_outcome(walked, "registry/evil.yml"))
+    assert "not a regular file" in str(_outcome(walked, "pipe.yml"))

@@ -64,7 +64,11 @@ _REGISTRIES: weakref.WeakKeyDictionary[Repo, list[tuple[str, Mapping[str, Any]]]
 
 
 def _registry_entries(ctx: CollectContext) -> list[tuple[str, Mapping[str, Any]]]:
-    """(registry file, entry) for every readable registry entry, read once per run (many reports, one registry)."""
+    """(registry file, entry) for every readable registry entry that may declare protected attributes, read once
+    per run (many reports, one registry). A file whose text holds neither the key ``protected_attributes`` nor a
+    backslash (a quoted key can spell it with escapes; folding and aliases cannot make it from other text) has no
+    entry that declares any, so it is not parsed: most registries declare none, and this parse is a second one
+    of every registry file, in every parse process."""
     if ctx.repo not in _REGISTRIES:
         artifacts = ctx.settings.get("artifacts") if isinstance(ctx.settings, Mapping) else None
         options = artifacts.get("model") if isinstance(artifacts, Mapping) else None
@@ -72,7 +76,10 @@ def _registry_entries(ctx: CollectContext) -> list[tuple[str, Mapping[str, Any]]
         found: list[tuple[str, Mapping[str, Any]]] = []
         for file in ctx.repo.glob(paths):
             try:
-                doc, _ = load_structured(ctx.repo.read_text(file), file)
+                text = ctx.repo.read_text(file)
+                if "protected_attributes" not in text and "\\" not in text:
+                    continue
+                doc, _ = load_structured(text, file)
             except AimaGateError:
                 continue  # the model collector reports an unreadable registry; here it declares nothing
             found.extend((file, entry) for entry in _entries(doc))

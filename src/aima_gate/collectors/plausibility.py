@@ -41,12 +41,65 @@ def _walk(value: Any, pointer: str = "") -> Iterator[tuple[str, str, Any]]:
             yield from _walk(item, f"{pointer}/{i}")
 
 
+def _children(value: Any) -> list[Any] | None:
+    if type(value) is dict:
+        return list(value.values())
+    if type(value) is list:
+        return value
+    if isinstance(value, Mapping):
+        return list(value.values())
+    return value if isinstance(value, list) else None
+
+
+def _has_non_finite(value: Any) -> bool:
+    """Whether a NaN or infinite float sits anywhere in ``value``: a cheap necessary test before :func:`_walk`
+    (which builds a pointer for every entry), so a report without one skips the walk, with the same result."""
+    stack = [value]
+    while stack:
+        items = _children(stack.pop())
+        if items is None:
+            continue
+        for item in items:
+            if type(item) is float or isinstance(item, float):
+                if not math.isfinite(item):
+                    return True
+            elif type(item) in _SCALARS:
+                continue
+            else:
+                stack.append(item)
+    return False
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _has_key(value: Any, name: str) -> bool:
+    """Whether some mapping in ``value``, at any depth, has the key ``name`` (compared as :func:`_walk` names
+    keys); same role as :func:`_has_non_finite`."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is dict or (type(v) is not list and isinstance(v, Mapping)):
+            for key, item in v.items():
+                if (key == name) if type(key) is str else (str(key) == name):
+                    return True
+                if type(item) not in _SCALARS:
+                    stack.append(item)
+        elif isinstance(v, list):
+            for item in v:
+                if type(item) not in _SCALARS:
+                    stack.append(item)
+    return False
+
+
 def _error(message: str, file: str, lines: LineIndex, pointer: str, hint: str) -> ArtifactError:
     return ArtifactError(message, file=file, line=lines.line_of(pointer) or 1, pointer=pointer, hint=hint)
 
 
 def non_finite_numbers(data: Any, file: str, lines: LineIndex) -> list[ArtifactError]:
     """Every NaN or infinite number (JSON's 1e999 parses as infinity; arithmetic on it gives NaN)."""
+    if not _has_non_finite(data):
+        return []
     return [_error(f"{value!r} is not a finite number", file, lines, ptr,
                    "a measured metric is a finite number; regenerate the report")
             for ptr, _key, value in _walk(data) if isinstance(value, float) and not math.isfinite(value)]
@@ -130,6 +183,8 @@ def _raised(result: Mapping[str, Any]) -> bool:
 
 def interval_inconsistencies(data: Mapping[str, Any], file: str, lines: LineIndex) -> list[ArtifactError]:
     """Confidence intervals of a normalized bias report whose lower bound exceeds the upper."""
+    if not _has_key(data, "confidence_intervals"):  # every pointer checked below passes through one
+        return []
     out = []
     for ptr, key, value in _walk(data):
         if "/confidence_intervals/" in ptr and isinstance(value, list) and len(value) == 2 \

@@ -7,10 +7,10 @@ and invalid UTF-8 are errors naming the file and line; nesting depth is bounded.
 
 from __future__ import annotations
 
-import bisect
 import datetime as _dt
 import json
 import re
+import types
 from typing import Any
 
 import yaml
@@ -24,6 +24,7 @@ MAX_DEPTH = 200
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _constructor = yaml.constructor.SafeConstructor()
+_CONSTRUCTORS: dict[Any, Any] = _constructor.yaml_constructors
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -131,7 +132,13 @@ def _scalar(node: yaml.ScalarNode, file: str) -> Any:
     if node.tag == _STR_TAG:
         return node.value
     try:
-        value = _constructor.construct_object(node, deep=True)
+        # what ``construct_object(node, deep=True)`` does for a scalar, without recording every node it ever built
+        # (its memo of constructed nodes would keep each one, with its marks, for the life of the process)
+        value = _CONSTRUCTORS.get(node.tag, _CONSTRUCTORS[None])(_constructor, node)
+        if isinstance(value, types.GeneratorType):  # a collection tag on a scalar: raises while it runs
+            generator, value = value, next(value)
+            for _ in generator:
+                pass
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML value: {exc}", file=file, line=node.start_mark.line + 1) from None
     except (ValueError, TypeError, AttributeError, OverflowError) as exc:
@@ -224,50 +231,60 @@ def load_yaml(text: str, file: str, *, line_offset: int = 0) -> tuple[Any, LineI
 
 # --------------------------------------------------------------------------------------------------- JSON
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)
+# A value's token carries the separator after it: a key its ':', anything else a ',' when one follows (JSON's
+# whitespace is these four characters; a string followed by ':' is always a key).
+_JSON_LINE_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"[ \t\r\n]*[:,]?|[{\[]|[^\s{}\[\],:"]+[ \t\r\n]*,?|[}\]][ \t\r\n]*,?',
+                              re.S)
 
 
 def _json_lines(text: str) -> dict[str, int]:
-    """Line of every value (and key) in a document already validated by ``json.loads``."""
-    newlines = [m.start() for m in re.finditer("\n", text)]
-    tokens = [(m.group(), bisect.bisect_left(newlines, m.start()) + 1) for m in _JSON_TOKEN.finditer(text)]
+    """Line of every value (and key) in a document already validated by ``json.loads``.
+
+    One pass over the tokens with an explicit stack (no recursion, no token list; was 0.1 ms per small report):
+    each value's line is the line of its first token, each key's the line of the key (which its value keeps)."""
     lines: dict[str, int] = {}
-    pos = 0
-
-    def value(pointer: str) -> None:
-        nonlocal pos
-        tok, line = tokens[pos]
-        lines.setdefault(pointer, line)
-        pos += 1
-        if tok == "{":
-            if tokens[pos][0] == "}":
-                pos += 1
-                return
-            while True:
-                key_tok, key_line = tokens[pos]
-                child = f"{pointer}/{escape_pointer_token(json.loads(key_tok))}"
-                lines[child] = key_line
-                pos += 2  # key and ':'
-                value(child)
-                sep = tokens[pos][0]
-                pos += 1
-                if sep == "}":
-                    return
-        elif tok == "[":
-            if tokens[pos][0] == "]":
-                pos += 1
-                return
-            index = 0
-            while True:
-                value(f"{pointer}/{index}")
-                index += 1
-                sep = tokens[pos][0]
-                pos += 1
-                if sep == "]":
-                    return
-
-    if tokens:
-        value("")
+    line = 1
+    last = 0
+    count = text.count
+    stack: list[list[Any]] = []  # [pointer, index of the current element, or -1 for an object]
+    pointer = ""  # where the next value goes
+    want_key = False
+    for m in _JSON_LINE_TOKEN.finditer(text):
+        start = m.start()
+        line += count("\n", last, start)
+        last = start
+        tok = m.group()
+        c = tok[0]
+        if want_key and c == '"':
+            want_key = False
+            key = tok[1 : tok.rindex('"')]
+            if "\\" in key:
+                key = json.loads(f'"{key}"')
+            pointer = f"{stack[-1][0]}/{escape_pointer_token(key)}"
+            lines[pointer] = line
+            continue
+        want_key = False
+        if c == "{":
+            lines.setdefault(pointer, line)
+            stack.append([pointer, -1])
+            want_key = True
+            continue
+        if c == "[":
+            lines.setdefault(pointer, line)
+            stack.append([pointer, 0])
+            pointer = f"{pointer}/0"
+            continue
+        if c == "}" or c == "]":
+            stack.pop()
+        else:
+            lines.setdefault(pointer, line)
+        if tok[-1] == ",":
+            frame = stack[-1]
+            if frame[1] < 0:
+                want_key = True
+            else:
+                frame[1] += 1
+                pointer = f"{frame[0]}/{frame[1]}"
     return lines
 
 

@@ -54,6 +54,7 @@ class Repo:
         self._walked_set: frozenset[str] | None = None
         self._escaping_links: list[tuple[str, str]] = []
         self._undecodable: list[str] = []
+        self._root_slash = str(self.root).rstrip(os.sep) + os.sep
 
     # ------------------------------------------------------------------------------------------ listing
     def files(self) -> list[str]:
@@ -173,6 +174,10 @@ class Repo:
     # ------------------------------------------------------------------------------------------- reading
     def read_bytes(self, rel: str, *, max_bytes: int | None = None) -> bytes:
         limit = self.max_bytes if max_bytes is None else max_bytes
+        if _FAST_READ and self._files is not None and rel in self._walked():
+            data = self._read_walked(rel, limit)
+            if data is not None:
+                return data
         path = self.path(rel)
         size = path.stat().st_size
         if size > limit:
@@ -184,12 +189,48 @@ class Repo:
             raise InputError(f"file is over the {limit:,}-byte limit", file=rel)
         return data
 
+    def _read_walked(self, rel: str, limit: int) -> bytes | None:
+        """The bytes of a file the walk found, in one open and one ``fstat`` (the checked path costs a ``Path``,
+        an ``lstat``, a ``stat``, a ``Path.open`` and a buffer the size of the limit per file: 169 ms against 36 ms
+        for the 4,000 small files of the 1,000-model benchmark). Only the
+        file itself can be a link (the walk never descends into linked folders): ``O_NOFOLLOW`` refuses one, and
+        ``O_NONBLOCK`` keeps a FIFO from blocking the open. None when the file is not a plain regular file (a
+        link, a FIFO, gone): then :meth:`path` decides, with its exact errors."""
+        try:
+            fd = os.open(self._root_slash + rel, _READ_FLAGS)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            if st.st_size > limit:
+                raise InputError(f"file is {st.st_size:,} bytes, over the {limit:,}-byte limit", file=rel,
+                                 hint="raise limits.max_file_bytes in .aima-gate.yml if this file is legitimate")
+            # sized by the file, not the limit (a buffered read(limit + 1) allocates the whole limit every time)
+            data = os.read(fd, st.st_size + 1)
+            while len(data) <= limit:
+                more = os.read(fd, limit + 1 - len(data))
+                if not more:
+                    break
+                data += more
+        finally:
+            os.close(fd)
+        if len(data) > limit:  # grew while we read it
+            raise InputError(f"file is over the {limit:,}-byte limit", file=rel)
+        return data
+
     def read_text(self, rel: str, *, max_bytes: int | None = None) -> str:
         return decode_text(self.read_bytes(rel, max_bytes=max_bytes), rel)
 
     def open_binary(self, rel: str) -> BinaryIO:
         """Open for streaming (digests, signatures, pickle scanning); no size bound, callers stream."""
         return self.path(rel).open("rb")
+
+
+_FAST_READ = hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_NONBLOCK")
+"""Elsewhere (Windows) every read takes the checked path."""
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _has_surrogate(name: str) -> bool:
