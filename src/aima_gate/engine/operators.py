@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aima_gate.core.errors import PolicyError
-from aima_gate.engine.assertions import _MISSING, Check, Path, Scope, Tri
+from aima_gate.engine.assertions import Check, Scope, Tri
+from aima_gate.engine.paths import _MISSING, Path
 
 Operand = Callable[[Scope], Any]
 """Resolves an operand at evaluation time (literal, parameter, or subject value)."""
