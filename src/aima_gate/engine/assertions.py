@@ -153,11 +153,16 @@ class Not(Node):
 
 
 def combine_all(results: Sequence[Outcome]) -> Outcome:
-    statuses = {r.status for r in results}
-    for status in (Tri.FAIL, Tri.ERROR):
-        if status in statuses:
-            return Outcome(status, _cap([e for r in results if r.status is status for e in r.evidence]))
-    return Outcome(Tri.PASS, _cap([e for r in results for e in r.evidence]))
+    status = Tri.PASS
+    for r in results:  # identity tests: hashing an Enum member runs Python code
+        if r.status is Tri.FAIL:
+            status = Tri.FAIL
+            break
+        if r.status is Tri.ERROR:
+            status = Tri.ERROR
+    if status is Tri.PASS:
+        return Outcome(Tri.PASS, _cap([e for r in results for e in r.evidence]))
+    return Outcome(status, _cap([e for r in results if r.status is status for e in r.evidence]))
 
 
 def combine_any(results: Sequence[Outcome]) -> Outcome:
@@ -211,11 +216,8 @@ class Quantifier(Node):
         return self._custom(_not_results(combine_any(results)))
 
 
-_FLIPPED = {Tri.PASS: Tri.FAIL, Tri.FAIL: Tri.PASS, Tri.ERROR: Tri.ERROR}
-
-
 def _not_results(inner: Outcome) -> Outcome:
-    flipped = _FLIPPED[inner.status]
+    flipped = Tri.FAIL if inner.status is Tri.PASS else Tri.PASS if inner.status is Tri.FAIL else Tri.ERROR
     evs = inner.evidence if inner.status is Tri.ERROR else tuple(negate(e) for e in inner.evidence)
     return Outcome(flipped, evs)
 
