@@ -172,17 +172,9 @@ def _subject(art: Artifact) -> Subject:
 def _finding(policy: Policy, subject: Subject, status: Status, evidence: tuple[Evidence, ...]) -> Finding:
     if not evidence:  # every finding carries evidence, even a vacuous pass
         evidence = (Evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
-    return Finding(
-        policy_id=policy.id,
-        title=policy.title,
-        status=status,
-        severity=policy.severity,
-        subject=subject,
-        aima=policy.aima,
-        evidence=evidence,
-        remediation=policy.remediation,
-        mappings=policy.mappings,
-    )
+    # Positional (the report's field order): keyword arguments cost measurably at tens of thousands of findings.
+    return Finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, evidence,
+                   policy.remediation, policy.mappings)
 
 
 def unused_waiver_finding(waiver: Waiver) -> Finding:
