@@ -334,13 +334,18 @@ class Leaf(Node):
     message: str | None = None
 
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
+        # One evidence item, built once: a policy's own message (on a non-pass) is put in directly, which is
+        # what _custom would do after the fact.
         path = self.path
         actual = path.get(value)
         ptr = pointer + path.suffix
-        where = shown_pointer(pointer) + path.shown
         if actual is _MISSING and not self.missing_ok:
             _, expected, _ = self.check(scope, _MISSING)
-            ev = evidence(scope, ptr, _MISSING, expected, f"{where} is missing")
-            return self._custom(Outcome(Tri.FAIL, (ev,)))
+            message = self.message or f"{shown_pointer(pointer)}{path.shown} is missing"
+            return Outcome(Tri.FAIL, (evidence(scope, ptr, _MISSING, expected, message),))
         status, expected, tail = self.check(scope, actual)
-        return self._custom(Outcome(status, (evidence(scope, ptr, actual, expected, f"{where} {tail}"),)))
+        if not self.message or status is Tri.PASS:
+            message = f"{shown_pointer(pointer)}{path.shown} {tail}"
+        else:
+            message = self.message
+        return Outcome(status, (evidence(scope, ptr, actual, expected, message),))
