@@ -105,6 +105,12 @@ def test_join_key_is_the_sorted_json_text(values: list[Any]) -> None:
 
 
 @settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=12), max_size=4))
+def test_join_key_of_strings_is_the_json_text(values: list[str]) -> None:
+    assert join_key(values) == json.dumps(values, sort_keys=True, default=str)
+
+
+@settings(max_examples=300, deadline=None)
 @given(JSON | st.dates() | st.text(min_size=190, max_size=230))
 def test_short_agrees_with_its_definition(value: Any) -> None:
     got = short(value)

@@ -7,6 +7,7 @@ so evaluation only looks values up and concatenates strings.
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,9 +102,12 @@ _SCALARS = frozenset((int, float, bool))
 
 _JSON = json.JSONEncoder(sort_keys=True, default=str)
 """``json.dumps(value, sort_keys=True, default=str)`` without building an encoder per call (same text)."""
+_encode_str = json.encoder.encode_basestring_ascii  # what _JSON writes for a str (ensure_ascii is on)
 
 
 def join_key(values: Sequence[Any]) -> str:
+    if all(type(v) is str for v in values):  # the usual key (names, versions): the encoder's own string form
+        return "[" + ", ".join(map(_encode_str, values)) + "]"
     return _JSON.encode(list(values))
 
 
