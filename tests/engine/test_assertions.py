@@ -215,3 +215,17 @@ def test_property_all_and_any_follow_kleene_logic(children: list[dict[str, Any]]
     want_any = P if P in statuses else E if E in statuses else F
     assert status_of({"all": children}, DATA) is want_all
     assert status_of({"any": children}, DATA) is want_any
+
+
+@pytest.mark.parametrize(("leaf", "data", "want"), [
+    (PASS_LEAF, DATA, P), (FAIL_LEAF, DATA, F), (ERROR_LEAF, DATA, E), ({"path": "absent", "exists": True}, DATA, F),
+])
+def test_a_leafs_own_message_replaces_the_generated_one_only_when_it_does_not_pass(
+        leaf: dict[str, Any], data: dict[str, Any], want: Status) -> None:
+    plain = finding_of(leaf, data)
+    custom = finding_of({**leaf, "message": "custom words"}, data)
+    assert plain.status is custom.status is want
+    (p_ev,), (c_ev,) = plain.evidence, custom.evidence
+    assert (c_ev.file, c_ev.line, c_ev.pointer, c_ev.actual, c_ev.expected) == (
+        p_ev.file, p_ev.line, p_ev.pointer, p_ev.actual, p_ev.expected)
+    assert c_ev.message == (p_ev.message if want is P else "custom words")

@@ -58,17 +58,18 @@ class LineIndex:
         self._build = build
 
     def line_of(self, pointer: str) -> int | None:
-        if self._lines is None:
-            self._lines = self._build() if self._build is not None else {}
+        lines = self._lines
+        if lines is None:
+            lines = self._lines = self._build() if self._build is not None else {}
             self._build = None
+        line = lines.get(pointer)  # the usual case: the pointer itself is mapped
         p = pointer
-        while True:
-            line = self._lines.get(p)
-            if line is not None:
-                return line
+        while line is None:
             if not p:
                 return None
-            p = p.rsplit("/", 1)[0]
+            p = p[: p.rfind("/")] if "/" in p else ""
+            line = lines.get(p)
+        return line
 
     def under(self, prefix: str) -> LineIndex:
         """A view for a sub-document at ``prefix`` (e.g. one entry of a registry list). Shares, never copies."""

@@ -12,11 +12,12 @@ import datetime as _dt
 import enum
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Artifact, Evidence
+from aima_gate.engine.paths import _MISSING, Path, join_key, short, shown_pointer
 
 MAX_EVIDENCE = 25
 """Evidence items kept per quantifier/combinator outcome; the rest are summarized in one line."""
@@ -62,10 +63,6 @@ class ArtifactIndex:
         return self._on[key]
 
 
-def join_key(values: Sequence[Any]) -> str:
-    return json.dumps(list(values), sort_keys=True, default=str)
-
-
 @dataclass(frozen=True)
 class Scope:
     artifact: Artifact
@@ -82,70 +79,17 @@ class Scope:
         return Scope(artifact, self.subject, self.params, self.today, self.index)
 
 
-_MISSING: Any = object()
-
-
-@dataclass(frozen=True)
-class Path:
-    text: str
-    tokens: tuple[str, ...]
-    suffix: str = ""
-    """The tokens as an escaped JSON-pointer suffix, computed once at compile time."""
-
-    @staticmethod
-    def parse(text: str) -> Path:
-        if text in ("", "."):
-            return Path(text, ())
-        if text.startswith("/"):
-            tokens = tuple(t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/"))
-        else:
-            tokens = tuple(text.split("."))
-        return Path(text, tokens, "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens))
-
-    def get(self, value: Any) -> Any:
-        for tok in self.tokens:
-            if isinstance(value, Mapping):
-                if tok not in value:
-                    return _MISSING
-                value = value[tok]
-            elif isinstance(value, list) and tok.isdigit() and int(tok) < len(value):
-                value = value[int(tok)]
-            else:
-                return _MISSING
-        return value
-
-    def pointer(self, base: str) -> str:
-        return base + self.suffix
-
-
-def short(value: Any, limit: int = 200) -> Any:
-    """Evidence values stay readable: long strings are cut, containers summarized."""
-    if isinstance(value, str) and len(value) > limit:
-        return value[:limit] + f"... ({len(value)} chars)"
-    if isinstance(value, (list, dict)):
-        # Cheap size guard first: serializing a whole document just to measure it dominated large runs.
-        if len(value) > 8 or any(isinstance(v, (list, dict)) for v in (value.values() if isinstance(value, dict)
-                                                                        else value)):
-            return f"<{type(value).__name__} of {len(value)} items>"
-        text = json.dumps(value, sort_keys=True, default=str)
-        if len(text) > limit:
-            return f"<{type(value).__name__} of {len(value)} items>"
-    return value
-
-
 def evidence(scope: Scope, pointer: str, actual: Any, expected: str, message: str) -> Evidence:
-    return Evidence(
-        file=scope.artifact.file,
-        line=scope.artifact.line_of(pointer),
-        pointer=pointer,
-        actual=None if actual is _MISSING else short(actual),
-        expected=expected,
-        message=message,
-    )
+    art = scope.artifact
+    if actual is _MISSING:
+        actual = None
+    elif type(actual) is not str or len(actual) > 200:
+        actual = short(actual)
+    return Evidence(art.file, art.line_of(pointer), pointer, actual, expected, message)
 
 
 def negate(ev: Evidence) -> Evidence:
-    return replace(ev, expected=f"not ({ev.expected})", message=f"NOT: {ev.message}")
+    return Evidence(ev.file, ev.line, ev.pointer, ev.actual, f"not ({ev.expected})", f"NOT: {ev.message}")
 
 
 def _cap(items: list[Evidence], total: int | None = None) -> tuple[Evidence, ...]:
@@ -156,7 +100,7 @@ def _cap(items: list[Evidence], total: int | None = None) -> tuple[Evidence, ...
         return tuple(items)
     rest = total - MAX_EVIDENCE
     last = items[MAX_EVIDENCE]
-    summary = replace(last, actual=None, expected="", message=f"... and {rest} more evidence items")
+    summary = Evidence(last.file, last.line, last.pointer, None, "", f"... and {rest} more evidence items")
     return (*items[:MAX_EVIDENCE], summary)
 
 
@@ -170,7 +114,9 @@ class Node:
 
     def _custom(self, outcome: Outcome) -> Outcome:
         if self.message and outcome.status is not Tri.PASS:
-            return Outcome(outcome.status, tuple(replace(e, message=self.message) for e in outcome.evidence))
+            message = self.message
+            return Outcome(outcome.status, tuple(Evidence(e.file, e.line, e.pointer, e.actual, e.expected, message)
+                                                 for e in outcome.evidence))
         return outcome
 
 
@@ -207,11 +153,16 @@ class Not(Node):
 
 
 def combine_all(results: Sequence[Outcome]) -> Outcome:
-    for status in (Tri.FAIL, Tri.ERROR):
-        bad = [e for r in results if r.status is status for e in r.evidence]
-        if any(r.status is status for r in results):
-            return Outcome(status, _cap(bad))
-    return Outcome(Tri.PASS, _cap([e for r in results for e in r.evidence]))
+    status = Tri.PASS
+    for r in results:  # identity tests: hashing an Enum member runs Python code
+        if r.status is Tri.FAIL:
+            status = Tri.FAIL
+            break
+        if r.status is Tri.ERROR:
+            status = Tri.ERROR
+    if status is Tri.PASS:
+        return Outcome(Tri.PASS, _cap([e for r in results for e in r.evidence]))
+    return Outcome(status, _cap([e for r in results if r.status is status for e in r.evidence]))
 
 
 def combine_any(results: Sequence[Outcome]) -> Outcome:
@@ -245,7 +196,7 @@ class Quantifier(Node):
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
         target = self.path.get(value)
         ptr = self.path.pointer(pointer)
-        where = pointer_to_path(ptr)
+        where = self.path.where(pointer)
         if target is _MISSING or target is None:
             ev = evidence(scope, ptr, _MISSING, f"a list at {where}", f"{where} is missing")
             return self._custom(Outcome(Tri.FAIL, (ev,)))
@@ -266,7 +217,7 @@ class Quantifier(Node):
 
 
 def _not_results(inner: Outcome) -> Outcome:
-    flipped = {Tri.PASS: Tri.FAIL, Tri.FAIL: Tri.PASS, Tri.ERROR: Tri.ERROR}[inner.status]
+    flipped = Tri.FAIL if inner.status is Tri.PASS else Tri.PASS if inner.status is Tri.FAIL else Tri.ERROR
     evs = inner.evidence if inner.status is Tri.ERROR else tuple(negate(e) for e in inner.evidence)
     return Outcome(flipped, evs)
 
@@ -287,14 +238,14 @@ class Join(Node):
     """True when neither ``where`` nor ``assert`` reads the subject (no ``{subject: ...}`` operand, no parameter
     ``select``): with no ``via`` or ``on`` the filtered candidates are then the same for every subject."""
 
-    def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Evidence | None, str]:
+    def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Evidence | None]:
         if self.via is not None:
             ref_value = self.via.get(value)
             ptr = self.via.pointer(pointer)
-            where = pointer_to_path(ptr)
+            where = self.via.where(pointer)
             if ref_value is _MISSING or ref_value in (None, "", []):
                 return [], evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
-                                    f"{where} is missing: no {self.kind} is referenced"), where
+                                    f"{where} is missing: no {self.kind} is referenced")
             files = [path for kind, path, ref_ptr in scope.artifact.references
                      if kind == self.kind and (ref_ptr == ptr or ref_ptr.startswith(ptr + "/"))]
             found = [a for f in files for a in scope.index.by_file.get((self.kind, f), [])]
@@ -304,27 +255,38 @@ class Join(Node):
                 message = (f"{'; '.join(broken)} exists but could not be read as a {self.kind} (referenced by "
                            f"{where}); the error reported for it says why" if broken else
                            f"no {self.kind} found at {shown} (referenced by {where})")
-                return [], evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}", message), where
-            return found, None, f"{self.kind} referenced by {where}"
+                return [], evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}", message)
+            return found, None
         keys = []
         for _, cur_path in self.on:
             v = cur_path.get(value)
             if v is _MISSING or v is None:
                 ptr = cur_path.pointer(pointer)
                 return [], evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
-                                    f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing"), ""
+                                    f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing")
             keys.append(v)
-        related = tuple(p for p, _ in self.on)
-        found = scope.index.by_keys(self.kind, related).get(join_key(keys), [])
-        desc = " and ".join(f"{r.text} = {json.dumps(k)}" for (r, _), k in zip(self.on, keys, strict=True))
-        if not self.on:  # a join by 'where' alone: every artifact of the kind is a candidate
-            desc = "the join's where condition"
+        found = scope.index.by_keys(self.kind, self.related).get(join_key(keys), [])
         if not found:
-            return [], evidence(scope, pointer, None, f"a {self.kind} with {desc}", f"no {self.kind} with {desc}"), desc
-        return found, None, desc
+            desc = self._describe(keys)
+            return [], evidence(scope, pointer, None, f"a {self.kind} with {desc}", f"no {self.kind} with {desc}")
+        return found, None
+
+    @property
+    def related(self) -> tuple[Path, ...]:
+        """The paths read in the related artifacts (the ``by_keys`` index key), computed once per node."""
+        cache = self.__dict__
+        related = cache.get("_related")
+        if related is None:
+            related = cache["_related"] = tuple(p for p, _ in self.on)
+        return related
+
+    def _describe(self, keys: Sequence[Any]) -> str:
+        if not self.on:  # a join by 'where' alone: every artifact of the kind is a candidate
+            return "the join's where condition"
+        return " and ".join(f"{r.text} = {json.dumps(k)}" for (r, _), k in zip(self.on, keys, strict=True))
 
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
-        found, missing, _desc = self._candidates(scope, value, pointer)
+        found, missing = self._candidates(scope, value, pointer)
         if self.where is not None:
             found = self._filtered(scope, found)
         if not found:
@@ -372,12 +334,18 @@ class Leaf(Node):
     message: str | None = None
 
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
-        actual = self.path.get(value)
-        ptr = self.path.pointer(pointer)
-        where = pointer_to_path(ptr) if self.path.tokens else pointer_to_path(pointer)
+        # One evidence item, built once: a policy's own message (on a non-pass) is put in directly, which is
+        # what _custom would do after the fact.
+        path = self.path
+        actual = path.get(value)
+        ptr = pointer + path.suffix
         if actual is _MISSING and not self.missing_ok:
             _, expected, _ = self.check(scope, _MISSING)
-            ev = evidence(scope, ptr, _MISSING, expected, f"{where} is missing")
-            return self._custom(Outcome(Tri.FAIL, (ev,)))
+            message = self.message or f"{shown_pointer(pointer)}{path.shown} is missing"
+            return Outcome(Tri.FAIL, (evidence(scope, ptr, _MISSING, expected, message),))
         status, expected, tail = self.check(scope, actual)
-        return self._custom(Outcome(status, (evidence(scope, ptr, actual, expected, f"{where} {tail}"),)))
+        if not self.message or status is Tri.PASS:
+            message = f"{shown_pointer(pointer)}{path.shown} {tail}"
+        else:
+            message = self.message
+        return Outcome(status, (evidence(scope, ptr, actual, expected, message),))

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aima_gate.core.errors import PolicyError
-from aima_gate.engine.assertions import _MISSING, Check, Path, Scope, Tri
+from aima_gate.engine.assertions import Check, Scope, Tri
+from aima_gate.engine.paths import _MISSING, Path
 
 Operand = Callable[[Scope], Any]
 """Resolves an operand at evaluation time (literal, parameter, or subject value)."""
@@ -146,6 +147,13 @@ def op_type(raw: Any, _params: Mapping[str, Any], _where: str) -> Check:
 
 def op_equals(raw: Any, params: Mapping[str, Any], where: str) -> Check:
     operand = compile_operand(raw, params, where)
+    if not isinstance(raw, Mapping):  # a literal: its text is shown the same for every subject
+        expected = f"equals {_show(raw)}"
+
+        def check_literal(_scope: Scope, v: Any) -> tuple[Tri, str, str]:
+            return (Tri.PASS if v == raw else Tri.FAIL), expected, f"= {_show(v)}"
+
+        return check_literal
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
         want = operand(scope)
@@ -160,6 +168,13 @@ def op_one_of(raw: Any, params: Mapping[str, Any], where: str) -> Check:
     operand = compile_operand(raw, params, where)
     if not isinstance(raw, Mapping) and not isinstance(raw, list):
         raise PolicyError(f"{where}: one_of needs a list")
+    if isinstance(raw, list):  # a literal list: its text is shown the same for every subject
+        expected = f"one of {_show(raw)}"
+
+        def check_literal(_scope: Scope, v: Any) -> tuple[Tri, str, str]:
+            return (Tri.PASS if v in raw else Tri.FAIL), expected, f"= {_show(v)}"
+
+        return check_literal
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
         allowed = operand(scope)
@@ -244,8 +259,10 @@ def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
     ``convert`` turns the actual value into something comparable; ``convert_bound`` (default: the same) turns
     the policy's bounds (for ``length`` the value is measured but the bounds are plain numbers).
     """
-    ops = [(op, compile_operand(val, params, f"{where}.{op}")) for op, val in raw.items()]
     bound_of = convert_bound or convert
+    # (op, operand, the bound precomputed when the operand is a literal: the same for every subject)
+    ops = [(op, compile_operand(val, params, f"{where}.{op}"),
+            None if isinstance(val, Mapping) else _bound(op, val, bound_of, kind)) for op, val in raw.items()]
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
         if v is None:  # no value given: the policy's requirement is unmet (a failure, not unreadable input)
@@ -255,28 +272,41 @@ def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
             return Tri.ERROR, f"a {kind}", f"= {_show(v)}, which is not a {kind}"
         expected_parts = []
         ok = True
-        for op, operand in ops:
-            want = operand(scope)
-            if op == "between":
-                if not (isinstance(want, list) and len(want) == 2):
-                    return Tri.ERROR, "between [low, high]", f"cannot be checked: bad range {_show(want)}"
-                lo, hi = bound_of(want[0]), bound_of(want[1])
-                if lo is None or hi is None:
-                    return Tri.ERROR, f"a {kind} range", f"cannot be checked: bad range {_show(want)}"
-                expected_parts.append(f"between {want[0]} and {want[1]}")
-                ok = ok and lo <= actual <= hi
-                continue
-            target = bound_of(want)
-            if target is None:
-                return Tri.ERROR, f"{_COMPARE[op][0]} a {kind}", f"cannot be compared with {_show(want)}"
-            symbol, fn = _COMPARE[op]
-            expected_parts.append(f"{symbol} {want}")
-            ok = ok and fn(actual, target)
+        for op, operand, literal in ops:
+            error, part, test = literal or _bound(op, operand(scope), bound_of, kind)
+            if error is not None:
+                return error
+            expected_parts.append(part)
+            ok = ok and test(actual)
         label = f"{name} " if name in ("length", "version") else ""
         shown = actual if name == "length" else v
         return (Tri.PASS if ok else Tri.FAIL), label + " and ".join(expected_parts), f"= {_show(shown)}"
 
     return check
+
+
+_Bound = tuple["tuple[Tri, str, str] | None", str, Callable[[Any], bool]]
+"""(the error to report, or None; the expected text; the test of the converted actual value)."""
+
+
+def _never(_actual: Any) -> bool:  # pragma: no cover - only paired with an error, which is returned first
+    return False
+
+
+def _bound(op: str, want: Any, bound_of: Callable[[Any], Any], kind: str) -> _Bound:
+    """One comparison's bound: converted, described and turned into a test (or the reason it cannot be)."""
+    if op == "between":
+        if not (isinstance(want, list) and len(want) == 2):
+            return (Tri.ERROR, "between [low, high]", f"cannot be checked: bad range {_show(want)}"), "", _never
+        lo, hi = bound_of(want[0]), bound_of(want[1])
+        if lo is None or hi is None:
+            return (Tri.ERROR, f"a {kind} range", f"cannot be checked: bad range {_show(want)}"), "", _never
+        return None, f"between {want[0]} and {want[1]}", lambda actual: bool(lo <= actual <= hi)
+    target = bound_of(want)
+    if target is None:
+        return (Tri.ERROR, f"{_COMPARE[op][0]} a {kind}", f"cannot be compared with {_show(want)}"), "", _never
+    symbol, fn = _COMPARE[op]
+    return None, f"{symbol} {want}", lambda actual: fn(actual, target)
 
 
 def _number(v: Any) -> Any:

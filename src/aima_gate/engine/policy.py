@@ -15,8 +15,9 @@ from typing import Any
 from aima_gate.aima.catalog import Catalog
 from aima_gate.core.errors import PolicyError
 from aima_gate.core.model import AimaRef, LineIndex, Severity
-from aima_gate.engine.assertions import AllOf, AnyOf, Join, Leaf, Node, Not, Path, Quantifier
+from aima_gate.engine.assertions import AllOf, AnyOf, Join, Leaf, Node, Not, Quantifier
 from aima_gate.engine.operators import OPERATORS
+from aima_gate.engine.paths import Path
 
 COMBINATORS = ("all", "any", "not", "every", "some", "none", "join")
 
