@@ -112,6 +112,8 @@ def merge_models(artifacts: Sequence[Artifact]) -> list[Artifact]:
         if i in dropped:
             continue
         if i in found_by:
-            art = replace(art, data={**art.data, "found_by": found_by[i]})
+            data = dict(art.data.items())  # a data mapping decoded on demand hands over its dict's items at once
+            data["found_by"] = found_by[i]
+            art = replace(art, data=data)
         out.append(art)
     return out

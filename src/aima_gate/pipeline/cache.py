@@ -199,7 +199,8 @@ class ArtifactCache:
             return None
         st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
         old = self._stat.get(rel)
-        if type(old) is list and len(old) == 6 and tuple(old[:5]) == st and type(old[5]) is str:
+        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha]: compared as one list, no slice copied.
+        if type(old) is list and len(old) == 6 and type(old[5]) is str and old == [*st, old[5]]:
             self._new_stat[rel] = old
             return old[5]
         if st[2] > self.repo.max_bytes:
@@ -286,7 +287,7 @@ class ArtifactCache:
                 self._new_groups[group] = self._groups[group]
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None
-        self._new_entries[name] = (deps, items, list(chunks))
+        self._new_entries[name] = (deps, items, chunks)  # the blobs keep their own reference, never mutated
         return results
 
     # ------------------------------------------------------------------------------------------ storing
