@@ -70,3 +70,28 @@ def test_a_copy_found_first_still_joins_the_model_an_entry_claims() -> None:
     assert [a.name for a in merged] == ["credit@1"]
     assert [r["route"] for r in merged[0].data["found_by"]] == ["registry-file", "mlflow-logged-model",
                                                                   "mlmodel-folder"]
+
+
+class _CountingData(dict):  # type: ignore[type-arg]
+    """A model's data that counts how often its ``source`` is read (a cached model's data decodes on demand)."""
+
+    reads = 0
+
+    def get(self, key: object, default: object = None) -> object:
+        if key == "source":
+            type(self).reads += 1
+        return super().get(key, default)
+
+
+def test_each_models_source_is_read_once_and_other_kinds_keep_their_place() -> None:
+    _CountingData.reads = 0
+    card = Artifact("model_card", "card", "cards/a.md", {"source": "ignored"})
+    governed = [Artifact("model", f"m{i}@1", "registry/models.yml", _CountingData(name=f"m{i}", source="file"))
+                for i in range(3)]
+    merge_models([card, *governed])
+    assert _CountingData.reads == 3  # sorting models into governed and discovered, and naming the route
+    arts = [card, governed[0], found("other.pkl@unversioned", "other.pkl"), governed[1], card, governed[2]]
+    merged = merge_models(arts)
+    assert [a.name for a in merged] == ["card", "m0@1", "other.pkl@unversioned", "m1@1", "card", "m2@1"]
+    assert merged[1].data["found_by"] == [{"route": "registry-file", "file": "registry/models.yml"}]
+    assert "found_by" not in merged[0].data

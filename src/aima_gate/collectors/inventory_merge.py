@@ -78,12 +78,18 @@ def merge_models(artifacts: Sequence[Artifact]) -> list[Artifact]:
     every ``model`` subject gets ``found_by`` (each route and file that found it)."""
     found_by: dict[int, list[Any]] = {}
     dropped: set[int] = set()
-    governed = [i for i, a in enumerate(artifacts) if a.kind == "model" and a.data.get("source") != "discovered"]
-    discovered = [i for i, a in enumerate(artifacts) if a.kind == "model" and a.data.get("source") == "discovered"]
-    for i in governed:
-        art = artifacts[i]
-        route = ROUTE_OF_SOURCE.get(str(art.data.get("source")), str(art.data.get("source")))
-        found_by[i] = [{"route": route, "file": art.file}]
+    governed: list[int] = []
+    discovered: list[int] = []
+    for i, art in enumerate(artifacts):  # one pass, each model's source read once
+        if art.kind != "model":
+            continue
+        source = art.data.get("source")
+        if source == "discovered":
+            discovered.append(i)
+        else:
+            governed.append(i)
+            route = ROUTE_OF_SOURCE.get(str(source), str(source))
+            found_by[i] = [{"route": route, "file": art.file}]
     direct = {i: next((g for g in governed if _claims(artifacts[g], artifacts[i])), None) for i in discovered}
     owner_of: dict[int, int] = {}  # each discovered candidate seen so far -> the subject it is (itself if kept)
     # Candidates a registry or MLflow version claims go first, so their copies elsewhere (same MLflow ids, inside
@@ -106,6 +112,8 @@ def merge_models(artifacts: Sequence[Artifact]) -> list[Artifact]:
         if i in dropped:
             continue
         if i in found_by:
-            art = replace(art, data={**art.data, "found_by": found_by[i]})
+            data = dict(art.data.items())  # a data mapping decoded on demand hands over its dict's items at once
+            data["found_by"] = found_by[i]
+            art = replace(art, data=data)
         out.append(art)
     return out

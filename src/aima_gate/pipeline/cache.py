@@ -199,7 +199,8 @@ class ArtifactCache:
             return None
         st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
         old = self._stat.get(rel)
-        if type(old) is list and len(old) == 6 and tuple(old[:5]) == st and type(old[5]) is str:
+        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha]: compared as one list, no slice copied.
+        if type(old) is list and len(old) == 6 and type(old[5]) is str and old == [*st, old[5]]:
             self._new_stat[rel] = old
             return old[5]
         if st[2] > self.repo.max_bytes:
@@ -236,7 +237,9 @@ class ArtifactCache:
     def _holds(self, dep: Any) -> bool:
         if dep[0] == "read" and len(dep) == 3:
             return bool(self.current_sha(dep[1]) == dep[2])
-        key = json.dumps(dep)
+        # A group (one per shared read, named by every entry that made it) is keyed by its name without
+        # re-encoding the dependency; anything else by its JSON text.
+        key = ("group", dep[1]) if dep[0] == "group" and len(dep) == 2 and type(dep[1]) is str else json.dumps(dep)
         if key not in self._valid:
             self._valid[key] = self._check(dep)
         return self._valid[key]
@@ -266,6 +269,7 @@ class ArtifactCache:
         try:
             deps, items, spans = entry
             memo = self._shas
+            groups = []
             for dep in deps:
                 if dep[0] == "read" and len(dep) == 3:  # the common case, inlined
                     rel = dep[1]
@@ -274,15 +278,16 @@ class ArtifactCache:
                         return None
                 elif not self._holds(dep):
                     return None
+                elif dep[0] == "group":
+                    groups.append(dep[1])
             blobs = self._view
             chunks: list[bytes | memoryview] = [blobs[off:off + size] for off, size in spans]
             results = decode_results(items, Blobs(chunks))
-            for dep in deps:
-                if dep[0] == "group":
-                    self._new_groups[dep[1]] = self._groups[dep[1]]
+            for group in groups:
+                self._new_groups[group] = self._groups[group]
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             return None
-        self._new_entries[name] = (deps, items, list(chunks))
+        self._new_entries[name] = (deps, items, chunks)  # the blobs keep their own reference, never mutated
         return results
 
     # ------------------------------------------------------------------------------------------ storing

@@ -20,7 +20,7 @@ import json
 import os
 import stat
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -288,6 +288,10 @@ class LazyData(Mapping[str, Any]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.real())
+
+    def items(self) -> ItemsView[str, Any]:
+        """The decoded dict's own view: ``dict(data.items())`` copies without a lookup per key."""
+        return self.real().items()
 
     def __len__(self) -> int:
         return len(self.real())

@@ -64,18 +64,26 @@ def relative_files(root: Path, files: Iterable[str]) -> frozenset[str]:
 
 
 def changed_subjects(changed: frozenset[str], artifacts: Sequence[Artifact]) -> list[Artifact]:
-    """Artifacts whose own file changed, or that reference (transitively) a changed file or a changed artifact."""
+    """Artifacts whose own file changed, or that reference (transitively) a changed file or a changed artifact.
+
+    The least fixpoint of "selected: its file changed, or it references a touched file; touched: a changed file
+    or the file of a selected artifact", reached by following references backwards from each newly touched file
+    (one pass over the artifacts, not one per round)."""
+    referrers: dict[str, list[int]] = {}
+    for i, art in enumerate(artifacts):
+        for _kind, path, _ptr in art.references:
+            referrers.setdefault(path, []).append(i)
+    selected = {i for i, art in enumerate(artifacts) if art.file in changed}
     touched = set(changed)
-    selected: set[int] = set()
-    grew = True
-    while grew:
-        grew = False
-        for i, art in enumerate(artifacts):
-            if i not in selected and (art.file in changed
-                                      or any(path in touched for _kind, path, _ptr in art.references)):
+    todo = list(touched)
+    while todo:
+        for i in referrers.get(todo.pop(), ()):
+            if i not in selected:
                 selected.add(i)
-                touched.add(art.file)
-                grew = True
+                file = artifacts[i].file
+                if file not in touched:
+                    touched.add(file)
+                    todo.append(file)
     return [artifacts[i] for i in sorted(selected)]
 
 

@@ -1,0 +1,79 @@
+"""The artifact cache's read-back path (pipeline/cache.py lookup, cache_codec.py LazyData): a file's stat row
+is trusted only when every field matches, a group dependency is checked once per run, and cached data copies
+exactly as the decoded dict."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aima_gate.core.model import Artifact
+from aima_gate.pipeline import cache as cache_mod
+from aima_gate.pipeline.cache_codec import Blobs, decode_results, encode_results, materialized
+from aima_gate.safeio.repo import Repo
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
+
+
+def test_cached_data_copies_exactly_as_the_decoded_dict() -> None:
+    data: dict[str, Any] = {"name": "m", "source": "file", "found_by": [1], "nested": {"a": [1, 2]}, "z": None}
+    items, blobs = encode_results([Artifact("model", "m@1", "registry/models.yml", data)])
+    (art,) = decode_results(items, Blobs([b.encode("utf-8") for b in blobs]))
+    assert list(art.data.items()) == list(data.items())
+    assert dict(art.data.items()) == {**art.data} == materialized(art).data == data
+    assert list(dict(art.data.items())) == list(data)  # same key order
+
+
+def _open(example: Path, tmp_path: Path) -> cache_mod.ArtifactCache:
+    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(example), ["test"])
+    assert cache is not None
+    return cache
+
+
+@pytest.mark.parametrize("field", range(5))
+def test_a_stat_row_differing_in_any_field_is_not_trusted(example: Path, tmp_path: Path, field: int) -> None:
+    rel = "registry/models.yml"
+    real = hashlib.sha256((example / rel).read_bytes()).hexdigest()
+    cache = _open(example, tmp_path)
+    try:
+        st = (example / rel).lstat()
+        row: list[Any] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "planted"]
+        cache._stat = {rel: row}
+        assert cache._hash(rel) == "planted"  # every field matches: the stored digest stands
+        row[field] += 1
+        assert cache._hash(rel) != "planted"  # one field differs: the file is read and hashed again
+        assert real in (cache._hash(rel) or "")  # (the digest format is the cache's own)
+    finally:
+        cache.save()
+
+
+def test_a_group_dependency_is_checked_once_per_run(example: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = _open(example, tmp_path)
+    try:
+        cache._groups = {"g": [["exists", "registry/models.yml", True]]}
+        checks: list[Any] = []
+        real = cache._check
+
+        def spy(dep: Any) -> bool:
+            checks.append(dep)
+            return real(dep)
+
+        monkeypatch.setattr(cache, "_check", spy)
+        assert all(cache._holds(["group", "g"]) for _ in range(3))
+        inner = ["exists", "registry/models.yml", True]
+        assert checks == [["group", "g"], inner]  # the group and what it holds, each once
+        assert not cache._holds(["group", "other"])
+        assert not cache._holds(["glob", ["x"], "y"])
+        assert not cache._holds(["glob", ["x"], "y"])
+        assert checks == [["group", "g"], inner, ["group", "other"], ["glob", ["x"], "y"]]
+    finally:
+        cache.save()
