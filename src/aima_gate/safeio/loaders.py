@@ -232,43 +232,44 @@ def _json_lines(text: str) -> dict[str, int]:
     newlines = [m.start() for m in re.finditer("\n", text)]
     tokens = [(m.group(), bisect.bisect_left(newlines, m.start()) + 1) for m in _JSON_TOKEN.finditer(text)]
     lines: dict[str, int] = {}
-    pos = 0
-
-    def value(pointer: str) -> None:
-        nonlocal pos
-        tok, line = tokens[pos]
-        lines.setdefault(pointer, line)
-        pos += 1
-        if tok == "{":
-            if tokens[pos][0] == "}":
-                pos += 1
-                return
-            while True:
-                key_tok, key_line = tokens[pos]
-                child = f"{pointer}/{escape_pointer_token(json.loads(key_tok))}"
-                lines[child] = key_line
-                pos += 2  # key and ':'
-                value(child)
-                sep = tokens[pos][0]
-                pos += 1
-                if sep == "}":
-                    return
-        elif tok == "[":
-            if tokens[pos][0] == "]":
-                pos += 1
-                return
-            index = 0
-            while True:
-                value(f"{pointer}/{index}")
-                index += 1
-                sep = tokens[pos][0]
-                pos += 1
-                if sep == "]":
-                    return
-
     if tokens:
-        value("")
+        _json_value(tokens, lines, 0, "")
     return lines
+
+
+def _json_value(tokens: list[tuple[str, int]], lines: dict[str, int], pos: int, pointer: str) -> int:
+    """Record the value starting at ``tokens[pos]`` (and its children); the position after it.
+
+    A module function, not a closure: a nested function calling itself is a reference cycle holding every token,
+    which outlives the call until the garbage collector runs (and evaluation, which builds line maps lazily,
+    pauses it)."""
+    tok, line = tokens[pos]
+    lines.setdefault(pointer, line)
+    pos += 1
+    if tok == "{":
+        if tokens[pos][0] == "}":
+            return pos + 1
+        while True:
+            key_tok, key_line = tokens[pos]
+            child = f"{pointer}/{escape_pointer_token(json.loads(key_tok))}"
+            lines[child] = key_line
+            pos = _json_value(tokens, lines, pos + 2, child)  # after the key and ':'
+            sep = tokens[pos][0]
+            pos += 1
+            if sep == "}":
+                return pos
+    elif tok == "[":
+        if tokens[pos][0] == "]":
+            return pos + 1
+        index = 0
+        while True:
+            pos = _json_value(tokens, lines, pos, f"{pointer}/{index}")
+            index += 1
+            sep = tokens[pos][0]
+            pos += 1
+            if sep == "]":
+                return pos
+    return pos
 
 
 class _JsonLines:
