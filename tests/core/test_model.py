@@ -56,3 +56,11 @@ def test_identity_is_computed_once_and_is_no_field(monkeypatch: pytest.MonkeyPat
     moved = dataclasses.replace(f, status=Status.WAIVED)
     assert moved.identity == key  # same policy and subject: same key (computed afresh)
     assert pickle.loads(pickle.dumps(f)) == f
+
+
+def test_evidence_keeps_one_copy_of_a_repeated_message() -> None:
+    parts = ("owner", " is missing")
+    a = Evidence("a.yml", 1, "/owner", None, "".join(("an ", "owner")), "".join(parts))
+    b = Evidence("b.yml", 2, "/owner", None, "".join(("an ", "owner")), "".join(parts))
+    assert a.message is b.message and a.expected is b.expected  # built apart, stored once
+    assert a.message == "owner is missing" and dataclasses.replace(a, message="x").message == "x"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,8 @@ class _PrefixView(LineIndex):
 
 
 EMPTY_LINES = LineIndex({})
+_intern = sys.intern
+_set = object.__setattr__  # a frozen dataclass's own fields, set once while it is made
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,14 @@ class Evidence:
     actual: JSONValue
     expected: str
     message: str
+
+    def __post_init__(self) -> None:
+        # One copy of each expectation and message however many subjects share it ("owner is missing" on every
+        # model): hundreds of thousands of evidence items on large repositories, most of them repeating.
+        if type(self.expected) is str:
+            _set(self, "expected", _intern(self.expected))
+        if type(self.message) is str:
+            _set(self, "message", _intern(self.message))
 
 
 class _IdentitySlot:
