@@ -4,6 +4,7 @@ subjects, with and without the artifact cache."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -17,8 +18,11 @@ from tests.conftest import EXAMPLES, TODAY
 
 def findings(root: Path, changed: frozenset[str] | None, cache: Path | None) -> list[str]:
     report = run_check(RunOptions(root=root, clock=Clock.at(TODAY), changed_files=changed, cache_dir=cache))
-    return [json.dumps(f.__dict__, default=str, sort_keys=True) for f in report.findings
-            if f.policy_id not in (INPUT_ERROR, UNUSED_WAIVER)]
+    return [
+        json.dumps({fl.name: getattr(f, fl.name) for fl in dataclasses.fields(f)}, default=str, sort_keys=True)
+        for f in report.findings
+        if f.policy_id not in (INPUT_ERROR, UNUSED_WAIVER)
+    ]
 
 
 @pytest.mark.parametrize("name", ["credit-scoring", "llm-assistant"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -64,11 +65,16 @@ def _render(fmt: str, report: Any, verbose: bool = False, findings: str = "summa
 
 
 def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False) -> Iterator[str]:
-    """The rendered report piece by piece: the JSON report streams (tens of megabytes on large repositories)."""
+    """The rendered report piece by piece: the JSON and text reports stream (tens of megabytes on large
+    repositories); text pieces are whole lines."""
     if fmt == "json":
         from aima_gate.reporters.json_report import iter_render
 
         yield from iter_render(report, findings=findings)
+    elif fmt == "text" and "framework_view" not in report.extra:
+        from aima_gate.reporters.text import iter_render as iter_text
+
+        yield from iter_text(report, verbose=verbose)
     else:
         yield _render(fmt, report, verbose, findings)
 
@@ -189,14 +195,14 @@ def _encoded(text: str) -> bytes:
 
 def _write_stdout(fmt: str, report: Any, findings: str, verbose: bool, quiet: bool, color: bool | None) -> None:
     sys.stdout.flush()
-    if fmt == "json":
-        for piece in _pieces(fmt, report, findings):
-            sys.stdout.buffer.write(_encoded(piece))
-    else:
-        text = _render(fmt, report, verbose)
-        if fmt == "text" and quiet:
-            text = text.rstrip("\n").rpartition("\n")[2] + "\n"
-        sys.stdout.buffer.write(_encoded(colorize(text) if fmt == "text" and wants_color(color) else text))
+    pieces = _pieces(fmt, report, findings, verbose)
+    if fmt == "text" and quiet:  # the verdict line, always the last line of the last piece
+        last = "".join(deque(pieces, maxlen=1))
+        pieces = iter([last.rstrip("\n").rpartition("\n")[2] + "\n"])
+    # Text pieces are whole lines, so colouring them one by one colours what colouring the whole text would.
+    paint = colorize if fmt == "text" and wants_color(color) else None
+    for piece in pieces:
+        sys.stdout.buffer.write(_encoded(paint(piece) if paint else piece))
     sys.stdout.buffer.flush()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,9 +90,11 @@ class _PrefixView(LineIndex):
 
 
 EMPTY_LINES = LineIndex({})
+_intern = sys.intern
+_set = object.__setattr__  # a frozen dataclass's own fields, set once while it is made
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Artifact:
     """One subject of evaluation: a registry entry, a model card, a scan report, a signature...
 
@@ -115,7 +118,7 @@ class Artifact:
         return found if found is not None else self.line
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AimaRef:
     domain: str
     practice: str
@@ -123,14 +126,14 @@ class AimaRef:
     level: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subject:
     kind: str
     name: str
     file: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     file: str
     line: int
@@ -139,9 +142,25 @@ class Evidence:
     expected: str
     message: str
 
+    def __post_init__(self) -> None:
+        # One copy of each expectation and message however many subjects share it ("owner is missing" on every
+        # model): hundreds of thousands of evidence items on large repositories, most of them repeating.
+        if type(self.expected) is str:
+            _set(self, "expected", _intern(self.expected))
+        if type(self.message) is str:
+            _set(self, "message", _intern(self.message))
 
-@dataclass(frozen=True)
-class Finding:
+
+class _IdentitySlot:
+    """Where :attr:`Finding.identity` is kept once computed (a slot outside the dataclass fields, so it takes
+    no part in equality, ``replace`` or the report's field names)."""
+
+    __slots__ = ("_identity",)
+    _identity: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(_IdentitySlot):
     policy_id: str
     title: str
     status: Status
@@ -159,15 +178,17 @@ class Finding:
         """Stable finding key: policy + file + subject, never a line number (see docs/reports.md).
 
         Computed once per finding (several reporters in one run ask for it); the fields it hashes are frozen.
-        Cached in the instance dict by hand: ``functools.cached_property`` takes a lock and costs as much as
-        the hash."""
-        cache = self.__dict__
-        key = cache.get("_identity")
-        if key is None:
-            raw = "\0".join((self.policy_id, self.subject.file, self.subject.kind, self.subject.name))
-            # surrogatepass: a lone surrogate that reached a finding (loaders refuse them, but not every source is a
-            # loader) must never turn into an internal error; it still hashes to a stable key.
-            key = cache["_identity"] = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+        Kept in a slot by hand: findings have no instance dict (hundreds of thousands of them on large
+        repositories), and ``functools.cached_property`` needs one."""
+        try:
+            return self._identity
+        except AttributeError:
+            pass
+        raw = "\0".join((self.policy_id, self.subject.file, self.subject.kind, self.subject.name))
+        # surrogatepass: a lone surrogate that reached a finding (loaders refuse them, but not every source is a
+        # loader) must never turn into an internal error; it still hashes to a stable key.
+        key = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+        object.__setattr__(self, "_identity", key)  # the frozen fields are untouched
         return key
 
 

@@ -336,7 +336,10 @@ def run_check(options: RunOptions) -> Report:
         InputError(f"the name of {name} is not valid UTF-8, so it was not read and cannot be reported as is",
                    file=name, hint="rename it to a UTF-8 name, or remove it")
         for name in repo.undecodable_names())
+    from aima_gate.aima.maturity import compute as maturity
+    from aima_gate.integrity.import_report import report_extra
     from aima_gate.pipeline.inventory import inventory_extra, merge_models, nothing_to_govern, where_to_add
+    from aima_gate.pipeline.scope import narrowings, scope_extra
 
     artifacts = merge_models(artifacts)  # one subject per model, however many routes found it
     errors.extend(duplicate_subject_errors(artifacts))
@@ -357,6 +360,12 @@ def run_check(options: RunOptions) -> Report:
     discovery = config.artifacts.get("model", {}).get("discover", True) is not False
     evaluated = where_to_add(missing_kinds_once(nothing_to_govern(result.findings, anchor, discovery=discovery),
                                                 config, anchor), artifacts)
+    # What reports need from the artifacts, taken now: the artifacts (documents, line maps) are let go before
+    # the findings are sorted and summarised, so that memory is reused rather than added to.
+    inventory = inventory_extra(artifacts)
+    imports = report_extra(artifacts, config.raw)  # pickle allowlist additions, listed like waivers
+    attestations = [a for a in artifacts if a.kind == "attestation"]
+    del artifacts, result
     findings = tuple(sorted((*evaluated, *(error_finding(e) for e in errors)),
                             key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                            f.evidence[0].line if f.evidence else 0,
@@ -368,15 +377,12 @@ def run_check(options: RunOptions) -> Report:
 
         baselined, extra["baseline"] = apply_baseline(findings, baseline, today)
         findings = tuple(baselined)
-    from aima_gate.aima.maturity import compute as maturity
-
-    inventory = inventory_extra(artifacts)
     if inventory:
         extra["inventory"] = inventory
     skipped_folders = repo.excluded_folders()
     if skipped_folders:  # never read, so listed: a reader must see what the verdict did not look at
         extra["excluded_folders"] = [{"path": p, "why": why} for p, why in skipped_folders]
-    extra["maturity"] = maturity(policies, findings, [a for a in artifacts if a.kind == "attestation"], today)
+    extra["maturity"] = maturity(policies, findings, attestations, today)
     if config.target_level is not None:
         advisory = sum(1 for f in findings if f.status is Status.FAIL and f.aima is not None
                        and f.aima.level > config.target_level)
@@ -386,10 +392,7 @@ def run_check(options: RunOptions) -> Report:
         sources = [*([config.file or ".aima-gate.yml"] if disabled else []), *skipped]
         names = sorted({*disabled, *(i for ids in skipped.values() for i in ids)})
         extra["disabled_policies"] = {"file": ", ".join(sources), "policies": names}
-    from aima_gate.integrity.import_report import report_extra
-    from aima_gate.pipeline.scope import narrowings, scope_extra
-
-    extra.update(report_extra(artifacts, config.raw))  # pickle allowlist additions, listed like waivers
+    extra.update(imports)
     # Every narrowing of what was evaluated (config or command line) is listed in every report format.
     found = narrowings(config, cli_only=options.only_policies, changed_files=options.changed_files,
                        disabled=disabled, skipped=skipped, excluded_folders=skipped_folders)

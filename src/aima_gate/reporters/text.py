@@ -9,6 +9,7 @@ always hold every finding.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.errors import pointer_to_path
@@ -49,56 +50,75 @@ def _finding_lines(report: Report, f: Finding) -> list[str]:
 
 
 def render(report: Report, *, verbose: bool = False) -> str:
+    return "".join(iter_render(report, verbose=verbose))
+
+
+def iter_render(report: Report, *, verbose: bool = False, batch: int = 4096) -> Iterator[str]:
+    """The report in pieces of up to ``batch`` whole lines, each ending in a newline (tens of megabytes on large
+    repositories are written as they are made, never held as one string); joined, they are :func:`render`.
+
+    Every line escaped as a whole: a repository-chosen string (file or model name, a quoted value) can never
+    add a line (a forged "Verdict: PASS") or a terminal control sequence; only the joins here end lines."""
+    pending: list[str] = []
+    for line in _lines(report, verbose):
+        pending.append(escape_terminal(line))
+        if len(pending) >= batch:
+            yield "\n".join(pending) + "\n"
+            pending = []
+    if pending:
+        yield "\n".join(pending) + "\n"
+
+
+def _lines(report: Report, verbose: bool) -> Iterator[str]:
     catalog = load_catalog()
     names = {d.slug: d.name for d in catalog.domains}
     order = {d.slug: i for i, d in enumerate(catalog.domains)}
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
         groups[f.aima.domain if f.aima else ""].append(f)
-    lines = [f"aima-gate {report.tool_version}: {len(report.policies)} policies, fail on {report.fail_on.value}+"]
+    yield f"aima-gate {report.tool_version}: {len(report.policies)} policies, fail on {report.fail_on.value}+"
     # Narrowings first, before any result: a reader must know what was not evaluated (policies.disable too).
-    lines.extend(scope_notes(report))
+    yield from scope_notes(report)
     target = report.extra.get("target_level")
     if target:
-        lines.append(f"Target AIMA level {target['level']} ({target['file']}): {target['advisory']} failure(s) of "
-                     "policies above it are advisory, not blocking")
+        yield (f"Target AIMA level {target['level']} ({target['file']}): {target['advisory']} failure(s) of "
+               "policies above it are advisory, not blocking")
     baseline = report.extra.get("baseline")
     if baseline:
         state = f"EXPIRED on {baseline['expires']}: recorded debt blocks again" if baseline["expired"] else \
             f"{baseline['baselined']} failure(s) baselined (shown as waived)"
         fixed = [f"{d['policy_id']} on {d['subject']}" for d in baseline["fixed"]]
-        lines.append(f"Baseline {baseline['file']} ({baseline['created']}): {state}"
-                     + (f"; fixed debt: {', '.join(fixed)}" if fixed else ""))
-    lines.extend(summary_lines(report.extra, detailed=verbose))
-    lines.extend(inventory_lines(report, verbose=verbose))
+        yield (f"Baseline {baseline['file']} ({baseline['created']}): {state}"
+               + (f"; fixed debt: {', '.join(fixed)}" if fixed else ""))
+    yield from summary_lines(report.extra, detailed=verbose)
+    yield from inventory_lines(report, verbose=verbose)
     shown_domains = []
     for domain in sorted(groups, key=lambda d: order.get(d, -1)):
         items = groups[domain]
-        listed = [f for f in items if verbose or f.status in _SHOWN]
-        if not listed:
+        if not any(verbose or f.status in _SHOWN for f in items):
             continue
         shown_domains.append(domain)
         title = names.get(domain, "aima-gate (input and configuration)")
         passed = sum(1 for f in items if f.status is Status.PASS)
         na = sum(1 for f in items if f.status is Status.NOT_APPLICABLE)
-        lines.append("")
-        lines.append(f"{title}: {passed} passed" + (f", {na} not applicable" if na else ""))
-        for f in listed:
-            lines.extend(_finding_lines(report, f))
+        yield ""
+        yield f"{title}: {passed} passed" + (f", {na} not applicable" if na else "")
+        for f in items:
+            if verbose or f.status in _SHOWN:
+                yield from _finding_lines(report, f)
     passing = passing_line(report, shown_domains, verbose)
     if passing:
-        lines.extend(["", passing])
+        yield ""
+        yield passing
     steps = next_steps_lines(report)
     if steps:
-        lines.extend(["", *steps])
+        yield ""
+        yield from steps
     s = report.summary
-    lines.append("")
+    yield ""
     verdict = report.verdict.upper()
-    lines.append(
+    yield (
         f"Verdict: {verdict} (exit {int(report.exit_code)}): {s['blocking']} blocking; "
         f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "
         f"{s['not_applicable']} not applicable"
     )
-    # Every line escaped as a whole: a repository-chosen string (file or model name, a quoted value) can never
-    # add a line (a forged "Verdict: PASS") or a terminal control sequence; only this join ends lines.
-    return "\n".join(escape_terminal(line) for line in lines) + "\n"
