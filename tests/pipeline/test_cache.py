@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,23 +33,6 @@ def render(root: Path, cache_dir: Path | None, changed: frozenset[str] | None = 
 
 def packs(cache_dir: Path) -> list[Path]:
     return sorted((cache_dir / "packs").glob("*.pack"))
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Files parsed by a collector (not read back from the cache) during the test."""
-    from aima_gate import collectors
-
-    seen: list[str] = []
-    real = collectors.parse_file
-
-    def spy(collector: collectors.Collector, ctx: collectors.CollectContext, file: str) -> list[collectors.Result]:
-        seen.append(file)
-        return real(collector, ctx, file)
-
-    monkeypatch.setattr("aima_gate.pipeline.runner.parse_file", spy)
-    monkeypatch.setenv("AIMA_GATE_JOBS", "1")  # parse in this process, where the spy sees it
-    yield seen
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,22 +40,6 @@ def example(tmp_path: Path) -> Path:
     config.write_text(text.replace("\nartifacts:\n", "\nartifacts:\n  model:\n    discover: false\n", 1),
                       encoding="utf-8")
     return root
-
-
-@pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    from aima_gate import collectors
-
-    seen: list[str] = []
-    real = collectors.parse_file
-
-    def spy(collector: collectors.Collector, ctx: collectors.CollectContext, file: str) -> list[collectors.Result]:
-        seen.append(file)
-        return real(collector, ctx, file)
-
-    monkeypatch.setattr("aima_gate.pipeline.runner.parse_file", spy)
-    monkeypatch.setenv("AIMA_GATE_JOBS", "1")
-    yield seen
 
 
 def test_bias_reports_are_cacheable() -> None:
