@@ -41,55 +41,33 @@ def _walk(value: Any, pointer: str = "") -> Iterator[tuple[str, str, Any]]:
             yield from _walk(item, f"{pointer}/{i}")
 
 
-def _children(value: Any) -> list[Any] | None:
-    if type(value) is dict:
-        return list(value.values())
-    if type(value) is list:
-        return value
-    if isinstance(value, Mapping):
-        return list(value.values())
-    return value if isinstance(value, list) else None
-
-
-def _has_non_finite(value: Any) -> bool:
-    """Whether a NaN or infinite float sits anywhere in ``value``: a cheap necessary test before :func:`_walk`
-    (which builds a pointer for every entry), so a report without one skips the walk, with the same result."""
-    stack = [value]
-    while stack:
-        items = _children(stack.pop())
-        if items is None:
-            continue
-        for item in items:
-            if type(item) is float or isinstance(item, float):
-                if not math.isfinite(item):
-                    return True
-            elif type(item) in _SCALARS:
-                continue
-            else:
-                stack.append(item)
-    return False
-
-
-_SCALARS = frozenset({str, int, bool, type(None)})
-
-
-def _has_key(value: Any, name: str) -> bool:
-    """Whether some mapping in ``value``, at any depth, has the key ``name`` (compared as :func:`_walk` names
-    keys); same role as :func:`_has_non_finite`."""
+def _entries(value: Any) -> Iterator[tuple[str, Any]]:
+    """(key, value) for every mapping entry at any depth, keys named as :func:`_walk` names them, without building
+    pointers: the cheap pre-check walk of :func:`non_finite_numbers` and :func:`interval_inconsistencies`, which
+    call :func:`_walk` (a pointer per entry) only when it finds something to report."""
     stack = [value]
     while stack:
         v = stack.pop()
-        if type(v) is dict or (type(v) is not list and isinstance(v, Mapping)):
+        if isinstance(v, Mapping):
             for key, item in v.items():
-                if (key == name) if type(key) is str else (str(key) == name):
-                    return True
+                yield (key if type(key) is str else str(key)), item
                 if type(item) not in _SCALARS:
                     stack.append(item)
         elif isinstance(v, list):
-            for item in v:
-                if type(item) not in _SCALARS:
-                    stack.append(item)
-    return False
+            stack.extend(item for item in v if type(item) not in _SCALARS)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _has_non_finite(value: Any) -> bool:
+    """Whether a NaN or infinite float is a mapping value anywhere in ``value`` (what :func:`_walk` would find)."""
+    return any(isinstance(item, float) and not math.isfinite(item) for _key, item in _entries(value))
+
+
+def _has_key(value: Any, name: str) -> bool:
+    """Whether some mapping in ``value``, at any depth, has the key ``name``."""
+    return any(key == name for key, _item in _entries(value))
 
 
 def _error(message: str, file: str, lines: LineIndex, pointer: str, hint: str) -> ArtifactError:
