@@ -327,7 +327,8 @@ def load_json(text: str, file: str) -> tuple[Any, LineIndex]:
         raise InputError(f"invalid JSON: {exc}", file=file) from None
     except RecursionError:
         raise InputError("JSON nested too deeply", file=file) from None
-    _check_json_depth(value, file)
+    if text.count("[") + text.count("{") > MAX_DEPTH:  # each nesting level opens one: fewer cannot be too deep
+        _check_json_depth(value, file)
     index = LineIndex(build=_JsonLines(text))
     reject_lone_surrogates(value, text, file, index)
     return value, index
