@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+import sys
 import types
 from typing import Any
 
@@ -33,6 +34,9 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 # one scan of the text.
 _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_intern = sys.intern
+"""Mapping keys are interned: thousands of documents repeat the same few keys, which the run then holds once
+(and a parse worker sends once per batch), not once per document."""
 
 
 def escape_pointer_token(token: str) -> str:
@@ -187,7 +191,7 @@ def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str, dept
                                  hint="each key may appear once per mapping; YAML parsers disagree on which wins")
             child = f"{pointer}/{escape_pointer_token(key)}"
             lines[child] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, child, lines, file, depth + 1)
+            out[_intern(key)] = _build(value_node, child, lines, file, depth + 1)
         for k, v in merged.items():
             out.setdefault(k, v)
         return out
@@ -308,7 +312,7 @@ def _no_duplicates(file: str) -> Any:
             if k in out:
                 raise InputError(f"duplicate key '{k}'", file=file,
                                  hint="each key may appear once per object; JSON parsers disagree on which wins")
-            out[k] = v
+            out[_intern(k)] = v
         return out
 
     return hook
