@@ -27,3 +27,16 @@ def test_duplicate_keys_are_still_refused() -> None:
         load_json('{"a": 1, "a": 2}', "d.json")
     with pytest.raises(InputError, match="duplicate key"):
         load_yaml("a: 1\na: 2\n", "d.yml")
+
+
+def test_line_map_pointers_are_held_once_across_documents() -> None:
+    text = json.dumps({"attributes": [{"name": "sex", "groups": [{"n": 1}, {"n": 2}]}]}, indent=1)
+    (_, a), (_, b) = load_json(text, "a.json"), load_json(text, "b.json")
+    (_, c), (_, d) = load_yaml(text, "c.yml"), load_yaml(text.replace("\n", "\n "), "d.yml")
+    assert a.line_of("/attributes/0/groups/1/n") == b.line_of("/attributes/0/groups/1/n") == c.line_of(
+        "/attributes/0/groups/1/n") == 10
+    maps = [idx._lines for idx in (a, b, c, d)]
+    assert maps[0] == maps[1] and set(maps[2]) == set(maps[3]) == set(maps[0])
+    for pointer in maps[0]:
+        held = [next(p for p in m if p == pointer) for m in maps]
+        assert all(p is held[0] for p in held), pointer
