@@ -35,7 +35,7 @@ def test_line_map_pointers_are_held_once_across_documents() -> None:
     (_, c), (_, d) = load_yaml(text, "c.yml"), load_yaml(text.replace("\n", "\n "), "d.yml")
     assert a.line_of("/attributes/0/groups/1/n") == b.line_of("/attributes/0/groups/1/n") == c.line_of(
         "/attributes/0/groups/1/n") == 10
-    maps = [idx._lines for idx in (a, b, c, d)]
+    maps = [idx._lines or {} for idx in (a, b, c, d)]
     assert maps[0] == maps[1] and set(maps[2]) == set(maps[3]) == set(maps[0])
     for pointer in maps[0]:
         held = [next(p for p in m if p == pointer) for m in maps]
