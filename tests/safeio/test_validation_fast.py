@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from aima_gate.core.resources import load_schema
 from aima_gate.safeio.validation import _fast_safe, _leaf_refs_inlined, is_valid_fast
 
-BIAS = {
+BIAS: dict[str, Any] = {
     "format": "aima-gate", "kind": "bias_report", "schema_version": "1",
     "model": {"name": "m", "version": "1.0.0"}, "generated_at": "2026-09-15", "dataset": "d",
     "tool": {"name": "fairlearn", "version": "0.15.0"}, "overall": {"selection_rate": 0.37, "tpr": 0.85, "auc": 0.8},
@@ -45,7 +45,7 @@ PATHS = [p for p in _leaves(BIAS) if p]
 
 def _mutated(path: tuple[Any, ...], value: Any) -> Any:
     doc = copy.deepcopy(BIAS)
-    target = doc
+    target: Any = doc
     for step in path[:-1]:
         target = target[step]
     target[path[-1]] = value
