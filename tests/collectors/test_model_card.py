@@ -221,3 +221,10 @@ def test_hostile_markdown_is_scanned_in_linear_time(case: str) -> None:
     # a loaded CI machine; quadratic would be 16x). The absolute bound only catches a hang.
     assert full < 60.0
     assert full < 10 * quarter + 0.5, (quarter, full)
+
+
+def test_cards_share_their_section_pointers() -> None:
+    card = "# Model Card for m\n\n## Training Data\n\nTwelve numeric features from the synthetic set, no people.\n"
+    (_, one), (_, two) = parse_markdown_card(card, "a.md", 5), parse_markdown_card(card, "b.md", 5)
+    assert one == two == {"/sections/training_data": 3, "/sections/model_details": 1}
+    assert all(p is q for p, q in zip(one, two, strict=True))

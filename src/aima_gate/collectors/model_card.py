@@ -37,6 +37,8 @@ CANONICAL_SECTIONS: dict[str, Callable[[str], bool]] = {
     "model_details": lambda t: t.startswith(("model details", "model description", "model card for", "architecture")),
 }
 DEFAULT_MIN_WORDS = 5
+_SECTION_POINTERS = {name: f"/sections/{name}" for name in CANONICAL_SECTIONS}
+"""Made once: every card's line map holds these pointers (one copy for all cards)."""
 
 
 # "2. Training data", "2.1 Training data", "IV. Evaluation", "A) Uses": numbering is not part of the title
@@ -82,7 +84,7 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
                 current = found.get(name)
                 if current is None or (own and not current["filled"] and words >= min_words):
                     found[name] = {"title": head.title, "words": words, "filled": words >= min_words}
-                    line_map[f"/sections/{name}"] = head.line
+                    line_map[_SECTION_POINTERS[name]] = head.line
     for name in CANONICAL_SECTIONS:
         found.setdefault(name, {"title": None, "words": 0, "filled": False})
     version = front.get("version", front.get("model_version"))

@@ -27,10 +27,15 @@ MIN_SENTENCE_WORDS = 4
 """Shorter template fragments ("Click to expand") are not distinctive enough to remove from a real card."""
 
 
+_LINK_TARGET = re.compile(r"\]\([^)\s]{0,500}\)")
+
+
 def _key(sentence: str) -> str:
     # Link targets are dropped so "[calculator](https://...)" and "calculator" compare equal; folded first
     # (safeio/textfold.py), so a template sentence with a zero-width space or a Cyrillic "о" is still the template's.
-    return " ".join(_WORDS.findall(re.sub(r"\]\([^)\s]{0,500}\)", "]", fold(sentence).lower())))
+    # ASCII text is not folded: folding would only merge whitespace, which neither a link target nor a word holds.
+    text = (sentence if sentence.isascii() else fold(sentence)).lower()
+    return " ".join(_WORDS.findall(_LINK_TARGET.sub("]", text) if "](" in text else text))
 
 
 @functools.cache

@@ -41,33 +41,47 @@ def _walk(value: Any, pointer: str = "") -> Iterator[tuple[str, str, Any]]:
             yield from _walk(item, f"{pointer}/{i}")
 
 
-def _entries(value: Any) -> Iterator[tuple[str, Any]]:
-    """(key, value) for every mapping entry at any depth, keys named as :func:`_walk` names them, without building
-    pointers: the cheap pre-check walk of :func:`non_finite_numbers` and :func:`interval_inconsistencies`, which
-    call :func:`_walk` (a pointer per entry) only when it finds something to report."""
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _has_non_finite(value: Any) -> bool:
+    """Whether a NaN or infinite float is a mapping value anywhere in ``value`` (what :func:`_walk` would find):
+    the cheap pre-check of :func:`non_finite_numbers`, which calls :func:`_walk` (a pointer per entry) only when
+    this finds something to report. A plain loop (no generator, no pointers, no key strings)."""
+    isfinite = math.isfinite
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, Mapping):
+            for item in v.values():
+                kind = type(item)
+                if kind is float:
+                    if not isfinite(item):
+                        return True
+                elif kind not in _SCALARS:
+                    if isinstance(item, float) and not isfinite(item):
+                        return True
+                    stack.append(item)
+        elif isinstance(v, list):
+            stack.extend(item for item in v if type(item) not in _SCALARS)
+    return False
+
+
+def _has_key(value: Any, name: str) -> bool:
+    """Whether some mapping in ``value``, at any depth, has the key ``name`` (keys named as :func:`_walk` names
+    them): the pre-check of :func:`interval_inconsistencies`, a plain loop like :func:`_has_non_finite`."""
     stack = [value]
     while stack:
         v = stack.pop()
         if isinstance(v, Mapping):
             for key, item in v.items():
-                yield (key if type(key) is str else str(key)), item
+                if (key if type(key) is str else str(key)) == name:
+                    return True
                 if type(item) not in _SCALARS:
                     stack.append(item)
         elif isinstance(v, list):
             stack.extend(item for item in v if type(item) not in _SCALARS)
-
-
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _has_non_finite(value: Any) -> bool:
-    """Whether a NaN or infinite float is a mapping value anywhere in ``value`` (what :func:`_walk` would find)."""
-    return any(isinstance(item, float) and not math.isfinite(item) for _key, item in _entries(value))
-
-
-def _has_key(value: Any, name: str) -> bool:
-    """Whether some mapping in ``value``, at any depth, has the key ``name``."""
-    return any(key == name for key, _item in _entries(value))
+    return False
 
 
 def _error(message: str, file: str, lines: LineIndex, pointer: str, hint: str) -> ArtifactError:

@@ -60,20 +60,37 @@ FREEZE_AFTER_LARGE_STEPS = False
 """Only a process that exits after one run (the CLI) may freeze: frozen objects are never collected as cycles."""
 
 
-def map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any]) -> list[list[Any]]:
-    """``[task(i) for i in items]``, computed on all cores when worthwhile. ``task`` must not raise."""
+def map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
+                 warm_key: Callable[[Any], Any] | None = None) -> list[list[Any]]:
+    """``[task(i) for i in items]``, computed on all cores when worthwhile. ``task`` must not raise.
+
+    With ``warm_key``, when the work is spread, the first item of each key (e.g. each artifact kind) is computed
+    in this process before the workers are forked: what a task sets up once per process (lazy imports, compiled
+    schema validators and patterns, template tables) is then inherited, not set up again in every worker."""
     with no_gc():
-        return _map_in_order(task, items)
+        return _map_in_order(task, items, warm_key)
 
 
 def can_fork() -> bool:
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any]) -> list[list[Any]]:
-    jobs = workers()
-    if jobs < 2 or len(items) < MIN_PARALLEL_ITEMS or not can_fork():
+def _spread(items: Sequence[Any]) -> bool:
+    return workers() >= 2 and len(items) >= MIN_PARALLEL_ITEMS and can_fork()
+
+
+def _map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
+                  warm_key: Callable[[Any], Any] | None = None) -> list[list[Any]]:
+    if not _spread(items):
         return [task(i) for i in items]
+    if warm_key is not None:
+        firsts: dict[Any, int] = {}
+        for k, item in enumerate(items):
+            firsts.setdefault(warm_key(item), k)
+        warm = {k: task(items[k]) for k in sorted(firsts.values())}
+        rest = iter(_map_in_order(task, [item for k, item in enumerate(items) if k not in warm]))
+        return [warm[k] if k in warm else next(rest) for k in range(len(items))]
+    jobs = workers()
     global _TASK
     _TASK = task
     try:

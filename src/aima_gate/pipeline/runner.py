@@ -151,7 +151,9 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
                 todo.append(pair)
         if todo:
             progress(f"reading {len(todo)} file(s)")
-        for pair, results in zip(todo, run_batch(cache, todo, parse_one, map_in_order), strict=True):
+        # One file of each kind is parsed here before the workers fork: they inherit its one-time set-up.
+        outcomes = run_batch(cache, todo, parse_one, lambda task, items: map_in_order(task, items, lambda p: p[0]))
+        for pair, results in zip(todo, outcomes, strict=True):
             parsed[pair] = results
             absorb(results)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+import sys
 import types
 from typing import Any
 
@@ -33,6 +34,9 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 # one scan of the text.
 _SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_intern = sys.intern
+"""Mapping keys and the pointers of line maps are interned: thousands of documents repeat the same few keys and
+pointers, which the run then holds once (and a parse worker sends once per batch), not once per document."""
 
 
 def escape_pointer_token(token: str) -> str:
@@ -161,7 +165,7 @@ def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str, dept
     if pointer.count("/") >= MAX_DEPTH:  # also bounded here: the alias pass is skipped for alias-free text
         raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", file=file, line=node.start_mark.line + 1)
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, f"{pointer}/{i}", lines, file, depth + 1) for i, child in enumerate(node.value)]
+        return [_build(child, _intern(f"{pointer}/{i}"), lines, file, depth + 1) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP_TAG:
             raise InputError(f"unsupported YAML tag {node.tag}", file=file, line=node.start_mark.line + 1)
@@ -185,9 +189,9 @@ def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str, dept
             if key in out:
                 raise InputError(f"duplicate key '{key}'", file=file, line=key_node.start_mark.line + 1,
                                  hint="each key may appear once per mapping; YAML parsers disagree on which wins")
-            child = f"{pointer}/{escape_pointer_token(key)}"
+            child = _intern(f"{pointer}/{escape_pointer_token(key)}")
             lines[child] = key_node.start_mark.line + 1
-            out[key] = _build(value_node, child, lines, file, depth + 1)
+            out[_intern(key)] = _build(value_node, child, lines, file, depth + 1)
         for k, v in merged.items():
             out.setdefault(k, v)
         return out
@@ -260,7 +264,7 @@ def _json_lines(text: str) -> dict[str, int]:
             key = tok[1 : tok.rindex('"')]
             if "\\" in key:
                 key = json.loads(f'"{key}"')
-            pointer = f"{stack[-1][0]}/{escape_pointer_token(key)}"
+            pointer = _intern(f"{stack[-1][0]}/{escape_pointer_token(key)}")
             lines[pointer] = line
             continue
         want_key = False
@@ -272,7 +276,7 @@ def _json_lines(text: str) -> dict[str, int]:
         if c == "[":
             lines.setdefault(pointer, line)
             stack.append([pointer, 0])
-            pointer = f"{pointer}/0"
+            pointer = _intern(f"{pointer}/0")
             continue
         if c == "}" or c == "]":
             stack.pop()
@@ -284,7 +288,7 @@ def _json_lines(text: str) -> dict[str, int]:
                 want_key = True
             else:
                 frame[1] += 1
-                pointer = f"{frame[0]}/{frame[1]}"
+                pointer = _intern(f"{frame[0]}/{frame[1]}")
     return lines
 
 
@@ -308,7 +312,7 @@ def _no_duplicates(file: str) -> Any:
             if k in out:
                 raise InputError(f"duplicate key '{k}'", file=file,
                                  hint="each key may appear once per object; JSON parsers disagree on which wins")
-            out[k] = v
+            out[_intern(k)] = v
         return out
 
     return hook
@@ -327,7 +331,8 @@ def load_json(text: str, file: str) -> tuple[Any, LineIndex]:
         raise InputError(f"invalid JSON: {exc}", file=file) from None
     except RecursionError:
         raise InputError("JSON nested too deeply", file=file) from None
-    _check_json_depth(value, file)
+    if text.count("[") + text.count("{") > MAX_DEPTH:  # each nesting level opens one: fewer cannot be too deep
+        _check_json_depth(value, file)
     index = LineIndex(build=_JsonLines(text))
     reject_lone_surrogates(value, text, file, index)
     return value, index

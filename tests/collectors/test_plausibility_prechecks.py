@@ -1,0 +1,43 @@
+"""The pre-checks of the plausibility walks (plain loops, run on every bias report) answer exactly what the full
+pointer walk finds: a non-finite float as a mapping value, a key of a given name at any depth."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aima_gate.collectors.plausibility import _has_key, _has_non_finite, _walk
+
+
+class _Float(float):
+    pass
+
+
+class _Str(str):
+    pass
+
+
+_KEYS = (st.sampled_from(["a", "confidence_intervals", "n", "x/y", "~"]) | st.integers(0, 3)
+         | st.just(_Str("confidence_intervals")))
+_LEAVES = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+           | st.text(max_size=4) | st.just(_Float("inf")) | st.just(_Float(1.5)) | st.just("confidence_intervals"))
+_VALUES = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+                       max_leaves=20)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_VALUES)
+def test_prechecks_agree_with_the_walk(value: Any) -> None:
+    entries = list(_walk(value))
+    assert _has_non_finite(value) == any(isinstance(v, float) and not math.isfinite(v) for _p, _k, v in entries)
+    for name in ("confidence_intervals", "a", "0", "x/y"):
+        assert _has_key(value, name) == any(k == name for _p, k, _v in entries)
+
+
+def test_a_non_finite_list_item_is_not_a_mapping_value() -> None:
+    assert not _has_non_finite({"ci": [math.nan, 1.0]})
+    assert _has_non_finite({"ci": [{"low": -math.inf}]})
+    assert _has_key([{"a": [{"confidence_intervals": {}}]}], "confidence_intervals")

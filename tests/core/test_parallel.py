@@ -1,0 +1,51 @@
+"""map_in_order: results in input order, in-process or spread over forked workers; with ``warm_key`` the first item
+of each key is computed in this process before any worker is forked (workers inherit what it set up)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from aima_gate.core.parallel import MIN_PARALLEL_ITEMS, can_fork, map_in_order
+
+_SET_UP: dict[str, int] = {}
+
+
+def _task(item: tuple[str, int]) -> list[object]:
+    kind, n = item
+    first_here = kind not in _SET_UP
+    _SET_UP.setdefault(kind, os.getpid())  # a per-process, per-kind one-time set-up (like a compiled validator)
+    return [kind, n * n, os.getpid(), first_here]
+
+
+def _items() -> list[tuple[str, int]]:
+    kinds = ("model", "model_card", "bias_report")
+    return [(kinds[n % 3] if n > 5 else "model", n) for n in range(MIN_PARALLEL_ITEMS + 40)]
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_warm_key_sets_up_each_kind_here_once_and_keeps_the_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
+    _SET_UP.clear()
+    items = _items()
+    out = map_in_order(_task, items, lambda item: item[0])
+    assert [(r[0], r[1]) for r in out] == [(kind, n * n) for kind, n in items]
+    me = os.getpid()
+    # The first item of each kind ran here (before the fork) and was the only first-time set-up anywhere: the
+    # workers found every kind already set up.
+    firsts = {kind: next(k for k, (kd, _n) in enumerate(items) if kd == kind) for kind in {"model", "model_card",
+                                                                                             "bias_report"}}
+    assert all(out[k][2] == me and out[k][3] for k in firsts.values())
+    assert [k for k, r in enumerate(out) if r[3]] == sorted(firsts.values())
+    assert any(r[2] != me for r in out)  # the work was spread
+
+
+def test_same_results_with_and_without_warm_key_and_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _items()
+    expected = [[kind, n * n] for kind, n in items]
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("AIMA_GATE_JOBS", jobs)
+        for key in (None, lambda item: item[0]):
+            _SET_UP.clear()
+            assert [r[:2] for r in map_in_order(_task, items, key)] == expected
