@@ -4,6 +4,9 @@ Three-valued logic (Kleene): a node yields PASS, FAIL or ERROR (the data cannot 
 does not parse). ``all`` fails if any child fails, else errors if any child errors; ``any`` passes if any child
 passes, else errors if any child errors; ``not`` swaps PASS and FAIL and keeps ERROR. Evidence explains the
 outcome: failing children for a failure, the deciding children for a pass.
+
+An outcome's status is decided first; its evidence is built only when asked for (:attr:`Outcome.evidence`):
+a join's filter, the children an ``all``/``any`` leaves out and a pass nobody shows never build theirs.
 """
 
 from __future__ import annotations
@@ -29,10 +32,27 @@ class Tri(enum.Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True)
 class Outcome:
-    status: Tri
-    evidence: tuple[Evidence, ...] = ()
+    """A status and the evidence explaining it, built on first access by ``build`` (then kept)."""
+
+    __slots__ = ("_build", "_evidence", "status")
+
+    def __init__(self, status: Tri, evidence: tuple[Evidence, ...] = (),
+                 build: Callable[[], tuple[Evidence, ...]] | None = None) -> None:
+        self.status = status
+        self._evidence = evidence
+        self._build = build
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        build = self._build
+        if build is not None:
+            self._evidence = build()
+            self._build = None
+        return self._evidence
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.status}, {self.evidence!r})"
 
 
 class ArtifactIndex:
@@ -115,8 +135,8 @@ class Node:
     def _custom(self, outcome: Outcome) -> Outcome:
         if self.message and outcome.status is not Tri.PASS:
             message = self.message
-            return Outcome(outcome.status, tuple(Evidence(e.file, e.line, e.pointer, e.actual, e.expected, message)
-                                                 for e in outcome.evidence))
+            return Outcome(outcome.status, build=lambda: tuple(
+                Evidence(e.file, e.line, e.pointer, e.actual, e.expected, message) for e in outcome.evidence))
         return outcome
 
 
@@ -161,16 +181,16 @@ def combine_all(results: Sequence[Outcome]) -> Outcome:
         if r.status is Tri.ERROR:
             status = Tri.ERROR
     if status is Tri.PASS:
-        return Outcome(Tri.PASS, _cap([e for r in results for e in r.evidence]))
-    return Outcome(status, _cap([e for r in results if r.status is status for e in r.evidence]))
+        return Outcome(Tri.PASS, build=lambda: _cap([e for r in results for e in r.evidence]))
+    return Outcome(status, build=lambda: _cap([e for r in results if r.status is status for e in r.evidence]))
 
 
 def combine_any(results: Sequence[Outcome]) -> Outcome:
     passed = [r for r in results if r.status is Tri.PASS]
     if passed:
-        return Outcome(Tri.PASS, _cap([e for r in passed for e in r.evidence]))
+        return Outcome(Tri.PASS, build=lambda: _cap([e for r in passed for e in r.evidence]))
     status = Tri.ERROR if any(r.status is Tri.ERROR for r in results) else Tri.FAIL
-    return Outcome(status, _cap([e for r in results for e in r.evidence]))
+    return Outcome(status, build=lambda: _cap([e for r in results for e in r.evidence]))
 
 
 # ---------------------------------------------------------------------------------------------- quantifiers
@@ -218,8 +238,9 @@ class Quantifier(Node):
 
 def _not_results(inner: Outcome) -> Outcome:
     flipped = Tri.FAIL if inner.status is Tri.PASS else Tri.PASS if inner.status is Tri.FAIL else Tri.ERROR
-    evs = inner.evidence if inner.status is Tri.ERROR else tuple(negate(e) for e in inner.evidence)
-    return Outcome(flipped, evs)
+    if inner.status is Tri.ERROR:
+        return Outcome(flipped, build=lambda: inner.evidence)
+    return Outcome(flipped, build=lambda: tuple(negate(e) for e in inner.evidence))
 
 
 # ---------------------------------------------------------------------------------------------------- joins
@@ -295,9 +316,10 @@ class Join(Node):
             ev = missing or evidence(scope, pointer, None, f"a matching {self.kind}", f"no matching {self.kind}")
             return self._custom(Outcome(Tri.FAIL, (ev,)))
         if self.child is None:  # evidence is built only for what is shown
-            evs = [evidence(scope.at(a), "", a.name, f"a {self.kind}", f"found {self.kind} {a.name}")
-                   for a in found[:MAX_EVIDENCE + 1]]
-            return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, _cap(evs, len(found))))
+            kind = self.kind
+            return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, build=lambda: _cap(
+                [evidence(scope.at(a), "", a.name, f"a {kind}", f"found {kind} {a.name}")
+                 for a in found[:MAX_EVIDENCE + 1]], len(found))))
         results = [self.child.evaluate(scope.at(a), a.data, "") for a in found]
         if self.require == "every":
             return self._custom(combine_all(results))
@@ -334,18 +356,17 @@ class Leaf(Node):
     message: str | None = None
 
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
-        # One evidence item, built once: a policy's own message (on a non-pass) is put in directly, which is
-        # what _custom would do after the fact.
+        # One evidence item, built when first asked for: a policy's own message (on a non-pass) is put in
+        # directly, which is what _custom would do after the fact.
         path = self.path
         actual = path.get(value)
-        ptr = pointer + path.suffix
         if actual is _MISSING and not self.missing_ok:
             _, expected, _ = self.check(scope, _MISSING)
-            message = self.message or f"{shown_pointer(pointer)}{path.shown} is missing"
-            return Outcome(Tri.FAIL, (evidence(scope, ptr, _MISSING, expected, message),))
+            custom = self.message
+            return Outcome(Tri.FAIL, build=lambda: (evidence(
+                scope, pointer + path.suffix, _MISSING, expected,
+                custom or f"{shown_pointer(pointer)}{path.shown} is missing"),))
         status, expected, tail = self.check(scope, actual)
-        if not self.message or status is Tri.PASS:
-            message = f"{shown_pointer(pointer)}{path.shown} {tail}"
-        else:
-            message = self.message
-        return Outcome(status, (evidence(scope, ptr, actual, expected, message),))
+        custom = None if status is Tri.PASS else self.message
+        return Outcome(status, build=lambda: (evidence(
+            scope, pointer + path.suffix, actual, expected, custom or f"{shown_pointer(pointer)}{path.shown} {tail}"),))
