@@ -117,3 +117,25 @@ def test_outcome_evidence_is_built_once_on_first_access() -> None:
     assert outcome.evidence == (ev,) and outcome.evidence[0] is ev
     assert calls == [1]
     assert Outcome(Tri.FAIL, (ev,)).evidence == (ev,)
+
+
+def test_a_value_shown_in_a_message_is_written_only_for_evidence_that_is_built(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Operators leave the usual tail ``= <actual value>`` to the leaf (None), which writes it when building."""
+    from aima_gate.engine import paths
+
+    shown: list[Any] = []
+    original = paths.show
+
+    def counting(value: Any) -> str:
+        shown.append(value)
+        return original(value)
+
+    monkeypatch.setattr(assertions, "show", counting)
+    tier: dict[str, Any] = {"path": "risk_tier", "one_of": ["low", "high"]}
+    findings = _run([make_policy(tier)], _models(), pass_evidence=False)
+    fails = [f for f in findings if f.status is Status.FAIL]
+    assert len(fails) == 4 and shown == ["extreme"] * 4
+    assert fails[0].evidence[0].message == "$.risk_tier = 'extreme'"
+    assert fails[0].evidence[0].expected == 'one of ["low", "high"]'

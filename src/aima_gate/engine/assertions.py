@@ -20,7 +20,7 @@ from typing import Any
 
 from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Artifact, Evidence
-from aima_gate.engine.paths import _MISSING, Path, join_key, short, shown_pointer
+from aima_gate.engine.paths import _MISSING, Path, join_key, short, show, shown_pointer
 
 MAX_EVIDENCE = 25
 """Evidence items kept per quantifier/combinator outcome; the rest are summarized in one line."""
@@ -106,6 +106,10 @@ def evidence(scope: Scope, pointer: str, actual: Any, expected: str, message: st
     elif type(actual) is not str or len(actual) > 200:
         actual = short(actual)
     return Evidence(art.file, art.line_of(pointer), pointer, actual, expected, message)
+
+
+def _given(ev: Evidence) -> Lazy:
+    return lambda: ev
 
 
 def negate(ev: Evidence) -> Evidence:
@@ -259,14 +263,15 @@ class Join(Node):
     """True when neither ``where`` nor ``assert`` reads the subject (no ``{subject: ...}`` operand, no parameter
     ``select``): with no ``via`` or ``on`` the filtered candidates are then the same for every subject."""
 
-    def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Evidence | None]:
+    def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Lazy | None]:
+        """The candidates, or none and what builds the evidence saying why."""
         if self.via is not None:
             ref_value = self.via.get(value)
             ptr = self.via.pointer(pointer)
             where = self.via.where(pointer)
             if ref_value is _MISSING or ref_value in (None, "", []):
-                return [], evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
-                                    f"{where} is missing: no {self.kind} is referenced")
+                return [], lambda: evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
+                                            f"{where} is missing: no {self.kind} is referenced")
             files = [path for kind, path, ref_ptr in scope.artifact.references
                      if kind == self.kind and (ref_ptr == ptr or ref_ptr.startswith(ptr + "/"))]
             found = [a for f in files for a in scope.index.by_file.get((self.kind, f), [])]
@@ -276,20 +281,20 @@ class Join(Node):
                 message = (f"{'; '.join(broken)} exists but could not be read as a {self.kind} (referenced by "
                            f"{where}); the error reported for it says why" if broken else
                            f"no {self.kind} found at {shown} (referenced by {where})")
-                return [], evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}", message)
+                return [], lambda: evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}", message)
             return found, None
         keys = []
         for _, cur_path in self.on:
             v = cur_path.get(value)
             if v is _MISSING or v is None:
                 ptr = cur_path.pointer(pointer)
-                return [], evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
-                                    f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing")
+                return [], _given(evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
+                                           f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing"))
             keys.append(v)
         found = scope.index.by_keys(self.kind, self.related).get(join_key(keys), [])
         if not found:
-            desc = self._describe(keys)
-            return [], evidence(scope, pointer, None, f"a {self.kind} with {desc}", f"no {self.kind} with {desc}")
+            return [], lambda: evidence(scope, pointer, None, f"a {self.kind} with {self._describe(keys)}",
+                                        f"no {self.kind} with {self._describe(keys)}")
         return found, None
 
     @property
@@ -312,9 +317,10 @@ class Join(Node):
             found = self._filtered(scope, found)
         if not found:
             if self.require == "none":
-                return Outcome(Tri.PASS, (missing,) if missing else ())
-            ev = missing or evidence(scope, pointer, None, f"a matching {self.kind}", f"no matching {self.kind}")
-            return self._custom(Outcome(Tri.FAIL, (ev,)))
+                return Outcome(Tri.PASS, build=lambda: (missing(),) if missing else ())
+            kind = self.kind
+            return self._custom(Outcome(Tri.FAIL, build=lambda: (missing() if missing else evidence(
+                scope, pointer, None, f"a matching {kind}", f"no matching {kind}"),)))
         if self.child is None:  # evidence is built only for what is shown
             kind = self.kind
             return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, build=lambda: _cap(
@@ -342,8 +348,12 @@ class Join(Node):
 
 # ----------------------------------------------------------------------------------------------------- leaves
 
-Check = Callable[[Scope, Any], "tuple[Tri, str, str]"]
-"""(scope, actual value) -> (status, expected text, message tail)."""
+Lazy = Callable[[], Evidence]
+"""Builds one evidence item when it is asked for."""
+
+Check = Callable[[Scope, Any], "tuple[Tri, str, str | None]"]
+"""(scope, actual value) -> (status, expected text, message tail); a tail of None is ``= <actual shown>``, made
+only if the evidence is built."""
 
 
 @dataclass(frozen=True)
@@ -369,4 +379,5 @@ class Leaf(Node):
         status, expected, tail = self.check(scope, actual)
         custom = None if status is Tri.PASS else self.message
         return Outcome(status, build=lambda: (evidence(
-            scope, pointer + path.suffix, actual, expected, custom or f"{shown_pointer(pointer)}{path.shown} {tail}"),))
+            scope, pointer + path.suffix, actual, expected, custom or f"{shown_pointer(pointer)}{path.shown} "
+            + (tail if tail is not None else f"= {show(actual)}")),))
