@@ -54,3 +54,15 @@ def test_outputs_that_do_not_show_pass_evidence_are_byte_identical_without_it(ex
     # The ones said to need it do show it (the list is not just cautious).
     for fmt, findings, verbose in (("json", "all", False), ("text", "summary", True), ("junit", "summary", False)):
         assert _render(fmt, lean, findings, verbose) != _render(fmt, full, findings, verbose), fmt
+
+
+def test_a_partial_run_builds_no_pass_evidence_either() -> None:
+    """``check PATH FILE`` (pre-commit) evaluates through pipeline/changed.py: same rule, same bytes."""
+    root = EXAMPLES / "credit-scoring"
+    changed = frozenset({"registry/models.yml"})
+    assert (root / "registry/models.yml").is_file()
+    full = run_check(RunOptions(root=root, clock=Clock.at(TODAY), changed_files=changed))
+    lean = run_check(RunOptions(root=root, clock=Clock.at(TODAY), changed_files=changed, pass_evidence=False))
+    passes = [f for f in lean.findings if f.status is Status.PASS]
+    assert passes and all(f.evidence == () for f in passes)
+    assert json_report.render(lean) == json_report.render(full)

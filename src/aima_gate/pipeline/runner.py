@@ -359,7 +359,8 @@ def run_check(options: RunOptions) -> Report:
         from aima_gate.pipeline.changed import evaluate_changed
 
         result, errors = evaluate_changed(options.changed_files, loaded, config, artifacts, errors, params=params,
-                                          today=today, anchor_file=anchor, unreadable=unreadable)
+                                          today=today, anchor_file=anchor, unreadable=unreadable,
+                                          pass_evidence=options.pass_evidence)
     discovery = config.artifacts.get("model", {}).get("discover", True) is not False
     evaluated = where_to_add(missing_kinds_once(nothing_to_govern(result.findings, anchor, discovery=discovery),
                                                 config, anchor), artifacts)
