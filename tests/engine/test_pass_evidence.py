@@ -139,3 +139,48 @@ def test_a_value_shown_in_a_message_is_written_only_for_evidence_that_is_built(
     assert len(fails) == 4 and shown == ["extreme"] * 4
     assert fails[0].evidence[0].message == "$.risk_tier = 'extreme'"
     assert fails[0].evidence[0].expected == 'one of ["low", "high"]'
+
+
+def test_a_reference_followed_by_several_policies_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``via`` joins from the same artifact and reference share one candidate lookup per run."""
+    lookups: list[object] = []
+
+    class Counting(dict[Any, Any]):
+        def get(self, key: Any, default: Any = None) -> Any:
+            lookups.append(key)
+            return super().get(key, default)
+
+    original = assertions.ArtifactIndex.__init__
+
+    def init(self: assertions.ArtifactIndex, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.by_file = Counting(self.by_file)
+
+    monkeypatch.setattr(assertions.ArtifactIndex, "__init__", init)
+    refs = [("model_card", f"cards/m{i}.md", "/model_card") for i in range(3)]
+    models = [
+        art({"name": f"m{i}", "version": "1", "model_card": ref[1]}, references=[ref]) for i, ref in enumerate(refs)
+    ]
+    cards = [
+        art({"version": "1" if i else "2"}, kind="model_card", name=f"m{i}", file=ref[1]) for i, ref in enumerate(refs)
+    ]
+    same = {
+        "join": {
+            "kind": "model_card",
+            "via": "model_card",
+            "assert": {"path": "version", "equals": {"subject": "version"}},
+        }
+    }
+    found = {"join": {"kind": "model_card", "via": "model_card"}}
+    policies = [make_policy(same, id="test.same"), make_policy(found, id="test.found")]
+    findings = _run(policies, [*models, *cards], pass_evidence=True)
+    assert len(lookups) == 3  # one per model, not one per model per policy
+    assert [(f.policy_id, f.subject.name, f.status) for f in findings] == [
+        ("test.found", "m0@1", Status.PASS),
+        ("test.found", "m1@1", Status.PASS),
+        ("test.found", "m2@1", Status.PASS),
+        ("test.same", "m0@1", Status.FAIL),
+        ("test.same", "m1@1", Status.PASS),
+        ("test.same", "m2@1", Status.PASS),
+    ]
+    assert findings[3].evidence[0].file == "cards/m0.md"

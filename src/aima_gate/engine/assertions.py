@@ -70,6 +70,9 @@ class ArtifactIndex:
         self.filtered: dict[tuple[int, int], list[Artifact]] = {}
         """Candidates of a join whose filter cannot see the subject, by (join node, policy parameters): the same
         for every subject, so computed once per run instead of once per subject (quadratic at scale)."""
+        self.referenced: dict[tuple[str, str, int], list[Artifact]] = {}
+        """A ``via`` join's candidates found, by (kind, reference pointer, id of the referencing artifact, which
+        lives as long as the index): several policies follow the same reference (a model's fairness report)."""
 
     def by_keys(self, kind: str, paths: tuple[Path, ...]) -> dict[str, list[Artifact]]:
         key = (kind, paths)
@@ -272,10 +275,16 @@ class Join(Node):
             if ref_value is _MISSING or ref_value in (None, "", []):
                 return [], lambda: evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
                                             f"{where} is missing: no {self.kind} is referenced")
+            key = (self.kind, ptr, id(scope.artifact))
+            found = scope.index.referenced.get(key, [])
+            if found:
+                return found, None
             files = [path for kind, path, ref_ptr in scope.artifact.references
                      if kind == self.kind and (ref_ptr == ptr or ref_ptr.startswith(ptr + "/"))]
             found = [a for f in files for a in scope.index.by_file.get((self.kind, f), [])]
-            if not found:
+            if found:
+                scope.index.referenced[key] = found
+            else:
                 shown = ", ".join(files) if files else json.dumps(ref_value)
                 broken = [f"{f} ({scope.index.unreadable[f]})" for f in files if f in scope.index.unreadable]
                 message = (f"{'; '.join(broken)} exists but could not be read as a {self.kind} (referenced by "
