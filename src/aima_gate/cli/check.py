@@ -159,6 +159,11 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     from aima_gate.pipeline.cache import cache_folder
 
     options = replace(options, cache_dir=cache_folder(cache_dir, no_cache))
+    from aima_gate.reporters import needs_pass_evidence
+
+    outputs = [report_fmt for report_fmt, _ in report_files] + ([fmt] if output is None else [])
+    options = replace(options, pass_evidence=framework is not None or any(
+        needs_pass_evidence(f, findings=findings, verbose=verbose) for f in outputs))
     try:
         report = run_check(options)
     finally:

@@ -4,6 +4,9 @@ Three-valued logic (Kleene): a node yields PASS, FAIL or ERROR (the data cannot 
 does not parse). ``all`` fails if any child fails, else errors if any child errors; ``any`` passes if any child
 passes, else errors if any child errors; ``not`` swaps PASS and FAIL and keeps ERROR. Evidence explains the
 outcome: failing children for a failure, the deciding children for a pass.
+
+An outcome's status is decided first; its evidence is built only when asked for (:attr:`Outcome.evidence`):
+a join's filter, the children an ``all``/``any`` leaves out and a pass nobody shows never build theirs.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 
 from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Artifact, Evidence
-from aima_gate.engine.paths import _MISSING, Path, join_key, short, shown_pointer
+from aima_gate.engine.paths import _MISSING, Path, join_key, short, show, shown_pointer
 
 MAX_EVIDENCE = 25
 """Evidence items kept per quantifier/combinator outcome; the rest are summarized in one line."""
@@ -29,10 +32,27 @@ class Tri(enum.Enum):
     ERROR = "error"
 
 
-@dataclass(frozen=True)
 class Outcome:
-    status: Tri
-    evidence: tuple[Evidence, ...] = ()
+    """A status and the evidence explaining it, built on first access by ``build`` (then kept)."""
+
+    __slots__ = ("_build", "_evidence", "status")
+
+    def __init__(self, status: Tri, evidence: tuple[Evidence, ...] = (),
+                 build: Callable[[], tuple[Evidence, ...]] | None = None) -> None:
+        self.status = status
+        self._evidence = evidence
+        self._build = build
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        build = self._build
+        if build is not None:
+            self._evidence = build()
+            self._build = None
+        return self._evidence
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.status}, {self.evidence!r})"
 
 
 class ArtifactIndex:
@@ -50,6 +70,9 @@ class ArtifactIndex:
         self.filtered: dict[tuple[int, int], list[Artifact]] = {}
         """Candidates of a join whose filter cannot see the subject, by (join node, policy parameters): the same
         for every subject, so computed once per run instead of once per subject (quadratic at scale)."""
+        self.referenced: dict[tuple[str, str, int], list[Artifact]] = {}
+        """A ``via`` join's candidates found, by (kind, reference pointer, id of the referencing artifact, which
+        lives as long as the index): several policies follow the same reference (a model's fairness report)."""
 
     def by_keys(self, kind: str, paths: tuple[Path, ...]) -> dict[str, list[Artifact]]:
         key = (kind, paths)
@@ -88,6 +111,10 @@ def evidence(scope: Scope, pointer: str, actual: Any, expected: str, message: st
     return Evidence(art.file, art.line_of(pointer), pointer, actual, expected, message)
 
 
+def _given(ev: Evidence) -> Lazy:
+    return lambda: ev
+
+
 def negate(ev: Evidence) -> Evidence:
     return Evidence(ev.file, ev.line, ev.pointer, ev.actual, f"not ({ev.expected})", f"NOT: {ev.message}")
 
@@ -115,8 +142,8 @@ class Node:
     def _custom(self, outcome: Outcome) -> Outcome:
         if self.message and outcome.status is not Tri.PASS:
             message = self.message
-            return Outcome(outcome.status, tuple(Evidence(e.file, e.line, e.pointer, e.actual, e.expected, message)
-                                                 for e in outcome.evidence))
+            return Outcome(outcome.status, build=lambda: tuple(
+                Evidence(e.file, e.line, e.pointer, e.actual, e.expected, message) for e in outcome.evidence))
         return outcome
 
 
@@ -161,16 +188,16 @@ def combine_all(results: Sequence[Outcome]) -> Outcome:
         if r.status is Tri.ERROR:
             status = Tri.ERROR
     if status is Tri.PASS:
-        return Outcome(Tri.PASS, _cap([e for r in results for e in r.evidence]))
-    return Outcome(status, _cap([e for r in results if r.status is status for e in r.evidence]))
+        return Outcome(Tri.PASS, build=lambda: _cap([e for r in results for e in r.evidence]))
+    return Outcome(status, build=lambda: _cap([e for r in results if r.status is status for e in r.evidence]))
 
 
 def combine_any(results: Sequence[Outcome]) -> Outcome:
     passed = [r for r in results if r.status is Tri.PASS]
     if passed:
-        return Outcome(Tri.PASS, _cap([e for r in passed for e in r.evidence]))
+        return Outcome(Tri.PASS, build=lambda: _cap([e for r in passed for e in r.evidence]))
     status = Tri.ERROR if any(r.status is Tri.ERROR for r in results) else Tri.FAIL
-    return Outcome(status, _cap([e for r in results for e in r.evidence]))
+    return Outcome(status, build=lambda: _cap([e for r in results for e in r.evidence]))
 
 
 # ---------------------------------------------------------------------------------------------- quantifiers
@@ -218,8 +245,9 @@ class Quantifier(Node):
 
 def _not_results(inner: Outcome) -> Outcome:
     flipped = Tri.FAIL if inner.status is Tri.PASS else Tri.PASS if inner.status is Tri.FAIL else Tri.ERROR
-    evs = inner.evidence if inner.status is Tri.ERROR else tuple(negate(e) for e in inner.evidence)
-    return Outcome(flipped, evs)
+    if inner.status is Tri.ERROR:
+        return Outcome(flipped, build=lambda: inner.evidence)
+    return Outcome(flipped, build=lambda: tuple(negate(e) for e in inner.evidence))
 
 
 # ---------------------------------------------------------------------------------------------------- joins
@@ -238,37 +266,44 @@ class Join(Node):
     """True when neither ``where`` nor ``assert`` reads the subject (no ``{subject: ...}`` operand, no parameter
     ``select``): with no ``via`` or ``on`` the filtered candidates are then the same for every subject."""
 
-    def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Evidence | None]:
+    def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Lazy | None]:
+        """The candidates, or none and what builds the evidence saying why."""
         if self.via is not None:
             ref_value = self.via.get(value)
             ptr = self.via.pointer(pointer)
             where = self.via.where(pointer)
             if ref_value is _MISSING or ref_value in (None, "", []):
-                return [], evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
-                                    f"{where} is missing: no {self.kind} is referenced")
+                return [], lambda: evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
+                                            f"{where} is missing: no {self.kind} is referenced")
+            key = (self.kind, ptr, id(scope.artifact))
+            found = scope.index.referenced.get(key, [])
+            if found:
+                return found, None
             files = [path for kind, path, ref_ptr in scope.artifact.references
                      if kind == self.kind and (ref_ptr == ptr or ref_ptr.startswith(ptr + "/"))]
             found = [a for f in files for a in scope.index.by_file.get((self.kind, f), [])]
-            if not found:
+            if found:
+                scope.index.referenced[key] = found
+            else:
                 shown = ", ".join(files) if files else json.dumps(ref_value)
                 broken = [f"{f} ({scope.index.unreadable[f]})" for f in files if f in scope.index.unreadable]
                 message = (f"{'; '.join(broken)} exists but could not be read as a {self.kind} (referenced by "
                            f"{where}); the error reported for it says why" if broken else
                            f"no {self.kind} found at {shown} (referenced by {where})")
-                return [], evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}", message)
+                return [], lambda: evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}", message)
             return found, None
         keys = []
         for _, cur_path in self.on:
             v = cur_path.get(value)
             if v is _MISSING or v is None:
                 ptr = cur_path.pointer(pointer)
-                return [], evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
-                                    f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing")
+                return [], _given(evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
+                                           f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing"))
             keys.append(v)
         found = scope.index.by_keys(self.kind, self.related).get(join_key(keys), [])
         if not found:
-            desc = self._describe(keys)
-            return [], evidence(scope, pointer, None, f"a {self.kind} with {desc}", f"no {self.kind} with {desc}")
+            return [], lambda: evidence(scope, pointer, None, f"a {self.kind} with {self._describe(keys)}",
+                                        f"no {self.kind} with {self._describe(keys)}")
         return found, None
 
     @property
@@ -291,13 +326,15 @@ class Join(Node):
             found = self._filtered(scope, found)
         if not found:
             if self.require == "none":
-                return Outcome(Tri.PASS, (missing,) if missing else ())
-            ev = missing or evidence(scope, pointer, None, f"a matching {self.kind}", f"no matching {self.kind}")
-            return self._custom(Outcome(Tri.FAIL, (ev,)))
+                return Outcome(Tri.PASS, build=lambda: (missing(),) if missing else ())
+            kind = self.kind
+            return self._custom(Outcome(Tri.FAIL, build=lambda: (missing() if missing else evidence(
+                scope, pointer, None, f"a matching {kind}", f"no matching {kind}"),)))
         if self.child is None:  # evidence is built only for what is shown
-            evs = [evidence(scope.at(a), "", a.name, f"a {self.kind}", f"found {self.kind} {a.name}")
-                   for a in found[:MAX_EVIDENCE + 1]]
-            return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, _cap(evs, len(found))))
+            kind = self.kind
+            return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, build=lambda: _cap(
+                [evidence(scope.at(a), "", a.name, f"a {kind}", f"found {kind} {a.name}")
+                 for a in found[:MAX_EVIDENCE + 1]], len(found))))
         results = [self.child.evaluate(scope.at(a), a.data, "") for a in found]
         if self.require == "every":
             return self._custom(combine_all(results))
@@ -320,8 +357,12 @@ class Join(Node):
 
 # ----------------------------------------------------------------------------------------------------- leaves
 
-Check = Callable[[Scope, Any], "tuple[Tri, str, str]"]
-"""(scope, actual value) -> (status, expected text, message tail)."""
+Lazy = Callable[[], Evidence]
+"""Builds one evidence item when it is asked for."""
+
+Check = Callable[[Scope, Any], "tuple[Tri, str, str | None]"]
+"""(scope, actual value) -> (status, expected text, message tail); a tail of None is ``= <actual shown>``, made
+only if the evidence is built."""
 
 
 @dataclass(frozen=True)
@@ -334,18 +375,18 @@ class Leaf(Node):
     message: str | None = None
 
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
-        # One evidence item, built once: a policy's own message (on a non-pass) is put in directly, which is
-        # what _custom would do after the fact.
+        # One evidence item, built when first asked for: a policy's own message (on a non-pass) is put in
+        # directly, which is what _custom would do after the fact.
         path = self.path
         actual = path.get(value)
-        ptr = pointer + path.suffix
         if actual is _MISSING and not self.missing_ok:
             _, expected, _ = self.check(scope, _MISSING)
-            message = self.message or f"{shown_pointer(pointer)}{path.shown} is missing"
-            return Outcome(Tri.FAIL, (evidence(scope, ptr, _MISSING, expected, message),))
+            custom = self.message
+            return Outcome(Tri.FAIL, build=lambda: (evidence(
+                scope, pointer + path.suffix, _MISSING, expected,
+                custom or f"{shown_pointer(pointer)}{path.shown} is missing"),))
         status, expected, tail = self.check(scope, actual)
-        if not self.message or status is Tri.PASS:
-            message = f"{shown_pointer(pointer)}{path.shown} {tail}"
-        else:
-            message = self.message
-        return Outcome(status, (evidence(scope, ptr, actual, expected, message),))
+        custom = None if status is Tri.PASS else self.message
+        return Outcome(status, build=lambda: (evidence(
+            scope, pointer + path.suffix, actual, expected, custom or f"{shown_pointer(pointer)}{path.shown} "
+            + (tail if tail is not None else f"= {show(actual)}")),))

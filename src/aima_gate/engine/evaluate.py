@@ -104,20 +104,29 @@ def evaluate(
     anchor_file: str = ".aima-gate.yml",
     unreadable: Mapping[str, str] | None = None,
     only_subjects: Callable[[Artifact], bool] | None = None,
+    pass_evidence: bool = True,
 ) -> Evaluation:
     """Evaluate every policy against every subject of its kind. Deterministic for identical inputs.
 
     ``unreadable`` maps files that exist but could not be read to the reason, so a reference to one says so
     instead of "not found". ``only_subjects`` (a partial run) evaluates only the artifacts it accepts; every
-    artifact is still there for joins, and a kind with no artifacts at all is still an error."""
+    artifact is still there for joins, and a kind with no artifacts at all is still an error.
+
+    ``pass_evidence=False`` (no requested output shows a passing finding's evidence): passing findings carry
+    no evidence (``()``), which is then never built. Statuses are decided before any evidence is built, so
+    they are the same either way; a pass whose subject is not unique keeps its evidence (reports order such
+    findings by it)."""
     with no_gc():  # evaluation builds tens of thousands of findings and no garbage cycles
-        return _evaluate(policies, artifacts, params, waivers, today, anchor_file, unreadable or {}, only_subjects)
+        return _evaluate(policies, artifacts, params, waivers, today, anchor_file, unreadable or {}, only_subjects,
+                         pass_evidence)
 
 
 def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params: Mapping[str, Mapping[str, Any]],
               waivers: Sequence[Waiver], today: _dt.date, anchor_file: str,
-              unreadable: Mapping[str, str], only: Callable[[Artifact], bool] | None = None) -> Evaluation:
+              unreadable: Mapping[str, str], only: Callable[[Artifact], bool] | None = None,
+              pass_evidence: bool = True) -> Evaluation:
     index = ArtifactIndex(artifacts, unreadable)
+    shared = set() if pass_evidence else _shared_subjects(artifacts)
     used: set[int] = set()
     findings: list[Finding] = []
     named: dict[str, list[tuple[Artifact, Subject]]] = {}  # one (frozen) Subject per artifact, shared by policies
@@ -146,6 +155,10 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
                     findings.append(_finding(policy, subj, Status.NOT_APPLICABLE, gate.evidence))
                     continue
             outcome = policy.assertion.evaluate(scope, subject.data, "")
+            if outcome.status is Tri.PASS and not pass_evidence and (subj.kind, subj.name, subj.file) not in shared:
+                findings.append(Finding(policy.id, policy.title, Status.PASS, policy.severity, subj, policy.aima, (),
+                                        policy.remediation, policy.mappings))
+                continue
             finding = _finding(policy, subj, _status(outcome.status), outcome.evidence)
             if finding.status is Status.FAIL and waivers:
                 finding = _apply_waivers(finding, policy, subject, waivers, today, used)
@@ -155,6 +168,17 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
             findings.append(unused_waiver_finding(waiver))
     findings.sort(key=finding_sort_key)
     return Evaluation(tuple(findings), frozenset(used))
+
+
+def _shared_subjects(artifacts: Sequence[Artifact]) -> set[tuple[str, str, str]]:
+    """(kind, name, file) of subjects that are not unique: their findings tie on :func:`finding_sort_key`, and
+    the report orders tied findings by their first evidence item (pipeline/runner.py), so they keep it."""
+    seen: set[tuple[str, str, str]] = set()
+    shared: set[tuple[str, str, str]] = set()
+    for art in artifacts:
+        key = (art.kind, art.name, art.file)
+        (shared if key in seen else seen).add(key)
+    return shared
 
 
 def finding_sort_key(f: Finding) -> tuple[str, str, str, str]:

@@ -1,5 +1,7 @@
 """Leaf operators: each builds a check ``(scope, actual) -> (status, expected, message tail)`` at compile time.
 
+A tail of ``None`` stands for ``= <the actual value shown>``, written only if the evidence is ever built.
+
 The registry is the plain dict :data:`OPERATORS`; an operator not in it is a policy error, never ignored.
 Regular expressions run on RE2 (linear time): a pattern RE2 cannot run in linear time is refused.
 """
@@ -7,7 +9,6 @@ Regular expressions run on RE2 (linear time): a pattern RE2 cannot run in linear
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -16,21 +17,10 @@ from typing import Any
 from aima_gate.core.errors import PolicyError
 from aima_gate.engine.assertions import Check, Scope, Tri
 from aima_gate.engine.paths import _MISSING, Path
+from aima_gate.engine.paths import show as _show
 
 Operand = Callable[[Scope], Any]
 """Resolves an operand at evaluation time (literal, parameter, or subject value)."""
-
-
-def _show(value: Any) -> str:
-    if value is _MISSING:
-        return "(missing)"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, bool) or value is None:
-        return "true" if value is True else "false" if value is False else "null"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(value, default=str, sort_keys=True)
 
 
 def compile_operand(raw: Any, params_declared: Mapping[str, Any], where: str) -> Operand:
@@ -115,11 +105,11 @@ def _date_operand(v: Any, scope: Scope) -> _dt.date | None:
 def op_exists(raw: Any, _params: Mapping[str, Any], _where: str) -> Check:
     want = bool(raw)
 
-    def check(_scope: Scope, v: Any) -> tuple[Tri, str, str]:
+    def check(_scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         has = _exists(v)
         if want:
             return (Tri.PASS if has else Tri.FAIL), "present and not empty", "is present" if has else "is empty"
-        return (Tri.FAIL if has else Tri.PASS), "absent or empty", f"= {_show(v)}" if has else "is absent"
+        return (Tri.FAIL if has else Tri.PASS), "absent or empty", None if has else "is absent"
 
     return check
 
@@ -138,9 +128,9 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 def op_type(raw: Any, _params: Mapping[str, Any], _where: str) -> Check:
     test = _TYPES[raw]
 
-    def check(_scope: Scope, v: Any) -> tuple[Tri, str, str]:
+    def check(_scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         ok = v is not _MISSING and test(v)
-        return (Tri.PASS if ok else Tri.FAIL), f"a {raw}", f"= {_show(v)}"
+        return (Tri.PASS if ok else Tri.FAIL), f"a {raw}", None
 
     return check
 
@@ -150,16 +140,16 @@ def op_equals(raw: Any, params: Mapping[str, Any], where: str) -> Check:
     if not isinstance(raw, Mapping):  # a literal: its text is shown the same for every subject
         expected = f"equals {_show(raw)}"
 
-        def check_literal(_scope: Scope, v: Any) -> tuple[Tri, str, str]:
-            return (Tri.PASS if v == raw else Tri.FAIL), expected, f"= {_show(v)}"
+        def check_literal(_scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
+            return (Tri.PASS if v == raw else Tri.FAIL), expected, None
 
         return check_literal
 
-    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         want = operand(scope)
         if want is _MISSING:
             return Tri.FAIL, "a value to compare with", "cannot be compared: the value to compare with is missing"
-        return (Tri.PASS if v == want else Tri.FAIL), f"equals {_show(want)}", f"= {_show(v)}"
+        return (Tri.PASS if v == want else Tri.FAIL), f"equals {_show(want)}", None
 
     return check
 
@@ -171,16 +161,20 @@ def op_one_of(raw: Any, params: Mapping[str, Any], where: str) -> Check:
     if isinstance(raw, list):  # a literal list: its text is shown the same for every subject
         expected = f"one of {_show(raw)}"
 
-        def check_literal(_scope: Scope, v: Any) -> tuple[Tri, str, str]:
-            return (Tri.PASS if v in raw else Tri.FAIL), expected, f"= {_show(v)}"
+        def check_literal(_scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
+            return (Tri.PASS if v in raw else Tri.FAIL), expected, None
 
         return check_literal
 
-    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+    last: list[Any] = [None, ""]  # a parameter's list is the same object for every subject: shown once
+
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         allowed = operand(scope)
         if not isinstance(allowed, list):
             return Tri.ERROR, "one of a list", f"cannot be checked: allowed values are not a list ({_show(allowed)})"
-        return (Tri.PASS if v in allowed else Tri.FAIL), f"one of {_show(allowed)}", f"= {_show(v)}"
+        if allowed is not last[0]:
+            last[:] = allowed, f"one of {_show(allowed)}"
+        return (Tri.PASS if v in allowed else Tri.FAIL), last[1], None
 
     return check
 
@@ -188,7 +182,7 @@ def op_one_of(raw: Any, params: Mapping[str, Any], where: str) -> Check:
 def op_contains(raw: Any, params: Mapping[str, Any], where: str) -> Check:
     operand = compile_operand(raw, params, where)
 
-    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         item = operand(scope)
         if (isinstance(v, str) and isinstance(item, str)) or isinstance(v, list):
             ok = item in v
@@ -196,7 +190,7 @@ def op_contains(raw: Any, params: Mapping[str, Any], where: str) -> Check:
             ok = isinstance(item, str) and item in v
         else:
             return Tri.ERROR, f"contains {_show(item)}", f"is a {type(v).__name__}; contains needs a string or list"
-        return (Tri.PASS if ok else Tri.FAIL), f"contains {_show(item)}", f"= {_show(v)}"
+        return (Tri.PASS if ok else Tri.FAIL), f"contains {_show(item)}", None
 
     return check
 
@@ -231,14 +225,14 @@ def op_matches(raw: Any, params: Mapping[str, Any], where: str) -> Check:
             cache[pat] = _compile_regex(pat, where)
         return cache[pat]
 
-    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         regex = operand(scope)
         if v is None:  # no value given: the policy's requirement is unmet (a failure, not unreadable input)
             return Tri.FAIL, f"matches /{regex.pattern}/", "is null (no value given)"
         if not isinstance(v, str):
             return Tri.ERROR, f"matches /{regex.pattern}/", f"is a {type(v).__name__}, not a string"
         ok = regex.search(v) is not None
-        return (Tri.PASS if ok else Tri.FAIL), f"matches /{regex.pattern}/", f"= {_show(v)}"
+        return (Tri.PASS if ok else Tri.FAIL), f"matches /{regex.pattern}/", None
 
     return check
 
@@ -264,7 +258,7 @@ def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
     ops = [(op, compile_operand(val, params, f"{where}.{op}"),
             None if isinstance(val, Mapping) else _bound(op, val, bound_of, kind)) for op, val in raw.items()]
 
-    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         if v is None:  # no value given: the policy's requirement is unmet (a failure, not unreadable input)
             return Tri.FAIL, f"a {kind}", "is null (no value given)"
         actual = convert(v)
@@ -279,8 +273,8 @@ def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
             expected_parts.append(part)
             ok = ok and test(actual)
         label = f"{name} " if name in ("length", "version") else ""
-        shown = actual if name == "length" else v
-        return (Tri.PASS if ok else Tri.FAIL), label + " and ".join(expected_parts), f"= {_show(shown)}"
+        tail = f"= {_show(actual)}" if name == "length" else None  # a length shows the measure, not the value
+        return (Tri.PASS if ok else Tri.FAIL), label + " and ".join(expected_parts), tail
 
     return check
 
@@ -346,7 +340,7 @@ def op_version(raw: Any, params: Mapping[str, Any], where: str) -> Check:
 def op_within_days(raw: Any, params: Mapping[str, Any], where: str) -> Check:
     operand = compile_operand(raw, params, where)
 
-    def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         days = operand(scope)
         if not _is_number(days):
             return Tri.ERROR, "within N days", f"cannot be checked: N is {_show(days)}"
@@ -369,7 +363,7 @@ def _date_cmp(after: bool) -> Callable[[Any, Mapping[str, Any], str], Check]:
         operand = compile_operand(raw, params, where)
         word = "after" if after else "before"
 
-        def check(scope: Scope, v: Any) -> tuple[Tri, str, str]:
+        def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
             bound_raw = operand(scope)
             bound = _date_operand(bound_raw, scope)
             if bound is None:

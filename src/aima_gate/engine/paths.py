@@ -78,6 +78,19 @@ def shown_pointer(pointer: str) -> str:
     return shown
 
 
+def show(value: Any) -> str:
+    """A value as evidence messages quote it (``= 'x'``, ``= 0.8``, ``= null``, ``= ["a"]``)."""
+    if value is _MISSING:
+        return "(missing)"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool) or value is None:
+        return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return json.dumps(value, default=str, sort_keys=True)
+
+
 def short(value: Any, limit: int = 200) -> Any:
     """Evidence values stay readable: long strings are cut, containers summarized."""
     kind = type(value)
@@ -111,4 +124,4 @@ def join_key(values: Sequence[Any]) -> str:
     return _JSON.encode(list(values))
 
 
-__all__ = ["_MISSING", "Path", "join_key", "short", "shown_pointer"]
+__all__ = ["_MISSING", "Path", "join_key", "short", "show", "shown_pointer"]

@@ -136,6 +136,7 @@ def evaluate_changed(
     today: _dt.date,
     anchor_file: str,
     unreadable: Mapping[str, str] | None = None,
+    pass_evidence: bool = True,
 ) -> tuple[Evaluation, list[AimaGateError]]:
     policies = loaded.policies
     rules_changed = {config.file, *(p.file for p in policies)} & changed
@@ -143,7 +144,8 @@ def evaluate_changed(
         from aima_gate.pipeline.cache_codec import materialized
 
         return evaluate(policies, [materialized(a) for a in artifacts], params=params, waivers=config.waivers,
-                        today=today, anchor_file=anchor_file, unreadable=unreadable), errors
+                        today=today, anchor_file=anchor_file, unreadable=unreadable,
+                        pass_evidence=pass_evidence), errors
     subjects = changed_subjects(changed, artifacts)
     subject_keys = {(a.kind, a.name, a.file) for a in subjects}
     kinds_present = {a.kind for a in artifacts}
@@ -154,7 +156,8 @@ def evaluate_changed(
     # The pool: the changed subjects, and every artifact a join may look up (see join_pool).
     pool = join_pool(wanted, subjects, subject_keys, join_kinds, artifacts)
     result = evaluate(wanted, pool, params=params, waivers=config.waivers, today=today, anchor_file=anchor_file,
-                      unreadable=unreadable, only_subjects=lambda a: (a.kind, a.name, a.file) in subject_keys)
+                      unreadable=unreadable, only_subjects=lambda a: (a.kind, a.name, a.file) in subject_keys,
+                      pass_evidence=pass_evidence)
     absent = {p.id for p in policies if p.kind not in kinds_present}
 
     def keep(f: Finding) -> bool:

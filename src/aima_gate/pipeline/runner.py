@@ -76,6 +76,9 @@ class RunOptions:
     evaluates a project's policies against case folders); ``only_policies`` still narrows it."""
     cache_dir: Path | None = None
     """Read unchanged files' artifacts from the artifact cache in this folder (pipeline/cache.py); None: off."""
+    pass_evidence: bool = True
+    """False when no requested output shows a passing finding's evidence (reporters.needs_pass_evidence):
+    passing findings then carry none, and evaluation does not build it. Statuses are the same either way."""
 
 
 def load_config(root: Path, config_path: Path | None) -> Config:
@@ -353,12 +356,13 @@ def run_check(options: RunOptions) -> Report:
     options.progress(f"evaluating {len(policies)} policies against {len(artifacts)} artifacts")
     if options.changed_files is None:
         result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
-                          anchor_file=anchor, unreadable=unreadable)
+                          anchor_file=anchor, unreadable=unreadable, pass_evidence=options.pass_evidence)
     else:
         from aima_gate.pipeline.changed import evaluate_changed
 
         result, errors = evaluate_changed(options.changed_files, loaded, config, artifacts, errors, params=params,
-                                          today=today, anchor_file=anchor, unreadable=unreadable)
+                                          today=today, anchor_file=anchor, unreadable=unreadable,
+                                          pass_evidence=options.pass_evidence)
     discovery = config.artifacts.get("model", {}).get("discover", True) is not False
     evaluated = where_to_add(missing_kinds_once(nothing_to_govern(result.findings, anchor, discovery=discovery),
                                                 config, anchor), artifacts)

@@ -27,6 +27,20 @@ class Renderer(Protocol):
     def __call__(self, report: Report) -> str: ...
 
 
+PASS_EVIDENCE_FORMATS = frozenset({"junit"})
+"""Formats that render a passing finding's evidence (JUnit: a test case per finding, anchored by it). Text does
+only with ``--verbose``, JSON only with ``--findings all``; the others show non-passing findings alone."""
+
+
+def needs_pass_evidence(fmt: str, *, findings: str = "summary", verbose: bool = False) -> bool:
+    """Whether output ``fmt`` shows the evidence of passing findings (unknown formats: yes, to be safe)."""
+    if fmt == "json":
+        return findings != "summary"
+    if fmt == "text":
+        return verbose
+    return fmt in PASS_EVIDENCE_FORMATS or fmt not in REPORTERS
+
+
 def get_renderer(name: str) -> Renderer:
     module = importlib.import_module(REPORTERS[name])
     render: Renderer = module.render
