@@ -183,7 +183,7 @@ from aima_gate.core.clock import Clock  # noqa: E402
 from aima_gate.core.errors import AimaGateError  # noqa: E402
 from aima_gate.core.model import Artifact  # noqa: E402
 from aima_gate.core.resources import load_schema  # noqa: E402
-from aima_gate.pipeline.runner import error_finding  # noqa: E402
+from aima_gate.pipeline.run_findings import error_finding  # noqa: E402
 from aima_gate.safeio.repo import Repo  # noqa: E402
 from tests.conftest import TODAY  # noqa: E402
 

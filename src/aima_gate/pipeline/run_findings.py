@@ -1,0 +1,77 @@
+"""Findings the pipeline adds around the engine's: an input error as a finding, one error per artifact kind that
+nothing was found of, and the error for a subject defined twice. Pure functions of what collection and evaluation
+returned (no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aima_gate.collectors import load_collector
+from aima_gate.config.repo_config import Config
+from aima_gate.core.errors import AimaGateError, ArtifactError
+from aima_gate.core.model import INPUT_ERROR, NO_SUBJECTS, Artifact, Evidence, Finding, Severity, Status, Subject
+
+
+def error_finding(err: AimaGateError) -> Finding:
+    file = err.file or "."
+    ev = Evidence(file, err.line or 1, err.pointer or "", None, "a readable, valid artifact", err.diagnosis)
+    return Finding(
+        policy_id=INPUT_ERROR,
+        title=f"Cannot evaluate: {err.kind} error",
+        status=Status.ERROR,
+        severity=Severity.HIGH,
+        subject=Subject(kind=err.kind, name=file, file=file),
+        aima=None,
+        evidence=(ev,),
+        remediation=err.hint or "Fix the file so it can be read; aima-gate does not skip what it cannot read.",
+    )
+
+
+def missing_kinds_once(findings: Sequence[Finding], config: Config, anchor: str) -> list[Finding]:
+    """One error per artifact kind that nothing was found of, naming every policy it left unchecked, where it was
+    looked for and how to start, instead of one error per policy (28 for a repository with no model)."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.status is Status.ERROR and f.subject.name == f"(no {f.subject.kind} found)":
+            groups.setdefault(f.subject.kind, []).append(f)
+    out = [f for f in findings if f.subject.kind not in groups or f.subject.name != f"(no {f.subject.kind} found)"]
+    for kind, group in groups.items():
+        if len(group) == 1:
+            out.extend(group)
+            continue
+        options = config.artifacts.get(kind, {})
+        paths = list(options.get("paths") or load_collector(kind).default_paths)
+        where = ", ".join(paths[:6]) + (f" and {len(paths) - 6} more" if len(paths) > 6 else "")
+        ids = sorted(f.policy_id for f in group)
+        start = ("register each model you ship in a registry file (e.g. registry/models.yml with name, version, "
+                 "owner and risk_tier per entry) or point --mlflow-uri at your MLflow registry; `aima-gate init` "
+                 "lists what it finds and writes a starter config" if kind == "model" else
+                 f"commit the {kind} evidence at one of those paths, or set `artifacts.{kind}.paths` in "
+                 ".aima-gate.yml")
+        message = (f"no {kind} was found (looked for {where}"
+                   + (", MLflow file stores (mlruns/models/) and --mlflow-uri" if kind == "model" else "")
+                   + f"), so {len(ids)} policies could not be checked: {', '.join(ids)}")
+        worst = max(group, key=lambda f: f.severity.rank)
+        ev = Evidence(anchor, 1, "", 0, f"at least one {kind}", message)
+        out.append(Finding(NO_SUBJECTS, f"No {kind} found", Status.ERROR, worst.severity,
+                           Subject(kind, f"(no {kind} found)", anchor), None, (ev,), f"To start: {start}."))
+    return out
+
+
+def duplicate_subject_errors(artifacts: Sequence[Artifact]) -> list[AimaGateError]:
+    seen: dict[tuple[str, str, str], Artifact] = {}
+    errors: list[AimaGateError] = []
+    for art in artifacts:
+        # Models: once per source (a registry file and MLflow may list the same version; one MLflow file store
+        # may not, but two stores in one repository are two registries).
+        store = str((art.data.get("mlflow") or {}).get("store", "")) if art.kind == "model" else ""
+        key = (art.kind, art.name, art.file) if art.kind != "model" else (art.kind, art.name,
+                                                                           f"{art.data.get('source', '')}|{store}")
+        if key in seen:
+            first = seen[key]
+            errors.append(ArtifactError(
+                f"{art.kind} {art.name} is defined twice (first at {first.file}:{first.line})",
+                file=art.file, line=art.line, hint="keep one entry per name and version"))
+        else:
+            seen[key] = art
+    return errors
