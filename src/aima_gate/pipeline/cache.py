@@ -21,6 +21,7 @@ once each leave a whole pack), and nothing in the folder is opened through a sym
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -44,7 +45,7 @@ from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the 
     sha,
     walked,
 )
-from aima_gate.pipeline.cache_files import _key, _private, _prune_folder
+from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, open_folder
 from aima_gate.safeio.repo import Repo
 
 FORMAT = "aima-gate artifact cache 1"
@@ -77,6 +78,7 @@ def cache_folder(cli_value: Path | None, no_cache: bool) -> Path | None:
     return root / "aima-gate"
 
 
+@functools.cache
 def code_fingerprint() -> str:
     """Version plus (name, size, mtime) of every module of the gate: an edited collector is a new identity."""
     from aima_gate import __version__
@@ -122,9 +124,7 @@ class ArtifactCache:
     @classmethod
     def open(cls, folder: Path, repo: Repo, identity_parts: Sequence[Any]) -> ArtifactCache | None:
         """The cache for this run, or None when it cannot be used safely (never an error for the verdict)."""
-        root = repo.root
-        resolved = folder.resolve()
-        if resolved == root or resolved.is_relative_to(root) or folder.absolute().is_relative_to(root):
+        if inside(folder, repo.root):
             raise ConfigError(f"the cache folder {folder} is inside the checked repository",
                               hint="name a folder outside it with --cache-dir, or use --no-cache")
         try:
@@ -132,13 +132,11 @@ class ArtifactCache:
                                   ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
             return None
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            top = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
+        opened = open_folder(folder)
+        if opened is None:
             return None
+        top, key = opened
         try:
-            key = _key(top) if _private(top) else None
             with contextlib.suppress(FileExistsError):
                 os.mkdir("packs", 0o700, dir_fd=top)
             fd = os.open("packs", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW, dir_fd=top)
@@ -146,7 +144,7 @@ class ArtifactCache:
             return None
         finally:
             os.close(top)
-        if key is None or not _private(fd):
+        if not _private(fd):
             os.close(fd)
             return None
         name = sha(identity.encode())[:40] + ".pack"
