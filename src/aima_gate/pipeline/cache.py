@@ -11,7 +11,7 @@ A pack holds, per (kind, file), the collector's results and every dependency the
 when every dependency still holds; a file's hash is recomputed unless its (device, inode, size, mtime, ctime) are
 those recorded when it was hashed and were already 2 s old then (git's rule against "racily clean" files).
 
-Why it cannot change a verdict: a pack is authenticated (keyed BLAKE2b over the whole file, with a random key kept
+Why it cannot change a verdict: a pack is authenticated (HMAC-SHA256 over the whole file, with a random key kept
 in the cache folder, which with the packs must belong to this user and be writable by no one else) and names its
 identity inside; anything unreadable, truncated, foreign, mismatched or
 tampered is a miss, never data. Packs are written to a fresh temporary file and renamed into place (two runs at
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import hmac
 import json
 import os
@@ -45,10 +44,10 @@ from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the 
     sha,
     walked,
 )
-from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, open_folder
+from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, mac, open_folder
 from aima_gate.safeio.repo import Repo
 
-FORMAT = "aima-gate artifact cache 1"
+FORMAT = "aima-gate artifact cache 2"
 MAGIC = (FORMAT + "\n").encode()
 CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
 NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
@@ -151,7 +150,7 @@ class ArtifactCache:
         return cls(repo, fd, name, identity, key)
 
     def _mac(self, data: bytes) -> bytes:
-        return hashlib.blake2b(data, key=self._key, digest_size=32, person=b"aima-gate-cache").digest()
+        return mac(self._key, data)
 
     def _load(self) -> None:
         try:

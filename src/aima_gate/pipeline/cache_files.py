@@ -6,6 +6,7 @@ Everything here is opened relative to a folder descriptor and never through a sy
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
 import secrets
 import time
@@ -15,6 +16,13 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 PRUNE_AFTER_DAYS = 30
+
+
+def mac(key: bytes, body: bytes) -> bytes:
+    """The 32-byte tag that authenticates a pack or the schema marks: HMAC-SHA256 under the folder's key (each
+    file starts with its own magic line, so one is never taken for the other). SHA-256 runs on the CPU's SHA
+    instructions where it has them: 2-3x faster than keyed BLAKE2b over a 30 MB pack."""
+    return hmac.digest(key, body, "sha256")
 
 
 def _prune_folder(fd: int, keep: str) -> None:

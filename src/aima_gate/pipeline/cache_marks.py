@@ -9,7 +9,7 @@ document that fails is never marked, so its errors are found and reported as wit
 
 The marks live in the artifact cache's folder (``--no-cache`` reads and writes none; a folder inside the checked
 repository is never used) in one file, ``schema-marks``, authenticated like a pack with the folder's key
-(keyed BLAKE2b over the whole file) and opened without following links: a damaged, truncated, foreign or forged
+(HMAC-SHA256 over the whole file) and opened without following links: a damaged, truncated, foreign or forged
 file is no marks at all, so every document is validated. The code fingerprint covers the schemas and the
 validator, so a new version of either marks nothing.
 """
@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from aima_gate.pipeline.cache import code_fingerprint
-from aima_gate.pipeline.cache_files import _private, inside, open_folder
+from aima_gate.pipeline.cache_files import _private, inside, mac, open_folder
 
 MAGIC = b"aima-gate schema marks 1\n"
 NAME = "schema-marks"
@@ -56,7 +56,7 @@ class SchemaMarks:
         return None if opened is None else cls(*opened)
 
     def _mac(self, body: bytes) -> bytes:
-        return hashlib.blake2b(body, key=self._key, digest_size=32, person=b"aima-gate-marks").digest()
+        return mac(self._key, body)
 
     def _load(self) -> list[str]:
         try:
