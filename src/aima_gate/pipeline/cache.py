@@ -194,12 +194,15 @@ class ArtifactCache:
             return None
         if not stat.S_ISREG(got.st_mode):
             return None
-        st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
         old = self._stat.get(rel)
-        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha]: compared as one list, no slice copied.
-        if type(old) is list and len(old) == 6 and type(old[5]) is str and old == [*st, old[5]]:
+        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha]: each field compared where it is (the ones
+        # most likely to differ first), nothing built for a row that holds.
+        if (type(old) is list and len(old) == 6 and old[3] == got.st_mtime_ns and old[4] == got.st_ctime_ns
+                and old[2] == got.st_size and old[1] == got.st_ino and old[0] == got.st_dev
+                and type(old[5]) is str):
             self._new_stat[rel] = old
             return old[5]
+        st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
         if st[2] > self.repo.max_bytes:
             return None
         try:

@@ -301,7 +301,7 @@ class LazyLines(LineIndex):
     __slots__ = ("_blobs", "_n", "_real")
 
     def __init__(self, blobs: Blobs, n: int) -> None:
-        super().__init__({})
+        self._lines = self._build = None  # LineIndex's own slots, set without a call (never read: line_of is ours)
         self._blobs = blobs
         self._n = n
         self._real: LineIndex | None = None
@@ -322,7 +322,7 @@ def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
         if item[0] == "a":
             _, kind, name, file, line, refs, peek = item
             out.append(Artifact(kind, name, file, LazyData(blobs, n, peek), line, LazyLines(blobs, n),
-                                tuple(map(tuple, refs))))
+                                tuple([tuple(r) for r in refs]) if refs else ()))
             n += 1
         elif item[0] == "e":
             _, cls, diagnosis, file, line, pointer, hint = item
