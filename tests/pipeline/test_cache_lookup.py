@@ -77,3 +77,22 @@ def test_a_group_dependency_is_checked_once_per_run(example: Path, tmp_path: Pat
         assert checks == [["group", "g"], inner, ["group", "other"], ["glob", ["x"], "y"]]
     finally:
         cache.save()
+
+
+def test_materialized_keeps_every_other_field() -> None:
+    from dataclasses import fields
+
+    from aima_gate.core.model import LineIndex
+
+    data: dict[str, Any] = {"name": "m", "model_card": "../cards/m.md"}
+    art = Artifact("model", "m@1", "registry/models.yml", data, 7, LineIndex({"/name": 8}),
+                   (("model_card", "cards/m.md", "/model_card"),))
+    items, blobs = encode_results([art])
+    (back,) = decode_results(items, Blobs([b.encode("utf-8") for b in blobs]))
+    plain = materialized(back)
+    assert type(plain.data) is dict and plain.data == data
+    for f in fields(Artifact):
+        if f.name not in ("data", "lines"):
+            assert getattr(plain, f.name) == getattr(art, f.name), f.name
+    assert plain.lines is back.lines and plain.line_of("/name") == 8 and plain.line_of("/x") == 7
+    assert materialized(plain) is plain
