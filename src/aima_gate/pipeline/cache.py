@@ -45,7 +45,7 @@ from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the 
     walked,
 )
 from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, mac, open_folder
-from aima_gate.safeio.repo import Repo
+from aima_gate.safeio.repo import Repo, glob_filter
 
 FORMAT = "aima-gate artifact cache 2"
 MAGIC = (FORMAT + "\n").encode()
@@ -118,6 +118,7 @@ class ArtifactCache:
 
         with no_gc():  # the index is one large document of long-lived objects
             self._load()
+        repo.glob_memo = self.glob  # every glob of the run (external sources too) until save()
 
     # ------------------------------------------------------------------------------------------ opening
     @classmethod
@@ -229,7 +230,7 @@ class ArtifactCache:
                 and all(isinstance(f, str) for f in old[1])):
             found: list[str] = old[1]
         else:
-            found = self.repo.glob(patterns)
+            found = glob_filter(self.repo.files(), patterns)  # not repo.glob: that asks this method
             self._dirty = True
         self._new_globs[key] = [self._listing, found]
         return list(found)
@@ -305,6 +306,7 @@ class ArtifactCache:
 
     def save(self) -> None:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
+        self.repo.glob_memo = None
         try:
             if self._dirty or set(self._new_entries) != set(self._entries):
                 self._write()
