@@ -129,3 +129,28 @@ def test_no_marks_without_the_cache_or_inside_the_repository(example: Path, chec
     for _ in range(2):
         render(example, None)
     assert checks["config.schema.json"] == 2
+
+
+def test_a_marked_policy_file_is_not_parsed_again_and_compiles_alike(example: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from aima_gate.config import policy_packs
+    from aima_gate.config.repo_config import Config
+
+    def load() -> policy_packs.LoadedPolicies:
+        with cache_marks.schema_marks(tmp_path / "cache", example) as marks:
+            return policy_packs.load_policies(Config(file=None), example, memo=marks)
+
+    plain = policy_packs.load_policies(Config(file=None), example)
+    assert load() == plain  # first run: parsed, checked, marked with what it parsed to
+    parsed: list[str] = []
+    real = policy_packs.load_yaml
+
+    def spy(text: str, file: str) -> Any:
+        parsed.append(file)
+        return real(text, file)
+
+    monkeypatch.setattr(policy_packs, "load_yaml", spy)
+    again = load()
+    assert parsed == [] and again == plain
+    assert [p.line for p in again.policies] == [p.line for p in plain.policies]
+    assert [list(p.source) for p in again.policies] == [list(p.source) for p in plain.policies]

@@ -60,12 +60,19 @@ def load_policy_file(path: Path, display: str, memo: SchemaMemo | None = None) -
     raw_bytes = path.read_bytes()
     if len(raw_bytes) > MAX_POLICY_BYTES:
         raise PolicyError(f"policy file is over {MAX_POLICY_BYTES} bytes", file=display)
+    # Bytes that passed the schema before (the cache's schema marks) come with the document they parsed to.
+    known = memo.parsed("policy.schema.json", raw_bytes) if memo is not None else None
+    if known is not None:
+        doc, lines = known
+        policy = compile_policy(doc, file=display, lines=lines, catalog=load_catalog(), kinds=kinds(),
+                                schema_checked=True)
+        return policy, raw_bytes
     doc, lines = load_yaml(decode_text(raw_bytes, display), display)
-    checked = memo is not None and memo.holds("policy.schema.json", raw_bytes)
+    checked = memo is not None and memo.holds("policy.schema.json", raw_bytes)  # marked, document not kept
     policy = compile_policy(doc, file=display, lines=lines, catalog=load_catalog(), kinds=kinds(),
                             schema_checked=checked)
     if memo is not None and not checked:
-        memo.note("policy.schema.json", raw_bytes)  # compiled, so it passed the schema
+        memo.note("policy.schema.json", raw_bytes, (doc, lines))  # compiled, so it passed (compiling reads only)
     return policy, raw_bytes
 
 
