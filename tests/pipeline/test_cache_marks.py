@@ -143,14 +143,14 @@ def test_a_marked_policy_file_is_not_parsed_again_and_compiles_alike(example: Pa
     plain = policy_packs.load_policies(Config(file=None), example)
     assert load() == plain  # first run: parsed, checked, marked with what it parsed to
     parsed: list[str] = []
-    real = policy_packs.load_yaml
+    from aima_gate.safeio.loaders import load_yaml as real
 
     def spy(text: str, file: str) -> Any:
         parsed.append(file)
         return real(text, file)
 
-    monkeypatch.setattr(policy_packs, "load_yaml", spy)
+    monkeypatch.setattr("aima_gate.config.policy_packs.load_yaml", spy)
     again = load()
     assert parsed == [] and again == plain
     assert [p.line for p in again.policies] == [p.line for p in plain.policies]
-    assert [list(p.source) for p in again.policies] == [list(p.source) for p in plain.policies]
+    assert [list(p.source or {}) for p in again.policies] == [list(p.source or {}) for p in plain.policies]

@@ -150,7 +150,7 @@ class ArtifactCache:
         name = sha(identity.encode())[:40] + ".pack"
         return cls(repo, fd, name, identity, key)
 
-    def _mac(self, data: bytes) -> bytes:
+    def _mac(self, data: bytes | memoryview) -> bytes:
         return mac(self._key, data)
 
     def _load(self) -> None:
@@ -164,18 +164,18 @@ class ArtifactCache:
                 return
             with os.fdopen(fd, "rb") as fh:
                 data = fh.read()
-            body, mac = data[:-32], data[-32:]
-            if not body.startswith(MAGIC) or not hmac.compare_digest(self._mac(body), mac):
+            body = memoryview(data)[:-32]  # a view: no copy of a pack of tens of MB
+            if not data.startswith(MAGIC) or not hmac.compare_digest(self._mac(body), data[-32:]):
                 return
             at = len(MAGIC)
             size = int.from_bytes(body[at:at + 8], "big")
-            header = json.loads(body[at + 8:at + 8 + size].decode("utf-8"))
+            header = json.loads(str(body[at + 8:at + 8 + size], "utf-8"))
             if header.get("identity") != self._identity:
                 return
             stat_index, entries, globs, groups = header["stat"], header["entries"], header["globs"], header["groups"]
             if all(isinstance(x, dict) for x in (stat_index, entries, globs, groups)):
                 self._stat, self._entries, self._globs, self._groups = stat_index, entries, globs, groups
-                self._view = memoryview(body)[at + 8 + size:]
+                self._view = body[at + 8 + size:]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
 
@@ -338,7 +338,8 @@ class ArtifactCache:
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._fd)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(body + self._mac(body))
+                fh.write(body)  # then the tag: no second copy of a pack of tens of MB
+                fh.write(self._mac(body))
             os.replace(tmp, self._name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
             self._prune()
         except OSError:

@@ -18,7 +18,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 PRUNE_AFTER_DAYS = 30
 
 
-def mac(key: bytes, body: bytes) -> bytes:
+def mac(key: bytes, body: bytes | memoryview) -> bytes:
     """The 32-byte tag that authenticates a pack or the schema marks: HMAC-SHA256 under the folder's key (each
     file starts with its own magic line, so one is never taken for the other). SHA-256 runs on the CPU's SHA
     instructions where it has them: 2-3x faster than keyed BLAKE2b over a 30 MB pack."""
