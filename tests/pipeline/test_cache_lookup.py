@@ -77,3 +77,61 @@ def test_a_group_dependency_is_checked_once_per_run(example: Path, tmp_path: Pat
         assert checks == [["group", "g"], inner, ["group", "other"], ["glob", ["x"], "y"]]
     finally:
         cache.save()
+
+
+def test_materialized_keeps_every_other_field() -> None:
+    from dataclasses import fields
+
+    from aima_gate.core.model import LineIndex
+
+    data: dict[str, Any] = {"name": "m", "model_card": "../cards/m.md"}
+    art = Artifact("model", "m@1", "registry/models.yml", data, 7, LineIndex({"/name": 8}),
+                   (("model_card", "cards/m.md", "/model_card"),))
+    items, blobs = encode_results([art])
+    (back,) = decode_results(items, Blobs([b.encode("utf-8") for b in blobs]))
+    plain = materialized(back)
+    assert type(plain.data) is dict and plain.data == data
+    for f in fields(Artifact):
+        if f.name not in ("data", "lines"):
+            assert getattr(plain, f.name) == getattr(art, f.name), f.name
+    assert plain.lines is back.lines and plain.line_of("/name") == 8 and plain.line_of("/x") == 7
+    assert materialized(plain) is plain
+
+
+def test_a_warm_run_answers_every_glob_from_the_pack(example: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """External sources (model discovery, manifests, scanner reports) glob the repository too: with the cache
+    open, ``Repo.glob`` is answered from the globs kept per file listing, the same lists, and a new file is seen."""
+    from aima_gate.core.clock import Clock
+    from aima_gate.pipeline.runner import RunOptions, run_check
+    from aima_gate.reporters import get_renderer
+    from aima_gate.safeio import repo as repo_mod
+    from tests.conftest import TODAY
+
+    def render(cache_dir: Path | None) -> str:
+        return get_renderer("json")(run_check(RunOptions(root=example, clock=Clock.at(TODAY), cache_dir=cache_dir)))
+
+    plain = render(None)
+    assert render(tmp_path / "cache") == plain
+    calls: list[Any] = []
+    real = repo_mod.glob_filter
+
+    def spy(paths: Any, patterns: Any) -> list[str]:
+        calls.append(patterns)
+        return real(paths, patterns)
+
+    monkeypatch.setattr(repo_mod, "glob_filter", spy)
+    monkeypatch.setattr(cache_mod, "glob_filter", spy)
+    assert render(tmp_path / "cache") == plain
+    assert calls == []
+    (example / "pip-audit.json").write_text("[]", encoding="utf-8")  # a new file: a new listing, globbed again
+    monkeypatch.setattr(repo_mod, "glob_filter", real)
+    monkeypatch.setattr(cache_mod, "glob_filter", real)
+    assert render(tmp_path / "cache") == render(None)
+    repo = Repo(example)
+    cache = _open(example, tmp_path)
+    try:
+        assert repo.glob_memo is None and cache.repo.glob_memo is not None
+    finally:
+        cache.save()
+    assert cache.repo.glob_memo is None

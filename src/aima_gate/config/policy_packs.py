@@ -14,7 +14,7 @@ from typing import Any
 
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.collectors import kinds
-from aima_gate.config.repo_config import Config, confined_file
+from aima_gate.config.repo_config import Config, SchemaMemo, confined_file
 from aima_gate.core.errors import PolicyError
 from aima_gate.core.resources import builtin_policies_dir
 from aima_gate.engine.assertions import AllOf, AnyOf, Join, Node, Not, Quantifier
@@ -56,12 +56,23 @@ def join_kinds_of(node: Node | None) -> set[str]:
     return set()
 
 
-def load_policy_file(path: Path, display: str) -> tuple[Policy, bytes]:
+def load_policy_file(path: Path, display: str, memo: SchemaMemo | None = None) -> tuple[Policy, bytes]:
     raw_bytes = path.read_bytes()
     if len(raw_bytes) > MAX_POLICY_BYTES:
         raise PolicyError(f"policy file is over {MAX_POLICY_BYTES} bytes", file=display)
+    # Bytes that passed the schema before (the cache's schema marks) come with the document they parsed to.
+    known = memo.parsed("policy.schema.json", raw_bytes) if memo is not None else None
+    if known is not None:
+        doc, lines = known
+        policy = compile_policy(doc, file=display, lines=lines, catalog=load_catalog(), kinds=kinds(),
+                                schema_checked=True)
+        return policy, raw_bytes
     doc, lines = load_yaml(decode_text(raw_bytes, display), display)
-    policy = compile_policy(doc, file=display, lines=lines, catalog=load_catalog(), kinds=kinds())
+    checked = memo is not None and memo.holds("policy.schema.json", raw_bytes)  # marked, document not kept
+    policy = compile_policy(doc, file=display, lines=lines, catalog=load_catalog(), kinds=kinds(),
+                            schema_checked=checked)
+    if memo is not None and not checked:
+        memo.note("policy.schema.json", raw_bytes, (doc, lines))  # compiled, so it passed (compiling reads only)
     return policy, raw_bytes
 
 
@@ -78,7 +89,9 @@ def check_policy_ids(ids: Iterable[str], all_ids: Sequence[str], source: str, fi
                           hint=hints or "run `aima-gate controls` to list the policy ids")
 
 
-def load_policies(config: Config, root: Path, *, allow_empty: bool = False) -> LoadedPolicies:
+def load_policies(config: Config, root: Path, *, allow_empty: bool = False,
+                  memo: SchemaMemo | None = None) -> LoadedPolicies:
+    """The policy set; ``memo`` (the cache's schema marks) skips the schema check of files that passed it before."""
     sources: list[tuple[Path, str]] = []
     if config.builtin_policies:
         builtin = builtin_policies_dir()
@@ -95,7 +108,7 @@ def load_policies(config: Config, root: Path, *, allow_empty: bool = False) -> L
         sources += [(p, confined_file(root, p, what="policy file", error=PolicyError)) for p in _policy_files(target)]
     compiled: dict[str, tuple[Policy, bytes]] = {}
     for path, display in sources:
-        policy, raw = load_policy_file(path, display)
+        policy, raw = load_policy_file(path, display, memo)
         if policy.id in compiled:
             other = compiled[policy.id][0].file
             raise PolicyError(f"duplicate policy id {policy.id!r} (also in {other})", file=display, line=policy.line)

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.core.model import LineIndex, Severity, Waiver
@@ -19,6 +19,17 @@ from aima_gate.safeio.loaders import load_yaml
 from aima_gate.safeio.repo import DEFAULT_MAX_BYTES
 
 CONFIG_NAMES = (".aima-gate.yml", ".aima-gate.yaml")
+
+
+class SchemaMemo(Protocol):
+    """Documents known, byte for byte, to have passed a schema under this code (pipeline/cache_marks.py keeps
+    them, authenticated, in the cache folder): their schema check is skipped; everything else is done as usual."""
+
+    def holds(self, schema: str, data: bytes) -> bool: ...
+
+    def parsed(self, schema: str, data: bytes) -> tuple[Any, LineIndex] | None: ...
+
+    def note(self, schema: str, data: bytes, parsed: tuple[Any, LineIndex] | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,7 @@ def confined_file(root: Path, path: Path, *, what: str, error: type[AimaGateErro
     return resolved.relative_to(root_resolved).as_posix()
 
 
-def parse_config(text: str, file: str) -> Config:
+def parse_config(text: str, file: str, memo: SchemaMemo | None = None) -> Config:
     from aima_gate.safeio.validation import schema_errors
 
     raw, lines = load_yaml(text, file)
@@ -95,9 +106,13 @@ def parse_config(text: str, file: str) -> Config:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError("the config must be a YAML mapping", file=file, line=1)
-    errors = schema_errors(raw, "config.schema.json", file=file, lines=lines, error_cls=ConfigError)
-    if errors:
-        raise errors[0]
+    data = text.encode("utf-8", "surrogatepass") if memo is not None else b""
+    if memo is None or not memo.holds("config.schema.json", data):
+        errors = schema_errors(raw, "config.schema.json", file=file, lines=lines, error_cls=ConfigError)
+        if errors:
+            raise errors[0]
+        if memo is not None:
+            memo.note("config.schema.json", data)
     waivers = []
     for i, w in enumerate(raw.get("waivers", [])):
         ptr = f"/waivers/{i}"

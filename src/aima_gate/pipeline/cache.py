@@ -11,7 +11,7 @@ A pack holds, per (kind, file), the collector's results and every dependency the
 when every dependency still holds; a file's hash is recomputed unless its (device, inode, size, mtime, ctime) are
 those recorded when it was hashed and were already 2 s old then (git's rule against "racily clean" files).
 
-Why it cannot change a verdict: a pack is authenticated (keyed BLAKE2b over the whole file, with a random key kept
+Why it cannot change a verdict: a pack is authenticated (HMAC-SHA256 over the whole file, with a random key kept
 in the cache folder, which with the packs must belong to this user and be writable by no one else) and names its
 identity inside; anything unreadable, truncated, foreign, mismatched or
 tampered is a miss, never data. Packs are written to a fresh temporary file and renamed into place (two runs at
@@ -21,7 +21,7 @@ once each leave a whole pack), and nothing in the folder is opened through a sym
 from __future__ import annotations
 
 import contextlib
-import hashlib
+import functools
 import hmac
 import json
 import os
@@ -44,10 +44,10 @@ from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the 
     sha,
     walked,
 )
-from aima_gate.pipeline.cache_files import _key, _private, _prune_folder
-from aima_gate.safeio.repo import Repo
+from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, mac, open_folder
+from aima_gate.safeio.repo import Repo, glob_filter
 
-FORMAT = "aima-gate artifact cache 1"
+FORMAT = "aima-gate artifact cache 2"
 MAGIC = (FORMAT + "\n").encode()
 CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
 NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
@@ -77,6 +77,7 @@ def cache_folder(cli_value: Path | None, no_cache: bool) -> Path | None:
     return root / "aima-gate"
 
 
+@functools.cache
 def code_fingerprint() -> str:
     """Version plus (name, size, mtime) of every module of the gate: an edited collector is a new identity."""
     from aima_gate import __version__
@@ -117,14 +118,13 @@ class ArtifactCache:
 
         with no_gc():  # the index is one large document of long-lived objects
             self._load()
+        repo.glob_memo = self.glob  # every glob of the run (external sources too) until save()
 
     # ------------------------------------------------------------------------------------------ opening
     @classmethod
     def open(cls, folder: Path, repo: Repo, identity_parts: Sequence[Any]) -> ArtifactCache | None:
         """The cache for this run, or None when it cannot be used safely (never an error for the verdict)."""
-        root = repo.root
-        resolved = folder.resolve()
-        if resolved == root or resolved.is_relative_to(root) or folder.absolute().is_relative_to(root):
+        if inside(folder, repo.root):
             raise ConfigError(f"the cache folder {folder} is inside the checked repository",
                               hint="name a folder outside it with --cache-dir, or use --no-cache")
         try:
@@ -132,13 +132,11 @@ class ArtifactCache:
                                   ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError):
             return None
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            top = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
+        opened = open_folder(folder)
+        if opened is None:
             return None
+        top, key = opened
         try:
-            key = _key(top) if _private(top) else None
             with contextlib.suppress(FileExistsError):
                 os.mkdir("packs", 0o700, dir_fd=top)
             fd = os.open("packs", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW, dir_fd=top)
@@ -146,14 +144,14 @@ class ArtifactCache:
             return None
         finally:
             os.close(top)
-        if key is None or not _private(fd):
+        if not _private(fd):
             os.close(fd)
             return None
         name = sha(identity.encode())[:40] + ".pack"
         return cls(repo, fd, name, identity, key)
 
-    def _mac(self, data: bytes) -> bytes:
-        return hashlib.blake2b(data, key=self._key, digest_size=32, person=b"aima-gate-cache").digest()
+    def _mac(self, data: bytes | memoryview) -> bytes:
+        return mac(self._key, data)
 
     def _load(self) -> None:
         try:
@@ -166,18 +164,18 @@ class ArtifactCache:
                 return
             with os.fdopen(fd, "rb") as fh:
                 data = fh.read()
-            body, mac = data[:-32], data[-32:]
-            if not body.startswith(MAGIC) or not hmac.compare_digest(self._mac(body), mac):
+            body = memoryview(data)[:-32]  # a view: no copy of a pack of tens of MB
+            if not data.startswith(MAGIC) or not hmac.compare_digest(self._mac(body), data[-32:]):
                 return
             at = len(MAGIC)
             size = int.from_bytes(body[at:at + 8], "big")
-            header = json.loads(body[at + 8:at + 8 + size].decode("utf-8"))
+            header = json.loads(str(body[at + 8:at + 8 + size], "utf-8"))
             if header.get("identity") != self._identity:
                 return
             stat_index, entries, globs, groups = header["stat"], header["entries"], header["globs"], header["groups"]
             if all(isinstance(x, dict) for x in (stat_index, entries, globs, groups)):
                 self._stat, self._entries, self._globs, self._groups = stat_index, entries, globs, groups
-                self._view = memoryview(body)[at + 8 + size:]
+                self._view = body[at + 8 + size:]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
 
@@ -197,12 +195,15 @@ class ArtifactCache:
             return None
         if not stat.S_ISREG(got.st_mode):
             return None
-        st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
         old = self._stat.get(rel)
-        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha]: compared as one list, no slice copied.
-        if type(old) is list and len(old) == 6 and type(old[5]) is str and old == [*st, old[5]]:
+        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha]: each field compared where it is (the ones
+        # most likely to differ first), nothing built for a row that holds.
+        if (type(old) is list and len(old) == 6 and old[3] == got.st_mtime_ns and old[4] == got.st_ctime_ns
+                and old[2] == got.st_size and old[1] == got.st_ino and old[0] == got.st_dev
+                and type(old[5]) is str):
             self._new_stat[rel] = old
             return old[5]
+        st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
         if st[2] > self.repo.max_bytes:
             return None
         try:
@@ -229,7 +230,7 @@ class ArtifactCache:
                 and all(isinstance(f, str) for f in old[1])):
             found: list[str] = old[1]
         else:
-            found = self.repo.glob(patterns)
+            found = glob_filter(self.repo.files(), patterns)  # not repo.glob: that asks this method
             self._dirty = True
         self._new_globs[key] = [self._listing, found]
         return list(found)
@@ -305,6 +306,7 @@ class ArtifactCache:
 
     def save(self) -> None:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
+        self.repo.glob_memo = None
         try:
             if self._dirty or set(self._new_entries) != set(self._entries):
                 self._write()
@@ -336,7 +338,8 @@ class ArtifactCache:
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._fd)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(body + self._mac(body))
+                fh.write(body)  # then the tag: no second copy of a pack of tens of MB
+                fh.write(self._mac(body))
             os.replace(tmp, self._name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
             self._prune()
         except OSError:

@@ -305,7 +305,7 @@ class LazyLines(LineIndex):
     __slots__ = ("_blobs", "_n", "_real")
 
     def __init__(self, blobs: Blobs, n: int) -> None:
-        super().__init__({})
+        self._lines = self._build = None  # LineIndex's own slots, set without a call (never read: line_of is ours)
         self._blobs = blobs
         self._n = n
         self._real: LineIndex | None = None
@@ -326,7 +326,7 @@ def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
         if item[0] == "a":
             _, kind, name, file, line, refs, peek = item
             out.append(Artifact(kind, name, file, LazyData(blobs, n, peek), line, LazyLines(blobs, n),
-                                tuple(map(tuple, refs))))
+                                tuple([tuple(r) for r in refs]) if refs else ()))
             n += 1
         elif item[0] == "e":
             _, cls, diagnosis, file, line, pointer, hint = item
@@ -338,7 +338,10 @@ def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
 
 def materialized(art: Artifact) -> Artifact:
     """The artifact with plain data (what the engine and reporters always see)."""
-    return replace(art, data=art.data.real()) if isinstance(art.data, LazyData) else art
+    if type(art.data) is not LazyData:
+        return art
+    # Made directly: dataclasses.replace() inspects the fields on every call (5,000 joined models a partial run).
+    return Artifact(art.kind, art.name, art.file, art.data.real(), art.line, art.lines, art.references)
 
 
 @dataclass(frozen=True)

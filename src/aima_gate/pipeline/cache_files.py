@@ -6,14 +6,23 @@ Everything here is opened relative to a folder descriptor and never through a sy
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
 import secrets
 import time
+from pathlib import Path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 PRUNE_AFTER_DAYS = 30
+
+
+def mac(key: bytes, body: bytes | memoryview) -> bytes:
+    """The 32-byte tag that authenticates a pack or the schema marks: HMAC-SHA256 under the folder's key (each
+    file starts with its own magic line, so one is never taken for the other). SHA-256 runs on the CPU's SHA
+    instructions where it has them: 2-3x faster than keyed BLAKE2b over a 30 MB pack."""
+    return hmac.digest(key, body, "sha256")
 
 
 def _prune_folder(fd: int, keep: str) -> None:
@@ -54,3 +63,27 @@ def _key(top: int) -> bytes | None:
             key = fh.read(33) if _private(fh.fileno()) else b""
         return key if len(key) == 32 else None
     return None
+
+
+def open_folder(folder: Path) -> tuple[int, bytes] | None:
+    """The cache folder (created if need be) as a descriptor, with its key; None when it cannot be used safely
+    (not this user's, writable by others, a linked key, unreadable). The caller closes the descriptor."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        top = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        key = _key(top) if _private(top) else None
+    except OSError:
+        key = None
+    if key is None:
+        os.close(top)
+        return None
+    return top, key
+
+
+def inside(folder: Path, root: Path) -> bool:
+    """Whether ``folder`` is (or would be) inside the checked repository at ``root``."""
+    resolved = folder.resolve()
+    return resolved == root or resolved.is_relative_to(root) or folder.absolute().is_relative_to(root)

@@ -17,6 +17,7 @@ from aima_gate.collectors import CollectContext, load_collector, parse_file
 from aima_gate.config.policy_packs import LoadedPolicies, load_policies
 from aima_gate.config.repo_config import (
     Config,
+    SchemaMemo,
     check_against_policies,
     confined_file,
     find_config,
@@ -80,7 +81,7 @@ class RunOptions:
     passing findings then carry none, and evaluation does not build it. Statuses are the same either way."""
 
 
-def load_config(root: Path, config_path: Path | None) -> Config:
+def load_config(root: Path, config_path: Path | None, memo: SchemaMemo | None = None) -> Config:
     path = config_path or find_config(root)
     if path is None:
         return Config(file=None)
@@ -91,7 +92,7 @@ def load_config(root: Path, config_path: Path | None) -> Config:
         if not path.is_file():
             raise ConfigError("config file does not exist", file=str(config_path))
         rel = str(path)
-    return parse_config(decode_text(path.read_bytes(), rel), rel)
+    return parse_config(decode_text(path.read_bytes(), rel), rel, memo)
 
 
 def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
@@ -230,16 +231,17 @@ def run_check(options: RunOptions) -> Report:
     root = options.root
     if not root.is_dir():
         raise ConfigError(f"{root} is not a directory")
-    config = load_config(root, options.config_path)
-    if options.only_policies is not None:
-        config = replace(config, only=options.only_policies)
+    from aima_gate.pipeline.cache_marks import schema_marks
+
+    with schema_marks(options.cache_dir, root) as marks:  # schema checks passed before (None: cache off)
+        config = load_config(root, options.config_path, marks)
+        if options.only_policies is not None:
+            config = replace(config, only=options.only_policies)
+        loaded = load_policies(config, root, memo=marks) if options.policies is None else options.policies
     today = options.clock.today
-    if options.policies is None:
-        loaded = load_policies(config, root)
-    else:
+    if options.policies is not None:
         only = options.only_policies
-        loaded = replace(options.policies, policies=tuple(p for p in options.policies.policies
-                                                          if only is None or p.id in only))
+        loaded = replace(loaded, policies=tuple(p for p in loaded.policies if only is None or p.id in only))
     check_against_policies(config, loaded.all_ids, loaded.declared_params)
     loaded, skipped = _narrow(loaded, options)
     policies = loaded.policies

@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,6 +55,9 @@ class Repo:
         self._escaping_links: list[tuple[str, str]] = []
         self._undecodable: list[str] = []
         self._root_slash = str(self.root).rstrip(os.sep) + os.sep
+        self.glob_memo: Callable[[Sequence[str]], list[str]] | None = None
+        """Set while the artifact cache is open (pipeline/cache.py): :meth:`glob` answered from the globs it keeps
+        per file listing, verified there (a glob is a pure function of the listing and the patterns)."""
 
     # ------------------------------------------------------------------------------------------ listing
     def files(self) -> list[str]:
@@ -124,7 +127,8 @@ class Repo:
         return self._walked_set
 
     def glob(self, patterns: Sequence[str]) -> list[str]:
-        return glob_filter(self.files(), patterns)
+        memo = self.glob_memo
+        return glob_filter(self.files(), patterns) if memo is None else memo(patterns)
 
     def is_empty(self) -> bool:
         return not self.files()
