@@ -147,7 +147,7 @@ def _gate_item(f: Finding) -> tuple[str, str]:
     kind = _missing_kind(f)
     if kind is None:
         return f.subject.name, f.remediation
-    if f.aima is None:  # the run's one error for the kind (pipeline/run_findings.py:missing_kinds_once) says how to start
+    if f.aima is None:  # run_findings.missing_kinds_once wrote how to start
         return f"no {kind} found", f.remediation
     return (f"no {kind} found (needed by {f.policy_id})",
             f"commit the {kind} evidence, or point `artifacts.{kind}.paths` in .aima-gate.yml at it.")
