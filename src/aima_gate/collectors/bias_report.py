@@ -6,7 +6,7 @@ content; an unknown shape is an error naming the file, never a skip.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
@@ -21,8 +21,26 @@ from aima_gate.safeio.validation import schema_errors
 
 def report_lines(source: LineIndex, data: Mapping[str, Any], doc: Any) -> LineIndex:
     """Map normalized pointers back to the source lines (same pointer, else the attribute's source key)."""
+    return LineIndex(build=ReportLines(source, data))
 
-    def build() -> dict[str, int]:
+
+class ReportLines:
+    """Lazy builder of a report's normalized line map from its source's. A class, not a closure, so that the
+    artifact cache can store what it needs (:meth:`attribute_names`) instead of the built table."""
+
+    __slots__ = ("data", "source")
+
+    def __init__(self, source: LineIndex, data: Mapping[str, Any] | Sequence[Any]) -> None:
+        self.source = source
+        self.data = data  # the normalized data, or (read back from the cache) the attributes' names
+
+    def attribute_names(self) -> list[Any]:
+        if not isinstance(self.data, Mapping):
+            return list(self.data)
+        return [attr.get("name") if isinstance(attr, Mapping) else None for attr in self.data.get("attributes", [])]
+
+    def __call__(self) -> dict[str, int]:
+        source = self.source
         out: dict[str, int] = {}
         for key in ("model", "generated_at", "dataset", "tool", "overall"):
             for src in (f"/{key}", f"/{key}_name", "/timestamp" if key == "generated_at" else None):
@@ -30,16 +48,13 @@ def report_lines(source: LineIndex, data: Mapping[str, Any], doc: Any) -> LineIn
                 if src and line is not None and (line > 1 or src == f"/{key}"):
                     out[f"/{key}"] = line
                     break
-        for i, attr in enumerate(data.get("attributes", [])):
-            name = attr.get("name") if isinstance(attr, Mapping) else None
+        for i, name in enumerate(self.attribute_names()):
             for src in (f"/attributes/{i}", f"/{name}", "/by_group", f"/metadata/fairness_metrics/{name}"):
                 line = source.line_of(src)
                 if line is not None and line > 1:
                     out[f"/attributes/{i}"] = line
                     break
         return out
-
-    return LineIndex(build=build)
 
 
 class BiasReportCollector(Collector):

@@ -201,14 +201,9 @@ def exact_json(value: Any) -> str:
 
 def line_table(index: LineIndex) -> tuple[str, dict[str, int]]:
     """(prefix, table): ``index`` answers ``line_of(p)`` as ``LineIndex(table).line_of(prefix + p)``."""
-    prefix = ""
-    while type(index) is _PrefixView:
-        prefix = index._prefix + prefix
-        index = index._base
-    if type(index) is not LineIndex:
-        raise Uncacheable(f"line index {type(index).__name__}")
-    index.line_of("")  # builds a lazily built table
-    table = index._lines or {}
+    prefix, base = _unwrapped(index)
+    base.line_of("")  # builds a lazily built table
+    table = base._lines or {}
     if prefix:
         ancestors = {prefix}
         p = prefix
@@ -219,6 +214,63 @@ def line_table(index: LineIndex) -> tuple[str, dict[str, int]]:
     return prefix, dict(table)
 
 
+def _unwrapped(index: LineIndex) -> tuple[str, LineIndex]:
+    prefix = ""
+    while type(index) is _PrefixView:
+        prefix = index._prefix + prefix
+        index = index._base
+    if type(index) is not LineIndex:
+        raise Uncacheable(f"line index {type(index).__name__}")
+    return prefix, index
+
+
+def stored_lines(index: LineIndex) -> dict[str, Any]:
+    """What an artifact's blob keeps of ``index``: ``p`` (prefix) and either ``t`` (the table, see
+    :func:`line_table`) or ``r``, the recipe of a lazily built table that was not built yet (the JSON text it
+    would be built from), so that writing the cache does not build the line map of every JSON document, which
+    the run itself only builds for the few it reports on."""
+    prefix, base = _unwrapped(index)
+    recipe = line_recipe(base)
+    if recipe is not None:
+        return {"p": prefix, "r": recipe}
+    prefix, table = line_table(index)
+    return {"p": prefix, "t": table}
+
+
+def line_recipe(index: LineIndex) -> Any:
+    """A JSON value :func:`rebuilt_lines` turns back into an index answering like ``index``, or None (store the
+    table). Only the lazy builders known here, and only while unbuilt (a built table is stored as it is)."""
+    from aima_gate.collectors.bias_report import ReportLines
+    from aima_gate.safeio.loaders import JsonLines
+
+    if type(index) is not LineIndex or index._lines is not None:
+        return None
+    build = index._build
+    if type(build) is JsonLines:
+        return ["json", build.text]
+    if type(build) is ReportLines:
+        source = line_recipe(build.source)
+        if source is None and type(build.source) is LineIndex and build.source._lines is not None:
+            source = ["table", dict(build.source._lines)]
+        return None if source is None else ["bias", source, build.attribute_names()]
+    return None
+
+
+def rebuilt_lines(recipe: Any) -> LineIndex:
+    """The lazy index a :func:`line_recipe` recipe describes. Raises ValueError on a bad shape."""
+    from aima_gate.collectors.bias_report import ReportLines
+    from aima_gate.safeio.loaders import JsonLines
+
+    match recipe:
+        case ["json", str(text)]:
+            return LineIndex(build=JsonLines(text))
+        case ["table", dict(table)]:
+            return LineIndex(table)
+        case ["bias", source, list(names)]:
+            return LineIndex(build=ReportLines(rebuilt_lines(source), names))
+    raise ValueError("cached line recipe of an unknown shape")
+
+
 def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[str]]:
     """(items for the index, one blob per artifact). Raises :class:`Uncacheable`."""
     items: list[Any] = []
@@ -227,7 +279,7 @@ def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[str]]:
         if type(res) is Artifact:
             if not isinstance(res.data, dict):
                 raise Uncacheable("artifact data is not a dict")
-            prefix, table = line_table(res.lines)
+            lines = stored_lines(res.lines)
             refs = [list(r) for r in res.references]
             peek = {k: res.data[k] for k in PEEK_KEYS if k in res.data} if res.kind == "model" else None
             head = [res.kind, res.name, res.file, res.line, refs, peek]
@@ -235,7 +287,7 @@ def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[str]]:
             if not all(isinstance(x, str) for r in res.references for x in r) or type(res.line) is not int:
                 raise Uncacheable("artifact fields")
             items.append(["a", *head])
-            blobs.append(exact_json({"d": res.data, "p": prefix, "t": table}))
+            blobs.append(exact_json({"d": res.data, **lines}))
         elif isinstance(res, AimaGateError) and ERROR_CLASSES.get(type(res).__name__) is type(res):
             if set(vars(res)) != {"diagnosis", "location", "hint"}:
                 raise Uncacheable("error with extra state")
@@ -313,8 +365,9 @@ class LazyLines(LineIndex):
     def line_of(self, pointer: str) -> int | None:
         if self._real is None:
             got = self._blobs.get(self._n)
-            prefix, table = got["p"], got["t"]
-            self._real = LineIndex(table).under(prefix) if prefix else LineIndex(table)
+            prefix = got["p"]
+            base = LineIndex(got["t"]) if "r" not in got else rebuilt_lines(got["r"])
+            self._real = base.under(prefix) if prefix else base
         return self._real.line_of(pointer)
 
 

@@ -292,7 +292,7 @@ def _json_lines(text: str) -> dict[str, int]:
     return lines
 
 
-class _JsonLines:
+class JsonLines:
     """Picklable lazy builder of a JSON document's line map (artifacts cross process boundaries when parsed
     in parallel)."""
 
@@ -333,7 +333,7 @@ def load_json(text: str, file: str) -> tuple[Any, LineIndex]:
         raise InputError("JSON nested too deeply", file=file) from None
     if text.count("[") + text.count("{") > MAX_DEPTH:  # each nesting level opens one: fewer cannot be too deep
         _check_json_depth(value, file)
-    index = LineIndex(build=_JsonLines(text))
+    index = LineIndex(build=JsonLines(text))
     reject_lone_surrogates(value, text, file, index)
     return value, index
 
