@@ -99,7 +99,9 @@ def _mangle(cache_dir: Path, how: str) -> None:
     elif how == "garbage":
         data = bytearray(b"{}" * 100)
     elif how == "tampered":  # a plausible edit of the stored data, MAC left as it was
-        data = bytearray(bytes(data).replace(b'"owner"', b'"ownxr"', 1))
+        tampered = bytes(data).replace(b"owner", b"ownxr", 1)
+        assert tampered != data
+        data = bytearray(tampered)
     pack.write_bytes(bytes(data))
 
 

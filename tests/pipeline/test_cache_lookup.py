@@ -26,7 +26,7 @@ def example(tmp_path: Path) -> Path:
 def test_cached_data_copies_exactly_as_the_decoded_dict() -> None:
     data: dict[str, Any] = {"name": "m", "source": "file", "found_by": [1], "nested": {"a": [1, 2]}, "z": None}
     items, blobs = encode_results([Artifact("model", "m@1", "registry/models.yml", data)])
-    (art,) = decode_results(items, Blobs([b.encode("utf-8") for b in blobs]))
+    (art,) = decode_results(items, Blobs(blobs))
     assert list(art.data.items()) == list(data.items())
     assert dict(art.data.items()) == {**art.data} == materialized(art).data == data
     assert list(dict(art.data.items())) == list(data)  # same key order
@@ -88,7 +88,7 @@ def test_materialized_keeps_every_other_field() -> None:
     art = Artifact("model", "m@1", "registry/models.yml", data, 7, LineIndex({"/name": 8}),
                    (("model_card", "cards/m.md", "/model_card"),))
     items, blobs = encode_results([art])
-    (back,) = decode_results(items, Blobs([b.encode("utf-8") for b in blobs]))
+    (back,) = decode_results(items, Blobs(blobs))
     plain = materialized(back)
     assert type(plain.data) is dict and plain.data == data
     for f in fields(Artifact):

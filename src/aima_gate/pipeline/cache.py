@@ -47,7 +47,7 @@ from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the 
 from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, mac, open_folder
 from aima_gate.safeio.repo import Repo, glob_filter
 
-FORMAT = "aima-gate artifact cache 2"
+FORMAT = "aima-gate artifact cache 3"
 MAGIC = (FORMAT + "\n").encode()
 CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
 NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
@@ -301,7 +301,7 @@ class ArtifactCache:
             return
         self._new_groups.update(record.groups)
         self._new_entries[f"{kind}\0{file}"] = ([list(d) for d in record.deps], record.items,
-                                                 [b.encode("utf-8") for b in record.blobs])
+                                                 list(record.blobs))
         self._dirty = True
 
     def save(self) -> None:
