@@ -24,6 +24,7 @@ import contextlib
 import functools
 import hmac
 import json
+import marshal
 import os
 import secrets
 import stat
@@ -47,7 +48,7 @@ from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the 
 from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, mac, open_folder
 from aima_gate.safeio.repo import Repo, glob_filter
 
-FORMAT = "aima-gate artifact cache 3"
+FORMAT = "aima-gate artifact cache 4"
 MAGIC = (FORMAT + "\n").encode()
 CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
 NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
@@ -169,7 +170,8 @@ class ArtifactCache:
                 return
             at = len(MAGIC)
             size = int.from_bytes(body[at:at + 8], "big")
-            header = json.loads(str(body[at + 8:at + 8 + size], "utf-8"))
+            # S302: the bytes of a pack that just authenticated under our key (written by _write)
+            header = marshal.loads(body[at + 8:at + 8 + size])  # noqa: S302
             if header.get("identity") != self._identity:
                 return
             stat_index, entries, globs, groups = header["stat"], header["entries"], header["globs"], header["groups"]
@@ -328,9 +330,12 @@ class ArtifactCache:
                 at += len(chunk)
             entries[name] = [deps, items, spans]
         try:
-            header = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
-                                 "globs": self._new_globs, "groups": self._new_groups},
-                                ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            text = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
+                               "globs": self._new_globs, "groups": self._new_groups},
+                              ensure_ascii=False, separators=(",", ":"))
+            # Stored as the JSON value's marshal bytes: read back exactly as JSON would be (lists, never tuples),
+            # in a fraction of the time (a warm pre-commit run opens a 10 MB index at 5,000 models).
+            header = marshal.dumps(json.loads(text), 2)
         except (UnicodeEncodeError, ValueError):
             return  # nothing is written rather than a pack that could not be read back
         body = b"".join([MAGIC, len(header).to_bytes(8, "big"), header, *blobs])
