@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -11,6 +10,7 @@ from click.testing import CliRunner
 from aima_gate.cli.main import main
 from aima_gate.pipeline import runner
 from tests.conftest import EXAMPLES, TODAY
+from tests.spies import record_first_args
 
 
 @pytest.mark.parametrize(
@@ -27,17 +27,10 @@ from tests.conftest import EXAMPLES, TODAY
 def test_check_builds_pass_evidence_only_for_outputs_that_show_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], wanted: bool
 ) -> None:
-    seen: list[bool] = []
-    original = runner.run_check
-
-    def spy(options: Any) -> Any:
-        seen.append(options.pass_evidence)
-        return original(options)
-
-    monkeypatch.setattr(runner, "run_check", spy)
+    runs = record_first_args(monkeypatch, runner, "run_check")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
         main, ["check", str(EXAMPLES / "credit-scoring"), "--today", TODAY.isoformat(), "--no-cache", *args]
     )
     assert result.exit_code == 0, result.output
-    assert seen == [wanted]
+    assert [options.pass_evidence for options in runs] == [wanted]

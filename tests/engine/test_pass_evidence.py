@@ -17,6 +17,7 @@ from aima_gate.engine.evaluate import evaluate
 from aima_gate.engine.policy import Policy, resolve_params
 from tests.conftest import TODAY
 from tests.engine.helpers import art, make_policy
+from tests.spies import record_first_args
 
 OWNER: dict[str, Any] = {"path": "owner", "exists": True}
 BOTH: dict[str, Any] = {"all": [{"path": "owner", "exists": True}, {"path": "risk_tier", "one_of": ["low", "high"]}]}
@@ -125,14 +126,7 @@ def test_a_value_shown_in_a_message_is_written_only_for_evidence_that_is_built(
     """Operators leave the usual tail ``= <actual value>`` to the leaf (None), which writes it when building."""
     from aima_gate.engine import paths
 
-    shown: list[Any] = []
-    original = paths.show
-
-    def counting(value: Any) -> str:
-        shown.append(value)
-        return original(value)
-
-    monkeypatch.setattr(assertions, "show", counting)
+    shown = record_first_args(monkeypatch, assertions, "show", real=paths.show)
     tier: dict[str, Any] = {"path": "risk_tier", "one_of": ["low", "high"]}
     findings = _run([make_policy(tier)], _models(), pass_evidence=False)
     fails = [f for f in findings if f.status is Status.FAIL]

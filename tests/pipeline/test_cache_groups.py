@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,6 +19,7 @@ from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import get_renderer
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES, TODAY
+from tests.spies import record_first_args
 
 REPORT = "reports/credit-scorer-2.3.0-fairness.json"
 
@@ -99,14 +99,7 @@ def test_the_registry_is_read_once_per_run_with_many_reports(example: Path, tmp_
     source = json.loads((example / REPORT).read_text(encoding="utf-8"))
     for i in range(5):
         (example / "reports" / f"bias-report-{i}.json").write_text(json.dumps(source), encoding="utf-8")
-    calls: list[object] = []
-    real = bias_protected._registry_entries
-
-    def counting(ctx: CollectContext) -> Any:
-        calls.append(ctx.repo)
-        return real(ctx)
-
-    monkeypatch.setattr(bias_protected, "_registry_entries", counting)
+    calls = record_first_args(monkeypatch, bias_protected, "_registry_entries")
     for cache_dir in (None, tmp_path / "cache"):
         calls.clear()
         render(example, cache_dir)

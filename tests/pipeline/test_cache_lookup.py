@@ -16,6 +16,7 @@ from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline.cache_codec import Blobs, decode_results, encode_results, materialized
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES
+from tests.spies import record_first_args
 
 
 @pytest.fixture
@@ -60,14 +61,7 @@ def test_a_group_dependency_is_checked_once_per_run(example: Path, tmp_path: Pat
     cache = _open(example, tmp_path)
     try:
         cache._groups = {"g": [["exists", "registry/models.yml", True]]}
-        checks: list[Any] = []
-        real = cache._check
-
-        def spy(dep: Any) -> bool:
-            checks.append(dep)
-            return real(dep)
-
-        monkeypatch.setattr(cache, "_check", spy)
+        checks = record_first_args(monkeypatch, cache, "_check")
         assert all(cache._holds(["group", "g"]) for _ in range(3))
         inner = ["exists", "registry/models.yml", True]
         assert checks == [["group", "g"], inner]  # the group and what it holds, each once
