@@ -105,6 +105,7 @@ def evaluate(
     unreadable: Mapping[str, str] | None = None,
     only_subjects: Callable[[Artifact], bool] | None = None,
     pass_evidence: bool = True,
+    na_evidence: bool = True,
 ) -> Evaluation:
     """Evaluate every policy against every subject of its kind. Deterministic for identical inputs.
 
@@ -115,18 +116,22 @@ def evaluate(
     ``pass_evidence=False`` (no requested output shows a passing finding's evidence): passing findings carry
     no evidence (``()``), which is then never built. Statuses are decided before any evidence is built, so
     they are the same either way; a pass whose subject is not unique keeps its evidence (reports order such
-    findings by it)."""
+    findings by it).
+
+    ``na_evidence=False`` (no requested output shows a not-applicable finding's evidence): the same for
+    subjects that ``applies_to.where`` leaves out, under the same rule. A policy with no subjects at all keeps
+    its one evidence item either way."""
     with no_gc():  # evaluation builds tens of thousands of findings and no garbage cycles
         return _evaluate(policies, artifacts, params, waivers, today, anchor_file, unreadable or {}, only_subjects,
-                         pass_evidence)
+                         pass_evidence, na_evidence)
 
 
 def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params: Mapping[str, Mapping[str, Any]],
               waivers: Sequence[Waiver], today: _dt.date, anchor_file: str,
               unreadable: Mapping[str, str], only: Callable[[Artifact], bool] | None = None,
-              pass_evidence: bool = True) -> Evaluation:
+              pass_evidence: bool = True, na_evidence: bool = True) -> Evaluation:
     index = ArtifactIndex(artifacts, unreadable)
-    shared = set() if pass_evidence else _shared_subjects(artifacts)
+    shared = set() if pass_evidence and na_evidence else _shared_subjects(artifacts)
     used: set[int] = set()
     findings: list[Finding] = []
     named: dict[str, list[tuple[Artifact, Subject]]] = {}  # one (frozen) Subject per artifact, shared by policies
@@ -152,7 +157,11 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
                     findings.append(_finding(policy, subj, Status.ERROR, gate.evidence))
                     continue
                 if gate.status is Tri.FAIL:
-                    findings.append(_finding(policy, subj, Status.NOT_APPLICABLE, gate.evidence))
+                    if not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
+                        findings.append(Finding(policy.id, policy.title, Status.NOT_APPLICABLE, policy.severity,
+                                                subj, policy.aima, (), policy.remediation, policy.mappings))
+                    else:
+                        findings.append(_finding(policy, subj, Status.NOT_APPLICABLE, gate.evidence))
                     continue
             outcome = policy.assertion.evaluate(scope, subject.data, "")
             if outcome.status is Tri.PASS and not pass_evidence and (subj.kind, subj.name, subj.file) not in shared:
