@@ -133,9 +133,10 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
     index = ArtifactIndex(artifacts, unreadable)
     shared = set() if pass_evidence and na_evidence else _shared_subjects(artifacts)
     used: set[int] = set()
-    findings: list[Finding] = []
+    by_policy: dict[str, list[Finding]] = {}  # sorted per policy id at the end (see _sorted)
     named: dict[str, list[tuple[Artifact, Subject]]] = {}  # one (frozen) Subject per artifact, shared by policies
     for policy in policies:
+        findings = by_policy.setdefault(policy.id, [])
         subjects = index.by_kind.get(policy.kind, [])
         if not subjects:
             status = Status.NOT_APPLICABLE if policy.optional else Status.ERROR
@@ -174,9 +175,26 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
             findings.append(finding)
     for i, waiver in enumerate(waivers):
         if i not in used:
-            findings.append(unused_waiver_finding(waiver))
-    findings.sort(key=finding_sort_key)
-    return Evaluation(tuple(findings), frozenset(used))
+            by_policy.setdefault(UNUSED_WAIVER, []).append(unused_waiver_finding(waiver))
+    return Evaluation(_sorted(by_policy), frozenset(used))
+
+
+def _sorted(by_policy: dict[str, list[Finding]]) -> tuple[Finding, ...]:
+    """The findings in :func:`finding_sort_key` order, ties in the order they were made: exactly what a stable
+    sort of them all does, without its sort key for every finding at once (a tuple each, tens of megabytes at
+    hundreds of thousands of findings, at the run's peak of memory): policy ids in order, then each policy's
+    findings by subject, stably."""
+    out: list[Finding] = []
+    for policy_id in sorted(by_policy):
+        findings = by_policy.pop(policy_id)
+        findings.sort(key=_subject_sort_key)
+        out += findings
+    return tuple(out)
+
+
+def _subject_sort_key(f: Finding) -> tuple[str, str, str]:
+    subject = f.subject
+    return (subject.file, subject.kind, subject.name)
 
 
 def _shared_subjects(artifacts: Sequence[Artifact]) -> set[tuple[str, str, str]]:
