@@ -1,4 +1,5 @@
-"""``check`` asks the run for passing findings' evidence only when a requested output shows it."""
+"""``check`` asks the run for passing (and not-applicable) findings' evidence only when a requested output shows
+it."""
 
 from __future__ import annotations
 
@@ -14,18 +15,21 @@ from tests.spies import record_first_args
 
 
 @pytest.mark.parametrize(
-    ("args", "wanted"),
+    ("args", "wanted", "wanted_na"),
     [
-        (["--format", "json"], False),
-        (["--format", "text", "--report", "markdown=out.md", "--report", "sarif=out.sarif"], False),
-        (["--format", "json", "--findings", "all"], True),
-        (["--format", "text", "--verbose"], True),
-        (["--format", "json", "--report", "junit=out.xml"], True),
-        (["--format", "json", "--framework", "nist-ai-rmf"], True),
+        (["--format", "json"], False, True),
+        (["--format", "text", "--report", "markdown=out.md", "--report", "sarif=out.sarif"], False, False),
+        (["--format", "text", "--report", "html=out.html", "--report", "gitlab=out.json"], False, False),
+        (["--format", "github"], False, False),
+        (["--format", "text", "--report", "json=out.json"], False, True),
+        (["--format", "json", "--findings", "all"], True, True),
+        (["--format", "text", "--verbose"], True, True),
+        (["--format", "json", "--report", "junit=out.xml"], True, True),
+        (["--format", "text", "--framework", "nist-ai-rmf"], True, True),
     ],
 )
 def test_check_builds_pass_evidence_only_for_outputs_that_show_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], wanted: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], wanted: bool, wanted_na: bool
 ) -> None:
     runs = record_first_args(monkeypatch, runner, "run_check")
     monkeypatch.chdir(tmp_path)
@@ -33,4 +37,4 @@ def test_check_builds_pass_evidence_only_for_outputs_that_show_it(
         main, ["check", str(EXAMPLES / "credit-scoring"), "--today", TODAY.isoformat(), "--no-cache", *args]
     )
     assert result.exit_code == 0, result.output
-    assert [options.pass_evidence for options in runs] == [wanted]
+    assert [(options.pass_evidence, options.na_evidence) for options in runs] == [(wanted, wanted_na)]

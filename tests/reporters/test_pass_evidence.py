@@ -9,7 +9,15 @@ from aima_gate.core.clock import Clock
 from aima_gate.core.model import Status
 from aima_gate.core.report import Report
 from aima_gate.pipeline.runner import RunOptions, run_check
-from aima_gate.reporters import REPORTERS, get_renderer, json_report, needs_pass_evidence, text
+from aima_gate.reporters import (
+    REPORTERS,
+    get_renderer,
+    json_report,
+    needs_na_evidence,
+    needs_pass_evidence,
+    shown_evidence,
+    text,
+)
 from tests.conftest import EXAMPLES, TODAY
 
 
@@ -66,3 +74,34 @@ def test_a_partial_run_builds_no_pass_evidence_either() -> None:
     passes = [f for f in lean.findings if f.status is Status.PASS]
     assert passes and all(f.evidence == () for f in passes)
     assert json_report.render(lean) == json_report.render(full)
+
+
+def test_which_outputs_show_not_applicable_evidence() -> None:
+    """JSON lists every finding that does not pass; a JUnit skipped case's message is the first evidence item."""
+    assert needs_na_evidence("json") and needs_na_evidence("junit")
+    assert not needs_na_evidence("text") and needs_na_evidence("text", verbose=True)
+    for fmt in ("sarif", "markdown", "html", "github", "gitlab"):
+        assert not needs_na_evidence(fmt, findings="all", verbose=True)
+    assert needs_na_evidence("some-future-format")
+    assert shown_evidence("some-future-format") == frozenset(Status)
+    for fmt in REPORTERS:  # failures, errors and waivers: every output shows theirs
+        assert {Status.FAIL, Status.ERROR, Status.WAIVED} <= shown_evidence(fmt)
+
+
+@pytest.mark.parametrize("example", ["credit-scoring", "llm-assistant"])
+def test_outputs_that_do_not_show_not_applicable_evidence_are_byte_identical_without_it(example: str) -> None:
+    full = run_check(RunOptions(root=EXAMPLES / example, clock=Clock.at(TODAY)))
+    lean = run_check(RunOptions(root=EXAMPLES / example, clock=Clock.at(TODAY), pass_evidence=False,
+                                na_evidence=False))
+    na = [f for f in lean.findings if f.status is Status.NOT_APPLICABLE]
+    assert na and any(f.evidence == () for f in na)
+    assert [(f.policy_id, f.subject, f.status) for f in lean.findings] == [
+        (f.policy_id, f.subject, f.status) for f in full.findings
+    ]
+    assert lean.verdict == full.verdict and lean.summary == full.summary
+    for fmt, findings, verbose in OUTPUTS:
+        shown = shown_evidence(fmt, findings=findings, verbose=verbose)
+        if Status.PASS not in shown and Status.NOT_APPLICABLE not in shown:
+            assert _render(fmt, lean, findings, verbose) == _render(fmt, full, findings, verbose), fmt
+    for fmt, findings, verbose in (("json", "summary", False), ("text", "summary", True), ("junit", "summary", False)):
+        assert _render(fmt, lean, findings, verbose) != _render(fmt, full, findings, verbose), fmt

@@ -29,7 +29,7 @@ from aima_gate.cli.options import (
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import ConfigError
 from aima_gate.core.exit_codes import ExitCode
-from aima_gate.core.model import Severity
+from aima_gate.core.model import Severity, Status
 from aima_gate.reporters import REPORTERS
 
 
@@ -159,11 +159,13 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     from aima_gate.pipeline.cache import cache_folder
 
     options = replace(options, cache_dir=cache_folder(cache_dir, no_cache))
-    from aima_gate.reporters import needs_pass_evidence
+    from aima_gate.reporters import shown_evidence
 
+    # Evidence of the statuses no requested output shows is never built (a framework view reads every finding's).
     outputs = [report_fmt for report_fmt, _ in report_files] + ([fmt] if output is None else [])
-    options = replace(options, pass_evidence=framework is not None or any(
-        needs_pass_evidence(f, findings=findings, verbose=verbose) for f in outputs))
+    shown = set(Status) if framework is not None else {
+        status for f in outputs for status in shown_evidence(f, findings=findings, verbose=verbose)}
+    options = replace(options, pass_evidence=Status.PASS in shown, na_evidence=Status.NOT_APPLICABLE in shown)
     try:
         report = run_check(options)
     finally:

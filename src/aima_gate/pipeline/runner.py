@@ -79,6 +79,8 @@ class RunOptions:
     pass_evidence: bool = True
     """False when no requested output shows a passing finding's evidence (reporters.needs_pass_evidence):
     passing findings then carry none, and evaluation does not build it. Statuses are the same either way."""
+    na_evidence: bool = True
+    """The same for not-applicable findings (reporters.needs_na_evidence); a full run only."""
 
 
 def load_config(root: Path, config_path: Path | None, memo: SchemaMemo | None = None) -> Config:
@@ -292,7 +294,8 @@ def run_check(options: RunOptions) -> Report:
     options.progress(f"evaluating {len(policies)} policies against {len(artifacts)} artifacts")
     if options.changed_files is None:
         result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
-                          anchor_file=anchor, unreadable=unreadable, pass_evidence=options.pass_evidence)
+                          anchor_file=anchor, unreadable=unreadable, pass_evidence=options.pass_evidence,
+                          na_evidence=options.na_evidence)
     else:
         from aima_gate.pipeline.changed import evaluate_changed
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Protocol
 
+from aima_gate.core.model import Status
 from aima_gate.core.report import Report
 
 REPORTERS: dict[str, str] = {
@@ -31,14 +32,34 @@ PASS_EVIDENCE_FORMATS = frozenset({"junit"})
 """Formats that render a passing finding's evidence (JUnit: a test case per finding, anchored by it). Text does
 only with ``--verbose``, JSON only with ``--findings all``; the others show non-passing findings alone."""
 
+NA_EVIDENCE_FORMATS = frozenset({"json", "junit"})
+"""Formats that render a not-applicable finding's evidence: JSON (its summary lists every finding that does not
+pass) and JUnit (a skipped test case's message is the first evidence item). Text does only with ``--verbose``;
+Markdown, SARIF, HTML, GitHub and GitLab show failures, errors and waivers alone."""
+
+
+def shown_evidence(fmt: str, *, findings: str = "summary", verbose: bool = False) -> frozenset[Status]:
+    """The statuses whose findings' evidence output ``fmt`` shows (unknown formats: every status, to be safe).
+    Evaluation need not build the evidence of the other statuses' findings (``evaluate(pass_evidence=...,
+    na_evidence=...)``)."""
+    if fmt not in REPORTERS:
+        return frozenset(Status)
+    shown = {Status.FAIL, Status.ERROR, Status.WAIVED}
+    if fmt in PASS_EVIDENCE_FORMATS or (fmt == "json" and findings != "summary") or (fmt == "text" and verbose):
+        shown.add(Status.PASS)
+    if fmt in NA_EVIDENCE_FORMATS or (fmt == "text" and verbose):
+        shown.add(Status.NOT_APPLICABLE)
+    return frozenset(shown)
+
 
 def needs_pass_evidence(fmt: str, *, findings: str = "summary", verbose: bool = False) -> bool:
     """Whether output ``fmt`` shows the evidence of passing findings (unknown formats: yes, to be safe)."""
-    if fmt == "json":
-        return findings != "summary"
-    if fmt == "text":
-        return verbose
-    return fmt in PASS_EVIDENCE_FORMATS or fmt not in REPORTERS
+    return Status.PASS in shown_evidence(fmt, findings=findings, verbose=verbose)
+
+
+def needs_na_evidence(fmt: str, *, findings: str = "summary", verbose: bool = False) -> bool:
+    """Whether output ``fmt`` shows the evidence of not-applicable findings (unknown formats: yes)."""
+    return Status.NOT_APPLICABLE in shown_evidence(fmt, findings=findings, verbose=verbose)
 
 
 def get_renderer(name: str) -> Renderer:
