@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,7 +31,11 @@ os.environ[TODAY_ENV] = TODAY.isoformat()
 os.environ["GIT_AUTHOR_DATE"] = os.environ["GIT_COMMITTER_DATE"] = f"{TODAY.isoformat()}T00:00:00+00:00"
 # The artifact cache (on by default in the CLI) lives in a folder of this test session, never in the user's own
 # cache: every CLI run of the suite goes through it, so the suite also checks that cached runs report the same.
-os.environ["AIMA_GATE_CACHE_DIR"] = tempfile.mkdtemp(prefix="aima-gate-test-cache-")
+# It is removed when the session ends (each xdist worker makes and removes its own): /tmp must not fill up with
+# one folder per run.
+_SESSION_CACHE = tempfile.mkdtemp(prefix="aima-gate-test-cache-")
+os.environ["AIMA_GATE_CACHE_DIR"] = _SESSION_CACHE
+atexit.register(shutil.rmtree, _SESSION_CACHE, ignore_errors=True)
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
