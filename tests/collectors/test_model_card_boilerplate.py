@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,3 +34,30 @@ def test_template_sentences_are_stripped_with_links_and_wrapping() -> None:
     assert strip_template_text(f"Our own words here.  {wrapped}") == "Our own words here."
     linked = f"[{words[0]}](https://example.org/x) " + " ".join(words[1:])
     assert _key(linked) == sentence
+
+
+_SENTENCES = st.sampled_from([*sorted(template_sentences())[:6], "Our own words about the model.", "TODO.",
+                              "Trained on synthetic rows only", "[x](https://a.b) link", "  ", "\n"])
+_CARD_TEXT = st.lists(st.tuples(_SENTENCES, st.sampled_from([" ", ".  ", "\n", "\n\n", ". "])), max_size=10).map(
+    lambda parts: "".join(s + sep for s, sep in parts))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CARD_TEXT, min_size=1, max_size=5))
+def test_a_shared_sentence_memo_strips_exactly_what_no_memo_strips(texts: list[str]) -> None:
+    seen: dict[str, bool] = {}  # one card's sections share it, as parse_markdown_card does
+    assert [strip_template_text(t, seen) for t in texts] == [strip_template_text(t) for t in texts]
+
+
+def test_a_cards_nested_sections_key_each_sentence_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aima_gate.collectors import model_card_boilerplate
+    from aima_gate.collectors.model_card import parse_markdown_card
+    from tests.spies import record_first_args
+
+    template = sorted(template_sentences())[0]
+    card = ("# Model Card for m\n\n## Uses\n\nScores synthetic records for a benchmark.\n\n"
+            f"### Direct Use\n\n{template}.\n\n## Bias, Risks, and Limitations\n\nSynthetic data only, no people.\n")
+    keyed = record_first_args(monkeypatch, model_card_boilerplate, "_key")
+    data, _ = parse_markdown_card(card, "card.md", 5)
+    assert keyed and len(keyed) == len(set(keyed))  # the title section repeats every sentence: keyed once
+    assert data["sections"]["intended_use"]["words"] == 5  # the template sentence is still not content

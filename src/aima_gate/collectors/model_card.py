@@ -77,7 +77,8 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     heads = sections(body, body_line)
     found: dict[str, dict[str, Any]] = {}
     line_map: dict[str, int] = {}
-    matched = [(head, _canonical(head.title), word_count(strip_template_text(head.text))) for head in heads]
+    seen: dict[str, bool] = {}  # sentence -> template's: sections nest, so their sentences repeat
+    matched = [(head, _canonical(head.title), word_count(strip_template_text(head.text, seen))) for head in heads]
     for own in (True, False):  # dedicated headings first; a combined heading only stands in for a missing one
         for head, names, words in matched:
             for name in names[:1] if own else names[1:]:

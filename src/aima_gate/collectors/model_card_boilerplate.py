@@ -58,10 +58,23 @@ def template_sentences() -> frozenset[str]:
     return frozenset(out)
 
 
-def strip_template_text(text: str) -> str:
-    """``text`` without the sentences it shares with an official template."""
+def strip_template_text(text: str, seen: dict[str, bool] | None = None) -> str:
+    """``text`` without the sentences it shares with an official template.
+
+    ``seen`` (sentence -> whether it is a template's), kept by the caller for one card: a section's text is also
+    part of every enclosing section's (a card's title section holds all of it), so each sentence's key is worked
+    out once per card, not once per enclosing heading. Kept per card, so it never outgrows the card."""
     known = template_sentences()
     if not known or len(text) < 16:  # shorter than any template sentence (most of a hostile card's sections)
         return text
-    kept = [s for s in _CARD_SENTENCE_END.split(text) if _key(s) not in known]
+    if seen is None:
+        kept = [s for s in _CARD_SENTENCE_END.split(text) if _key(s) not in known]
+    else:
+        kept = []
+        for s in _CARD_SENTENCE_END.split(text):
+            template = seen.get(s)
+            if template is None:
+                template = seen[s] = _key(s) in known
+            if not template:
+                kept.append(s)
     return "\n".join(kept)
