@@ -3,6 +3,7 @@ error, a registry entry's `location:` ties it to a discovered model, and default
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from tests.conftest import check_json, write
@@ -56,3 +57,37 @@ def test_models_in_excluded_folders_are_not_discovered(tmp_path: Path) -> None:
     inventory = report["inventory"]
     assert isinstance(inventory, list)
     assert [m["subject"] for m in inventory] == ["model.pkl@unversioned"]
+
+
+def test_where_to_add_notes_only_failed_model_findings_about_an_entry_field() -> None:
+    import itertools
+
+    from aima_gate.core.model import Artifact, Evidence, Finding, Severity, Status, Subject
+    from aima_gate.pipeline.inventory import where_to_add
+
+    artifacts = [
+        Artifact(kind="model", name="found@1", file="serving/MLmodel", data={
+            "source": "discovered", "name": "found", "version": "1",
+            "discovered": {"location": "serving", "route": "mlflow-model"}}),
+        Artifact(kind="model", name="tracked@2", file="mlruns/models/tracked", data={
+            "source": "mlflow", "name": "tracked", "version": "2", "mlflow": {"version_number": "2"}}),
+        Artifact(kind="model", name="listed@3", file="registry/models.yml", data={"source": "registry"}),
+    ]
+    subjects = [Subject(a.kind, a.name, a.file) for a in artifacts] + [
+        Subject("model_card", "found@1", "serving/MLmodel"), Subject("model", "ghost@1", "x.yml")]
+    findings = [Finding("p", "t", status, Severity.HIGH, subject, None,
+                        (Evidence(subject.file, 1, pointer, None, "", ""),) if pointer is not None else (), "Fix.")
+                for status, subject, pointer in itertools.product(
+                    list(Status), subjects, [None, "", "/owner", "/training_data/0", "/stage", "/unrelated"])]
+    out = where_to_add(findings, artifacts)
+    assert len(out) == len(findings)
+    noted = [(f, o) for f, o in zip(findings, out, strict=True) if o is not f]
+    assert noted  # some findings get a note, and each of them is a failed model finding about an entry field
+    for f, o in noted:
+        assert f.status is Status.FAIL and f.subject.kind == "model" and f.subject.name in ("found@1", "tracked@2")
+        assert f.evidence[0].pointer in ("/owner", "/training_data/0", "/stage")
+        assert o.remediation.startswith("Fix. Where: this model") and o == replace(f, remediation=o.remediation)
+    kept = {id(o) for f, o in zip(findings, out, strict=True) if o is f}
+    assert all(id(f) in kept for f in findings if f.status is not Status.FAIL or f.subject.kind != "model")
+    # the MLflow model: only a field a tag can carry gets a note
+    assert not any(f.subject.name == "tracked@2" and f.evidence[0].pointer == "/stage" for f, _o in noted)

@@ -41,9 +41,12 @@ def where_to_add(findings: Sequence[Finding], artifacts: Sequence[Artifact]) -> 
     by_subject = {(a.name, a.file): a for a in artifacts if a.kind == "model"}
     out = []
     for f in findings:
-        art = by_subject.get((f.subject.name, f.subject.file)) if f.subject.kind == "model" else None
+        if f.status is not Status.FAIL or f.subject.kind != "model":  # most findings: nothing to look up
+            out.append(f)
+            continue
+        art = by_subject.get((f.subject.name, f.subject.file))
         field = _field(f)
-        if f.status is not Status.FAIL or art is None or field not in ENTRY_FIELDS:
+        if art is None or field not in ENTRY_FIELDS:
             out.append(f)
             continue
         source = art.data.get("source")
