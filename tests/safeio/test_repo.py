@@ -161,11 +161,25 @@ def test_glob_prefilter_never_changes_what_matches() -> None:
     pattern_lists += [("**/*.md", "!**/x*"), ("cards/*",), ("**",), ("**/[Rr]EADME.md",), ("{a,b}/x.md",),
                       ("cards/**/?.md",), ("**/c*s/**/*.md",), ("registry/**",), ("**/x.m[d]",), ("x\\.md",)]
     for patterns in pattern_lists:
-        include, exclude, _, _ = _compiled(tuple(patterns))
-        every = [p for p in paths if include.match(p) and not (exclude and exclude.match(p))]
-        assert glob_filter(paths, patterns) == every, patterns
-    card_globs = tuple(load_collector("model_card").default_paths)
-    assert _compiled(card_globs)[2] is not None and _compiled(card_globs)[3] is not None  # the prefilters ran
+        for subset in (paths, paths[::7], [p for p in paths if "x.md" not in p], []):  # some without candidates
+            include, exclude = _compiled(tuple(patterns)).exact()
+            every = [p for p in subset if include.match(p) and not (exclude and exclude.match(p))]
+            assert glob_filter(subset, patterns) == every, patterns
+    card_globs = _compiled(tuple(load_collector("model_card").default_paths))
+    assert card_globs.suffixes is not None and card_globs.names is not None  # the prefilters ran
+
+
+def test_a_glob_lists_exact_regex_is_compiled_only_when_a_path_gets_past_the_prefilters() -> None:
+    from aima_gate.safeio.repo import _compiled
+
+    patterns = ("**/never-here-*.json", "!**/skip/**")
+    globs = _compiled(patterns)
+    assert glob_filter(["a/b.json", "c.md", "never-here.yml"], patterns) == []
+    assert globs._exact is None  # nothing got past the cheap tests: the translated regexes were never compiled
+    assert glob_filter(["a/never-here-1.json", "skip/never-here-2.json"], patterns) == ["a/never-here-1.json"]
+    assert globs._exact is not None and globs._exact[1] is not None
+    with pytest.raises(Exception, match="limit"):  # a pattern wcmatch refuses still fails at once, candidates or not
+        glob_filter([], ["a/{" + "x," * 2000 + "y}/" * 3])
 
 
 def _outcome(repo: Repo, rel: str, max_bytes: int | None = None) -> object:

@@ -252,14 +252,20 @@ def shown_name(name: str) -> str:
 
 def glob_filter(paths: Iterable[str], patterns: Sequence[str]) -> list[str]:
     """Paths matching any pattern; ``**`` spans folders, ``*`` does not, dot-files match, ``!pat`` excludes."""
-    include, exclude, suffixes, names = _compiled(tuple(patterns))
+    globs = _compiled(tuple(patterns))
+    suffixes, names = globs.suffixes, globs.names
     if suffixes is None or names is None:
+        include, exclude = globs.exact()
         return [p for p in paths if include.match(p) and not (exclude and exclude.match(p))]
     # Cheap necessary tests first (one translated regex per glob list against every file was a seventh of a
     # large run): the path ends in a literal ending some pattern requires, then fits a plain regex that accepts
-    # everything the translated one does; only then the exact match.
-    return [p for p in paths if p.endswith(suffixes) and names.match(p) and include.match(p)
-            and not (exclude and exclude.match(p))]
+    # everything the translated one does; only then the exact match, whose regex is compiled only then (most
+    # default globs find nothing in a given repository; compiling them all was most of the globbing time).
+    candidates = [p for p in paths if p.endswith(suffixes) and names.match(p)]
+    if not candidates:
+        return []
+    include, exclude = globs.exact()
+    return [p for p in candidates if include.match(p) and not (exclude and exclude.match(p))]
 
 
 _META = re.compile(r"[*?\[\]{}\\!]")
@@ -328,15 +334,32 @@ def _loose_matcher(expanded: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("(?:" + "|".join(alternatives) + r")/*\n?\Z", re.DOTALL)
 
 
+class _Globs:
+    """A glob list translated to regexes (wcmatch), with its cheap prefilters; the translated regexes are compiled
+    on first use (:meth:`exact`). Translating stays eager, so a pattern wcmatch refuses fails as it always did."""
+
+    __slots__ = ("_exact", "_exclude", "_include", "names", "suffixes")
+
+    def __init__(self, include: str, exclude: str | None, suffixes: tuple[str, ...] | None,
+                 names: re.Pattern[str] | None) -> None:
+        self._include, self._exclude = include, exclude
+        self.suffixes, self.names = suffixes, names
+        self._exact: tuple[re.Pattern[str], re.Pattern[str] | None] | None = None
+
+    def exact(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        """(include, exclude): the exact matchers (exclude None when the list excludes nothing)."""
+        if self._exact is None:
+            self._exact = (re.compile(self._include),
+                           re.compile(self._exclude) if self._exclude is not None else None)
+        return self._exact
+
+
 @functools.lru_cache(maxsize=256)
-def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str] | None, tuple[str, ...] | None,
-                                                  re.Pattern[str] | None]:
+def _compiled(patterns: tuple[str, ...]) -> _Globs:
     from wcmatch import glob as wglob
 
     flags = wglob.GLOBSTAR | wglob.DOTGLOB | wglob.BRACE | wglob.NEGATE
     include, exclude = wglob.translate(list(patterns), flags=flags)
-    inc = re.compile("|".join(include) if include else "(?!)")
-    exc = re.compile("|".join(exclude)) if exclude else None
     endings: tuple[str, ...] | None = None
     names: re.Pattern[str] | None = None
     if not any("(?i" in r for r in include):  # case-sensitive matching only (as on Linux and macOS)
@@ -345,4 +368,4 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[st
             endings, names = _literal_endings(expanded), _loose_matcher(expanded)
         except Exception:  # the prefilters only save time: when braces cannot be expanded, every path is a candidate
             endings = names = None
-    return inc, exc, endings, names
+    return _Globs("|".join(include) if include else "(?!)", "|".join(exclude) if exclude else None, endings, names)
