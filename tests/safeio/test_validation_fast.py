@@ -102,3 +102,69 @@ def test_instance_data_and_non_leaf_refs_are_left_alone() -> None:
     assert out["properties"]["n"] == {"$ref": "#/$defs/node"}
     assert out["properties"]["l"] == {"type": "string"}
     assert out["$defs"]["node"] == schema["$defs"]["node"]
+
+
+_CONSTS = [True, False, 1, 1.0, 0, None, "x", "", {}, {"a": 1}, [], [1, "x"]]
+_INSTANCES = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from([0.0, 1.0, 1.5])
+                          | st.sampled_from(["x", "", "const"]),
+                          lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+                              st.sampled_from(["a", "const", "enum"]), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_CONSTS), st.sampled_from(_CONSTS), _INSTANCES)
+def test_the_compact_validator_accepts_exactly_what_the_detailed_one_does(a: Any, b: Any, instance: Any) -> None:
+    from aima_gate.safeio.validation import _compile_fast
+
+    schema = {"anyOf": [{"const": a}, {"type": "object", "properties": {"const": {"const": b}, "a": {"enum": [a, b]}},
+                                       "additionalProperties": {"const": a}}, {"items": {"const": b}}]}
+    assert _accepts(_compile_fast(schema), instance) == _accepts(fastjsonschema.compile(schema), instance)
+
+
+def test_const_becomes_a_one_value_enum_only_where_it_is_a_keyword() -> None:
+    from aima_gate.safeio.validation import _const_as_enum
+
+    schema = {"properties": {"const": {"const": 1}, "e": {"const": 2, "enum": [2, 3]}},
+              "items": {"const": {"const": 4}}, "default": {"const": 5}}
+    assert _const_as_enum(schema) == {"properties": {"const": {"enum": [1]}, "e": {"const": 2, "enum": [2, 3]}},
+                                      "items": {"enum": [{"const": 4}]}, "default": {"const": 5}}
+
+
+def test_every_fast_safe_schema_compiles_compact_and_accepts_what_the_detailed_one_does() -> None:
+    """Each shipped schema's fast validator is the compact one (no generator fallback), and on documents made
+    from each schema's own examples and shipped files both validators agree."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from aima_gate.core.resources import data_dir
+    from aima_gate.safeio.validation import _const_as_enum, _fast_validator
+
+    root = Path(__file__).resolve().parents[2]
+    samples: list[Any] = [None, {}, [], {"models": []}, {"version": 1}]
+    for path in sorted((root / "examples").rglob("*")):
+        if path.suffix in (".json", ".yml", ".yaml") and path.is_file():
+            text = path.read_text(encoding="utf-8")
+            try:
+                samples.append(json.loads(text) if path.suffix == ".json" else yaml.safe_load(text))
+            except (ValueError, yaml.YAMLError):
+                continue
+    checked: list[str] = []
+    for path in sorted(data_dir("schemas").glob("*.schema.json")):
+        schema = load_schema(path.name)
+        if not _fast_safe(schema):
+            continue
+        body = _leaf_refs_inlined({k: v for k, v in schema.items() if k not in ("$schema", "$id")})
+        try:
+            detailed = fastjsonschema.compile(body)
+        except (fastjsonschema.JsonSchemaException, ValueError):  # refers to another file: not one the gate validates
+            continue
+        fastjsonschema.compile(_const_as_enum(body), detailed_exceptions=False)  # no fallback needed
+        checked.append(path.name)
+        for sample in samples:
+            mine, theirs = copy.deepcopy(sample), copy.deepcopy(sample)  # defaults are filled in place
+            assert _accepts(_fast_validator(path.name), mine) == _accepts(detailed, theirs), path.name
+            assert mine == theirs
+    assert {"config.schema.json", "policy.schema.json", "model-registry.schema.json", "bias-report.schema.json",
+            "explainability-report.schema.json"} <= set(checked)
