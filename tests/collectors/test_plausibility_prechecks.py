@@ -4,6 +4,7 @@ pointer walk finds: a non-finite float as a mapping value, a key of a given name
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Any
 
 from hypothesis import given, settings
@@ -41,3 +42,29 @@ def test_a_non_finite_list_item_is_not_a_mapping_value() -> None:
     assert not _has_non_finite({"ci": [math.nan, 1.0]})
     assert _has_non_finite({"ci": [{"low": -math.inf}]})
     assert _has_key([{"a": [{"confidence_intervals": {}}]}], "confidence_intervals")
+
+
+class _Dict(dict[Any, Any]):
+    pass
+
+
+class _List(list[Any]):
+    pass
+
+
+_CONTAINERS = st.recursive(
+    _LEAVES,
+    lambda inner: st.lists(inner, max_size=3) | st.lists(inner, max_size=3).map(_List)
+    | st.dictionaries(_KEYS, inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3).map(_Dict)
+    | st.dictionaries(_KEYS, inner, max_size=3).map(MappingProxyType),
+    max_leaves=16)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CONTAINERS)
+def test_prechecks_agree_with_the_walk_on_dict_and_list_subclasses_and_other_mappings(value: Any) -> None:
+    """The plain dict and list fast paths (type checks before the Mapping ABC) see what the walk sees."""
+    entries = list(_walk(value))
+    assert _has_non_finite(value) == any(isinstance(v, float) and not math.isfinite(v) for _p, _k, v in entries)
+    for name in ("confidence_intervals", "a", "0"):
+        assert _has_key(value, name) == any(k == name for _p, k, _v in entries)

@@ -52,7 +52,9 @@ def _has_non_finite(value: Any) -> bool:
     stack = [value]
     while stack:
         v = stack.pop()
-        if isinstance(v, Mapping):
+        of = type(v)
+        # plain dicts and lists (all a parsed document holds) without the Mapping ABC's slower isinstance
+        if of is dict or (of is not list and isinstance(v, Mapping)):
             for item in v.values():
                 kind = type(item)
                 if kind is float:
@@ -62,7 +64,7 @@ def _has_non_finite(value: Any) -> bool:
                     if isinstance(item, float) and not isfinite(item):
                         return True
                     stack.append(item)
-        elif isinstance(v, list):
+        elif of is list or isinstance(v, list):
             stack.extend(item for item in v if type(item) not in _SCALARS)
     return False
 
@@ -73,13 +75,14 @@ def _has_key(value: Any, name: str) -> bool:
     stack = [value]
     while stack:
         v = stack.pop()
-        if isinstance(v, Mapping):
+        of = type(v)
+        if of is dict or (of is not list and isinstance(v, Mapping)):
             for key, item in v.items():
                 if (key if type(key) is str else str(key)) == name:
                     return True
                 if type(item) not in _SCALARS:
                     stack.append(item)
-        elif isinstance(v, list):
+        elif of is list or isinstance(v, list):
             stack.extend(item for item in v if type(item) not in _SCALARS)
     return False
 
