@@ -49,3 +49,19 @@ def test_same_results_with_and_without_warm_key_and_in_process(monkeypatch: pyte
         for key in (None, lambda item: item[0]):
             _SET_UP.clear()
             assert [r[:2] for r in map_in_order(_task, items, key)] == expected
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_an_alternating_batch_is_split_per_kind(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Items alternating between two kinds (a bias report, then an explainability report, per model): this process
+    takes every other item of each kind, not every item of one kind; results stay in input order."""
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
+    _SET_UP.clear()
+    items = [("bias_report" if n % 2 == 0 else "explainability_report", n) for n in range(MIN_PARALLEL_ITEMS + 41)]
+    out = map_in_order(_task, items, lambda item: item[0])
+    assert [(r[0], r[1]) for r in out] == [(kind, n * n) for kind, n in items]
+    me = os.getpid()
+    for kind in ("bias_report", "explainability_report"):
+        here = [r[2] == me for r in out if r[0] == kind]
+        assert abs(sum(here) - len(here) / 2) <= 1.5, kind  # half of each kind (and its warm item)
+        assert any(here) and not all(here)

@@ -88,20 +88,38 @@ def _map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
         for k, item in enumerate(items):
             firsts.setdefault(warm_key(item), k)
         warm = {k: task(items[k]) for k in sorted(firsts.values())}
-        rest = iter(_map_in_order(task, [item for k, item in enumerate(items) if k not in warm]))
+        others = [item for k, item in enumerate(items) if k not in warm]
+        rest = iter(_spread_out(task, others, [warm_key(item) for item in others]) if _spread(others)
+                    else [task(item) for item in others])
         return [warm[k] if k in warm else next(rest) for k in range(len(items))]
+    return _spread_out(task, items, None)
+
+
+def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
+                keys: Sequence[Any] | None) -> list[list[Any]]:
     jobs = workers()
+    # This process is one of the ``jobs``: it takes every jobs-th item itself (its results are never pickled)
+    # while jobs - 1 workers take the rest; interleaving keeps the shares alike in cost. With ``keys`` (the kind of
+    # each item) it takes every jobs-th item *of each key*: a batch that alternates kinds (a bias report, then an
+    # explainability report, per model) would otherwise give this process every item of one kind.
+    if keys is None:
+        here = [k % jobs == 0 for k in range(len(items))]
+    else:
+        seen: dict[Any, int] = {}
+        here = []
+        for key in keys:
+            n = seen.get(key, 0)
+            seen[key] = n + 1
+            here.append(n % jobs == 0)
+    theirs = [item for item, mine in zip(items, here, strict=True) if not mine]
     global _TASK
     _TASK = task
     try:
         ctx = multiprocessing.get_context("fork")
-        # This process is one of the ``jobs``: it takes every jobs-th item itself (its results are never
-        # pickled) while jobs - 1 workers take the rest; interleaving keeps the shares alike in cost.
-        theirs = [item for k, item in enumerate(items) if k % jobs]
         chunk = max(16, len(theirs) // ((jobs - 1) * 8))
         with ctx.Pool(jobs - 1) as pool:
             pending = pool.imap(_run, theirs, chunksize=chunk)
-            mine = [task(item) for item in items[::jobs]]
-            return [mine[k // jobs] if k % jobs == 0 else next(pending) for k in range(len(items))]
+            mine_results = iter([task(item) for item, mine in zip(items, here, strict=True) if mine])
+            return [next(mine_results) if mine else next(pending) for mine in here]
     finally:
         _TASK = None
