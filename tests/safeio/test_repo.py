@@ -212,3 +212,16 @@ def test_reading_a_walked_file_gives_what_the_checked_path_gives(repo: Repo, tmp
     assert walked.read_bytes("exact.yml", max_bytes=1024) == b"x" * 1024
     assert "leaves the repository" in str(_outcome(walked, "registry/evil.yml"))
     assert "not a regular file" in str(_outcome(walked, "pipe.yml"))
+
+
+def test_the_same_glob_list_is_matched_once_per_listing(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aima_gate.safeio import repo as repo_mod
+    from tests.spies import record_first_args
+
+    calls = record_first_args(monkeypatch, repo_mod, "glob_filter")
+    first = repo.glob(["registry/*.yml", "cards/*"])
+    first.append("mine")  # callers get their own list
+    again = repo.glob(("registry/*.yml", "cards/*"))
+    assert again == glob_filter(repo.files(), ["registry/*.yml", "cards/*"]) == first[:-1]
+    assert len(calls) == 1  # the second glob of the same list was answered from the first
+    assert repo.glob(["**/*.md"]) == glob_filter(repo.files(), ["**/*.md"]) and len(calls) == 2

@@ -55,6 +55,7 @@ class Repo:
         self._escaping_links: list[tuple[str, str]] = []
         self._undecodable: list[str] = []
         self._root_slash = str(self.root).rstrip(os.sep) + os.sep
+        self._globbed: dict[tuple[str, ...], list[str]] = {}
         self.glob_memo: Callable[[Sequence[str]], list[str]] | None = None
         """Set while the artifact cache is open (pipeline/cache.py): :meth:`glob` answered from the globs it keeps
         per file listing, verified there (a glob is a pure function of the listing and the patterns)."""
@@ -128,7 +129,15 @@ class Repo:
 
     def glob(self, patterns: Sequence[str]) -> list[str]:
         memo = self.glob_memo
-        return glob_filter(self.files(), patterns) if memo is None else memo(patterns)
+        if memo is not None:
+            return memo(patterns)
+        # A glob is a pure function of the (walked once, fixed) listing and the patterns; several collectors glob
+        # the same list (the registry globs: the model collector, manifests, protected attributes).
+        key = tuple(patterns)
+        found = self._globbed.get(key)
+        if found is None:
+            found = self._globbed[key] = glob_filter(self.files(), key)
+        return list(found)
 
     def is_empty(self) -> bool:
         return not self.files()
