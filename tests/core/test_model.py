@@ -64,3 +64,23 @@ def test_evidence_keeps_one_copy_of_a_repeated_message() -> None:
     b = Evidence("b.yml", 2, "/owner", None, "".join(("an ", "owner")), "".join(parts))
     assert a.message is b.message and a.expected is b.expected  # built apart, stored once
     assert a.message == "owner is missing" and dataclasses.replace(a, message="x").message == "x"
+
+
+def test_an_artifact_comes_back_from_a_parse_worker_whole() -> None:
+    """Artifacts travel back from parse workers pickled (by their constructor's arguments): every field, the
+    line index (eager or lazy JSON) and the defaults come back the same."""
+    from aima_gate.core.model import LineIndex
+    from aima_gate.safeio.loaders import load_json
+
+    data, lazy = load_json('{"a": {"b": [1, 2]}}', "r.json")
+    for art in (Artifact(kind="model", name="m@1", file="registry/m.yml", data={"x": [1, {"y": None}]}),
+                Artifact(kind="bias_report", name="r", file="r.json", data=data, line=3, lines=lazy,
+                         references=(("model_card", "cards/m.md", "/model_card"),)),
+                Artifact(kind="model_card", name="c", file="c.md", data={}, lines=LineIndex({"/s": 7}))):
+        for protocol in (2, pickle.HIGHEST_PROTOCOL):
+            back = pickle.loads(pickle.dumps(art, protocol=protocol))
+            assert type(back) is Artifact
+            assert (back.kind, back.name, back.file, back.data, back.line, back.references) == (
+                art.kind, art.name, art.file, art.data, art.line, art.references)
+            assert [back.line_of(p) for p in ("", "/a/b/1", "/s", "/x")] == [art.line_of(p) for p in
+                                                                             ("", "/a/b/1", "/s", "/x")]

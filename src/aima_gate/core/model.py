@@ -117,6 +117,11 @@ class Artifact:
         found = self.lines.line_of(pointer)
         return found if found is not None else self.line
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Parse workers send artifacts back pickled: the constructor's arguments pickle faster than the
+        # dataclass's generic slot state (a getstate of every field by name, a setattr each on the way back).
+        return (Artifact, (self.kind, self.name, self.file, self.data, self.line, self.lines, self.references))
+
 
 @dataclass(frozen=True, slots=True)
 class AimaRef:
