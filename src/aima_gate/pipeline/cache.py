@@ -45,13 +45,20 @@ from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the 
     sha,
     walked,
 )
-from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, mac, open_folder
+from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
+    CACHE_DIR_ENV,
+    NO_CACHE_ENV,
+    _private,
+    _prune_folder,
+    cache_folder,
+    inside,
+    mac,
+    open_folder,
+)
 from aima_gate.safeio.repo import Repo, glob_filter
 
 FORMAT = "aima-gate artifact cache 4"
 MAGIC = (FORMAT + "\n").encode()
-CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
-NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
                              "robustness_report", "drift_report", "data_validation", "attestation", "bias_report"})
@@ -59,23 +66,6 @@ CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "do
 files that the recording would miss (bias reports read every registry once per run, through
 ``RecordingRepo.shared``: one group of dependencies per pack)."""
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def cache_folder(cli_value: Path | None, no_cache: bool) -> Path | None:
-    """The folder the CLI or the environment names, the user cache folder by default, or None when off."""
-    if no_cache or os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("1", "true", "yes"):
-        return None
-    if cli_value is not None:
-        return cli_value.absolute()
-    env = os.environ.get(CACHE_DIR_ENV)
-    if env:
-        return Path(env).absolute()
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
-    except (RuntimeError, KeyError):  # no home folder to put it in
-        return None
-    return root / "aima-gate"
 
 
 @functools.cache
@@ -265,33 +255,64 @@ class ArtifactCache:
 
     def lookup(self, kind: str, file: str) -> list[Any] | None:
         """The cached results of parsing ``file`` as ``kind``, when every dependency holds; else None."""
-        name = f"{kind}\0{file}"
-        entry = self._entries.get(name)
-        if entry is None:
-            return None
-        try:
-            deps, items, spans = entry
-            memo = self._shas
-            groups = []
-            for dep in deps:
-                if dep[0] == "read" and len(dep) == 3:  # the common case, inlined
-                    rel = dep[1]
-                    digest = memo[rel] if rel in memo else memo.setdefault(rel, self._hash(rel))
-                    if digest != dep[2]:
-                        return None
-                elif not self._holds(dep):
-                    return None
-                elif dep[0] == "group":
-                    groups.append(dep[1])
-            blobs = self._view
-            chunks: list[bytes | memoryview] = [blobs[off:off + size] for off, size in spans]
-            results = decode_results(items, Blobs(chunks))
-            for group in groups:
-                self._new_groups[group] = self._groups[group]
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-            return None
-        self._new_entries[name] = (deps, items, chunks)  # the blobs keep their own reference, never mutated
-        return results
+        return self.lookup_many([(kind, file)])[0]
+
+    def lookup_many(self, pairs: Sequence[tuple[str, str]]) -> list[list[Any] | None]:
+        """:meth:`lookup` for each (kind, file) pair, in order: one loop for a run's thousands of files.
+
+        The common dependency, a file read whose stat row holds (every field equal: :meth:`_hash`'s rule), is
+        checked inline; anything else goes through :meth:`_hash` and :meth:`_holds` as before."""
+        entries, memo, rows, walked_files = self._entries, self._shas, self._stat, self._walked
+        new_stat, root, blobs, hash_of, holds = self._new_stat, self._root, self._view, self._hash, self._holds
+        lstat, is_reg = os.lstat, stat.S_ISREG
+        out: list[list[Any] | None] = []
+        for kind, file in pairs:
+            name = f"{kind}\0{file}"
+            entry = entries.get(name)
+            if entry is None or kind not in CACHEABLE_KINDS:
+                out.append(None)
+                continue
+            try:
+                deps, items, spans = entry
+                groups = []
+                for dep in deps:
+                    if dep[0] == "read" and len(dep) == 3:
+                        rel = dep[1]
+                        digest = memo.get(rel, memo)  # memo itself: not looked at yet (None is an answer)
+                        if digest is memo:
+                            digest = None
+                            old = rows.get(rel)
+                            if rel in walked_files and type(old) is list and len(old) == 6:
+                                try:
+                                    got = lstat(f"{root}/{rel}")
+                                except OSError:
+                                    got = None
+                                if (got is not None and is_reg(got.st_mode) and old[3] == got.st_mtime_ns
+                                        and old[4] == got.st_ctime_ns and old[2] == got.st_size
+                                        and old[1] == got.st_ino and old[0] == got.st_dev and type(old[5]) is str):
+                                    new_stat[rel] = old
+                                    digest = old[5]
+                            if digest is None:
+                                digest = hash_of(rel)
+                            memo[rel] = digest
+                        if digest != dep[2]:
+                            break
+                    elif not holds(dep):
+                        break
+                    elif dep[0] == "group":
+                        groups.append(dep[1])
+                else:
+                    chunks: list[bytes | memoryview] = [blobs[off:off + size] for off, size in spans]
+                    results = decode_results(items, Blobs(chunks))
+                    for group in groups:
+                        self._new_groups[group] = self._groups[group]
+                    self._new_entries[name] = (deps, items, chunks)  # the blobs: never mutated
+                    out.append(results)
+                    continue
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                pass
+            out.append(None)
+        return out
 
     # ------------------------------------------------------------------------------------------ storing
     def absorb(self, kind: str, file: str, record: Record) -> None:
@@ -361,7 +382,7 @@ def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],
     from aima_gate.core.parallel import no_gc
 
     with no_gc():  # reading back builds many long-lived objects and no garbage cycles
-        hits = {pair: cache.lookup(*pair) if pair[0] in CACHEABLE_KINDS else None for pair in todo}
+        hits = dict(zip(todo, cache.lookup_many(todo), strict=True))
     misses = [pair for pair in todo if hits[pair] is None]
     parsed = iter(mapper(parse_one, misses))
     out = []
