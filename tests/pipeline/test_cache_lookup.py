@@ -14,6 +14,7 @@ import pytest
 from aima_gate.core.model import Artifact
 from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline.cache_codec import Blobs, decode_results, encode_results, materialized
+from aima_gate.pipeline.cache_entries import expand
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES
 from tests.spies import record_first_args
@@ -165,7 +166,8 @@ def test_the_batched_lookup_trusts_a_stat_row_only_when_every_field_matches(exam
         got = cache.lookup_many([*pairs, ("model", "nowhere.yml")])
         assert got[-1] is None
         for (kind, file), results in zip(pairs, got, strict=False):
-            reads_rel = any(d[0] == "read" and d[1] == rel for d in cache._entries[f"{kind}\0{file}"][0])
+            deps, _items, _spans = expand(f"{kind}\0{file}", cache._entries[f"{kind}\0{file}"])
+            reads_rel = any(d[0] == "read" and d[1] == rel for d in deps)
             assert (results is None) == (reads_rel and field is None), (kind, file)
         assert cache.current_sha(rel) == ("planted" if field is None else
                                           hashlib.sha256((example / rel).read_bytes()).hexdigest())

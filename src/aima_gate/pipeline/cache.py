@@ -35,16 +35,15 @@ from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the runner's entry point)
-    Blobs,
     Dep,
     Record,
-    decode_results,
     file_stat,
     listing_digest,
     parse_recorded,
     sha,
     walked,
 )
+from aima_gate.pipeline.cache_entries import lookup_many, stored, with_spans
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
     CACHE_DIR_ENV,
     NO_CACHE_ENV,
@@ -57,7 +56,7 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
 )
 from aima_gate.safeio.repo import Repo, glob_filter
 
-FORMAT = "aima-gate artifact cache 4"
+FORMAT = "aima-gate artifact cache 5"
 MAGIC = (FORMAT + "\n").encode()
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
@@ -93,7 +92,8 @@ class ArtifactCache:
         self._entries: dict[str, list[Any]] = {}
         self._view = memoryview(b"")
         self._new_stat: dict[str, list[Any]] = {}
-        self._new_entries: dict[str, tuple[list[Any], list[Any], list[bytes | memoryview]]] = {}
+        self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview]]] = {}
+        """Each entry of the next pack (in its stored form, cache_entries.py) with its blobs."""
         self._dirty = False
         self._globs: dict[str, list[Any]] = {}
         self._new_globs: dict[str, list[Any]] = {}
@@ -258,61 +258,8 @@ class ArtifactCache:
         return self.lookup_many([(kind, file)])[0]
 
     def lookup_many(self, pairs: Sequence[tuple[str, str]]) -> list[list[Any] | None]:
-        """:meth:`lookup` for each (kind, file) pair, in order: one loop for a run's thousands of files.
-
-        The common dependency, a file read whose stat row holds (every field equal: :meth:`_hash`'s rule), is
-        checked inline; anything else goes through :meth:`_hash` and :meth:`_holds` as before."""
-        entries, memo, rows, walked_files = self._entries, self._shas, self._stat, self._walked
-        new_stat, root, blobs, hash_of, holds = self._new_stat, self._root, self._view, self._hash, self._holds
-        lstat, is_reg = os.lstat, stat.S_ISREG
-        out: list[list[Any] | None] = []
-        for kind, file in pairs:
-            name = f"{kind}\0{file}"
-            entry = entries.get(name)
-            if entry is None or kind not in CACHEABLE_KINDS:
-                out.append(None)
-                continue
-            try:
-                deps, items, spans = entry
-                groups = []
-                for dep in deps:
-                    if dep[0] == "read" and len(dep) == 3:
-                        rel = dep[1]
-                        digest = memo.get(rel, memo)  # memo itself: not looked at yet (None is an answer)
-                        if digest is memo:
-                            digest = None
-                            old = rows.get(rel)
-                            if rel in walked_files and type(old) is list and len(old) == 6:
-                                try:
-                                    got = lstat(f"{root}/{rel}")
-                                except OSError:
-                                    got = None
-                                if (got is not None and is_reg(got.st_mode) and old[3] == got.st_mtime_ns
-                                        and old[4] == got.st_ctime_ns and old[2] == got.st_size
-                                        and old[1] == got.st_ino and old[0] == got.st_dev and type(old[5]) is str):
-                                    new_stat[rel] = old
-                                    digest = old[5]
-                            if digest is None:
-                                digest = hash_of(rel)
-                            memo[rel] = digest
-                        if digest != dep[2]:
-                            break
-                    elif not holds(dep):
-                        break
-                    elif dep[0] == "group":
-                        groups.append(dep[1])
-                else:
-                    chunks: list[bytes | memoryview] = [blobs[off:off + size] for off, size in spans]
-                    results = decode_results(items, Blobs(chunks))
-                    for group in groups:
-                        self._new_groups[group] = self._groups[group]
-                    self._new_entries[name] = (deps, items, chunks)  # the blobs: never mutated
-                    out.append(results)
-                    continue
-            except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-                pass
-            out.append(None)
-        return out
+        """:meth:`lookup` for each (kind, file) pair, in order (cache_entries.py: an entry in either form)."""
+        return lookup_many(self, pairs, CACHEABLE_KINDS)
 
     # ------------------------------------------------------------------------------------------ storing
     def absorb(self, kind: str, file: str, record: Record) -> None:
@@ -323,8 +270,8 @@ class ArtifactCache:
         if record.items is None:
             return
         self._new_groups.update(record.groups)
-        self._new_entries[f"{kind}\0{file}"] = ([list(d) for d in record.deps], record.items,
-                                                 list(record.blobs))
+        name = f"{kind}\0{file}"
+        self._new_entries[name] = (stored(name, record.deps, record.items, len(record.blobs)), list(record.blobs))
         self._dirty = True
 
     def save(self) -> None:
@@ -343,13 +290,13 @@ class ArtifactCache:
         entries: dict[str, list[Any]] = {}
         blobs: list[bytes | memoryview] = []
         at = 0
-        for name, (deps, items, chunks) in self._new_entries.items():
+        for name, (entry, chunks) in self._new_entries.items():
             spans = []
             for chunk in chunks:
                 spans.append([at, len(chunk)])
                 blobs.append(chunk)
                 at += len(chunk)
-            entries[name] = [deps, items, spans]
+            entries[name] = with_spans(entry, spans)
         try:
             text = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
                                "globs": self._new_globs, "groups": self._new_groups},

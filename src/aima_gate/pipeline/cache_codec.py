@@ -386,6 +386,12 @@ class LazyLines(LineIndex):
         return self._real.line_of(pointer)
 
 
+def decode_artifact(blobs: Blobs, n: int, kind: str, name: str, file: str, line: int, refs: list[Any],
+                    peek: dict[str, Any] | None) -> Artifact:
+    return Artifact(kind, name, file, LazyData(blobs, n, peek), line, LazyLines(blobs, n),
+                    tuple([tuple(r) for r in refs]) if refs else ())
+
+
 def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
     """Results from an entry's items and its verified blobs. Raises on a bad shape."""
     out: list[Any] = []
@@ -393,8 +399,7 @@ def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
     for item in items:
         if item[0] == "a":
             _, kind, name, file, line, refs, peek = item
-            out.append(Artifact(kind, name, file, LazyData(blobs, n, peek), line, LazyLines(blobs, n),
-                                tuple([tuple(r) for r in refs]) if refs else ()))
+            out.append(decode_artifact(blobs, n, kind, name, file, line, refs, peek))
             n += 1
         elif item[0] == "e":
             _, cls, diagnosis, file, line, pointer, hint = item
