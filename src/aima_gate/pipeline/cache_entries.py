@@ -20,12 +20,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aima_gate.pipeline.cache_codec import Blobs, decode_artifact, decode_results
-
-if TYPE_CHECKING:
-    from aima_gate.pipeline.cache import ArtifactCache
 
 COMPACT = 8
 
@@ -60,9 +57,10 @@ def expand(name: str, entry: Sequence[Any]) -> tuple[list[Any], list[Any], list[
             [["a", kind, art_name, file, line, refs, peek]], [[off, size]])
 
 
-def lookup_many(cache: ArtifactCache, pairs: Sequence[tuple[str, str]],
+def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                 cacheable: frozenset[str]) -> list[list[Any] | None]:
-    """The cached results of each (kind, file) whose every dependency holds (else None), in order."""
+    """The cached results of each (kind, file) whose every dependency holds (else None), in order. ``cache`` is
+    the :class:`~aima_gate.pipeline.cache.ArtifactCache` asking (not imported here: it imports this module)."""
     entries, view, holds, memo = cache._entries, cache._view, cache._holds, cache._shas
     rows, new_stat, walked, root = cache._stat, cache._new_stat, cache._walked, cache._root
     lstat, is_reg, hash_of = os.lstat, stat.S_ISREG, cache._hash
