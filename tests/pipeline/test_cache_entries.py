@@ -24,24 +24,25 @@ ITEM = ["a", "bias_report", "m@1", "reports/m-bias.json", 3, [["model", "registr
 @pytest.mark.parametrize("groups", [[], ["g1"], ["g1", "g2"]])
 def test_a_compact_entry_stands_for_the_general_entry(groups: list[str]) -> None:
     deps = [READ, *(["group", g] for g in groups)]
-    entry = stored(NAME, deps, [ITEM], 1)
+    entry = stored(NAME, deps, [ITEM], 2)
     assert len(entry) == COMPACT
-    assert expand(NAME, with_spans(entry, [[10, 20]])) == (deps, [ITEM], [[10, 20]])
+    assert expand(NAME, with_spans(entry, [[10, 20], [30, 5]])) == (deps, [ITEM], [[10, 20], [30, 5]])
 
 
 @pytest.mark.parametrize("deps, items, blobs", [
-    ([READ], [ITEM], 2),  # two blobs
-    ([READ], [ITEM, ITEM], 1),  # two results
+    ([READ], [ITEM], 1),  # one blob
+    ([READ], [ITEM], 3),  # three
+    ([READ], [ITEM, ITEM], 4),  # two results
     ([READ], [["e", "ArtifactError", "bad", "reports/m-bias.json", 1, "", None]], 0),  # an error
-    ([["read", "other.json", "ab" * 32]], [ITEM], 1),  # another file read first
-    ([["group", "g"], READ], [ITEM], 1),  # the read not first
-    ([READ, ["exists", "x", True]], [ITEM], 1),  # another kind of dependency
-    ([READ], [["a", "model", *ITEM[2:]]], 1),  # another kind than the entry's
-    ([READ], [[*ITEM[:3], "elsewhere.json", *ITEM[4:]]], 1),  # another file than the entry's
-    ([], [ITEM], 1),  # no dependency
+    ([["read", "other.json", "ab" * 32]], [ITEM], 2),  # another file read first
+    ([["group", "g"], READ], [ITEM], 2),  # the read not first
+    ([READ, ["exists", "x", True]], [ITEM], 2),  # another kind of dependency
+    ([READ], [["a", "model", *ITEM[2:]]], 2),  # another kind than the entry's
+    ([READ], [[*ITEM[:3], "elsewhere.json", *ITEM[4:]]], 2),  # another file than the entry's
+    ([], [ITEM], 2),  # no dependency
 ])
 def test_any_other_entry_stays_general(deps: list[Any], items: list[Any], blobs: int) -> None:
-    spans = [[0, 1]] * blobs
+    spans = [[k, 1] for k in range(blobs)]
     entry = with_spans(stored(NAME, deps, items, blobs), spans)
     assert len(entry) == 3
     assert expand(NAME, entry) == (deps, items, spans)

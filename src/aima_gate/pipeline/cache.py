@@ -56,7 +56,7 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
 )
 from aima_gate.safeio.repo import Repo, glob_filter
 
-FORMAT = "aima-gate artifact cache 5"
+FORMAT = "aima-gate artifact cache 6"
 MAGIC = (FORMAT + "\n").encode()
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",

@@ -2,14 +2,15 @@
 
 An entry holds what one parse of (kind, file) left: its dependencies, its result items and the spans of its
 blobs. Nearly every entry has the same shape: one artifact of that kind at that file, made from reading that file
-(plus, for bias reports, the shared registry reads, as groups), with one blob. Such an entry is kept *compact*:
+(plus, for bias reports, the shared registry reads, as groups), with its two blobs (its data, then its lines, one
+after the other). Such an entry is kept *compact*:
 
-    [sha256 of the file, artifact name, line, references, peek, [group, ...], blob offset, blob size]
+    [sha256 of the file, artifact name, line, references, peek, [group, ...], offset, data size, lines size]
 
 which stands for exactly the general entry
 
     [[["read", file, sha256], ["group", group], ...], [["a", kind, name, file, line, references, peek]],
-     [[offset, size]]]
+     [[offset, data size], [offset + data size, lines size]]]
 
 Anything else is kept in the general form. A compact entry is a third of the objects to decode when a pack opens
 (a warm run at 5,000 models opens 20,000 entries), and is checked without building the general one.
@@ -24,25 +25,26 @@ from typing import Any
 
 from aima_gate.pipeline.cache_codec import Blobs, decode_artifact, decode_results
 
-COMPACT = 8
+COMPACT = 9
 
 
 def stored(name: str, deps: Sequence[Sequence[Any]], items: Sequence[Sequence[Any]], blobs: int) -> list[Any]:
     """The entry as kept in the index, its blob spans left to the writer (the last two fields of a compact entry,
     the last of a general one)."""
     kind, _, file = name.partition("\0")
-    if (blobs == 1 and len(items) == 1 and len(items[0]) == 7 and items[0][0] == "a" and items[0][1] == kind
+    if (blobs == 2 and len(items) == 1 and len(items[0]) == 7 and items[0][0] == "a" and items[0][1] == kind
             and items[0][3] == file and deps and len(deps[0]) == 3 and deps[0][0] == "read" and deps[0][1] == file
             and type(deps[0][2]) is str
             and all(len(d) == 2 and d[0] == "group" and type(d[1]) is str for d in deps[1:])):
         _, _, art_name, _, line, refs, peek = items[0]
-        return [deps[0][2], art_name, line, refs, peek, [d[1] for d in deps[1:]], None, None]
+        return [deps[0][2], art_name, line, refs, peek, [d[1] for d in deps[1:]], None, None, None]
     return [[list(d) for d in deps], list(items), None]
 
 
 def with_spans(entry: list[Any], spans: list[list[int]]) -> list[Any]:
-    if len(entry) == COMPACT:
-        return [*entry[:6], *spans[0]]
+    if len(entry) == COMPACT:  # the writer puts an entry's blobs one after the other
+        (off, data), (_, lines) = spans
+        return [*entry[:6], off, data, lines]
     return [entry[0], entry[1], spans]
 
 
@@ -52,9 +54,9 @@ def expand(name: str, entry: Sequence[Any]) -> tuple[list[Any], list[Any], list[
         deps, items, spans = entry
         return deps, items, spans
     kind, _, file = name.partition("\0")
-    digest, art_name, line, refs, peek, groups, off, size = entry
+    digest, art_name, line, refs, peek, groups, off, data, lines = entry
     return ([["read", file, digest], *(["group", g] for g in groups)],
-            [["a", kind, art_name, file, line, refs, peek]], [[off, size]])
+            [["a", kind, art_name, file, line, refs, peek]], [[off, data], [off + data, lines]])
 
 
 def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
@@ -73,7 +75,7 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
         if entry is not None and kind in cacheable:
             try:
                 if len(entry) == COMPACT:
-                    digest, art_name, line, refs, peek, groups, off, size = entry
+                    digest, art_name, line, refs, peek, groups, off, data, lines = entry
                     now = memo.get(file, memo)  # memo itself: not asked yet (None is an answer)
                     if now is memo:
                         # The file's stat row, when it holds in every field, names its digest (ArtifactCache._hash:
@@ -94,7 +96,7 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                         memo[file] = now
                     if now == digest and all(groups_hold[g] if g in groups_hold else
                                              groups_hold.setdefault(g, holds(["group", g])) for g in groups):
-                        chunks: list[bytes | memoryview] = [view[off:off + size]]
+                        chunks: list[bytes | memoryview] = [view[off:off + data], view[off + data:off + data + lines]]
                         results = [decode_artifact(Blobs(chunks), 0, kind, art_name, file, line, refs, peek)]
                 else:
                     deps, items, spans = entry
