@@ -26,7 +26,9 @@ def test_a_compact_entry_stands_for_the_general_entry(groups: list[str]) -> None
     deps = [READ, *(["group", g] for g in groups)]
     entry = stored(NAME, deps, [ITEM], 2)
     assert len(entry) == COMPACT
-    assert expand(NAME, with_spans(entry, [[10, 20], [30, 5]])) == (deps, [ITEM], [[10, 20], [30, 5]])
+    assert expand(NAME, with_spans(NAME, entry, [[10, 20], [30, 5]])) == (deps, [ITEM], [[10, 20], [30, 5]])
+    apart = with_spans(NAME, entry, [[10, 20], [40, 5]])  # blobs not one after the other: the general form
+    assert len(apart) == 3 and expand(NAME, apart) == (deps, [ITEM], [[10, 20], [40, 5]])
 
 
 @pytest.mark.parametrize("deps, items, blobs", [
@@ -43,7 +45,7 @@ def test_a_compact_entry_stands_for_the_general_entry(groups: list[str]) -> None
 ])
 def test_any_other_entry_stays_general(deps: list[Any], items: list[Any], blobs: int) -> None:
     spans = [[k, 1] for k in range(blobs)]
-    entry = with_spans(stored(NAME, deps, items, blobs), spans)
+    entry = with_spans(NAME, stored(NAME, deps, items, blobs), spans)
     assert len(entry) == 3
     assert expand(NAME, entry) == (deps, items, spans)
 

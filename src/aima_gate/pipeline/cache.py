@@ -296,7 +296,7 @@ class ArtifactCache:
                 spans.append([at, len(chunk)])
                 blobs.append(chunk)
                 at += len(chunk)
-            entries[name] = with_spans(entry, spans)
+            entries[name] = with_spans(name, entry, spans)
         try:
             text = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
                                "globs": self._new_globs, "groups": self._new_groups},

@@ -29,8 +29,7 @@ COMPACT = 9
 
 
 def stored(name: str, deps: Sequence[Sequence[Any]], items: Sequence[Sequence[Any]], blobs: int) -> list[Any]:
-    """The entry as kept in the index, its blob spans left to the writer (the last two fields of a compact entry,
-    the last of a general one)."""
+    """The entry as kept in the index, its blob spans left to the writer (:func:`with_spans`)."""
     kind, _, file = name.partition("\0")
     if (blobs == 2 and len(items) == 1 and len(items[0]) == 7 and items[0][0] == "a" and items[0][1] == kind
             and items[0][3] == file and deps and len(deps[0]) == 3 and deps[0][0] == "read" and deps[0][1] == file
@@ -41,10 +40,15 @@ def stored(name: str, deps: Sequence[Sequence[Any]], items: Sequence[Sequence[An
     return [[list(d) for d in deps], list(items), None]
 
 
-def with_spans(entry: list[Any], spans: list[list[int]]) -> list[Any]:
-    if len(entry) == COMPACT:  # the writer puts an entry's blobs one after the other
-        (off, data), (_, lines) = spans
-        return [*entry[:6], off, data, lines]
+def with_spans(name: str, entry: list[Any], spans: list[list[int]]) -> list[Any]:
+    """The entry with the spans its blobs were written at (compact only when they are one after the other, as the
+    writer puts them; else the general form)."""
+    if len(entry) == COMPACT:
+        (off, data), (at, lines) = spans
+        if at == off + data:
+            return [*entry[:6], off, data, lines]
+        deps, items, _ = expand(name, [*entry[:6], 0, 0, 0])
+        return [deps, items, spans]
     return [entry[0], entry[1], spans]
 
 
