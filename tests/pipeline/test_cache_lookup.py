@@ -14,6 +14,7 @@ import pytest
 from aima_gate.core.model import Artifact
 from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline.cache_codec import Blobs, decode_results, encode_results, materialized
+from aima_gate.pipeline.cache_entries import expand
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES
 from tests.spies import record_first_args
@@ -129,3 +130,70 @@ def test_a_warm_run_answers_every_glob_from_the_pack(example: Path, tmp_path: Pa
     finally:
         cache.save()
     assert cache.repo.glob_memo is None
+
+
+
+def _filled(example: Path, tmp_path: Path) -> None:
+    """One run's worth of entries in the pack ``_open`` opens (every kind the runner collects for this example)."""
+    from aima_gate.core.clock import Clock
+    from aima_gate.pipeline.runner import collect, load_config
+    from tests.conftest import TODAY
+
+    cache = _open(example, tmp_path)
+    try:
+        collect(cache.repo, load_config(example, None), sorted(cache_mod.CACHEABLE_KINDS), Clock.at(TODAY), {},
+                cache=cache)
+    finally:
+        cache.save()
+
+
+@pytest.mark.parametrize("compact", [False, True])
+@pytest.mark.parametrize("field", [None, *range(5)])
+def test_the_batched_lookup_trusts_a_stat_row_only_when_every_field_matches(example: Path, tmp_path: Path,
+                                                                            field: int | None,
+                                                                            compact: bool) -> None:
+    """``lookup_many`` checks the usual dependency (a file whose stat row holds) inline: the same rule as
+    ``_hash``. A planted digest in a row matching in every field is believed (so the entry, recorded with the
+    real digest, misses); one field off and the file is hashed again (the real digest: a hit)."""
+    _filled(example, tmp_path)
+    cache = _open(example, tmp_path)
+    try:
+        pairs = [(kind, file) for kind, file in (name.split("\0", 1) for name in cache._entries)]
+        from aima_gate.pipeline.cache_entries import COMPACT
+
+        # An entry of either form (cache_entries.py): a file of several artifacts, or a file of one.
+        rel = next(file for kind, file in pairs if (len(cache._entries[f"{kind}\0{file}"]) == COMPACT) is compact)
+        st = (example / rel).lstat()
+        cache._stat[rel] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "planted"]
+        if field is not None:
+            cache._stat[rel][field] += 1
+        got = cache.lookup_many([*pairs, ("model", "nowhere.yml")])
+        assert got[-1] is None
+        for (kind, file), results in zip(pairs, got, strict=False):
+            deps, _items, _spans = expand(f"{kind}\0{file}", cache._entries[f"{kind}\0{file}"])
+            reads_rel = any(d[0] == "read" and d[1] == rel for d in deps)
+            assert (results is None) == (reads_rel and field is None), (kind, file)
+        assert cache.current_sha(rel) == ("planted" if field is None else
+                                          hashlib.sha256((example / rel).read_bytes()).hexdigest())
+    finally:
+        cache.save()
+
+
+def test_lookup_answers_as_the_batched_lookup(example: Path, tmp_path: Path) -> None:
+    _filled(example, tmp_path)
+    caches = [_open(example, tmp_path) for _ in range(2)]
+    try:
+        pairs = [(kind, file) for kind, file in (name.split("\0", 1) for name in caches[0]._entries)]
+        assert pairs
+        one = [caches[0].lookup(kind, file) for kind, file in pairs]
+        many = caches[1].lookup_many(pairs)
+        assert all(rs is not None for rs in one)
+
+        def seen(results: list[Any] | None) -> list[Any]:
+            return [(type(r), r.kind, r.name, r.file, dict(r.data), r.line, r.references, r.line_of("/name"))
+                    if isinstance(r, Artifact) else (type(r), vars(r)) for r in results or ()]
+
+        assert [seen(rs) for rs in one] == [seen(rs) for rs in many]
+    finally:
+        for cache in caches:
+            cache.save()

@@ -79,10 +79,10 @@ def load_policy_file(path: Path, display: str, memo: SchemaMemo | None = None) -
 def check_policy_ids(ids: Iterable[str], all_ids: Sequence[str], source: str, file: str | None = None) -> None:
     """A policy id that names no loaded policy is a typo until proven otherwise: an error with the closest ids,
     never a silently smaller (or empty) policy set."""
-    import difflib
-
     unknown = sorted(set(ids) - set(all_ids))
     if unknown:
+        import difflib
+
         close = {u: difflib.get_close_matches(u, all_ids, n=3, cutoff=0.6) for u in unknown}
         hints = "; ".join(f"for {u!r} did you mean {', '.join(c)}?" for u, c in close.items() if c)
         raise PolicyError(f"{source}: no policy with id {', '.join(repr(u) for u in unknown)}", file=file,

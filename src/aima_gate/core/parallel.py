@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -72,6 +71,8 @@ def map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
 
 
 def can_fork() -> bool:
+    import multiprocessing  # here, not at import: a run whose files all come from the cache never forks
+
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -115,6 +116,8 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
     global _TASK
     _TASK = task
     try:
+        import multiprocessing
+
         ctx = multiprocessing.get_context("fork")
         chunk = max(16, len(theirs) // ((jobs - 1) * 8))
         with ctx.Pool(jobs - 1) as pool:

@@ -35,23 +35,29 @@ from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the runner's entry point)
-    Blobs,
     Dep,
     Record,
-    decode_results,
     file_stat,
     listing_digest,
     parse_recorded,
     sha,
     walked,
 )
-from aima_gate.pipeline.cache_files import _private, _prune_folder, inside, mac, open_folder
+from aima_gate.pipeline.cache_entries import lookup_many, stored, with_spans
+from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
+    CACHE_DIR_ENV,
+    NO_CACHE_ENV,
+    _private,
+    _prune_folder,
+    cache_folder,
+    inside,
+    mac,
+    open_folder,
+)
 from aima_gate.safeio.repo import Repo, glob_filter
 
-FORMAT = "aima-gate artifact cache 4"
+FORMAT = "aima-gate artifact cache 6"
 MAGIC = (FORMAT + "\n").encode()
-CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
-NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
                              "robustness_report", "drift_report", "data_validation", "attestation", "bias_report"})
@@ -59,23 +65,6 @@ CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "do
 files that the recording would miss (bias reports read every registry once per run, through
 ``RecordingRepo.shared``: one group of dependencies per pack)."""
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def cache_folder(cli_value: Path | None, no_cache: bool) -> Path | None:
-    """The folder the CLI or the environment names, the user cache folder by default, or None when off."""
-    if no_cache or os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("1", "true", "yes"):
-        return None
-    if cli_value is not None:
-        return cli_value.absolute()
-    env = os.environ.get(CACHE_DIR_ENV)
-    if env:
-        return Path(env).absolute()
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
-    except (RuntimeError, KeyError):  # no home folder to put it in
-        return None
-    return root / "aima-gate"
 
 
 @functools.cache
@@ -103,7 +92,8 @@ class ArtifactCache:
         self._entries: dict[str, list[Any]] = {}
         self._view = memoryview(b"")
         self._new_stat: dict[str, list[Any]] = {}
-        self._new_entries: dict[str, tuple[list[Any], list[Any], list[bytes | memoryview]]] = {}
+        self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview]]] = {}
+        """Each entry of the next pack (in its stored form, cache_entries.py) with its blobs."""
         self._dirty = False
         self._globs: dict[str, list[Any]] = {}
         self._new_globs: dict[str, list[Any]] = {}
@@ -265,33 +255,11 @@ class ArtifactCache:
 
     def lookup(self, kind: str, file: str) -> list[Any] | None:
         """The cached results of parsing ``file`` as ``kind``, when every dependency holds; else None."""
-        name = f"{kind}\0{file}"
-        entry = self._entries.get(name)
-        if entry is None:
-            return None
-        try:
-            deps, items, spans = entry
-            memo = self._shas
-            groups = []
-            for dep in deps:
-                if dep[0] == "read" and len(dep) == 3:  # the common case, inlined
-                    rel = dep[1]
-                    digest = memo[rel] if rel in memo else memo.setdefault(rel, self._hash(rel))
-                    if digest != dep[2]:
-                        return None
-                elif not self._holds(dep):
-                    return None
-                elif dep[0] == "group":
-                    groups.append(dep[1])
-            blobs = self._view
-            chunks: list[bytes | memoryview] = [blobs[off:off + size] for off, size in spans]
-            results = decode_results(items, Blobs(chunks))
-            for group in groups:
-                self._new_groups[group] = self._groups[group]
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-            return None
-        self._new_entries[name] = (deps, items, chunks)  # the blobs keep their own reference, never mutated
-        return results
+        return self.lookup_many([(kind, file)])[0]
+
+    def lookup_many(self, pairs: Sequence[tuple[str, str]]) -> list[list[Any] | None]:
+        """:meth:`lookup` for each (kind, file) pair, in order (cache_entries.py: an entry in either form)."""
+        return lookup_many(self, pairs, CACHEABLE_KINDS)
 
     # ------------------------------------------------------------------------------------------ storing
     def absorb(self, kind: str, file: str, record: Record) -> None:
@@ -302,8 +270,8 @@ class ArtifactCache:
         if record.items is None:
             return
         self._new_groups.update(record.groups)
-        self._new_entries[f"{kind}\0{file}"] = ([list(d) for d in record.deps], record.items,
-                                                 list(record.blobs))
+        name = f"{kind}\0{file}"
+        self._new_entries[name] = (stored(name, record.deps, record.items, len(record.blobs)), list(record.blobs))
         self._dirty = True
 
     def save(self) -> None:
@@ -322,13 +290,13 @@ class ArtifactCache:
         entries: dict[str, list[Any]] = {}
         blobs: list[bytes | memoryview] = []
         at = 0
-        for name, (deps, items, chunks) in self._new_entries.items():
+        for name, (entry, chunks) in self._new_entries.items():
             spans = []
             for chunk in chunks:
                 spans.append([at, len(chunk)])
                 blobs.append(chunk)
                 at += len(chunk)
-            entries[name] = [deps, items, spans]
+            entries[name] = with_spans(name, entry, spans)
         try:
             text = json.dumps({"identity": self._identity, "stat": self._new_stat, "entries": entries,
                                "globs": self._new_globs, "groups": self._new_groups},
@@ -361,7 +329,7 @@ def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],
     from aima_gate.core.parallel import no_gc
 
     with no_gc():  # reading back builds many long-lived objects and no garbage cycles
-        hits = {pair: cache.lookup(*pair) if pair[0] in CACHEABLE_KINDS else None for pair in todo}
+        hits = dict(zip(todo, cache.lookup_many(todo), strict=True))
     misses = [pair for pair in todo if hits[pair] is None]
     parsed = iter(mapper(parse_one, misses))
     out = []

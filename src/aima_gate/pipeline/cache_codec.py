@@ -283,7 +283,7 @@ def exact_blob(value: Any) -> bytes:
 
 
 def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[bytes]]:
-    """(items for the index, one blob per artifact). Raises :class:`Uncacheable`."""
+    """(items for the index, two blobs per artifact: its data, its lines). Raises :class:`Uncacheable`."""
     items: list[Any] = []
     blobs: list[bytes] = []
     for res in results:
@@ -298,7 +298,8 @@ def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[bytes]]:
             if not all(isinstance(x, str) for r in res.references for x in r) or type(res.line) is not int:
                 raise Uncacheable("artifact fields")
             items.append(["a", *head])
-            blobs.append(exact_blob({"d": res.data, **lines}))
+            blobs.append(exact_blob(res.data))  # the data, then its lines: the data decodes without the lines
+            blobs.append(exact_blob(lines))
         elif isinstance(res, AimaGateError) and ERROR_CLASSES.get(type(res).__name__) is type(res):
             if set(vars(res)) != {"diagnosis", "location", "hint"}:
                 raise Uncacheable("error with extra state")
@@ -343,7 +344,7 @@ class LazyData(Mapping[str, Any]):
 
     def real(self) -> dict[str, Any]:
         if self._value is None:
-            value = self._blobs.get(self._n)["d"]
+            value = self._blobs.get(self._n)
             if not isinstance(value, dict):
                 raise ValueError("cached data is not an object")
             self._value = value
@@ -386,6 +387,12 @@ class LazyLines(LineIndex):
         return self._real.line_of(pointer)
 
 
+def decode_artifact(blobs: Blobs, n: int, kind: str, name: str, file: str, line: int, refs: list[Any],
+                    peek: dict[str, Any] | None) -> Artifact:
+    return Artifact(kind, name, file, LazyData(blobs, n, peek), line, LazyLines(blobs, n + 1),
+                    tuple([tuple(r) for r in refs]) if refs else ())
+
+
 def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
     """Results from an entry's items and its verified blobs. Raises on a bad shape."""
     out: list[Any] = []
@@ -393,9 +400,8 @@ def decode_results(items: list[Any], blobs: Blobs) -> list[Any]:
     for item in items:
         if item[0] == "a":
             _, kind, name, file, line, refs, peek = item
-            out.append(Artifact(kind, name, file, LazyData(blobs, n, peek), line, LazyLines(blobs, n),
-                                tuple([tuple(r) for r in refs]) if refs else ()))
-            n += 1
+            out.append(decode_artifact(blobs, n, kind, name, file, line, refs, peek))
+            n += 2
         elif item[0] == "e":
             _, cls, diagnosis, file, line, pointer, hint = item
             out.append(ERROR_CLASSES[cls](diagnosis, file=file, line=line, pointer=pointer, hint=hint))

@@ -13,9 +13,26 @@ import time
 from pathlib import Path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
+CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
+NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
 PRUNE_AFTER_DAYS = 30
+
+
+def cache_folder(cli_value: Path | None, no_cache: bool) -> Path | None:
+    """The folder the CLI or the environment names, the user cache folder by default, or None when off."""
+    if no_cache or os.environ.get(NO_CACHE_ENV, "").strip().lower() in ("1", "true", "yes"):
+        return None
+    if cli_value is not None:
+        return cli_value.absolute()
+    env = os.environ.get(CACHE_DIR_ENV)
+    if env:
+        return Path(env).absolute()
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # no home folder to put it in
+        return None
+    return root / "aima-gate"
 
 
 def mac(key: bytes, body: bytes | memoryview) -> bytes:

@@ -112,7 +112,8 @@ def join_pool(policies: Sequence[Policy], subjects: Sequence[Artifact], subject_
     keyed = {j.kind for p in policies for node in (p.assertion, p.where) for j in _joins(node) if j.via is None}
     by_file: dict[str, list[Artifact]] = {}
     for art in artifacts:
-        by_file.setdefault(art.file, []).append(art)
+        if art.references:  # only what an artifact references leads further
+            by_file.setdefault(art.file, []).append(art)
     reachable: set[str] = set()
     todo = [path for art in subjects for _kind, path, _ptr in art.references]
     while todo:
@@ -121,8 +122,8 @@ def join_pool(policies: Sequence[Policy], subjects: Sequence[Artifact], subject_
             reachable.add(path)
             todo.extend(p for art in by_file.get(path, ()) for _kind, p, _ptr in art.references)
     return [materialized(a) for a in artifacts
-            if (a.kind, a.name, a.file) in subject_keys or a.kind in keyed
-            or (a.kind in join_kinds and a.file in reachable)]
+            if a.kind in keyed or (a.kind in join_kinds and a.file in reachable)
+            or (a.kind, a.name, a.file) in subject_keys]
 
 
 def evaluate_changed(

@@ -1,0 +1,118 @@
+"""The entries of a pack's index (see cache.py), and reading them back for a run's files.
+
+An entry holds what one parse of (kind, file) left: its dependencies, its result items and the spans of its
+blobs. Nearly every entry has the same shape: one artifact of that kind at that file, made from reading that file
+(plus, for bias reports, the shared registry reads, as groups), with its two blobs (its data, then its lines, one
+after the other). Such an entry is kept *compact*:
+
+    [sha256 of the file, artifact name, line, references, peek, [group, ...], offset, data size, lines size]
+
+which stands for exactly the general entry
+
+    [[["read", file, sha256], ["group", group], ...], [["a", kind, name, file, line, references, peek]],
+     [[offset, data size], [offset + data size, lines size]]]
+
+Anything else is kept in the general form. A compact entry is a third of the objects to decode when a pack opens
+(a warm run at 5,000 models opens 20,000 entries), and is checked without building the general one.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Sequence
+from typing import Any
+
+from aima_gate.pipeline.cache_codec import Blobs, decode_artifact, decode_results
+
+COMPACT = 9
+
+
+def stored(name: str, deps: Sequence[Sequence[Any]], items: Sequence[Sequence[Any]], blobs: int) -> list[Any]:
+    """The entry as kept in the index, its blob spans left to the writer (:func:`with_spans`)."""
+    kind, _, file = name.partition("\0")
+    if (blobs == 2 and len(items) == 1 and len(items[0]) == 7 and items[0][0] == "a" and items[0][1] == kind
+            and items[0][3] == file and deps and len(deps[0]) == 3 and deps[0][0] == "read" and deps[0][1] == file
+            and type(deps[0][2]) is str
+            and all(len(d) == 2 and d[0] == "group" and type(d[1]) is str for d in deps[1:])):
+        _, _, art_name, _, line, refs, peek = items[0]
+        return [deps[0][2], art_name, line, refs, peek, [d[1] for d in deps[1:]], None, None, None]
+    return [[list(d) for d in deps], list(items), None]
+
+
+def with_spans(name: str, entry: list[Any], spans: list[list[int]]) -> list[Any]:
+    """The entry with the spans its blobs were written at (compact only when they are one after the other, as the
+    writer puts them; else the general form)."""
+    if len(entry) == COMPACT:
+        (off, data), (at, lines) = spans
+        if at == off + data:
+            return [*entry[:6], off, data, lines]
+        deps, items, _ = expand(name, [*entry[:6], 0, 0, 0])
+        return [deps, items, spans]
+    return [entry[0], entry[1], spans]
+
+
+def expand(name: str, entry: Sequence[Any]) -> tuple[list[Any], list[Any], list[Any]]:
+    """(deps, items, spans) of an entry in either form."""
+    if len(entry) != COMPACT:
+        deps, items, spans = entry
+        return deps, items, spans
+    kind, _, file = name.partition("\0")
+    digest, art_name, line, refs, peek, groups, off, data, lines = entry
+    return ([["read", file, digest], *(["group", g] for g in groups)],
+            [["a", kind, art_name, file, line, refs, peek]], [[off, data], [off + data, lines]])
+
+
+def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
+                cacheable: frozenset[str]) -> list[list[Any] | None]:
+    """The cached results of each (kind, file) whose every dependency holds (else None), in order. ``cache`` is
+    the :class:`~aima_gate.pipeline.cache.ArtifactCache` asking (not imported here: it imports this module)."""
+    entries, view, holds, memo = cache._entries, cache._view, cache._holds, cache._shas
+    rows, new_stat, walked, root = cache._stat, cache._new_stat, cache._walked, cache._root
+    lstat, is_reg, hash_of = os.lstat, stat.S_ISREG, cache._hash
+    groups_hold: dict[str, bool] = {}
+    out: list[list[Any] | None] = []
+    for kind, file in pairs:
+        name = f"{kind}\0{file}"
+        entry = entries.get(name)
+        results: list[Any] | None = None
+        if entry is not None and kind in cacheable:
+            try:
+                if len(entry) == COMPACT:
+                    digest, art_name, line, refs, peek, groups, off, data, lines = entry
+                    now = memo.get(file, memo)  # memo itself: not asked yet (None is an answer)
+                    if now is memo:
+                        # The file's stat row, when it holds in every field, names its digest (ArtifactCache._hash:
+                        # the same rule, inline for the common case); anything else is hashed there.
+                        old, now = rows.get(file), None
+                        if file in walked and type(old) is list and len(old) == 6 and type(old[5]) is str:
+                            try:
+                                got = lstat(f"{root}/{file}")
+                            except OSError:
+                                got = None
+                            if (got is not None and is_reg(got.st_mode) and old[3] == got.st_mtime_ns
+                                    and old[4] == got.st_ctime_ns and old[2] == got.st_size
+                                    and old[1] == got.st_ino and old[0] == got.st_dev):
+                                new_stat[file] = old
+                                now = old[5]
+                        if now is None:
+                            now = hash_of(file)
+                        memo[file] = now
+                    if now == digest and all(groups_hold[g] if g in groups_hold else
+                                             groups_hold.setdefault(g, holds(["group", g])) for g in groups):
+                        chunks: list[bytes | memoryview] = [view[off:off + data], view[off + data:off + data + lines]]
+                        results = [decode_artifact(Blobs(chunks), 0, kind, art_name, file, line, refs, peek)]
+                else:
+                    deps, items, spans = entry
+                    groups = [d[1] for d in deps if d[0] == "group"]
+                    if all(holds(dep) for dep in deps):
+                        chunks = [view[off:off + size] for off, size in spans]
+                        results = decode_results(items, Blobs(chunks))
+                if results is not None:
+                    for group in groups:
+                        cache._new_groups[group] = cache._groups[group]
+                    cache._new_entries[name] = (entry, chunks)  # the blobs keep their own reference
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+                results = None
+        out.append(results)
+    return out
