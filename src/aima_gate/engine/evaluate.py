@@ -11,6 +11,7 @@ import datetime as _dt
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 
 from aima_gate.core.model import (
@@ -24,8 +25,11 @@ from aima_gate.core.model import (
     Waiver,
 )
 from aima_gate.core.parallel import no_gc
-from aima_gate.engine.assertions import ArtifactIndex, Scope, Tri
+from aima_gate.engine.assertions import ArtifactIndex, Scope, Tri, make_scope
 from aima_gate.engine.policy import Policy
+
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
+"""The parameters of a policy that declares none (read-only: every such policy shares it)."""
 
 
 def _status(tri: Tri) -> Status:
@@ -134,7 +138,7 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
     shared = set() if pass_evidence and na_evidence else _shared_subjects(artifacts)
     used: set[int] = set()
     by_policy: dict[str, list[Finding]] = {}  # sorted per policy id at the end (see _sorted)
-    named: dict[str, list[tuple[Artifact, Subject]]] = {}  # one (frozen) Subject per artifact, shared by policies
+    named: dict[str, list[tuple[Artifact, Subject, Scope]]] = {}  # one (frozen) Subject per artifact, shared
     for policy in policies:
         findings = by_policy.setdefault(policy.id, [])
         subjects = index.by_kind.get(policy.kind, [])
@@ -145,30 +149,35 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
             ev = Evidence(anchor_file, 1, "", 0, f"at least one {policy.kind}", msg)
             findings.append(_finding(policy, _no_subject(policy.kind, anchor_file), status, (ev,)))
             continue
-        policy_params = params.get(policy.id, {})
+        # A policy without parameters uses the one scope per subject that all such policies share.
+        policy_params = params.get(policy.id) or _NO_PARAMS
         pairs = named.get(policy.kind)
         if pairs is None:
-            pairs = named[policy.kind] = [(subject, _subject(subject)) for subject in subjects
-                                          if only is None or only(subject)]
-        for subject, subj in pairs:
-            scope = Scope(subject, subject, policy_params, today, index)
-            if policy.where is not None:
-                gate = policy.where.evaluate(scope, subject.data, "")
-                if gate.status is Tri.ERROR:
-                    findings.append(_finding(policy, subj, Status.ERROR, gate.evidence))
+            pairs = named[policy.kind] = [(subject, _subject(subject), make_scope(subject, _NO_PARAMS, today, index))
+                                          for subject in subjects if only is None or only(subject)]
+        where = policy.where
+        assertion = policy.assertion
+        for subject, subj, shared_scope in pairs:
+            scope = shared_scope if policy_params is _NO_PARAMS else make_scope(subject, policy_params, today, index)
+            # Statuses first (Node.status: no outcomes, no evidence); an outcome, with its evidence, is made only
+            # for a finding that shows it: a gate that passes shows nothing, nor does a pass nobody shows.
+            gate = Tri.PASS if where is None else where.status(scope, subject.data, "")
+            if gate is not Tri.PASS:
+                if gate is Tri.FAIL and not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
+                    findings.append(Finding(policy.id, policy.title, Status.NOT_APPLICABLE, policy.severity,
+                                            subj, policy.aima, (), policy.remediation, policy.mappings))
                     continue
-                if gate.status is Tri.FAIL:
-                    if not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
-                        findings.append(Finding(policy.id, policy.title, Status.NOT_APPLICABLE, policy.severity,
-                                                subj, policy.aima, (), policy.remediation, policy.mappings))
-                    else:
-                        findings.append(_finding(policy, subj, Status.NOT_APPLICABLE, gate.evidence))
-                    continue
-            outcome = policy.assertion.evaluate(scope, subject.data, "")
-            if outcome.status is Tri.PASS and not pass_evidence and (subj.kind, subj.name, subj.file) not in shared:
+                assert where is not None
+                outcome = where.evaluate(scope, subject.data, "")
+                findings.append(_finding(policy, subj, Status.ERROR if outcome.status is Tri.ERROR
+                                         else Status.NOT_APPLICABLE, outcome.evidence))
+                continue
+            if (not pass_evidence and assertion.status(scope, subject.data, "") is Tri.PASS
+                    and (subj.kind, subj.name, subj.file) not in shared):
                 findings.append(Finding(policy.id, policy.title, Status.PASS, policy.severity, subj, policy.aima, (),
                                         policy.remediation, policy.mappings))
                 continue
+            outcome = assertion.evaluate(scope, subject.data, "")
             finding = _finding(policy, subj, _status(outcome.status), outcome.evidence)
             if finding.status is Status.FAIL and waivers:
                 finding = _apply_waivers(finding, policy, subject, waivers, today, used)

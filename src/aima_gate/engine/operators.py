@@ -128,9 +128,11 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 def op_type(raw: Any, _params: Mapping[str, Any], _where: str) -> Check:
     test = _TYPES[raw]
 
+    expected = f"a {raw}"
+
     def check(_scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         ok = v is not _MISSING and test(v)
-        return (Tri.PASS if ok else Tri.FAIL), f"a {raw}", None
+        return (Tri.PASS if ok else Tri.FAIL), expected, None
 
     return check
 
