@@ -243,3 +243,18 @@ def test_passing_findings_without_evidence_never_build_an_outcome(monkeypatch: p
         ("b@1", Status.FAIL, 1),
     ]
     assert len(built) == 2  # the two leaves of the failing subject only, for its evidence
+
+
+def test_a_join_on_fields_builds_its_table_once_and_no_evidence_for_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    tables = record_first_args(monkeypatch, ArtifactIndex, "by_keys")
+    made = record_first_args(monkeypatch, assertions, "evidence")
+    policy = make_policy({"join": {"kind": "model_card", "on": {"model_name": "name"}}})
+    models = [art({"name": n}) for n in ("a", "b", "c")] + [art({"version": "1"}, name="keyless")]
+    cards = [art({"model_name": n}, kind="model_card", name=n, file=f"cards/{n}.md") for n in ("a", "b")]
+    findings = evaluate.evaluate([policy], [*models, *cards], params=resolve_params([policy], {}), today=TODAY,
+                                 pass_evidence=False).findings
+    assert [(f.subject.name, f.status) for f in findings] == [
+        ("a@1", Status.PASS), ("b@1", Status.PASS), ("c@1", Status.FAIL), ("keyless", Status.FAIL)]
+    assert len(tables) == 1  # one table for the node, not one lookup by its paths per subject
+    assert len(made) == 2  # the evidence of the two failures only
+    assert findings[3].evidence[0].message == "cannot look up the model_card: $.name is missing"

@@ -69,10 +69,6 @@ def evidence(scope: Scope, pointer: str, actual: Any, expected: str, message: st
     return Evidence(art.file, art.line_of(pointer), pointer, actual, expected, message)
 
 
-def _given(ev: Evidence) -> Lazy:
-    return lambda: ev
-
-
 class Node:
     """A compiled assertion. ``message`` (from the policy) replaces generated messages on failure."""
 
@@ -209,12 +205,12 @@ class Join(Node):
     def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Lazy | None]:
         """The candidates, or none and what builds the evidence saying why."""
         if self.via is not None:
-            ref_value = self.via.get(value)
-            ptr = self.via.pointer(pointer)
-            where = self.via.where(pointer)
+            via = self.via
+            ref_value = via.get(value)
+            ptr = via.pointer(pointer)
             if ref_value is _MISSING or ref_value in (None, "", []):
                 return [], lambda: evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
-                                            f"{where} is missing: no {self.kind} is referenced")
+                                            f"{via.where(pointer)} is missing: no {self.kind} is referenced")
             key = (self.kind, ptr, id(scope.artifact))
             found = scope.index.referenced.get(key, [])
             if found:
@@ -225,6 +221,7 @@ class Join(Node):
             if found:
                 scope.index.referenced[key] = found
             else:
+                where = via.where(pointer)
                 shown = ", ".join(files) if files else json.dumps(ref_value)
                 broken = [f"{f} ({scope.index.unreadable[f]})" for f in files if f in scope.index.unreadable]
                 message = (f"{'; '.join(broken)} exists but could not be read as a {self.kind} (referenced by "
@@ -236,15 +233,21 @@ class Join(Node):
         for _, cur_path in self.on:
             v = cur_path.get(value)
             if v is _MISSING or v is None:
-                ptr = cur_path.pointer(pointer)
-                return [], _given(evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
-                                           f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing"))
+                return [], self._no_key(scope, cur_path.pointer(pointer))
             keys.append(v)
-        found = scope.index.by_keys(self.kind, self.related).get(join_key(keys), [])
+        tables = scope.index.join_tables  # this node's table: no hashing of its paths per subject
+        table = tables.get(id(self))
+        if table is None:
+            table = tables[id(self)] = scope.index.by_keys(self.kind, self.related)
+        found = table.get(join_key(keys), [])
         if not found:
             return [], lambda: evidence(scope, pointer, None, f"a {self.kind} with {self._describe(keys)}",
                                         f"no {self.kind} with {self._describe(keys)}")
         return found, None
+
+    def _no_key(self, scope: Scope, ptr: str) -> Lazy:
+        return lambda: evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
+                                f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing")
 
     @property
     def related(self) -> tuple[Path, ...]:

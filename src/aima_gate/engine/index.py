@@ -26,6 +26,8 @@ class ArtifactIndex:
         self.referenced: dict[tuple[str, str, int], list[Artifact]] = {}
         """A ``via`` join's candidates found, by (kind, reference pointer, id of the referencing artifact, which
         lives as long as the index): several policies follow the same reference (a model's fairness report)."""
+        self.join_tables: dict[int, dict[str, list[Artifact]]] = {}
+        """:meth:`by_keys` tables by id of the join node asking (nodes outlive the index)."""
 
     def by_keys(self, kind: str, paths: tuple[Path, ...]) -> dict[str, list[Artifact]]:
         key = (kind, paths)
