@@ -21,7 +21,7 @@ from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Artifact, Evidence
 from aima_gate.engine.index import ArtifactIndex as ArtifactIndex  # (re-exported: it lived here)
 from aima_gate.engine.outcomes import MAX_EVIDENCE as MAX_EVIDENCE
-from aima_gate.engine.outcomes import NOT, _cap, all_status, any_status, not_results, quantified
+from aima_gate.engine.outcomes import NOT, _cap, any_status, not_results, quantified
 from aima_gate.engine.outcomes import Outcome as Outcome
 from aima_gate.engine.outcomes import Tri as Tri
 from aima_gate.engine.outcomes import combine_all as combine_all
@@ -103,7 +103,12 @@ class AllOf(Node):
         return self._custom(combine_all(results))
 
     def status(self, scope: Scope, value: Any, pointer: str) -> Tri:
-        return all_status(c.status(scope, value, pointer) for c in self.children)
+        status = Tri.PASS  # all_status, inlined (the most common node: no generator per subject)
+        for c in self.children:
+            s = c.status(scope, value, pointer)
+            if s is Tri.FAIL or (s is Tri.ERROR and status is Tri.PASS):
+                status = s
+        return status
 
 
 @dataclass(frozen=True)
@@ -346,7 +351,14 @@ class Leaf(Node):
             + (tail if tail is not None else f"= {show(actual)}")),))
 
     def status(self, scope: Scope, value: Any, pointer: str) -> Tri:
-        actual = self.path.get(value)
+        actual = value  # Path.get, inlined for the usual case (mappings all the way); anything else asks it
+        for tok in self.path.tokens:
+            if type(actual) is not dict:
+                actual = self.path.get(value)
+                break
+            actual = actual.get(tok, _MISSING)
+            if actual is _MISSING:
+                break
         if actual is _MISSING and not self.missing_ok:
             self.check(scope, _MISSING)  # as evaluate does (for the expected text): whatever it raises, raises
             return Tri.FAIL
