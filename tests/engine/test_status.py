@@ -18,7 +18,7 @@ from aima_gate.engine.assertions import Node, Scope, make_scope
 from aima_gate.engine.index import ArtifactIndex
 from aima_gate.engine.policy import resolve_params
 from tests.conftest import TODAY
-from tests.engine.helpers import art, make_policy, run
+from tests.engine.helpers import art, make_policy
 from tests.spies import record_first_args
 
 # Leaves over the model data drawn below: each can pass, fail, error or meet a missing path.
@@ -219,16 +219,6 @@ def test_scopes_made_without_init_equal_the_dataclass_built_ones() -> None:
     assert moved == Scope(b, a, params, TODAY, index) and made.artifact is a
     with pytest.raises(AttributeError):
         moved.artifact = a  # type: ignore[misc]  # still frozen
-
-
-def test_policies_without_parameters_share_one_scope_per_subject(monkeypatch: pytest.MonkeyPatch) -> None:
-    made = record_first_args(monkeypatch, evaluate, "make_scope")
-    models = [art({"name": n, "n": 4}) for n in ("a", "b", "c")]
-    plain = [make_policy({"path": "n", "gte": 1}, id=f"test.plain{i}") for i in range(3)]
-    with_params = make_policy({"path": "n", "gte": {"param": "limit"}}, id="test.params", params=_PARAM_SPECS)
-    findings = run([*plain, with_params], models)
-    assert [f.status for f in findings] == [Status.PASS] * 12
-    assert len(made) == 3 + 3  # one shared scope per subject, and one per subject for the policy with params
 
 
 def test_passing_findings_without_evidence_never_build_an_outcome(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,6 @@ import datetime as _dt
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from types import MappingProxyType
 from typing import Any
 
 from aima_gate.core.model import (
@@ -25,11 +24,8 @@ from aima_gate.core.model import (
     Waiver,
 )
 from aima_gate.core.parallel import no_gc
-from aima_gate.engine.assertions import ArtifactIndex, Scope, Tri, make_scope
+from aima_gate.engine.assertions import ArtifactIndex, Tri, make_scope
 from aima_gate.engine.policy import Policy
-
-_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
-"""The parameters of a policy that declares none (read-only: every such policy shares it)."""
 
 
 def _status(tri: Tri) -> Status:
@@ -138,7 +134,7 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
     shared = set() if pass_evidence and na_evidence else _shared_subjects(artifacts)
     used: set[int] = set()
     by_policy: dict[str, list[Finding]] = {}  # sorted per policy id at the end (see _sorted)
-    named: dict[str, list[tuple[Artifact, Subject, Scope]]] = {}  # one (frozen) Subject per artifact, shared
+    named: dict[str, list[tuple[Artifact, Subject]]] = {}  # one (frozen) Subject per artifact, shared by policies
     for policy in policies:
         findings = by_policy.setdefault(policy.id, [])
         subjects = index.by_kind.get(policy.kind, [])
@@ -149,16 +145,17 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
             ev = Evidence(anchor_file, 1, "", 0, f"at least one {policy.kind}", msg)
             findings.append(_finding(policy, _no_subject(policy.kind, anchor_file), status, (ev,)))
             continue
-        # A policy without parameters uses the one scope per subject that all such policies share.
-        policy_params = params.get(policy.id) or _NO_PARAMS
+        policy_params = params.get(policy.id, {})
         pairs = named.get(policy.kind)
         if pairs is None:
-            pairs = named[policy.kind] = [(subject, _subject(subject), make_scope(subject, _NO_PARAMS, today, index))
-                                          for subject in subjects if only is None or only(subject)]
+            pairs = named[policy.kind] = [(subject, _subject(subject)) for subject in subjects
+                                          if only is None or only(subject)]
         where = policy.where
         assertion = policy.assertion
-        for subject, subj, shared_scope in pairs:
-            scope = shared_scope if policy_params is _NO_PARAMS else make_scope(subject, policy_params, today, index)
+        for subject, subj in pairs:
+            # One scope per subject per policy, let go right after: kept for the run (one per subject, shared
+            # by policies without parameters), they added a few MB to the run's peak of memory.
+            scope = make_scope(subject, policy_params, today, index)
             # Statuses first (Node.status: no outcomes, no evidence); an outcome, with its evidence, is made only
             # for a finding that shows it: a gate that passes shows nothing, nor does a pass nobody shows.
             gate = Tri.PASS if where is None else where.status(scope, subject.data, "")
