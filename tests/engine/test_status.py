@@ -3,6 +3,7 @@ status, or the same error, on any tree and data; and the evaluation shortcuts bu
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from typing import Any
@@ -248,3 +249,29 @@ def test_a_join_on_fields_builds_its_table_once_and_no_evidence_for_a_pass(monke
     assert len(tables) == 1  # one table for the node, not one lookup by its paths per subject
     assert len(made) == 2  # the evidence of the two failures only
     assert findings[3].evidence[0].message == "cannot look up the model_card: $.name is missing"
+
+
+@_PROPS
+@given(st.lists(st.sampled_from([1, 0, "x", None]), min_size=1, max_size=24))
+def test_property_findings_do_not_depend_on_which_was_asked_first(values: list[Any]) -> None:
+    # Subjects passing (1), failing (0), erroring ("x") or missing the value, in any order: status first or
+    # outcome first (evaluate.py's lean), every finding is the one the full evaluation gives, less a pass's evidence.
+    policy = make_policy({"all": [{"path": "n", "gte": 1}, {"path": "name", "exists": True}]})
+    models = [art({"name": f"m{i:02}", **({} if v is None else {"n": v})}) for i, v in enumerate(values)]
+    resolved = resolve_params([policy], {})
+    full = evaluate.evaluate([policy], models, params=resolved, today=TODAY).findings
+    lean = evaluate.evaluate([policy], models, params=resolved, today=TODAY, pass_evidence=False).findings
+    assert lean == tuple(dataclasses.replace(f, evidence=()) if f.status is Status.PASS else f for f in full)
+
+
+def test_a_policy_whose_subjects_fail_asks_for_their_outcome_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = record_first_args(monkeypatch, assertions.AllOf, "status")
+    policy = make_policy({"all": [{"path": "n", "gte": 1}, {"path": "name", "exists": True}]})
+    models = [art({"name": f"m{i}", "n": 0}) for i in range(6)] + [art({"name": f"p{i}", "n": 1}) for i in range(6)]
+    findings = evaluate.evaluate([policy], models, params=resolve_params([policy], {}), today=TODAY,
+                                 pass_evidence=False).findings
+    assert [f.status for f in findings] == [Status.FAIL] * 6 + [Status.PASS] * 6
+    # The first failure was asked for its status, the next five failures went straight to the outcome (the
+    # lean bottoms out at -4), and so did passes until they outweighed those: only the last two passes were
+    # asked for their status alone again.
+    assert len(asked) == 1 + 2
