@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from types import MemberDescriptorType
 from typing import Any
 
 from aima_gate.core.model import (
@@ -26,6 +27,43 @@ from aima_gate.core.model import (
 from aima_gate.core.parallel import no_gc
 from aima_gate.engine.assertions import ArtifactIndex, Tri, make_scope
 from aima_gate.engine.policy import Policy
+
+_FINDING_FIELDS = ("policy_id", "title", "status", "severity", "subject", "aima", "evidence", "remediation", "mappings",
+                   "waiver")
+
+
+def finding_maker(cls: type[Finding] = Finding) -> Callable[..., Finding]:
+    """``cls(policy_id, title, status, severity, subject, aima, evidence, remediation, mappings)`` (no waiver), made
+    by setting its slots one by one: the frozen dataclass's ``__init__`` (``object.__setattr__`` per field, by
+    name) costs about twice as much, tens of thousands of times a run. Only for the layout known here (these
+    fields, in slots, no ``__post_init__``); any other layout gets the class itself, so nothing is skipped."""
+    slots = [getattr(cls, f.name, None) for f in fields(cls)]
+    if (tuple(f.name for f in fields(cls)) != _FINDING_FIELDS or hasattr(cls, "__post_init__")
+            or not all(isinstance(s, MemberDescriptorType) for s in slots)):
+        return cls
+    new = object.__new__
+    p_id, p_title, p_status, p_severity, p_subject, p_aima, p_evidence, p_remediation, p_mappings, p_waiver = (
+        s.__set__ for s in slots if isinstance(s, MemberDescriptorType))
+
+    def make(policy_id: str, title: str, status: Status, severity: Severity, subject: Subject, aima: Any,
+             evidence: tuple[Evidence, ...], remediation: str, mappings: Mapping[str, tuple[str, ...]]) -> Finding:
+        finding: Finding = new(cls)
+        p_id(finding, policy_id)
+        p_title(finding, title)
+        p_status(finding, status)
+        p_severity(finding, severity)
+        p_subject(finding, subject)
+        p_aima(finding, aima)
+        p_evidence(finding, evidence)
+        p_remediation(finding, remediation)
+        p_mappings(finding, mappings)
+        p_waiver(finding, None)
+        return finding
+
+    return make
+
+
+_new_finding = finding_maker()
 
 
 def _status(tri: Tri) -> Status:
@@ -162,8 +200,8 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
             gate = Tri.PASS if where is None else where.status(scope, subject.data, "")
             if gate is not Tri.PASS:
                 if gate is Tri.FAIL and not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
-                    findings.append(Finding(policy.id, policy.title, Status.NOT_APPLICABLE, policy.severity,
-                                            subj, policy.aima, (), policy.remediation, policy.mappings))
+                    findings.append(_new_finding(policy.id, policy.title, Status.NOT_APPLICABLE, policy.severity,
+                                                 subj, policy.aima, (), policy.remediation, policy.mappings))
                     continue
                 assert where is not None
                 outcome = where.evaluate(scope, subject.data, "")
@@ -177,8 +215,8 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
                 passed = assertion.status(scope, subject.data, "") is Tri.PASS
                 lean = min(lean + 1, 4) if passed else lean - 1
                 if passed and (subj.kind, subj.name, subj.file) not in shared:
-                    findings.append(Finding(policy.id, policy.title, Status.PASS, policy.severity, subj, policy.aima,
-                                            (), policy.remediation, policy.mappings))
+                    findings.append(_new_finding(policy.id, policy.title, Status.PASS, policy.severity, subj,
+                                                 policy.aima, (), policy.remediation, policy.mappings))
                     continue
                 outcome = assertion.evaluate(scope, subject.data, "")
             else:
@@ -187,8 +225,8 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
                     passed = outcome.status is Tri.PASS
                     lean = lean + 1 if passed else max(lean - 1, -4)
                     if passed and (subj.kind, subj.name, subj.file) not in shared:
-                        findings.append(Finding(policy.id, policy.title, Status.PASS, policy.severity, subj,
-                                                policy.aima, (), policy.remediation, policy.mappings))
+                        findings.append(_new_finding(policy.id, policy.title, Status.PASS, policy.severity, subj,
+                                                     policy.aima, (), policy.remediation, policy.mappings))
                         continue
             finding = _finding(policy, subj, _status(outcome.status), outcome.evidence)
             if finding.status is Status.FAIL and waivers:
@@ -245,8 +283,8 @@ def _finding(policy: Policy, subject: Subject, status: Status, evidence: tuple[E
     if not evidence:  # every finding carries evidence, even a vacuous pass
         evidence = (Evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
     # Positional (the report's field order): keyword arguments cost measurably at tens of thousands of findings.
-    return Finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, evidence,
-                   policy.remediation, policy.mappings)
+    return _new_finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, evidence,
+                        policy.remediation, policy.mappings)
 
 
 def unused_waiver_finding(waiver: Waiver) -> Finding:
