@@ -12,7 +12,6 @@ a join's filter, the children an ``all``/``any`` leaves out and a pass nobody sh
 from __future__ import annotations
 
 import datetime as _dt
-import enum
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,70 +19,14 @@ from typing import Any
 
 from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Artifact, Evidence
+from aima_gate.engine.index import ArtifactIndex as ArtifactIndex  # (re-exported: it lived here)
+from aima_gate.engine.outcomes import MAX_EVIDENCE as MAX_EVIDENCE
+from aima_gate.engine.outcomes import NOT, _cap, any_status, not_results, quantified
+from aima_gate.engine.outcomes import Outcome as Outcome
+from aima_gate.engine.outcomes import Tri as Tri
+from aima_gate.engine.outcomes import combine_all as combine_all
+from aima_gate.engine.outcomes import combine_any as combine_any
 from aima_gate.engine.paths import _MISSING, Path, join_key, short, show, shown_pointer
-
-MAX_EVIDENCE = 25
-"""Evidence items kept per quantifier/combinator outcome; the rest are summarized in one line."""
-
-
-class Tri(enum.Enum):
-    PASS = "pass"
-    FAIL = "fail"
-    ERROR = "error"
-
-
-class Outcome:
-    """A status and the evidence explaining it, built on first access by ``build`` (then kept)."""
-
-    __slots__ = ("_build", "_evidence", "status")
-
-    def __init__(self, status: Tri, evidence: tuple[Evidence, ...] = (),
-                 build: Callable[[], tuple[Evidence, ...]] | None = None) -> None:
-        self.status = status
-        self._evidence = evidence
-        self._build = build
-
-    @property
-    def evidence(self) -> tuple[Evidence, ...]:
-        build = self._build
-        if build is not None:
-            self._evidence = build()
-            self._build = None
-        return self._evidence
-
-    def __repr__(self) -> str:
-        return f"Outcome({self.status}, {self.evidence!r})"
-
-
-class ArtifactIndex:
-    """Artifacts by kind, by (kind, file) and by join keys; join indexes are built on first use."""
-
-    def __init__(self, artifacts: Sequence[Artifact], unreadable: Mapping[str, str] | None = None) -> None:
-        self.unreadable: Mapping[str, str] = unreadable or {}
-        """Files that exist but could not be read (the collection error's diagnosis), by path."""
-        self.by_kind: dict[str, list[Artifact]] = {}
-        self.by_file: dict[tuple[str, str], list[Artifact]] = {}
-        for art in artifacts:
-            self.by_kind.setdefault(art.kind, []).append(art)
-            self.by_file.setdefault((art.kind, art.file), []).append(art)
-        self._on: dict[tuple[str, tuple[Path, ...]], dict[str, list[Artifact]]] = {}
-        self.filtered: dict[tuple[int, int], list[Artifact]] = {}
-        """Candidates of a join whose filter cannot see the subject, by (join node, policy parameters): the same
-        for every subject, so computed once per run instead of once per subject (quadratic at scale)."""
-        self.referenced: dict[tuple[str, str, int], list[Artifact]] = {}
-        """A ``via`` join's candidates found, by (kind, reference pointer, id of the referencing artifact, which
-        lives as long as the index): several policies follow the same reference (a model's fairness report)."""
-
-    def by_keys(self, kind: str, paths: tuple[Path, ...]) -> dict[str, list[Artifact]]:
-        key = (kind, paths)
-        if key not in self._on:
-            table: dict[str, list[Artifact]] = {}
-            for art in self.by_kind.get(kind, []):
-                values = [path.get(art.data) for path in paths]
-                if all(v is not _MISSING for v in values):
-                    table.setdefault(join_key(values), []).append(art)
-            self._on[key] = table
-        return self._on[key]
 
 
 @dataclass(frozen=True)
@@ -97,9 +40,24 @@ class Scope:
     index: ArtifactIndex
 
     def at(self, artifact: Artifact) -> Scope:
-        """The same scope focused on another artifact (a join's candidate); ``dataclasses.replace`` does the same
-        at several times the cost, once per candidate per subject."""
-        return Scope(artifact, self.subject, self.params, self.today, self.index)
+        """The same scope focused on another artifact (a join's candidate), once per candidate per subject: the
+        new scope's fields are this one's, ``artifact`` replaced, put in place without the frozen dataclass's
+        ``__init__`` (one ``object.__setattr__`` per field: several times the cost of a dict copy)."""
+        scope = _new(Scope)
+        fields = scope.__dict__
+        fields.update(self.__dict__)
+        fields["artifact"] = artifact
+        return scope
+
+
+_new = object.__new__
+
+
+def make_scope(subject: Artifact, params: Mapping[str, Any], today: _dt.date, index: ArtifactIndex) -> Scope:
+    """``Scope(subject, subject, params, today, index)`` (see :meth:`Scope.at`), once per subject per policy."""
+    scope = _new(Scope)
+    scope.__dict__.update(artifact=subject, subject=subject, params=params, today=today, index=index)
+    return scope
 
 
 def evidence(scope: Scope, pointer: str, actual: Any, expected: str, message: str) -> Evidence:
@@ -111,32 +69,17 @@ def evidence(scope: Scope, pointer: str, actual: Any, expected: str, message: st
     return Evidence(art.file, art.line_of(pointer), pointer, actual, expected, message)
 
 
-def _given(ev: Evidence) -> Lazy:
-    return lambda: ev
-
-
-def negate(ev: Evidence) -> Evidence:
-    return Evidence(ev.file, ev.line, ev.pointer, ev.actual, f"not ({ev.expected})", f"NOT: {ev.message}")
-
-
-def _cap(items: list[Evidence], total: int | None = None) -> tuple[Evidence, ...]:
-    """The first MAX_EVIDENCE items and a line counting the rest; ``total`` counts items not built (a caller may
-    build only the first MAX_EVIDENCE + 1)."""
-    total = len(items) if total is None else total
-    if total <= MAX_EVIDENCE:
-        return tuple(items)
-    rest = total - MAX_EVIDENCE
-    last = items[MAX_EVIDENCE]
-    summary = Evidence(last.file, last.line, last.pointer, None, "", f"... and {rest} more evidence items")
-    return (*items[:MAX_EVIDENCE], summary)
-
-
 class Node:
     """A compiled assertion. ``message`` (from the policy) replaces generated messages on failure."""
 
     message: str | None = None
 
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def status(self, scope: Scope, value: Any, pointer: str) -> Tri:  # pragma: no cover - abstract
+        """``self.evaluate(scope, value, pointer).status``, without building outcomes or evidence: the same
+        children and checks are asked, in the same order, so the same inputs give the same status (or error)."""
         raise NotImplementedError
 
     def _custom(self, outcome: Outcome) -> Outcome:
@@ -159,6 +102,14 @@ class AllOf(Node):
         results = [c.evaluate(scope, value, pointer) for c in self.children]
         return self._custom(combine_all(results))
 
+    def status(self, scope: Scope, value: Any, pointer: str) -> Tri:
+        status = Tri.PASS  # all_status, inlined (the most common node: no generator per subject)
+        for c in self.children:
+            s = c.status(scope, value, pointer)
+            if s is Tri.FAIL or (s is Tri.ERROR and status is Tri.PASS):
+                status = s
+        return status
+
 
 @dataclass(frozen=True)
 class AnyOf(Node):
@@ -169,6 +120,9 @@ class AnyOf(Node):
         results = [c.evaluate(scope, value, pointer) for c in self.children]
         return self._custom(combine_any(results))
 
+    def status(self, scope: Scope, value: Any, pointer: str) -> Tri:
+        return any_status(c.status(scope, value, pointer) for c in self.children)
+
 
 @dataclass(frozen=True)
 class Not(Node):
@@ -176,28 +130,10 @@ class Not(Node):
     message: str | None = None
 
     def evaluate(self, scope: Scope, value: Any, pointer: str) -> Outcome:
-        return self._custom(_not_results(self.child.evaluate(scope, value, pointer)))
+        return self._custom(not_results(self.child.evaluate(scope, value, pointer)))
 
-
-def combine_all(results: Sequence[Outcome]) -> Outcome:
-    status = Tri.PASS
-    for r in results:  # identity tests: hashing an Enum member runs Python code
-        if r.status is Tri.FAIL:
-            status = Tri.FAIL
-            break
-        if r.status is Tri.ERROR:
-            status = Tri.ERROR
-    if status is Tri.PASS:
-        return Outcome(Tri.PASS, build=lambda: _cap([e for r in results for e in r.evidence]))
-    return Outcome(status, build=lambda: _cap([e for r in results if r.status is status for e in r.evidence]))
-
-
-def combine_any(results: Sequence[Outcome]) -> Outcome:
-    passed = [r for r in results if r.status is Tri.PASS]
-    if passed:
-        return Outcome(Tri.PASS, build=lambda: _cap([e for r in passed for e in r.evidence]))
-    status = Tri.ERROR if any(r.status is Tri.ERROR for r in results) else Tri.FAIL
-    return Outcome(status, build=lambda: _cap([e for r in results for e in r.evidence]))
+    def status(self, scope: Scope, value: Any, pointer: str) -> Tri:
+        return NOT[self.child.status(scope, value, pointer)]
 
 
 # ---------------------------------------------------------------------------------------------- quantifiers
@@ -240,14 +176,19 @@ class Quantifier(Node):
             return self._custom(combine_all(results))
         if self.mode == "some":
             return self._custom(combine_any(results))
-        return self._custom(_not_results(combine_any(results)))
+        return self._custom(not_results(combine_any(results)))
 
-
-def _not_results(inner: Outcome) -> Outcome:
-    flipped = Tri.FAIL if inner.status is Tri.PASS else Tri.PASS if inner.status is Tri.FAIL else Tri.ERROR
-    if inner.status is Tri.ERROR:
-        return Outcome(flipped, build=lambda: inner.evidence)
-    return Outcome(flipped, build=lambda: tuple(negate(e) for e in inner.evidence))
+    def status(self, scope: Scope, value: Any, pointer: str) -> Tri:
+        target = self.path.get(value)
+        if target is _MISSING or target is None:
+            return Tri.FAIL
+        if not isinstance(target, (list, Mapping)):
+            return Tri.ERROR
+        if not target:
+            return Tri.PASS if self.allow_empty and self.mode != "some" else Tri.FAIL
+        child = self.child
+        return quantified(self.mode, (child.status(scope, item, item_ptr)
+                                       for item, item_ptr in _elements(target, self.path.pointer(pointer))))
 
 
 # ---------------------------------------------------------------------------------------------------- joins
@@ -269,12 +210,12 @@ class Join(Node):
     def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Lazy | None]:
         """The candidates, or none and what builds the evidence saying why."""
         if self.via is not None:
-            ref_value = self.via.get(value)
-            ptr = self.via.pointer(pointer)
-            where = self.via.where(pointer)
+            via = self.via
+            ref_value = via.get(value)
+            ptr = via.pointer(pointer)
             if ref_value is _MISSING or ref_value in (None, "", []):
                 return [], lambda: evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
-                                            f"{where} is missing: no {self.kind} is referenced")
+                                            f"{via.where(pointer)} is missing: no {self.kind} is referenced")
             key = (self.kind, ptr, id(scope.artifact))
             found = scope.index.referenced.get(key, [])
             if found:
@@ -285,6 +226,7 @@ class Join(Node):
             if found:
                 scope.index.referenced[key] = found
             else:
+                where = via.where(pointer)
                 shown = ", ".join(files) if files else json.dumps(ref_value)
                 broken = [f"{f} ({scope.index.unreadable[f]})" for f in files if f in scope.index.unreadable]
                 message = (f"{'; '.join(broken)} exists but could not be read as a {self.kind} (referenced by "
@@ -296,15 +238,21 @@ class Join(Node):
         for _, cur_path in self.on:
             v = cur_path.get(value)
             if v is _MISSING or v is None:
-                ptr = cur_path.pointer(pointer)
-                return [], _given(evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
-                                           f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing"))
+                return [], self._no_key(scope, cur_path.pointer(pointer))
             keys.append(v)
-        found = scope.index.by_keys(self.kind, self.related).get(join_key(keys), [])
+        tables = scope.index.join_tables  # this node's table: no hashing of its paths per subject
+        table = tables.get(id(self))
+        if table is None:
+            table = tables[id(self)] = scope.index.by_keys(self.kind, self.related)
+        found = table.get(join_key(keys), [])
         if not found:
             return [], lambda: evidence(scope, pointer, None, f"a {self.kind} with {self._describe(keys)}",
                                         f"no {self.kind} with {self._describe(keys)}")
         return found, None
+
+    def _no_key(self, scope: Scope, ptr: str) -> Lazy:
+        return lambda: evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
+                                f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing")
 
     @property
     def related(self) -> tuple[Path, ...]:
@@ -340,7 +288,18 @@ class Join(Node):
             return self._custom(combine_all(results))
         if self.require == "some":
             return self._custom(combine_any(results))
-        return self._custom(_not_results(combine_any(results)))
+        return self._custom(not_results(combine_any(results)))
+
+    def status(self, scope: Scope, value: Any, pointer: str) -> Tri:
+        found, _ = self._candidates(scope, value, pointer)
+        if self.where is not None:
+            found = self._filtered(scope, found)
+        if not found:
+            return Tri.PASS if self.require == "none" else Tri.FAIL
+        child = self.child
+        if child is None:
+            return Tri.FAIL if self.require == "none" else Tri.PASS
+        return quantified(self.require, (child.status(scope.at(a), a.data, "") for a in found))
 
     def _filtered(self, scope: Scope, found: list[Artifact]) -> list[Artifact]:
         assert self.where is not None
@@ -390,3 +349,17 @@ class Leaf(Node):
         return Outcome(status, build=lambda: (evidence(
             scope, pointer + path.suffix, actual, expected, custom or f"{shown_pointer(pointer)}{path.shown} "
             + (tail if tail is not None else f"= {show(actual)}")),))
+
+    def status(self, scope: Scope, value: Any, pointer: str) -> Tri:
+        actual = value  # Path.get, inlined for the usual case (mappings all the way); anything else asks it
+        for tok in self.path.tokens:
+            if type(actual) is not dict:
+                actual = self.path.get(value)
+                break
+            actual = actual.get(tok, _MISSING)
+            if actual is _MISSING:
+                break
+        if actual is _MISSING and not self.missing_ok:
+            self.check(scope, _MISSING)  # as evaluate does (for the expected text): whatever it raises, raises
+            return Tri.FAIL
+        return self.check(scope, actual)[0]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from types import MemberDescriptorType
 from typing import Any
 
 from aima_gate.core.model import (
@@ -24,8 +25,45 @@ from aima_gate.core.model import (
     Waiver,
 )
 from aima_gate.core.parallel import no_gc
-from aima_gate.engine.assertions import ArtifactIndex, Scope, Tri
+from aima_gate.engine.assertions import ArtifactIndex, Tri, make_scope
 from aima_gate.engine.policy import Policy
+
+_FINDING_FIELDS = ("policy_id", "title", "status", "severity", "subject", "aima", "evidence", "remediation", "mappings",
+                   "waiver")
+
+
+def finding_maker(cls: type[Finding] = Finding) -> Callable[..., Finding]:
+    """``cls(policy_id, title, status, severity, subject, aima, evidence, remediation, mappings)`` (no waiver), made
+    by setting its slots one by one: the frozen dataclass's ``__init__`` (``object.__setattr__`` per field, by
+    name) costs about twice as much, tens of thousands of times a run. Only for the layout known here (these
+    fields, in slots, no ``__post_init__``); any other layout gets the class itself, so nothing is skipped."""
+    slots = [getattr(cls, f.name, None) for f in fields(cls)]
+    if (tuple(f.name for f in fields(cls)) != _FINDING_FIELDS or hasattr(cls, "__post_init__")
+            or not all(isinstance(s, MemberDescriptorType) for s in slots)):
+        return cls
+    new = object.__new__
+    p_id, p_title, p_status, p_severity, p_subject, p_aima, p_evidence, p_remediation, p_mappings, p_waiver = (
+        s.__set__ for s in slots if isinstance(s, MemberDescriptorType))
+
+    def make(policy_id: str, title: str, status: Status, severity: Severity, subject: Subject, aima: Any,
+             evidence: tuple[Evidence, ...], remediation: str, mappings: Mapping[str, tuple[str, ...]]) -> Finding:
+        finding: Finding = new(cls)
+        p_id(finding, policy_id)
+        p_title(finding, title)
+        p_status(finding, status)
+        p_severity(finding, severity)
+        p_subject(finding, subject)
+        p_aima(finding, aima)
+        p_evidence(finding, evidence)
+        p_remediation(finding, remediation)
+        p_mappings(finding, mappings)
+        p_waiver(finding, None)
+        return finding
+
+    return make
+
+
+_new_finding = finding_maker()
 
 
 def _status(tri: Tri) -> Status:
@@ -150,25 +188,46 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
         if pairs is None:
             pairs = named[policy.kind] = [(subject, _subject(subject)) for subject in subjects
                                           if only is None or only(subject)]
+        where = policy.where
+        assertion = policy.assertion
+        lean = 0  # passes minus other outcomes of this policy's last subjects (see below), within -4..4
         for subject, subj in pairs:
-            scope = Scope(subject, subject, policy_params, today, index)
-            if policy.where is not None:
-                gate = policy.where.evaluate(scope, subject.data, "")
-                if gate.status is Tri.ERROR:
-                    findings.append(_finding(policy, subj, Status.ERROR, gate.evidence))
+            # One scope per subject per policy, let go right after: kept for the run (one per subject, shared
+            # by policies without parameters), they added a few MB to the run's peak of memory.
+            scope = make_scope(subject, policy_params, today, index)
+            # Statuses first (Node.status: no outcomes, no evidence); an outcome, with its evidence, is made only
+            # for a finding that shows it: a gate that passes shows nothing, nor does a pass nobody shows.
+            gate = Tri.PASS if where is None else where.status(scope, subject.data, "")
+            if gate is not Tri.PASS:
+                if gate is Tri.FAIL and not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
+                    findings.append(_new_finding(policy.id, policy.title, Status.NOT_APPLICABLE, policy.severity,
+                                                 subj, policy.aima, (), policy.remediation, policy.mappings))
                     continue
-                if gate.status is Tri.FAIL:
-                    if not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
-                        findings.append(Finding(policy.id, policy.title, Status.NOT_APPLICABLE, policy.severity,
-                                                subj, policy.aima, (), policy.remediation, policy.mappings))
-                    else:
-                        findings.append(_finding(policy, subj, Status.NOT_APPLICABLE, gate.evidence))
-                    continue
-            outcome = policy.assertion.evaluate(scope, subject.data, "")
-            if outcome.status is Tri.PASS and not pass_evidence and (subj.kind, subj.name, subj.file) not in shared:
-                findings.append(Finding(policy.id, policy.title, Status.PASS, policy.severity, subj, policy.aima, (),
-                                        policy.remediation, policy.mappings))
+                assert where is not None
+                outcome = where.evaluate(scope, subject.data, "")
+                findings.append(_finding(policy, subj, Status.ERROR if outcome.status is Tri.ERROR
+                                         else Status.NOT_APPLICABLE, outcome.evidence))
                 continue
+            # A status alone answers a pass nobody shows; anything else needs the outcome as well (asked twice).
+            # While this policy's subjects mostly do not pass, the outcome is asked for at once. Either way the
+            # finding is the same: only the work differs.
+            if not pass_evidence and lean >= 0:
+                passed = assertion.status(scope, subject.data, "") is Tri.PASS
+                lean = min(lean + 1, 4) if passed else lean - 1
+                if passed and (subj.kind, subj.name, subj.file) not in shared:
+                    findings.append(_new_finding(policy.id, policy.title, Status.PASS, policy.severity, subj,
+                                                 policy.aima, (), policy.remediation, policy.mappings))
+                    continue
+                outcome = assertion.evaluate(scope, subject.data, "")
+            else:
+                outcome = assertion.evaluate(scope, subject.data, "")
+                if not pass_evidence:
+                    passed = outcome.status is Tri.PASS
+                    lean = lean + 1 if passed else max(lean - 1, -4)
+                    if passed and (subj.kind, subj.name, subj.file) not in shared:
+                        findings.append(_new_finding(policy.id, policy.title, Status.PASS, policy.severity, subj,
+                                                     policy.aima, (), policy.remediation, policy.mappings))
+                        continue
             finding = _finding(policy, subj, _status(outcome.status), outcome.evidence)
             if finding.status is Status.FAIL and waivers:
                 finding = _apply_waivers(finding, policy, subject, waivers, today, used)
@@ -224,8 +283,8 @@ def _finding(policy: Policy, subject: Subject, status: Status, evidence: tuple[E
     if not evidence:  # every finding carries evidence, even a vacuous pass
         evidence = (Evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
     # Positional (the report's field order): keyword arguments cost measurably at tens of thousands of findings.
-    return Finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, evidence,
-                   policy.remediation, policy.mappings)
+    return _new_finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, evidence,
+                        policy.remediation, policy.mappings)
 
 
 def unused_waiver_finding(waiver: Waiver) -> Finding:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from aima_gate.core.errors import PolicyError
 from aima_gate.engine.assertions import Check, Scope, Tri
+from aima_gate.engine.dates import parse_date as parse_date  # (re-exported: collectors import it from here)
 from aima_gate.engine.paths import _MISSING, Path
 from aima_gate.engine.paths import show as _show
 
@@ -64,35 +64,6 @@ def _exists(v: Any) -> bool:
     return True
 
 
-_ISO_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d+)?)?(?:[+-]\d{2}:?\d{2})?)?")
-
-
-def parse_date(value: Any) -> _dt.date | None:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        return _dt.datetime.fromisoformat(text).date()
-    except ValueError:
-        pass
-    # Older Pythons' fromisoformat refuses some valid ISO 8601 date-times (nanoseconds, "+0000"); accept those by
-    # their date only when the whole string is such a date-time. Trailing text ("2026-11-24 (approx.)",
-    # "2026-11-24T99:99") is not a date: truncating it would let any string pass a freshness check.
-    if not _ISO_DATE_TIME.fullmatch(text):
-        return None
-    try:
-        return _dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
 def _date_operand(v: Any, scope: Scope) -> _dt.date | None:
     if v == "today":
         return scope.today
@@ -128,9 +99,11 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 def op_type(raw: Any, _params: Mapping[str, Any], _where: str) -> Check:
     test = _TYPES[raw]
 
+    expected = f"a {raw}"
+
     def check(_scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         ok = v is not _MISSING and test(v)
-        return (Tri.PASS if ok else Tri.FAIL), f"a {raw}", None
+        return (Tri.PASS if ok else Tri.FAIL), expected, None
 
     return check
 
@@ -247,7 +220,8 @@ _COMPARE: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
 
 
 def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
-                convert: Callable[[Any], Any], kind: str, convert_bound: Callable[[Any], Any] | None = None) -> Check:
+                convert: Callable[[Any], Any], kind: str, convert_bound: Callable[[Any], Any] | None = None, *,
+                one_operand: bool = True) -> Check:
     """Shared by numeric operators, ``length`` and ``version``: ``raw`` maps comparison names to operands.
 
     ``convert`` turns the actual value into something comparable; ``convert_bound`` (default: the same) turns
@@ -257,6 +231,9 @@ def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
     # (op, operand, the bound precomputed when the operand is a literal: the same for every subject)
     ops = [(op, compile_operand(val, params, f"{where}.{op}"),
             None if isinstance(val, Mapping) else _bound(op, val, bound_of, kind)) for op, val in raw.items()]
+
+    if one_operand and len(ops) == 1 and ops[0][2] is None:  # (tests compare it with the general check below)
+        return _one_operand(name, ops[0][0], ops[0][1], convert, bound_of, kind)
 
     def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
         if v is None:  # no value given: the policy's requirement is unmet (a failure, not unreadable input)
@@ -275,6 +252,32 @@ def _comparison(name: str, raw: Any, params: Mapping[str, Any], where: str,
         label = f"{name} " if name in ("length", "version") else ""
         tail = f"= {_show(actual)}" if name == "length" else None  # a length shows the measure, not the value
         return (Tri.PASS if ok else Tri.FAIL), label + " and ".join(expected_parts), tail
+
+    return check
+
+
+def _one_operand(name: str, op: str, operand: Operand, convert: Callable[[Any], Any], bound_of: Callable[[Any], Any],
+                 kind: str) -> Check:
+    """:func:`_comparison`'s check for one comparison with a parameter or subject operand: its bound is made
+    again only when the operand is another object (a parameter's value is the same one for every subject)."""
+    label = f"{name} " if name in ("length", "version") else ""
+    last: list[Any] = [_MISSING, None]  # (operand value, (error, expected text, test)): _MISSING is never a value
+
+    def check(scope: Scope, v: Any) -> tuple[Tri, str, str | None]:
+        if v is None:
+            return Tri.FAIL, f"a {kind}", "is null (no value given)"
+        actual = convert(v)
+        if actual is None:
+            return Tri.ERROR, f"a {kind}", f"= {_show(v)}, which is not a {kind}"
+        want = operand(scope)
+        if want is not last[0] or want is _MISSING:
+            error, part, test = _bound(op, want, bound_of, kind)
+            last[:] = want, (error, label + part, test)
+        error, expected, test = last[1]
+        if error is not None:
+            return error  # type: ignore[no-any-return]
+        tail = f"= {_show(actual)}" if name == "length" else None
+        return (Tri.PASS if test(actual) else Tri.FAIL), expected, tail
 
     return check
 
