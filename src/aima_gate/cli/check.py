@@ -156,7 +156,7 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
                          changed_files=_changed_files(path, changed or bool(changed_since), changed_since, files))
     if progress is not None:
         options = replace(options, progress=progress)
-    from aima_gate.pipeline.cache import cache_folder
+    from aima_gate.pipeline.cache_files import cache_folder
 
     options = replace(options, cache_dir=cache_folder(cache_dir, no_cache))
     from aima_gate.reporters import shown_evidence
