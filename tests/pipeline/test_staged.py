@@ -109,6 +109,10 @@ def test_every_policy_is_in_exactly_one_stage() -> None:
     policies = [policy("m.a", "model"), policy("m.b", "model"), policy("b.a", "bias"), policy("c.a", "card"),
                 policy("m.c", "model"), policy("d.a", "doc")]
     joins = {"m.a": ("bias",), "m.b": ("card", "bias"), "b.a": (), "c.a": (), "m.c": (), "d.a": ()}
-    stages = staged.plan_stages(policies, joins, {"model": 10, "bias": 10, "card": 10}, frozenset({"model"}))
+    counts = {"model": 10, "bias": 10, "card": 10, "doc": 1}
+    stages = staged.plan_stages(policies, joins, counts, frozenset({"model"}))
     assert [[p.id for p in s] for s in stages] == [["d.a"], ["m.b", "c.a"], ["m.a", "b.a"], ["m.c"]]
+    # a kind with no artifacts frees nothing: no stage of its own
+    stages = staged.plan_stages(policies, joins, {**counts, "doc": 0}, frozenset({"model"}))
+    assert [[p.id for p in s] for s in stages] == [["m.b", "c.a"], ["m.a", "b.a"], ["m.c", "d.a"]]
     assert staged.plan_stages(policies, joins, {}, frozenset({"model", "bias", "card", "doc"})) == [tuple(policies)]

@@ -28,14 +28,14 @@ from aima_gate.engine.policy import Policy
 def plan_stages(policies: Sequence[Policy], join_kinds: Mapping[str, Sequence[str]], counts: Mapping[str, int],
                 keep: frozenset[str]) -> list[tuple[Policy, ...]]:
     """Groups of ``policies``, in evaluation order. Each group is every remaining policy reading one kind (not in
-    ``keep``), chosen so that kind can be released after it: the kind whose readers make the fewest findings
-    (``counts``: subjects per kind) first, ties by name. Policies reading only kept kinds come last, together.
-    Deterministic; every policy is in exactly one group."""
+    ``keep``, and with artifacts: a kind with none frees nothing), chosen so that kind can be released after it:
+    the kind whose readers make the fewest findings (``counts``: artifacts per kind) first, ties by name. The
+    other policies come last, together. Deterministic; every policy is in exactly one group."""
     reads = {p.id: {p.kind, *join_kinds.get(p.id, ())} for p in policies}
     remaining = list(policies)
     stages: list[tuple[Policy, ...]] = []
     while remaining:
-        releasable = sorted({k for p in remaining for k in reads[p.id]} - keep)
+        releasable = sorted(k for k in {k for p in remaining for k in reads[p.id]} - keep if counts.get(k))
         if not releasable:
             break
         cost = {k: sum(counts.get(p.kind, 0) for p in remaining if k in reads[p.id]) for k in releasable}
