@@ -40,3 +40,21 @@ def test_line_map_pointers_are_held_once_across_documents() -> None:
     for pointer in maps[0]:
         held = [next(p for p in m if p == pointer) for m in maps]
         assert all(p is held[0] for p in held), pointer
+
+
+def test_short_string_values_are_held_once_across_documents() -> None:
+    value = "".join(["synthetic", "-holdout"])  # built at run time: not an interned literal
+    long = "x" * 65  # longer than SHORT_STRING: kept as parsed (equal, not necessarily shared)
+    one, _ = load_json(json.dumps({"dataset": value, "attrs": [value, long]}), "a.json")
+    two, _ = load_yaml(f"dataset: {value}\nlist: [{value}]\n", "b.yml")
+    three, _, _, _ = split_front_matter(f"---\ndataset: '{value}'\n---\n# Card\n", "README.md")
+    held = [one["dataset"], one["attrs"][0], two["dataset"], two["list"][0], three["dataset"]]
+    assert held == [value] * 5 and all(v is held[0] for v in held)
+    assert one["attrs"][1] == long
+
+
+def test_interned_values_keep_their_types_and_order() -> None:
+    text = '{"b": "1", "a": [1, "x", 2.5, null, true, ["y"]], "c": {"d": "e"}}'
+    value, _ = load_json(text, "a.json")
+    assert json.dumps(value) == json.dumps(json.loads(text))
+    assert list(value) == ["b", "a", "c"]

@@ -18,7 +18,7 @@ from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.model_card_boilerplate import strip_template_text
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
-from aima_gate.safeio.loaders import split_front_matter
+from aima_gate.safeio.loaders import intern_short, split_front_matter
 from aima_gate.safeio.markdown import normalize_title, sections, word_count
 
 # Canonical section -> predicate on the normalized heading. A heading's first match is its own section; a combined
@@ -84,7 +84,7 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
             for name in names[:1] if own else names[1:]:
                 current = found.get(name)
                 if current is None or (own and not current["filled"] and words >= min_words):
-                    found[name] = {"title": head.title, "words": words, "filled": words >= min_words}
+                    found[name] = {"title": intern_short(head.title), "words": words, "filled": words >= min_words}
                     line_map[_SECTION_POINTERS[name]] = head.line
     for name in CANONICAL_SECTIONS:
         found.setdefault(name, {"title": None, "words": 0, "filled": False})
@@ -105,7 +105,7 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     for key in ("version", "license", "datasets", "metrics"):
         line = fm_lines.line_of(f"/{key}")
         if line is not None and key in front:
-            line_map[f"/{key}"] = line
+            line_map[intern_short(f"/{key}")] = line
     if "model_version" in front:
         line_map["/version"] = fm_lines.line_of("/model_version") or 1
     if "model-index" in front:

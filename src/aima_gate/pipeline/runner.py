@@ -36,7 +36,6 @@ from aima_gate.core.model import (
     Subject,
 )
 from aima_gate.core.report import Report
-from aima_gate.engine.evaluate import evaluate
 from aima_gate.engine.policy import resolve_params
 from aima_gate.pipeline.run_findings import duplicate_subject_errors, error_finding, missing_kinds_once
 from aima_gate.safeio.loaders import decode_text
@@ -45,6 +44,10 @@ from aima_gate.safeio.repo import Repo
 if TYPE_CHECKING:
     from aima_gate.pipeline.baseline import Baseline
     from aima_gate.pipeline.cache import ArtifactCache
+
+
+KEPT_AFTER_EVALUATION = frozenset({"model", "model_file", "attestation"})
+"""The kinds the run reads after evaluation (where_to_add, inventory_extra, report_extra, maturity)."""
 
 
 def _silent(_message: str) -> None:
@@ -293,9 +296,13 @@ def run_check(options: RunOptions) -> Report:
     unreadable = {e.file: e.diagnosis for e in errors if e.file}
     options.progress(f"evaluating {len(policies)} policies against {len(artifacts)} artifacts")
     if options.changed_files is None:
-        result = evaluate(policies, artifacts, params=params, waivers=config.waivers, today=today,
-                          anchor_file=anchor, unreadable=unreadable, pass_evidence=options.pass_evidence,
-                          na_evidence=options.na_evidence)
+        from aima_gate.pipeline.staged import evaluate_staged
+
+        # Kinds are released as soon as no policy left reads them (staged.py): ``artifacts`` keeps only the kinds
+        # read below (models, model files, attestations).
+        result = evaluate_staged(policies, artifacts, loaded.join_kinds, keep=KEPT_AFTER_EVALUATION, params=params,
+                                 waivers=config.waivers, today=today, anchor_file=anchor, unreadable=unreadable,
+                                 pass_evidence=options.pass_evidence, na_evidence=options.na_evidence)
     else:
         from aima_gate.pipeline.changed import evaluate_changed
 

@@ -103,6 +103,43 @@ def keyed(report: Report) -> Iterator[tuple[Finding, str]]:
     return zip(report.findings, finding_keys(report), strict=True)
 
 
+NOT_PASSING = frozenset({Status.FAIL, Status.ERROR, Status.WAIVED})
+
+
+def keyed_not_passing(report: Report) -> list[tuple[Finding, str]]:
+    """``[(f, k) for f, k in keyed(report) if f.status in NOT_PASSING]``, hashing only what it must.
+
+    A finding's key depends only on the findings before it in its run of equal identity fields (see
+    :func:`_sorted_keys`), so in report order a finding alone in its run keys to its identity and a passing one
+    is never hashed: at hundreds of thousands of findings, mostly passes, the identities (a 64-character string
+    kept on each finding) were the Markdown and SARIF renderers' largest working set."""
+    out: list[tuple[Finding, str]] = []
+    run: list[str] = []  # keys of the current run, once it holds two findings
+    first: Finding | None = None  # the current run's first finding, while it is alone
+    prev: tuple[str, str, str, str] | None = None
+    for f in report.findings:
+        s = f.subject
+        cur = (f.policy_id, s.file, s.kind, s.name)
+        if "\0" in f.policy_id or "\0" in s.file or "\0" in s.kind or "\0" in s.name or (
+                prev is not None and cur != prev and cur < prev):
+            return [(f, k) for f, k in keyed(report) if f.status in NOT_PASSING]
+        if cur == prev:
+            if first is not None:  # the run grows to two: its first key is its identity
+                run = [first.identity]
+                first = None
+            key = f.identity
+            while key in run:
+                key = hashlib.sha256(f"{key}\0{f.identity}".encode()).hexdigest()
+            run.append(key)
+        else:
+            first, run = f, []
+            key = ""
+        if f.status in NOT_PASSING:
+            out.append((f, key or f.identity))
+        prev = cur
+    return out
+
+
 def path_prefix(report: Report) -> str:
     """The scanned root relative to the working directory, so paths resolve from where the tool ran.
 

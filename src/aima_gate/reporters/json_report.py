@@ -67,7 +67,8 @@ def passes_summary(report: Report) -> dict[str, Any]:
     return {"count": sum(e["count"] for e in by_policy.values()), "by_policy": list(by_policy.values())}
 
 
-def report_dict(report: Report, *, findings: bool = True, scope: str = FINDINGS_ALL) -> dict[str, Any]:
+def report_dict(report: Report, *, findings: bool = True, scope: str = FINDINGS_ALL,
+                passes: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "aima-gate", "version": report.tool_version},
@@ -80,7 +81,7 @@ def report_dict(report: Report, *, findings: bool = True, scope: str = FINDINGS_
     }
     if scope != FINDINGS_ALL:
         out["findings_scope"] = "non-pass"
-        out["passes"] = passes_summary(report)
+        out["passes"] = passes_summary(report) if passes else None  # None: iter_render streams it
     for key, value in sorted(report.extra.items()):
         out[key] = value
     return out
@@ -93,21 +94,40 @@ def render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> str:
 def iter_render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> Iterator[str]:
     """Top level indented for people; one finding per line, so large reports use the C encoder and stay diffable.
     Yielded piece by piece (a large report is tens of megabytes): write each as it comes."""
-    data = report_dict(report, findings=False, scope=findings)
+    data = report_dict(report, findings=False, scope=findings, passes=False)
     yield "{\n"
     for n, key in enumerate(sorted(data)):
         yield (",\n  " if n else "  ") + json.dumps(key) + ": "
         if key == "findings" and key not in report.extra:
             yield from _array(_finding_lines(listed(report, findings)))
         elif key == "passes" and key not in report.extra:
-            passes = data[key]
-            yield '{\n    "by_policy": '
-            yield from _array((_dumps(e, compact=True) for e in passes["by_policy"]), indent="\n      ",
-                              close="\n    ]")
-            yield f',\n    "count": {int(passes["count"])}\n  }}'
+            yield from _passes(report)
         else:
             yield _dumps(data[key]).replace("\n", "\n  ")
     yield "\n}\n"
+
+
+def _passes(report: Report) -> Iterator[str]:
+    """``passes_summary(report)`` as the report writes it (each policy's entry as ``_dumps(entry, compact=True)``),
+    made from the passing findings themselves: no dictionary per passing subject (hundreds of thousands of them
+    at scale, the JSON report's largest working set), and each entry written in pieces."""
+    by_policy: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        if f.status is Status.PASS:
+            by_policy.setdefault(f.policy_id, []).append(f)
+    yield '{\n    "by_policy": '
+    count = 0
+    for n, (policy_id, passed) in enumerate(by_policy.items()):
+        count += len(passed)
+        yield (",\n      " if n else "[\n      ") + (
+            f'{{"count":{len(passed)},"kind":{_value(passed[0].subject.kind)},"policy_id":{_value(policy_id)},'
+            '"subjects":[')
+        for start in range(0, len(passed), 1000):
+            yield ("," if start else "") + ",".join([
+                f'{{"file":{_value(f.subject.file)},"name":{_value(f.subject.name)}}}'
+                for f in passed[start:start + 1000]])
+        yield "]}"
+    yield ("\n    ]" if by_policy else "[]") + f',\n    "count": {count}\n  }}'
 
 
 def _array(lines: Iterable[str], indent: str = "\n    ", close: str = "\n  ]") -> Iterator[str]:

@@ -21,7 +21,7 @@ from aima_gate.reporters._common import (
     display_path,
     escape_terminal,
     found_detail,
-    keyed,
+    keyed_not_passing,
     path_prefix,
     scope_notes,
     severity_sort_key,
@@ -142,7 +142,7 @@ def render(report: Report, budget: int = BUDGET) -> str:
             out.force(f"- {esc(note)}")
     omitted = 0
     prefix = path_prefix(report)  # once: it resolves the working directory
-    pairs = list(keyed(report))
+    pairs = keyed_not_passing(report)  # failures, errors and waived findings: all it shows
     errors = [(f, k) for f, k in pairs if f.status is Status.ERROR]
     if errors:
         out.add("")

@@ -35,7 +35,7 @@ from aima_gate.reporters._common import (
     finding_message,
     found_detail,
     help_uri,
-    keyed,
+    keyed_not_passing,
     path_prefix,
     rule_meta,
     scope_notes,
@@ -153,7 +153,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     metas = rule_meta(report)
     rules = [_rule(report, m) for m in metas.values()]
     index = {rule_id: i for i, rule_id in enumerate(metas)}
-    wanted = [(f, k) for f, k in keyed(report) if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)]
+    wanted = keyed_not_passing(report)
     notifications: list[dict[str, Any]] = []
     groups: dict[tuple[str, str, int], list[tuple[Finding, str]]] = {}
     exactness: dict[tuple[str, str, int], bool] = {}

@@ -37,6 +37,16 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _intern = sys.intern
 """Mapping keys and the pointers of line maps are interned: thousands of documents repeat the same few keys and
 pointers, which the run then holds once (and a parse worker sends once per batch), not once per document."""
+SHORT_STRING = 64
+"""String values up to this length are interned too: versions, tool names, tiers, group and attribute names,
+dates repeat across documents (a short string costs about 50 bytes beyond its characters). Longer ones rarely
+repeat, and interning them would only grow the interpreter's table."""
+
+
+def intern_short(text: str) -> str:
+    """``text``, one shared copy of it if it is short (:data:`SHORT_STRING`): for collectors' own values."""
+    return _intern(text) if len(text) <= SHORT_STRING else text
+
 
 
 def escape_pointer_token(token: str) -> str:
@@ -134,7 +144,8 @@ def _expanded_size(node: yaml.Node, file: str) -> int:
 
 def _scalar(node: yaml.ScalarNode, file: str) -> Any:
     if node.tag == _STR_TAG:
-        return node.value
+        text: str = node.value
+        return _intern(text) if len(text) <= SHORT_STRING else text
     try:
         # what ``construct_object(node, deep=True)`` does for a scalar, without recording every node it ever built
         # (its memo of constructed nodes would keep each one, with its marks, for the life of the process)
@@ -312,6 +323,13 @@ def _no_duplicates(file: str) -> Any:
             if k in out:
                 raise InputError(f"duplicate key '{k}'", file=file,
                                  hint="each key may appear once per object; JSON parsers disagree on which wins")
+            if type(v) is str:
+                if len(v) <= SHORT_STRING:
+                    v = _intern(v)
+            elif type(v) is list:
+                for i, item in enumerate(v):
+                    if type(item) is str and len(item) <= SHORT_STRING:
+                        v[i] = _intern(item)
             out[_intern(k)] = v
         return out
 

@@ -1,0 +1,88 @@
+"""A full run's evaluation in stages, so that each kind's artifacts are let go as soon as no policy left reads them.
+
+The engine reads artifacts only through its index, by kind: a policy reads its subjects' kind and the kinds its
+joins name (``LoadedPolicies.join_kinds``), nothing else. So the policies can be evaluated in groups, each group
+against the artifacts of the kinds it reads, and a kind no later group reads can be released before the next
+group runs: on a large repository the documents of the fairness reports, model cards and explainability reports
+(most of the artifacts' memory) are freed while the findings of the policies that never read them are built,
+instead of both being held at once (the run's peak of memory).
+
+The result is exactly :func:`aima_gate.engine.evaluate.evaluate` over every policy and artifact at once: each
+policy is evaluated once, against every artifact of every kind it can read, and findings come back in the
+engine's order (by policy id, each policy's findings as the engine ordered them). Waivers are matched per policy,
+so a waiver is unused only if no stage used it; its finding is made once, at the end, as the engine makes it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aima_gate.core.model import UNUSED_WAIVER, Artifact, Finding, Waiver
+from aima_gate.engine.evaluate import Evaluation, evaluate, unused_waiver_finding
+from aima_gate.engine.policy import Policy
+
+
+def plan_stages(policies: Sequence[Policy], join_kinds: Mapping[str, Sequence[str]], counts: Mapping[str, int],
+                keep: frozenset[str]) -> list[tuple[Policy, ...]]:
+    """Groups of ``policies``, in evaluation order. Each group is every remaining policy reading one kind (not in
+    ``keep``, and with artifacts: a kind with none frees nothing), chosen so that kind can be released after it:
+    the kind whose readers make the fewest findings (``counts``: artifacts per kind) first, ties by name. The
+    other policies come last, together. Deterministic; every policy is in exactly one group."""
+    reads = {p.id: {p.kind, *join_kinds.get(p.id, ())} for p in policies}
+    remaining = list(policies)
+    stages: list[tuple[Policy, ...]] = []
+    while remaining:
+        releasable = sorted(k for k in {k for p in remaining for k in reads[p.id]} - keep if counts.get(k))
+        if not releasable:
+            break
+        cost = {k: sum(counts.get(p.kind, 0) for p in remaining if k in reads[p.id]) for k in releasable}
+        kind = min(releasable, key=lambda k: (cost[k], k))
+        stages.append(tuple(p for p in remaining if kind in reads[p.id]))
+        remaining = [p for p in remaining if kind not in reads[p.id]]
+    if remaining:
+        stages.append(tuple(remaining))
+    return stages
+
+
+def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_kinds: Mapping[str, Sequence[str]],
+                    *, keep: frozenset[str], params: Mapping[str, Mapping[str, Any]], waivers: Sequence[Waiver],
+                    today: _dt.date, anchor_file: str, unreadable: Mapping[str, str], pass_evidence: bool = True,
+                    na_evidence: bool = True) -> Evaluation:
+    """:func:`evaluate` of every policy over ``artifacts``, in stages (see the module doc).
+
+    ``artifacts`` is narrowed in place as stages finish: when this returns it holds only the artifacts of the
+    kinds in ``keep`` (what the caller still reads after evaluation), in their order. The caller must hold no
+    other reference to the rest if their memory is to be reused. A policy missing from ``join_kinds`` (whose reads
+    are then unknown) makes it one stage over every artifact, as :func:`evaluate` alone."""
+    if any(p.id not in join_kinds for p in policies):
+        result = evaluate(policies, artifacts, params=params, waivers=waivers, today=today, anchor_file=anchor_file,
+                          unreadable=unreadable, pass_evidence=pass_evidence, na_evidence=na_evidence)
+        artifacts[:] = [a for a in artifacts if a.kind in keep]
+        return result
+    counts = Counter(a.kind for a in artifacts)  # no loop variable left holding an artifact
+    stages = plan_stages(policies, join_kinds, counts, keep)
+    reads = [{k for p in stage for k in (p.kind, *join_kinds.get(p.id, ()))} for stage in stages]
+    found: list[Finding] = []
+    used: set[int] = set()
+    for n, stage in enumerate(stages):
+        wanted = reads[n]
+        result = evaluate(stage, [a for a in artifacts if a.kind in wanted], params=params, waivers=waivers,
+                          today=today, anchor_file=anchor_file, unreadable=unreadable, pass_evidence=pass_evidence,
+                          na_evidence=na_evidence)
+        found += (f for f in result.findings if f.policy_id != UNUSED_WAIVER)
+        used |= result.used_waivers
+        del result
+        later = keep.union(*reads[n + 1:])
+        if any(a.kind not in later for a in artifacts):
+            artifacts[:] = [a for a in artifacts if a.kind in later]
+    unused = [unused_waiver_finding(w) for i, w in enumerate(waivers) if i not in used]
+    unused.sort(key=lambda f: (f.subject.file, f.subject.kind, f.subject.name))  # as the engine orders them
+    found += unused
+    found.sort(key=lambda f: f.policy_id)  # stable: each policy's findings keep the engine's order
+    return Evaluation(tuple(found), frozenset(used))
+
+
+__all__ = ["evaluate", "evaluate_staged", "plan_stages"]
