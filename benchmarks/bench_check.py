@@ -18,8 +18,8 @@ Each run is a child of a fresh measuring process, whose ``resource.getrusage(RUS
 is the run's peak memory (the largest process: the gate's parse workers are its children and are counted if
 larger). Figures are medians over the repeats; ratios are against the bare parse of
 the same run: wall-clock time, and CPU seconds (the run's processes together), which stay meaningful when the
-machine is shared. ``--memory-models`` adds the memory case (default 12,500 models = 50,000 artifacts, text output,
-one run). Start-up is `aima-gate --version` against `python -c pass` and `python -c "import click"`.
+machine is shared. ``--memory-models`` adds the memory case (default 12,500 models = 50,000 artifacts, text and
+JSON output, cold, one run each). Start-up is `aima-gate --version` against `python -c pass` and `python -c "import click"`.
 `generate_repo` is reused by tests and other benchmarks.
 """
 
@@ -257,7 +257,7 @@ def main() -> None:
             n = args.memory_models
             repo = generate_repo(base / f"repo-{n}", n)
             full_pack_config(repo, args.pack)
-            medians = run_size(repo, n, ["text"], 1, work)
+            medians = run_size(repo, n, ["text", "json"], 1, work)
             print(f"memory case: {n} models ({4 * n} artifacts):")
             print_size(n, medians)
             results[f"memory-{n}"] = medians
