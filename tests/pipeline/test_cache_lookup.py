@@ -197,3 +197,22 @@ def test_lookup_answers_as_the_batched_lookup(example: Path, tmp_path: Path) -> 
     finally:
         for cache in caches:
             cache.save()
+
+
+
+def test_save_releases_the_index_and_blobs_and_the_warm_run_still_reports_the_same(
+        example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run keeps its cache object until it ends: once the pack is written, its index and the next pack's
+    blobs are dropped, and artifacts read back lazily still decode from their own views of the pack."""
+    from click.testing import CliRunner
+
+    from aima_gate.cli.main import main
+
+    saved = record_first_args(monkeypatch, cache_mod.ArtifactCache, "save")
+    args = ["check", str(example), "--format", "json", "--findings", "all", "--cache-dir", str(tmp_path / "c")]
+    cold, warm = (CliRunner().invoke(main, args) for _ in range(2))
+    assert cold.output == warm.output and cold.exit_code == warm.exit_code
+    assert len(saved) == 2
+    for cache in saved:
+        assert not (cache._entries or cache._new_entries or cache._stat or cache._new_stat or cache._globs)
+        assert not len(cache._view)
