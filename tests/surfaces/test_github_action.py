@@ -115,3 +115,15 @@ def test_findings_input_reaches_the_gate_as_its_environment_variable() -> None:
     assert action["inputs"]["findings"]["default"] == "summary"
     check = next(step for step in action["runs"]["steps"] if step.get("id") == "check")
     assert check["env"]["AIMA_GATE_FINDINGS"] == "${{ inputs.findings }}"
+
+
+def test_the_artifact_cache_is_off_unless_the_input_turns_it_on() -> None:
+    """A hosted runner starts with an empty user cache folder and throws it away: writing the artifact cache
+    there costs CPU and memory for nothing, so the action passes --no-cache unless `artifact-cache` is true."""
+    import yaml
+
+    action = yaml.safe_load((REPO_ROOT / "action.yml").read_text(encoding="utf-8"))
+    assert action["inputs"]["artifact-cache"]["default"] == "false"
+    check = next(step for step in action["runs"]["steps"] if step.get("id") == "check")
+    assert check["env"]["AIMA_ARTIFACT_CACHE"] == "${{ inputs.artifact-cache }}"
+    assert 'if [ "$AIMA_ARTIFACT_CACHE" != "true" ]; then args+=(--no-cache); fi' in check["run"]
