@@ -1,7 +1,8 @@
 """Benchmark `aima-gate check` on a synthetic repository of N models against a bare parse of the same files.
 
 Usage:  python benchmarks/bench_check.py [--models 1000 5000 20000] [--repeat 3] [--pack full|core]
-                                         [--formats text json json-warm] [--memory-models 12500] [--keep DIR]
+                                         [--formats text json json-warm text-no-cache json-no-cache]
+                                         [--memory-models 12500] [--keep DIR]
 
 Each model gets a registry file (registry/<name>.yml) and a Hugging Face style card (cards/<name>.md) plus
 the bias and explainability report files its entry references (4 files, 4 artifacts per model). With
@@ -18,8 +19,8 @@ Each run is a child of a fresh measuring process, whose ``resource.getrusage(RUS
 is the run's peak memory (the largest process: the gate's parse workers are its children and are counted if
 larger). Figures are medians over the repeats; ratios are against the bare parse of
 the same run: wall-clock time, and CPU seconds (the run's processes together), which stay meaningful when the
-machine is shared. ``--memory-models`` adds the memory case (default 12,500 models = 50,000 artifacts, text and
-JSON output, cold, one run each). Start-up is `aima-gate --version` against `python -c pass` and `python -c "import click"`.
+machine is shared. ``--memory-models`` adds the memory case (default 12,500 models = 50,000 artifacts, the same
+formats, one run each). Start-up is `aima-gate --version` against `python -c pass` and `python -c "import click"`.
 `generate_repo` is reused by tests and other benchmarks.
 """
 
@@ -194,12 +195,16 @@ def run_size(repo: Path, n: int, formats: list[str], repeat: int, work: Path) ->
     for _ in range(repeat):
         runs["bare"].append(measure([sys.executable, "-c", BARE_PARSE, str(repo)], work / "bare.out"))
         for fmt in formats:
-            output = fmt.removesuffix("-warm")
-            if output == fmt:  # a cold run: the cache folder starts empty
-                shutil.rmtree(cache, ignore_errors=True)
+            output = fmt.removesuffix("-warm").removesuffix("-no-cache")
+            if fmt.endswith("-no-cache"):  # as the GitHub Action and the GitLab job run it
+                cache_args = ["--no-cache"]
+            else:
+                cache_args = ["--cache-dir", str(cache)]
+                if output == fmt:  # a cold run: the cache folder starts empty
+                    shutil.rmtree(cache, ignore_errors=True)
             extra = ["--report", f"markdown={work / 'summary.md'}"] if output == "text" else []
             runs[fmt].append(measure([*_exe(), "check", str(repo), "--format", output, "--today", "2026-11-24",
-                                      "--cache-dir", str(cache), *extra], work / f"report.{fmt}"))
+                                      *cache_args, *extra], work / f"report.{fmt}"))
     medians = {name: {key: statistics.median(r[key] for r in rs) for key in rs[0]} for name, rs in runs.items()}
     if "text" in formats and (work / "summary.md").exists():
         medians["text"]["markdown_bytes"] = (work / "summary.md").stat().st_size
@@ -214,7 +219,7 @@ def print_size(n: int, medians: dict[str, dict[str, float]]) -> None:
         if fmt == "bare":
             continue
         note = f"  markdown summary {m['markdown_bytes'] / 1024:.0f} KiB" if "markdown_bytes" in m else ""
-        print(f"{n:>6} models  check --format {fmt:<9} {m['wall']:6.2f} s  cpu {m['cpu']:6.2f} s  "
+        print(f"{n:>6} models  check --format {fmt:<13} {m['wall']:6.2f} s  cpu {m['cpu']:6.2f} s  "
               f"peak {m['rss_mb']:6.0f} MB  ({m['wall'] / bare['wall']:.2f}x bare wall, {m['cpu'] / bare['cpu']:.2f}x "
               f"bare cpu; {m['cpu'] / n * 1000:.2f} ms cpu/model; report {m['bytes'] / 1e6:.1f} MB; "
               f"exit {int(m['code'])}){note}")
@@ -226,8 +231,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pack", choices=["full", "core"], default="full")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
-    parser.add_argument("--formats", nargs="+", default=["text", "json", "json-warm"],
-                        help="output formats to time; FORMAT-warm reruns on the cache the cold run filled")
+    parser.add_argument("--formats", nargs="+", default=["text", "json", "json-warm", "text-no-cache", "json-no-cache"],
+                        help="output formats to time; FORMAT-warm reruns on the cache the cold run filled, "
+                             "FORMAT-no-cache runs with --no-cache")
     parser.add_argument("--memory-models", type=int, default=12500,
                         help="models for the memory case (4 artifacts each; 0 to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -257,7 +263,7 @@ def main() -> None:
             n = args.memory_models
             repo = generate_repo(base / f"repo-{n}", n)
             full_pack_config(repo, args.pack)
-            medians = run_size(repo, n, ["text", "json"], 1, work)
+            medians = run_size(repo, n, args.formats, 1, work)
             print(f"memory case: {n} models ({4 * n} artifacts):")
             print_size(n, medians)
             results[f"memory-{n}"] = medians

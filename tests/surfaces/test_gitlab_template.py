@@ -96,3 +96,10 @@ def test_findings_input_reaches_the_gate_as_its_environment_variable() -> None:
     inputs = yaml.safe_load(spec)["spec"]["inputs"]
     assert inputs["findings"]["default"] == "summary" and inputs["findings"]["options"] == ["summary", "all"]
     assert 'AIMA_GATE_FINDINGS: "$[[ inputs.findings ]]"' in body
+
+
+def test_the_job_runs_without_the_artifact_cache_by_default() -> None:
+    """The job's container starts with an empty cache folder and throws it away: the gate is told not to write
+    one (a job variable that the user's own job can override)."""
+    _, body = TEMPLATE.read_text(encoding="utf-8").split("\n---\n", 1)
+    assert 'AIMA_GATE_NO_CACHE: "1"' in body
