@@ -6,10 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from aima_gate.core.model import Artifact, Finding, Status
-from aima_gate.engine import assertions
 from aima_gate.engine.evaluate import evaluate
 from aima_gate.engine.policy import Policy, resolve_params
 from tests.conftest import TODAY
@@ -33,19 +30,6 @@ def _models() -> list[Artifact]:
         for i in range(12)
     ]
 
-
-@pytest.fixture
-def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The pointers of every evidence item the engine builds."""
-    seen: list[str] = []
-    original = assertions.evidence
-
-    def counting(scope: assertions.Scope, pointer: str, *args: Any) -> Any:
-        seen.append(pointer)
-        return original(scope, pointer, *args)
-
-    monkeypatch.setattr(assertions, "evidence", counting)
-    return seen
 
 
 def test_a_not_applicable_finding_builds_no_evidence_when_no_output_shows_it(built: list[str]) -> None:

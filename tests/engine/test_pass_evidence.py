@@ -45,19 +45,6 @@ def _models() -> list[Artifact]:
     ]
 
 
-@pytest.fixture
-def built(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The pointers of every evidence item the engine builds."""
-    seen: list[str] = []
-    original = assertions.evidence
-
-    def counting(scope: assertions.Scope, pointer: str, *args: Any) -> Any:
-        seen.append(pointer)
-        return original(scope, pointer, *args)
-
-    monkeypatch.setattr(assertions, "evidence", counting)
-    return seen
-
 
 def _policies() -> list[Policy]:
     return [make_policy(a, id=f"test.p{i}") for i, a in enumerate((OWNER, BOTH, NOT_PROTOTYPE, SOME_FILE_MODEL))]

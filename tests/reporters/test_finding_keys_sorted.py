@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import random
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
-from aima_gate.core.model import Finding, Severity, Status, Subject
-from aima_gate.core.report import Report
+from aima_gate.core.model import Finding
 from aima_gate.reporters._common import _sorted_keys, finding_keys
+from tests.reporters.random_findings import random_findings, report_of, report_order
 
 
 def _reference(findings: list[Finding]) -> list[str]:
@@ -26,28 +25,12 @@ def _reference(findings: list[Finding]) -> list[str]:
     return keys
 
 
-def _findings(rng: random.Random, names: list[str]) -> list[Finding]:
-    return [
-        Finding(rng.choice(["p.a", "p.b"]), "t", Status.FAIL, Severity.LOW,
-                Subject(rng.choice(["model", "x"]), rng.choice(names), rng.choice(["a.yml", "b.yml"])), None, (), "")
-        for _ in range(rng.randrange(0, 40))
-    ]
-
-
-def _report(findings: list[Finding]) -> Report:
-    return cast(Report, SimpleNamespace(findings=tuple(findings)))
-
-
-def _order(f: Finding) -> tuple[str, str, str, str]:
-    return (f.policy_id, f.subject.file, f.subject.kind, f.subject.name)
-
-
 def test_keys_of_sorted_findings_are_the_set_rules_keys() -> None:
     rng = random.Random(11)
     for _ in range(200):
-        findings = sorted(_findings(rng, ["m", "n", "o"]), key=_order)
+        findings = sorted(random_findings(rng, ["m", "n", "o"]), key=report_order)
         assert _sorted_keys(findings) == _reference(findings)
-        assert finding_keys(_report(findings)) == _reference(findings)
+        assert finding_keys(report_of(findings)) == _reference(findings)
         assert len(set(_reference(findings))) == len(findings)
 
 
@@ -55,13 +38,14 @@ def test_unsorted_or_nul_holding_findings_fall_back_to_the_set() -> None:
     rng = random.Random(5)
     unsorted = 0
     for _ in range(200):
-        findings: list[Any] = _findings(rng, ["m", "n", "o"])
-        if findings != sorted(findings, key=_order):
+        findings: list[Any] = random_findings(rng, ["m", "n", "o"])
+        if findings != sorted(findings, key=report_order):
             unsorted += 1
             assert _sorted_keys(findings) is None
-        assert finding_keys(_report(findings)) == _reference(findings)
+        assert finding_keys(report_of(findings)) == _reference(findings)
     assert unsorted
     # "a\0b" in the name and "a" then "b" elsewhere could hash alike: never taken for the adjacent case.
-    nul = sorted(_findings(random.Random(1), ["m\0n", "m"]) + _findings(random.Random(2), ["m\0n"]), key=_order)
+    nul = sorted(random_findings(random.Random(1), ["m\0n", "m"]) + random_findings(random.Random(2), ["m\0n"]),
+                 key=report_order)
     assert any("\0" in f.subject.name for f in nul)
-    assert _sorted_keys(nul) is None and finding_keys(_report(nul)) == _reference(nul)
+    assert _sorted_keys(nul) is None and finding_keys(report_of(nul)) == _reference(nul)

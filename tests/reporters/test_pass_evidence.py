@@ -3,6 +3,8 @@ said not to renders the same bytes when passes carry none (``RunOptions.pass_evi
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from aima_gate.core.clock import Clock
@@ -46,16 +48,21 @@ OUTPUTS = [
 ]
 
 
+def _same_outcomes(lean: Any, full: Any) -> None:
+    """The same findings (policy, subject, status), verdict and summary, with or without the left-out evidence."""
+    assert [(f.policy_id, f.subject, f.status) for f in lean.findings] == [
+        (f.policy_id, f.subject, f.status) for f in full.findings
+    ]
+    assert lean.verdict == full.verdict and lean.summary == full.summary
+
+
 @pytest.mark.parametrize("example", ["credit-scoring", "llm-assistant"])
 def test_outputs_that_do_not_show_pass_evidence_are_byte_identical_without_it(example: str) -> None:
     full = run_check(RunOptions(root=EXAMPLES / example, clock=Clock.at(TODAY)))
     lean = run_check(RunOptions(root=EXAMPLES / example, clock=Clock.at(TODAY), pass_evidence=False))
     passes = [f for f in lean.findings if f.status is Status.PASS]
     assert passes and all(f.evidence == () for f in passes)
-    assert [(f.policy_id, f.subject, f.status) for f in lean.findings] == [
-        (f.policy_id, f.subject, f.status) for f in full.findings
-    ]
-    assert lean.verdict == full.verdict and lean.summary == full.summary
+    _same_outcomes(lean, full)
     for fmt, findings, verbose in OUTPUTS:
         if not needs_pass_evidence(fmt, findings=findings, verbose=verbose):
             assert _render(fmt, lean, findings, verbose) == _render(fmt, full, findings, verbose), fmt
@@ -95,10 +102,7 @@ def test_outputs_that_do_not_show_not_applicable_evidence_are_byte_identical_wit
                                 na_evidence=False))
     na = [f for f in lean.findings if f.status is Status.NOT_APPLICABLE]
     assert na and any(f.evidence == () for f in na)
-    assert [(f.policy_id, f.subject, f.status) for f in lean.findings] == [
-        (f.policy_id, f.subject, f.status) for f in full.findings
-    ]
-    assert lean.verdict == full.verdict and lean.summary == full.summary
+    _same_outcomes(lean, full)
     for fmt, findings, verbose in OUTPUTS:
         shown = shown_evidence(fmt, findings=findings, verbose=verbose)
         if Status.PASS not in shown and Status.NOT_APPLICABLE not in shown:

@@ -1,0 +1,28 @@
+"""Random findings in and out of report order, for the tests of how reporters key findings."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import cast
+
+from aima_gate.core.model import Finding, Severity, Status, Subject
+from aima_gate.core.report import Report
+
+
+def random_findings(rng: random.Random, names: list[str],
+                    statuses: Sequence[Status] = (Status.FAIL,)) -> list[Finding]:
+    return [
+        Finding(rng.choice(["p.a", "p.b"]), "t", rng.choice(statuses), Severity.LOW,
+                Subject(rng.choice(["model", "x"]), rng.choice(names), rng.choice(["a.yml", "b.yml"])), None, (), "")
+        for _ in range(rng.randrange(0, 40))
+    ]
+
+
+def report_of(findings: list[Finding]) -> Report:
+    return cast(Report, SimpleNamespace(findings=tuple(findings)))
+
+
+def report_order(f: Finding) -> tuple[str, str, str, str]:
+    return (f.policy_id, f.subject.file, f.subject.kind, f.subject.name)
