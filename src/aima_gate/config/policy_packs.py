@@ -17,7 +17,7 @@ from aima_gate.collectors import kinds
 from aima_gate.config.repo_config import Config, SchemaMemo, confined_file
 from aima_gate.core.errors import PolicyError
 from aima_gate.core.resources import builtin_policies_dir
-from aima_gate.engine.assertions import AllOf, AnyOf, Join, Node, Not, Quantifier
+from aima_gate.engine.assertions import AllOf, AnyOf, Join, Leaf, Node, Not, Quantifier
 from aima_gate.engine.policy import Policy, compile_policy
 from aima_gate.safeio.loaders import decode_text, load_yaml
 
@@ -53,7 +53,11 @@ def join_kinds_of(node: Node | None) -> set[str]:
         return join_kinds_of(node.child)
     if isinstance(node, Join):
         return {node.kind} | join_kinds_of(node.child) | join_kinds_of(node.where)
-    return set()
+    if isinstance(node, Leaf):
+        return set()
+    # Staged evaluation and partial runs give a policy only the kinds named here: a node this function does not
+    # know could read another kind, so it is a bug to report, never an empty answer.
+    raise TypeError(f"join_kinds_of: unknown node type {type(node).__name__}")
 
 
 def load_policy_file(path: Path, display: str, memo: SchemaMemo | None = None) -> tuple[Policy, bytes]:
