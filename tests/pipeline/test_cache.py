@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import ConfigError
 from aima_gate.pipeline import cache as cache_mod
-from aima_gate.pipeline.cache_codec import RecordingRepo, Uncacheable, exact_json
+from aima_gate.pipeline.cache_codec import Uncacheable, exact_json
+from aima_gate.pipeline.cache_recording import RecordingRepo
 from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import get_renderer
 from aima_gate.safeio.repo import Repo

@@ -14,7 +14,7 @@ import pytest
 from aima_gate.collectors import CollectContext, bias_protected
 from aima_gate.core.clock import Clock
 from aima_gate.pipeline import cache as cache_mod
-from aima_gate.pipeline.cache_codec import RecordingRepo
+from aima_gate.pipeline.cache_recording import RecordingRepo
 from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import get_renderer
 from aima_gate.safeio.repo import Repo

@@ -34,15 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
-from aima_gate.pipeline.cache_codec import (  # noqa: F401 (parse_recorded: the runner's entry point)
-    Dep,
-    Record,
-    file_stat,
-    listing_digest,
-    parse_recorded,
-    sha,
-    walked,
-)
+from aima_gate.pipeline.cache_codec import listing_digest, sha
 from aima_gate.pipeline.cache_entries import lookup_many, stored, with_spans
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
     CACHE_DIR_ENV,
@@ -53,6 +45,12 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
     inside,
     mac,
     open_folder,
+)
+from aima_gate.pipeline.cache_recording import (
+    Record,
+    file_stat,
+    parse_recorded,
+    walked,
 )
 from aima_gate.safeio.repo import Repo, glob_filter
 

@@ -1,12 +1,13 @@
-"""What the artifact cache stores, and how a collector's reads are recorded (see cache.py for the store).
+"""What the artifact cache stores (see cache.py for the store, cache_recording.py for how a collector's reads are
+recorded).
 
 A parse is cached only when its outcome is provably a function of what was recorded:
 
-* the collector reached the repository only through :class:`RecordingRepo`, whose every answer is recorded as a
-  dependency (the bytes of each file read, by SHA-256; each ``exists``; each listing or glob, by digest). Any
-  other access (an absolute path, ``open_binary``, ``root``...) marks the parse uncacheable;
-* every result is an :class:`Artifact` or one of the core error classes, and survives a JSON round trip
-  *exactly* (same types, same key order, same floats; checked when stored, never assumed);
+* the collector reached the repository only through ``cache_recording.RecordingRepo``, whose every answer is
+  recorded as a dependency (the bytes of each file read, by SHA-256; each ``exists``; each listing or glob, by
+  digest). Any other access (an absolute path, ``open_binary``, ``root``...) marks the parse uncacheable;
+* every result is an :class:`Artifact` or one of the core error classes, and is stored *exactly* (same types,
+  same key order, same floats: :func:`exact_blob`, checked when stored, never assumed);
 * its line index is one of the core :class:`LineIndex` shapes, stored as the table it answers from.
 
 Artifacts read back keep their ``data`` undecoded (:class:`LazyData`) until something reads it; the runner
@@ -18,18 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import os
-import stat
-import weakref
-from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import ItemsView, Iterator, Mapping, Sequence
 from typing import Any
 
 from aima_gate.core import errors as core_errors
 from aima_gate.core.errors import AimaGateError
 from aima_gate.core.model import Artifact, LineIndex, _PrefixView
-from aima_gate.safeio.loaders import decode_text
-from aima_gate.safeio.repo import Repo
 
 ERROR_CLASSES: dict[str, type[AimaGateError]] = {
     cls.__name__: cls for cls in (core_errors.AimaGateError, core_errors.InputError, core_errors.ConfigError,
@@ -54,117 +49,6 @@ def sha(data: bytes) -> str:
 
 def listing_digest(names: Sequence[str]) -> str:
     return sha("\0".join(names).encode("utf-8", "surrogateescape"))
-
-
-class RecordingRepo:
-    """The :class:`Repo` a collector sees while its parse may be cached: answers like the real one and records
-    every answer. One per parse, so a per-repository memo inside a collector starts empty and its reads are
-    recorded too."""
-
-    def __init__(self, repo: Repo) -> None:
-        self._repo = repo
-        self.deps: list[Dep] = []
-        self.cacheable = True
-        self.stats: dict[str, tuple[int, ...]] = {}
-        """(dev, ino, size, mtime_ns, ctime_ns) of each file read, when unchanged during the read."""
-
-        self.groups: dict[str, list[Any]] = {}
-        """The dependencies of each ``("group", digest)`` in :attr:`deps`."""
-
-    def __getattr__(self, name: str) -> Any:
-        # Anything not recorded below (root, path, open_binary, ...) may reach files the deps would not name.
-        self.cacheable = False
-        return getattr(self._repo, name)
-
-    def uncacheable(self) -> None:
-        """The collector depends on something the recording cannot name (a server, the environment)."""
-        self.cacheable = False
-
-    def shared(self, key: str, compute: Callable[[RecordingRepo], Any]) -> Any:
-        """``compute`` once per run and process for every parse that asks for ``key`` (a per-run read such as every
-        registry, which many parses share), through a recorder of its own; its dependencies join this parse's
-        as one ``("group", digest)``, and an uncacheable computation makes this parse uncacheable. ``key`` must
-        name everything ``compute`` depends on besides the repository (the run's config is the same for all)."""
-        memo = _SHARED.setdefault(self._repo, {})
-        if key not in memo:
-            sub = RecordingRepo(self._repo)
-            try:
-                value = compute(sub)
-            except BaseException:
-                self.cacheable = False
-                raise
-            deps = [list(d) for d in sub.deps]
-            ok = sub.cacheable and not sub.groups
-            memo[key] = (value, sha(json.dumps(deps).encode()) if ok else None, deps)
-        value, digest, deps = memo[key]
-        if digest is None:
-            self.cacheable = False
-        else:
-            self.deps.append(("group", digest))
-            self.groups[digest] = deps
-        return value
-
-    def files(self) -> list[str]:
-        found = self._repo.files()
-        self.deps.append(("files", listing_digest(found)))
-        return found
-
-    def glob(self, patterns: Sequence[str]) -> list[str]:
-        found = self._repo.glob(patterns)
-        self.deps.append(("glob", list(patterns), listing_digest(found)))
-        return found
-
-    def exists(self, rel: str) -> bool:
-        found = self._repo.exists(rel)
-        self.deps.append(("exists", rel, found))
-        return found
-
-    def resolve_reference(self, reference: str, *, base_file: str, line: int | None = None) -> str:
-        return self._repo.resolve_reference(reference, base_file=base_file, line=line)
-
-    def read_bytes(self, rel: str, *, max_bytes: int | None = None) -> bytes:
-        before = file_stat(self._repo, rel)
-        try:
-            data = self._repo.read_bytes(rel, max_bytes=max_bytes)
-        except BaseException:
-            self.cacheable = False  # a refused read depends on more than the bytes (links, limits)
-            raise
-        if before is None or len(data) != before[2]:
-            self.cacheable = False
-        else:
-            if file_stat(self._repo, rel) == before:
-                self.stats[rel] = before
-            self.deps.append(("read", rel, sha(data)))
-        return data
-
-    def read_text(self, rel: str, *, max_bytes: int | None = None) -> str:
-        return decode_text(self.read_bytes(rel, max_bytes=max_bytes), rel)
-
-
-_SHARED: weakref.WeakKeyDictionary[Repo, dict[str, tuple[Any, str | None, list[Any]]]] = weakref.WeakKeyDictionary()
-
-
-def file_stat(repo: Repo, rel: str) -> tuple[int, ...] | None:
-    """The identity of a regular file found by the walk (so no folder on its path is a link), else None."""
-    if rel not in walked(repo):
-        return None
-    try:
-        st = os.lstat(f"{repo.root}/{rel}")
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-_WALKED: weakref.WeakKeyDictionary[Repo, frozenset[str]] = weakref.WeakKeyDictionary()
-
-
-def walked(repo: Repo) -> frozenset[str]:
-    got = _WALKED.get(repo)
-    if got is None:
-        got = _WALKED[repo] = frozenset(repo.files())
-    return got
 
 
 # ------------------------------------------------------------------------------------------------ encoding
@@ -428,28 +312,3 @@ def materialized(art: Artifact) -> Artifact:
     real = art.data.real()
     art.data._blobs.detach()  # the pack is freed once every artifact read back is materialized
     return Artifact(art.kind, art.name, art.file, real, art.line, art.lines, art.references)
-
-
-@dataclass(frozen=True)
-class Record:
-    """What one cacheable parse left: its dependencies, the file stats seen, and its encoded results."""
-
-    deps: tuple[Dep, ...]
-    stats: Mapping[str, tuple[int, ...]]
-    items: list[Any] | None
-    blobs: list[bytes]
-    groups: Mapping[str, list[Any]]
-
-
-def parse_recorded(parse: Callable[[Any], list[Any]], ctx: Any, repo: Repo) -> list[Any]:
-    """Run ``parse`` on a context whose repository records every answer; the results end with a :class:`Record`."""
-    recorder = RecordingRepo(repo)
-    results = parse(replace(ctx, repo=recorder))
-    items: list[Any] | None = None
-    blobs: list[bytes] = []
-    if recorder.cacheable:
-        try:
-            items, blobs = encode_results(results)
-        except Uncacheable:
-            items = None
-    return [*results, Record(tuple(recorder.deps), recorder.stats, items, blobs, recorder.groups)]
