@@ -27,7 +27,6 @@ import json
 import marshal
 import os
 import secrets
-import stat
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -101,8 +100,6 @@ class ArtifactCache:
         self._valid: dict[Any, bool] = {}
         self._shas: dict[str, str | None] = {}
         self._started = time.time_ns()
-        self._walked = walked(repo)
-        self._root = str(repo.root)
         from aima_gate.core.parallel import no_gc
 
         with no_gc():  # the index is one large document of long-lived objects
@@ -177,23 +174,15 @@ class ArtifactCache:
         return self._shas[rel]
 
     def _hash(self, rel: str) -> str | None:
-        if rel not in self._walked:  # found by the walk: no folder on its path is a link
-            return None
-        try:
-            got = os.lstat(f"{self._root}/{rel}")
-        except OSError:
-            return None
-        if not stat.S_ISREG(got.st_mode):
+        st = file_stat(self.repo, rel)  # a regular file the walk found: no folder on its path is a link
+        if st is None:
             return None
         old = self._stat.get(rel)
-        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha]: each field compared where it is (the ones
-        # most likely to differ first), nothing built for a row that holds.
-        if (type(old) is list and len(old) == 6 and old[3] == got.st_mtime_ns and old[4] == got.st_ctime_ns
-                and old[2] == got.st_size and old[1] == got.st_ino and old[0] == got.st_dev
-                and type(old[5]) is str):
+        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha], recorded only for a file older than the run
+        # that recorded it (_remember): when all five fields hold, the file is the one that was hashed.
+        if type(old) is list and len(old) == 6 and type(old[5]) is str and tuple(old[:5]) == st:
             self._new_stat[rel] = old
             return old[5]
-        st = (got.st_dev, got.st_ino, got.st_size, got.st_mtime_ns, got.st_ctime_ns)
         if st[2] > self.repo.max_bytes:
             return None
         try:

@@ -18,8 +18,6 @@ Anything else is kept in the general form. A compact entry is a third of the obj
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,9 +65,7 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                 cacheable: frozenset[str]) -> list[list[Any] | None]:
     """The cached results of each (kind, file) whose every dependency holds (else None), in order. ``cache`` is
     the :class:`~aima_gate.pipeline.cache.ArtifactCache` asking (not imported here: it imports this module)."""
-    entries, view, holds, memo = cache._entries, cache._view, cache._holds, cache._shas
-    rows, new_stat, walked, root = cache._stat, cache._new_stat, cache._walked, cache._root
-    lstat, is_reg, hash_of = os.lstat, stat.S_ISREG, cache._hash
+    entries, view, holds, current_sha = cache._entries, cache._view, cache._holds, cache.current_sha
     groups_hold: dict[str, bool] = {}
     out: list[list[Any] | None] = []
     for kind, file in pairs:
@@ -80,24 +76,7 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
             try:
                 if len(entry) == COMPACT:
                     digest, art_name, line, refs, peek, groups, off, data, lines = entry
-                    now = memo.get(file, memo)  # memo itself: not asked yet (None is an answer)
-                    if now is memo:
-                        # The file's stat row, when it holds in every field, names its digest (ArtifactCache._hash:
-                        # the same rule, inline for the common case); anything else is hashed there.
-                        old, now = rows.get(file), None
-                        if file in walked and type(old) is list and len(old) == 6 and type(old[5]) is str:
-                            try:
-                                got = lstat(f"{root}/{file}")
-                            except OSError:
-                                got = None
-                            if (got is not None and is_reg(got.st_mode) and old[3] == got.st_mtime_ns
-                                    and old[4] == got.st_ctime_ns and old[2] == got.st_size
-                                    and old[1] == got.st_ino and old[0] == got.st_dev):
-                                new_stat[file] = old
-                                now = old[5]
-                        if now is None:
-                            now = hash_of(file)
-                        memo[file] = now
+                    now = current_sha(file)  # the file's digest, from its stat row when that holds
                     if now == digest and all(groups_hold[g] if g in groups_hold else
                                              groups_hold.setdefault(g, holds(["group", g])) for g in groups):
                         chunks: list[bytes | memoryview] = [view[off:off + data], view[off + data:off + data + lines]]
