@@ -200,8 +200,7 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
             gate = Tri.PASS if where is None else where.status(scope, subject.data, "")
             if gate is not Tri.PASS:
                 if gate is Tri.FAIL and not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
-                    findings.append(_new_finding(policy.id, policy.title, Status.NOT_APPLICABLE, policy.severity,
-                                                 subj, policy.aima, (), policy.remediation, policy.mappings))
+                    findings.append(_bare_finding(policy, subj, Status.NOT_APPLICABLE))
                     continue
                 assert where is not None
                 outcome = where.evaluate(scope, subject.data, "")
@@ -215,8 +214,7 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
                 passed = assertion.status(scope, subject.data, "") is Tri.PASS
                 lean = min(lean + 1, 4) if passed else lean - 1
                 if passed and (subj.kind, subj.name, subj.file) not in shared:
-                    findings.append(_new_finding(policy.id, policy.title, Status.PASS, policy.severity, subj,
-                                                 policy.aima, (), policy.remediation, policy.mappings))
+                    findings.append(_bare_finding(policy, subj, Status.PASS))
                     continue
                 outcome = assertion.evaluate(scope, subject.data, "")
             else:
@@ -225,8 +223,7 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
                     passed = outcome.status is Tri.PASS
                     lean = lean + 1 if passed else max(lean - 1, -4)
                     if passed and (subj.kind, subj.name, subj.file) not in shared:
-                        findings.append(_new_finding(policy.id, policy.title, Status.PASS, policy.severity, subj,
-                                                     policy.aima, (), policy.remediation, policy.mappings))
+                        findings.append(_bare_finding(policy, subj, Status.PASS))
                         continue
             finding = _finding(policy, subj, _status(outcome.status), outcome.evidence)
             if finding.status is Status.FAIL and waivers:
@@ -284,6 +281,12 @@ def _finding(policy: Policy, subject: Subject, status: Status, evidence: tuple[E
         evidence = (Evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
     # Positional (the report's field order): keyword arguments cost measurably at tens of thousands of findings.
     return _new_finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, evidence,
+                        policy.remediation, policy.mappings)
+
+
+def _bare_finding(policy: Policy, subject: Subject, status: Status) -> Finding:
+    """A finding without evidence: a pass or a not-applicable finding that no requested output shows."""
+    return _new_finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, (),
                         policy.remediation, policy.mappings)
 
 
