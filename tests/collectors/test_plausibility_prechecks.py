@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aima_gate.collectors.plausibility import _has_key, _has_non_finite, _walk
+from aima_gate.collectors.plausibility import _has_key, _has_non_finite, _walk, prechecks
 
 
 class _Float(float):
@@ -68,3 +68,18 @@ def test_prechecks_agree_with_the_walk_on_dict_and_list_subclasses_and_other_map
     assert _has_non_finite(value) == any(isinstance(v, float) and not math.isfinite(v) for _p, _k, v in entries)
     for name in ("confidence_intervals", "a", "0"):
         assert _has_key(value, name) == any(k == name for _p, k, _v in entries)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CONTAINERS | _VALUES)
+def test_the_combined_precheck_answers_both_prechecks(value: Any) -> None:
+    """One walk (bias reports ask both questions) answers what the two separate walks answer."""
+    for name in ("confidence_intervals", "a", "0", "x/y"):
+        assert prechecks(value, name) == (_has_non_finite(value), _has_key(value, name))
+
+
+def test_the_combined_precheck_stops_only_when_both_are_found() -> None:
+    assert prechecks({"a": math.inf, "b": [{"confidence_intervals": [1, 0]}]}, "confidence_intervals") == (True, True)
+    assert prechecks({"confidence_intervals": {}, "b": [{"x": math.nan}]}, "confidence_intervals") == (True, True)
+    assert prechecks({"confidence_intervals": {"x": 1.0}}, "confidence_intervals") == (False, True)
+    assert prechecks([{"x": -math.inf}], "confidence_intervals") == (True, False)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.bias_formats import normalize
 from aima_gate.collectors.bias_protected import apply_declaration, declared, min_group_support
-from aima_gate.collectors.plausibility import interval_inconsistencies, non_finite_numbers
+from aima_gate.collectors.plausibility import interval_inconsistencies, non_finite_numbers, prechecks
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import load_json
@@ -72,9 +72,10 @@ class BiasReportCollector(Collector):
         idx = lines if data.get("format") == "aima-gate" else report_lines(lines, data, doc)
         # Non-finite numbers first (a schema bound cannot refuse NaN), then the schema's bounds (rates in [0, 1],
         # differences in [-1, 1]...), then what a schema cannot say: see collectors/plausibility.py.
-        errors = non_finite_numbers(data, file, idx) \
+        non_finite, intervals = prechecks(data, "confidence_intervals")  # one walk for both checks' pre-checks
+        errors = non_finite_numbers(data, file, idx, present=non_finite) \
             or schema_errors(data, "bias-report.schema.json", file=file, lines=idx, error_cls=ArtifactError) \
-            or interval_inconsistencies(data, file, idx)
+            or interval_inconsistencies(data, file, idx, present=intervals)
         if errors:
             yield from errors
             return

@@ -87,13 +87,46 @@ def _has_key(value: Any, name: str) -> bool:
     return False
 
 
+def prechecks(value: Any, name: str) -> tuple[bool, bool]:
+    """``(_has_non_finite(value), _has_key(value, name))`` in one walk instead of two (a bias report asks both:
+    :func:`non_finite_numbers` and :func:`interval_inconsistencies`); stops once both are known to be true."""
+    isfinite = math.isfinite
+    non_finite = has_key = False
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        of = type(v)
+        if of is dict or (of is not list and isinstance(v, Mapping)):
+            for key, item in v.items():
+                if not has_key and (key if type(key) is str else str(key)) == name:
+                    has_key = True
+                    if non_finite:
+                        return True, True
+                kind = type(item)
+                if kind is float:
+                    if not non_finite and not isfinite(item):
+                        non_finite = True
+                        if has_key:
+                            return True, True
+                elif kind not in _SCALARS:
+                    if not non_finite and isinstance(item, float) and not isfinite(item):
+                        non_finite = True
+                        if has_key:
+                            return True, True
+                    stack.append(item)
+        elif of is list or isinstance(v, list):
+            stack.extend(item for item in v if type(item) not in _SCALARS)
+    return non_finite, has_key
+
+
 def _error(message: str, file: str, lines: LineIndex, pointer: str, hint: str) -> ArtifactError:
     return ArtifactError(message, file=file, line=lines.line_of(pointer) or 1, pointer=pointer, hint=hint)
 
 
-def non_finite_numbers(data: Any, file: str, lines: LineIndex) -> list[ArtifactError]:
-    """Every NaN or infinite number (JSON's 1e999 parses as infinity; arithmetic on it gives NaN)."""
-    if not _has_non_finite(data):
+def non_finite_numbers(data: Any, file: str, lines: LineIndex, *, present: bool | None = None) -> list[ArtifactError]:
+    """Every NaN or infinite number (JSON's 1e999 parses as infinity; arithmetic on it gives NaN). ``present``:
+    what :func:`prechecks` already found (None: look)."""
+    if not (_has_non_finite(data) if present is None else present):
         return []
     return [_error(f"{value!r} is not a finite number", file, lines, ptr,
                    "a measured metric is a finite number; regenerate the report")
@@ -176,9 +209,11 @@ def _raised(result: Mapping[str, Any]) -> bool:
     return isinstance(info, Mapping) and bool(info.get("raised_exception"))
 
 
-def interval_inconsistencies(data: Mapping[str, Any], file: str, lines: LineIndex) -> list[ArtifactError]:
-    """Confidence intervals of a normalized bias report whose lower bound exceeds the upper."""
-    if not _has_key(data, "confidence_intervals"):  # every pointer checked below passes through one
+def interval_inconsistencies(data: Mapping[str, Any], file: str, lines: LineIndex, *,
+                             present: bool | None = None) -> list[ArtifactError]:
+    """Confidence intervals of a normalized bias report whose lower bound exceeds the upper. ``present``: whether
+    some mapping has the key ``confidence_intervals``, as :func:`prechecks` found (None: look)."""
+    if not (_has_key(data, "confidence_intervals") if present is None else present):  # every pointer below has one
         return []
     out = []
     for ptr, key, value in _walk(data):
