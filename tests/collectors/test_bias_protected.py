@@ -95,3 +95,55 @@ def test_registries_that_cannot_declare_are_not_parsed_again(tmp_path: Path, mon
     assert bias_protected._model_declarations(_ctx(tmp_path), "reports/m3.json", "m3", "1") == []
     assert bias_protected._model_declarations(_ctx(tmp_path), "reports/a.json", "a", "1")[0][0] == ["sex"]
     assert parsed == ["registry/declares.yml", "registry/declares.yml"]  # once per run (two runs)
+
+
+_NATIVE_REPORT = ('{"format": "aima-gate", "kind": "bias_report", "schema_version": "1", '
+                  '"model": {"name": "a", "version": "1"}, "attributes": []}\n')
+
+
+def _discovering_repo(root: Path) -> None:
+    write(root, "registry/models.yml", "models:\n  - {name: a, version: '1', protected_attributes: [sex], "
+                                       "bias_report: ../reports/a.json}\n")
+    write(root, "reports/a.json", _NATIVE_REPORT)
+    write(root, "models/clf.pkl", "x")  # a model only discovery finds
+    write(root, "serve/MLmodel", "flavors: [unclosed\n")  # discovery cannot read it: an error naming it
+    write(root, "mlruns/0/models/m1/meta.yaml", "name: [unclosed\n")  # a logged model: an error instead of a subject
+
+
+def test_model_discovery_runs_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The protected-attribute index reads the MLflow sources alone; discovery (a pass over every file) is left to
+    the model collector, which runs it once."""
+    from aima_gate.collectors import model_inventory
+    from aima_gate.core.clock import Clock
+    from aima_gate.pipeline.runner import RunOptions, run_check
+
+    _discovering_repo(tmp_path)
+    runs: list[str] = []
+    real = model_inventory.discover
+
+    def counted(ctx: CollectContext) -> Any:
+        runs.append("discover")
+        return real(ctx)
+
+    monkeypatch.setattr(model_inventory, "discover", counted)
+    report = run_check(RunOptions(tmp_path, clock=Clock.at(dt.date(2026, 11, 24))))
+    assert runs == ["discover"]
+    assert any(f.subject.name == "models/clf.pkl@unversioned" for f in report.findings)
+
+
+def test_a_discovery_error_is_the_model_collectors_not_every_bias_reports(tmp_path: Path) -> None:
+    """An unreadable MLmodel or logged model's meta.yaml is one error naming it (the model collector's); the bias
+    report still takes the registry's declaration: no discovered model can declare protected attributes (only
+    owner, risk tier and intended use are read from its tags), so discovery's errors leave every declaration
+    known. (Before, an unreadable logged model made every bias report an error too.)"""
+    from aima_gate.collectors.bias_report import BiasReportCollector
+    from aima_gate.collectors.model_registry import ModelRegistryCollector
+
+    _discovering_repo(tmp_path)
+    ctx = _ctx(tmp_path)
+    external = list(ModelRegistryCollector().collect_external(ctx))
+    errors = {e.file for e in external if isinstance(e, Exception)}
+    assert {"serve/MLmodel", "mlruns/0/models/m1/meta.yaml"} <= errors
+    assert not list(ModelRegistryCollector().mlflow_subjects(ctx))
+    found = list(BiasReportCollector().parse(ctx, "reports/a.json"))
+    assert [a.data["protected_declared_by"] for a in found] == ["registry/models.yml (a@1)"]

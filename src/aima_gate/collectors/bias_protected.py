@@ -154,7 +154,9 @@ def _mlflow_declarers(ctx: CollectContext) -> _Declarers | AimaGateError:
             uncacheable(ctx.repo)  # a server, a database or the environment: not what the recorder can name
         out: list[_Declarer] = []
         try:
-            items = list(ModelRegistryCollector().collect_external(model_ctx))
+            # MLflow sources only: discovered models (model_inventory.py) never carry a protected_attributes tag, and
+            # discovery's own errors are the model collector's to report (it runs it once per run, not again here)
+            items = list(ModelRegistryCollector().mlflow_subjects(model_ctx))
             produced = {item.file for item in items if not isinstance(item, AimaGateError)}
             # an error beside a subject (an unknown stage) leaves its declaration known; one instead of a subject
             # (an unreadable meta.yaml, a malformed tag) does not, and is raised for the report

@@ -87,8 +87,17 @@ class ModelRegistryCollector(Collector):
             )
 
     def collect_external(self, ctx: CollectContext) -> Iterable[Result]:
+        """:meth:`mlflow_subjects`, then the models discovery finds (model_inventory.py), unless turned off."""
+        yield from self.mlflow_subjects(ctx)
+        from aima_gate.collectors import model_inventory
+
+        if model_inventory.enabled(ctx):  # models nothing registers (merged with the above by the runner)
+            yield from model_inventory.discover(ctx)
+
+    def mlflow_subjects(self, ctx: CollectContext) -> Iterable[Result]:
         """Model versions of an MLflow registry, when one is configured (``--mlflow-uri`` or ``mlflow:``), and of
-        the MLflow file stores committed in the repository (read offline, unless ``mlflow: {file_store: false}``)."""
+        the MLflow file stores committed in the repository (read offline, unless ``mlflow: {file_store: false}``).
+        The only external subjects that can declare protected attributes (bias_protected.py reads these alone)."""
         from aima_gate.collectors import mlflow_file_store
         from aima_gate.collectors.mlflow_registry import mlflow_settings, registry_uri
 
@@ -104,10 +113,6 @@ class ModelRegistryCollector(Collector):
                 yield from collect(ctx)
             if settings.get("file_store", True):
                 yield from mlflow_file_store.collect(ctx, include_archived=archived)
-        from aima_gate.collectors import model_inventory
-
-        if model_inventory.enabled(ctx):  # models nothing registers (merged with the above by the runner)
-            yield from model_inventory.discover(ctx)
 
 
 def _location(ctx: CollectContext, value: str, file: str, line: int | None) -> str:
