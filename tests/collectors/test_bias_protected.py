@@ -11,6 +11,7 @@ import pytest
 
 from aima_gate.collectors import CollectContext, bias_protected
 from aima_gate.core.clock import Clock
+from aima_gate.core.model import Artifact
 from aima_gate.safeio.repo import Repo
 from tests.conftest import write
 
@@ -146,4 +147,5 @@ def test_a_discovery_error_is_the_model_collectors_not_every_bias_reports(tmp_pa
     assert {"serve/MLmodel", "mlruns/0/models/m1/meta.yaml"} <= errors
     assert not list(ModelRegistryCollector().mlflow_subjects(ctx))
     found = list(BiasReportCollector().parse(ctx, "reports/a.json"))
-    assert [a.data["protected_declared_by"] for a in found] == ["registry/models.yml (a@1)"]
+    assert [a.data["protected_declared_by"] if isinstance(a, Artifact) else a for a in found] == [
+        "registry/models.yml (a@1)"]
