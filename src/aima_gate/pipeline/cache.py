@@ -170,9 +170,11 @@ class ArtifactCache:
     # ------------------------------------------------------------------------------------------- lookup
     def current_sha(self, rel: str) -> str | None:
         """The SHA-256 of the file's bytes now (None: not a regular file found by the walk, or unreadable)."""
-        if rel not in self._shas:
-            self._shas[rel] = self._hash(rel)
-        return self._shas[rel]
+        shas = self._shas
+        if rel in shas:
+            return shas[rel]
+        digest = shas[rel] = self._hash(rel)
+        return digest
 
     def _hash(self, rel: str) -> str | None:
         if self._file_stat is None:  # file_stat with the walk and root bound (the walk is made by then)
