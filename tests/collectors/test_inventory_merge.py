@@ -95,3 +95,19 @@ def test_each_models_source_is_read_once_and_other_kinds_keep_their_place() -> N
     assert [a.name for a in merged] == ["card", "m0@1", "other.pkl@unversioned", "m1@1", "card", "m2@1"]
     assert merged[1].data["found_by"] == [{"route": "registry-file", "file": "registry/models.yml"}]
     assert "found_by" not in merged[0].data
+
+
+def test_a_merged_subject_keeps_every_field_but_its_data() -> None:
+    """merge_models builds each subject's artifact directly (not with dataclasses.replace): every field of the
+    dataclass, present and future, must come through; only ``data`` gains ``found_by``."""
+    from dataclasses import fields
+
+    from aima_gate.core.model import LineIndex
+
+    art = Artifact("model", "churn@1", "registry/models.yml", {"name": "churn", "source": "file"}, 7,
+                   LineIndex({"/name": 8}), (("model_card", "cards/churn.md", "/model_card"),))
+    (merged,) = merge_models([art])
+    assert merged.data == {**art.data, "found_by": [{"route": "registry-file", "file": "registry/models.yml"}]}
+    for f in fields(Artifact):
+        if f.name != "data":
+            assert getattr(merged, f.name) is getattr(art, f.name), f.name

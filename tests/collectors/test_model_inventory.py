@@ -151,3 +151,15 @@ def test_an_unreadable_tag_file_is_an_error_and_the_model_stays(tmp_path: Path) 
     models, errors = _models(tmp_path)
     assert [m.name for m in models] == ["credit@m-abc"] and "owner" not in models[0].data
     assert [e.file for e in errors] == ["mlruns/0/models/m-abc/tags/owner"]
+
+
+@given(st.text(alphabet="ab./PTkl", max_size=12) | st.sampled_from(["a.pkl", "d.pkl/x", ".pt", "a/.", "x.SafeTensors"]))
+def test_a_model_file_is_told_by_its_name_s_last_extension(path: str) -> None:
+    """_is_model_file (asked for every file, so written with string methods) answers as its definition: the base
+    name holds a dot and what follows the last one is a model file extension, in any case."""
+    import posixpath
+
+    from aima_gate.collectors.model_inventory import MODEL_FILE_EXTENSIONS, _is_model_file
+
+    name = posixpath.basename(path)
+    assert _is_model_file(path) == ("." in name and path.rsplit(".", 1)[-1].lower() in MODEL_FILE_EXTENSIONS)

@@ -216,3 +216,19 @@ def test_save_releases_the_index_and_blobs_and_the_warm_run_still_reports_the_sa
     for cache in saved:
         assert not (cache._entries or cache._new_entries or cache._stat or cache._new_stat or cache._globs)
         assert not len(cache._view)
+
+
+def test_the_bound_stat_reader_answers_as_file_stat(example: Path, tmp_path: Path) -> None:
+    """ArtifactCache._hash asks stat_reader (the walk and root bound once) what file_stat answers: the identity of
+    a regular file the walk found, None for anything else (a missing file, one the walk did not find, a link)."""
+    from aima_gate.pipeline.cache_recording import file_stat, stat_reader
+
+    repo = Repo(example)
+    files = repo.files()
+    (example / "late.md").write_text("created after the walk\n", encoding="utf-8")
+    (example / "link.md").symlink_to("README.md")
+    read = stat_reader(repo)
+    names = [*files, "late.md", "link.md", "missing.md", "../outside.md", "registry"]
+    assert [read(n) for n in names] == [file_stat(repo, n) for n in names]
+    assert all(read(n) is not None for n in files)
+    assert [read(n) for n in names[len(files):]] == [None] * 5

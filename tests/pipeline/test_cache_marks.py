@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,40 @@ def test_a_marked_policy_file_is_not_parsed_again_and_compiles_alike(example: Pa
     assert parsed == [] and again == plain
     assert [p.line for p in again.policies] == [p.line for p in plain.policies]
     assert [list(p.source or {}) for p in again.policies] == [list(p.source or {}) for p in plain.policies]
+
+
+def test_a_marked_config_is_not_parsed_again_and_reads_alike(example: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A config whose bytes passed the schema comes back with the document and line index they parsed to: no YAML
+    parse (a warm run imports no PyYAML), the same Config."""
+    from aima_gate.config import repo_config
+    from aima_gate.safeio.loaders import load_yaml as real
+
+    text = (example / ".aima-gate.yml").read_text(encoding="utf-8")
+
+    def load() -> repo_config.Config:
+        with cache_marks.schema_marks(tmp_path / "cache", example) as marks:
+            return repo_config.parse_config(text, ".aima-gate.yml", marks)
+
+    plain = repo_config.parse_config(text, ".aima-gate.yml")
+
+    def same(config: repo_config.Config) -> bool:  # a LineIndex compares by identity: its answers are below
+        return replace(config, lines=plain.lines) == plain
+
+    assert same(load())  # first run: parsed, checked, marked with what it parsed to
+    parsed: list[str] = []
+
+    def spy(text: str, file: str) -> Any:
+        parsed.append(file)
+        return real(text, file)
+
+    monkeypatch.setattr(repo_config, "load_yaml", spy)
+    again = load()
+    assert parsed == [] and same(again)
+    assert list(again.raw) == list(plain.raw)  # same key order
+    pointers = ("/signing/keyring", "/artifacts", "/artifacts/dependency_scan/development/files/0", "/nothing")
+    assert [again.lines.line_of(p) for p in pointers] == [plain.lines.line_of(p) for p in pointers]
+    edited = text + "\n# edited\n"  # other bytes: parsed (and checked) again
+    with cache_marks.schema_marks(tmp_path / "cache", example) as marks:
+        repo_config.parse_config(edited, ".aima-gate.yml", marks)
+    assert parsed == [".aima-gate.yml"]

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from aima_gate.core.errors import InputError
 from aima_gate.safeio import loaders
 
+loaders._yaml()  # PyYAML's parts are set on first use; these tests read them directly
+
 _TAGS = ["", "!!str ", "!!int ", "!!float ", "!!bool ", "!!null ", "!!timestamp ", "!!binary ", "!!map ", "!!seq ",
          "!!set ", "!!omap ", "!!pairs ", "!!python/object ", "!custom ", "!!value ", "!!merge "]
 _TEXTS = ["1", "0x1F", "0o17", "1_000", "1.5e3", ".inf", "-.Inf", ".nan", "yes", "No", "off", "~", "null", "",
@@ -64,3 +66,16 @@ def test_constructed_nodes_are_not_retained() -> None:
     assert value == {"a": 1, "b": [2.5, True, None, "2020-01-02"], "c": 7}
     assert not loaders._constructor.constructed_objects
     assert not loaders._constructor.recursive_objects
+
+
+def test_pyyaml_is_imported_only_when_a_yaml_document_is_parsed() -> None:
+    """A warm run reads every document back from the cache and its config and policies from the schema marks:
+    importing the gate's run path must not import PyYAML (25 ms); the first YAML parse does."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import aima_gate.pipeline.runner, aima_gate.cli.main; print('yaml' in sys.modules); "
+            "from aima_gate.safeio.loaders import load_yaml; print(load_yaml('a: 1', 'x.yml')[0], "
+            "'yaml' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert proc.stdout.split("\n")[:2] == ["False", "{'a': 1} True"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from aima_gate.core.model import Artifact
@@ -114,6 +113,7 @@ def merge_models(artifacts: Sequence[Artifact]) -> list[Artifact]:
         if i in found_by:
             data = dict(art.data.items())  # a data mapping decoded on demand hands over its dict's items at once
             data["found_by"] = found_by[i]
-            art = replace(art, data=data)
+            # Made directly: dataclasses.replace() inspects the fields on every call (every model of a run).
+            art = Artifact(art.kind, art.name, art.file, data, art.line, art.lines, art.references)
         out.append(art)
     return out

@@ -106,7 +106,9 @@ def _inside(path: str, folder: str) -> bool:
 
 
 def _is_model_file(path: str) -> bool:
-    return path.rsplit(".", 1)[-1].lower() in MODEL_FILE_EXTENSIONS if "." in posixpath.basename(path) else False
+    # Asked for every file of the repository: string methods only (posixpath.basename and rsplit cost twice as much).
+    name = path.rpartition("/")[2]
+    return "." in name and name.rpartition(".")[2].lower() in MODEL_FILE_EXTENSIONS
 
 
 def safe_name(raw: str) -> str:

@@ -47,8 +47,8 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
 )
 from aima_gate.pipeline.cache_recording import (
     Record,
-    file_stat,
     parse_recorded,
+    stat_reader,
     walked,
 )
 from aima_gate.safeio.repo import Repo, glob_filter
@@ -99,6 +99,7 @@ class ArtifactCache:
         self._listing: str | None = None
         self._valid: dict[Any, bool] = {}
         self._shas: dict[str, str | None] = {}
+        self._file_stat: Callable[[str], tuple[int, ...] | None] | None = None
         self._started = time.time_ns()
         from aima_gate.core.parallel import no_gc
 
@@ -169,12 +170,16 @@ class ArtifactCache:
     # ------------------------------------------------------------------------------------------- lookup
     def current_sha(self, rel: str) -> str | None:
         """The SHA-256 of the file's bytes now (None: not a regular file found by the walk, or unreadable)."""
-        if rel not in self._shas:
-            self._shas[rel] = self._hash(rel)
-        return self._shas[rel]
+        shas = self._shas
+        if rel in shas:
+            return shas[rel]
+        digest = shas[rel] = self._hash(rel)
+        return digest
 
     def _hash(self, rel: str) -> str | None:
-        st = file_stat(self.repo, rel)  # a regular file the walk found: no folder on its path is a link
+        if self._file_stat is None:  # file_stat with the walk and root bound (the walk is made by then)
+            self._file_stat = stat_reader(self.repo)
+        st = self._file_stat(rel)  # a regular file the walk found: no folder on its path is a link
         if st is None:
             return None
         old = self._stat.get(rel)
@@ -190,7 +195,7 @@ class ArtifactCache:
         except (AimaGateError, OSError):
             return None
         digest = sha(data)
-        if file_stat(self.repo, rel) == st:
+        if self._file_stat(rel) == st:
             self._remember(rel, st, digest)
         return digest
 

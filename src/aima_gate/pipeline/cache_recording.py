@@ -108,15 +108,26 @@ _SHARED: weakref.WeakKeyDictionary[Repo, dict[str, tuple[Any, str | None, list[A
 
 def file_stat(repo: Repo, rel: str) -> tuple[int, ...] | None:
     """The identity of a regular file found by the walk (so no folder on its path is a link), else None."""
-    if rel not in walked(repo):
-        return None
-    try:
-        st = os.lstat(f"{repo.root}/{rel}")
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return stat_reader(repo)(rel)
+
+
+def stat_reader(repo: Repo) -> Callable[[str], tuple[int, ...] | None]:
+    """:func:`file_stat` for one repository, its walk and root looked up once: the cache asks it for every file
+    of a run (20,000 at 5,000 models), where the per-call look-ups were a third of the cost of the ``lstat``."""
+    files, prefix, lstat, is_regular = walked(repo), f"{repo.root}/", os.lstat, stat.S_ISREG
+
+    def identity(rel: str) -> tuple[int, ...] | None:
+        if rel not in files:
+            return None
+        try:
+            st = lstat(prefix + rel)
+        except OSError:
+            return None
+        if not is_regular(st.st_mode):
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+    return identity
 
 
 _WALKED: weakref.WeakKeyDictionary[Repo, frozenset[str]] = weakref.WeakKeyDictionary()

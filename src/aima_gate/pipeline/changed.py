@@ -12,7 +12,6 @@ error (unless optional), as in a full run.
 from __future__ import annotations
 
 import datetime as _dt
-import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,8 @@ from aima_gate.engine.policy import Policy
 
 
 def _git(root: Path, *args: str) -> list[str]:
+    import subprocess  # only for --changed: a hook run names its files
+
     try:
         proc = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 FRAMEWORKS = ("nist_ai_rmf", "iso_42001", "eu_ai_act", "owasp_llm")
@@ -108,7 +108,9 @@ def _practice(domain: str, raw: dict[str, Any]) -> Practice:
 
 @functools.lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    raw = json.loads(resources.files(__package__).joinpath("aima_v1.json").read_text(encoding="utf-8"))
+    # Beside this module, as core/resources.py finds the schemas and policies (importlib.resources costs a warm
+    # run 8 ms of imports: tempfile, zipfile...).
+    raw = json.loads(Path(__file__).with_name("aima_v1.json").read_text(encoding="utf-8"))
     domains = tuple(
         Domain(d["slug"], d["name"], tuple(_practice(d["slug"], p) for p in d["practices"])) for d in raw["domains"]
     )
