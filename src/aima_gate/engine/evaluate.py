@@ -26,6 +26,7 @@ from aima_gate.core.model import (
 )
 from aima_gate.core.parallel import no_gc
 from aima_gate.engine.assertions import ArtifactIndex, Tri, make_scope
+from aima_gate.engine.outcomes import new_evidence
 from aima_gate.engine.policy import Policy
 
 _FINDING_FIELDS = ("policy_id", "title", "status", "severity", "subject", "aima", "evidence", "remediation", "mappings",
@@ -278,7 +279,7 @@ def _subject(art: Artifact) -> Subject:
 
 def _finding(policy: Policy, subject: Subject, status: Status, evidence: tuple[Evidence, ...]) -> Finding:
     if not evidence:  # every finding carries evidence, even a vacuous pass
-        evidence = (Evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
+        evidence = (new_evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
     # Positional (the report's field order): keyword arguments cost measurably at tens of thousands of findings.
     return _new_finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, evidence,
                         policy.remediation, policy.mappings)
