@@ -134,7 +134,8 @@ def keyed_not_passing(report: Report) -> list[tuple[Finding, str]]:
         else:
             first, run = f, []
             key = ""
-        if f.status in NOT_PASSING:
+        status = f.status  # identity tests: a set of Enum members hashes each one in Python code
+        if status is Status.FAIL or status is Status.ERROR or status is Status.WAIVED:  # NOT_PASSING
             out.append((f, key or f.identity))
         prev = cur
     return out
