@@ -134,8 +134,7 @@ def keyed_not_passing(report: Report) -> list[tuple[Finding, str]]:
         else:
             first, run = f, []
             key = ""
-        status = f.status  # identity tests: a set of Enum members hashes each one in Python code
-        if status is Status.FAIL or status is Status.ERROR or status is Status.WAIVED:  # NOT_PASSING
+        if f.status in NOT_PASSING:
             out.append((f, key or f.identity))
         prev = cur
     return out
