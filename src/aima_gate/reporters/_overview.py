@@ -110,7 +110,7 @@ def _steps(report: Report) -> list[_Step]:
     steps: dict[str, _Step] = {}
     by_aima: dict[int, tuple[str, str, int]] = {}  # id(AimaRef) -> its step (policies share one; alive with report)
     for f in report.findings:
-        if f.status is not Status.FAIL and f.status is not Status.ERROR:
+        if f.status not in (Status.FAIL, Status.ERROR):
             continue
         aima = f.aima
         if _missing_kind(f) is not None:  # nothing of a kind was found: one step for every missing kind
