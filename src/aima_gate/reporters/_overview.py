@@ -124,7 +124,9 @@ def _steps(report: Report) -> list[_Step]:
                 domain, practice = practices.get((aima.domain, aima.practice), (aima.domain, aima.practice))
                 known = by_aima[id(aima)] = (f"{aima.domain}/{aima.practice}", f"{domain} / {practice}", aima.level)
             key, title, level = known
-        step = steps.setdefault(key, _Step(title, level))
+        step = steps.get(key)
+        if step is None:  # (not setdefault: that made a _Step for every failure, tens of thousands at scale)
+            step = steps[key] = _Step(title, level)
         step.level = min(step.level, level) if step.findings else level
         step.findings.append(f)
     return sorted(steps.values(), key=lambda s: s.weight(report))
