@@ -21,7 +21,7 @@ from aima_gate.core.errors import pointer_to_path
 from aima_gate.core.model import Artifact, Evidence
 from aima_gate.engine.index import ArtifactIndex as ArtifactIndex  # (re-exported: it lived here)
 from aima_gate.engine.outcomes import MAX_EVIDENCE as MAX_EVIDENCE
-from aima_gate.engine.outcomes import NOT, _cap, any_status, not_results, quantified
+from aima_gate.engine.outcomes import NOT, _cap, any_status, new_evidence, not_results, quantified
 from aima_gate.engine.outcomes import Outcome as Outcome
 from aima_gate.engine.outcomes import Tri as Tri
 from aima_gate.engine.outcomes import combine_all as combine_all
@@ -66,7 +66,7 @@ def evidence(scope: Scope, pointer: str, actual: Any, expected: str, message: st
         actual = None
     elif type(actual) is not str or len(actual) > 200:
         actual = short(actual)
-    return Evidence(art.file, art.line_of(pointer), pointer, actual, expected, message)
+    return new_evidence(art.file, art.line_of(pointer), pointer, actual, expected, message)
 
 
 class Node:
@@ -86,7 +86,7 @@ class Node:
         if self.message and outcome.status is not Tri.PASS:
             message = self.message
             return Outcome(outcome.status, build=lambda: tuple(
-                Evidence(e.file, e.line, e.pointer, e.actual, e.expected, message) for e in outcome.evidence))
+                new_evidence(e.file, e.line, e.pointer, e.actual, e.expected, message) for e in outcome.evidence))
         return outcome
 
 

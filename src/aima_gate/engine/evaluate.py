@@ -26,6 +26,7 @@ from aima_gate.core.model import (
 )
 from aima_gate.core.parallel import no_gc
 from aima_gate.engine.assertions import ArtifactIndex, Tri, make_scope
+from aima_gate.engine.outcomes import new_evidence
 from aima_gate.engine.policy import Policy
 
 _FINDING_FIELDS = ("policy_id", "title", "status", "severity", "subject", "aima", "evidence", "remediation", "mappings",
@@ -191,19 +192,31 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
         where = policy.where
         assertion = policy.assertion
         lean = 0  # passes minus other outcomes of this policy's last subjects (see below), within -4..4
+        gate_lean = 0  # the same for the subjects' applies_to.where
         for subject, subj in pairs:
             # One scope per subject per policy, let go right after: kept for the run (one per subject, shared
             # by policies without parameters), they added a few MB to the run's peak of memory.
             scope = make_scope(subject, policy_params, today, index)
             # Statuses first (Node.status: no outcomes, no evidence); an outcome, with its evidence, is made only
-            # for a finding that shows it: a gate that passes shows nothing, nor does a pass nobody shows.
-            gate = Tri.PASS if where is None else where.status(scope, subject.data, "")
+            # for a finding that shows it: a gate that passes shows nothing, nor does a pass nobody shows. A gate
+            # that does not pass is shown when not-applicable findings are: while this policy's gates mostly do
+            # not pass, their outcome is asked for at once (as for the assertion, below), not after the status.
+            gated = None
+            if where is None:
+                gate = Tri.PASS
+            elif na_evidence and gate_lean < 0:
+                gated = where.evaluate(scope, subject.data, "")
+                gate = gated.status
+                gate_lean = gate_lean + 1 if gate is Tri.PASS else max(gate_lean - 1, -4)
+            else:
+                gate = where.status(scope, subject.data, "")
+                gate_lean = min(gate_lean + 1, 4) if gate is Tri.PASS else gate_lean - 1
             if gate is not Tri.PASS:
                 if gate is Tri.FAIL and not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
                     findings.append(_bare_finding(policy, subj, Status.NOT_APPLICABLE))
                     continue
                 assert where is not None
-                outcome = where.evaluate(scope, subject.data, "")
+                outcome = gated if gated is not None else where.evaluate(scope, subject.data, "")
                 findings.append(_finding(policy, subj, Status.ERROR if outcome.status is Tri.ERROR
                                          else Status.NOT_APPLICABLE, outcome.evidence))
                 continue
@@ -278,7 +291,7 @@ def _subject(art: Artifact) -> Subject:
 
 def _finding(policy: Policy, subject: Subject, status: Status, evidence: tuple[Evidence, ...]) -> Finding:
     if not evidence:  # every finding carries evidence, even a vacuous pass
-        evidence = (Evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
+        evidence = (new_evidence(subject.file, 1, "", None, policy.title, f"{status.value}: nothing further to show"),)
     # Positional (the report's field order): keyword arguments cost measurably at tens of thousands of findings.
     return _new_finding(policy.id, policy.title, status, policy.severity, subject, policy.aima, evidence,
                         policy.remediation, policy.mappings)

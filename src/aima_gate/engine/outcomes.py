@@ -8,12 +8,54 @@ when no evidence is wanted. Both ask every child: the status alone is never deci
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
+from types import MemberDescriptorType
+from typing import Any
 
 from aima_gate.core.model import Evidence
 
 MAX_EVIDENCE = 25
 """Evidence items kept per quantifier/combinator outcome; the rest are summarized in one line."""
+
+
+_EVIDENCE_FIELDS = ("file", "line", "pointer", "actual", "expected", "message")
+
+
+def evidence_maker(cls: type[Evidence] = Evidence) -> Callable[..., Evidence]:
+    """``cls(file, line, pointer, actual, expected, message)``, made by setting its slots one by one and interning
+    ``expected`` and ``message`` when they are strings, which is all ``Evidence.__post_init__`` does: the frozen
+    dataclass's ``__init__`` (``object.__setattr__`` per field, by name, then ``__post_init__``) costs about twice
+    as much, up to hundreds of thousands of times a run (``--findings all``). Only for the layout known here
+    (these fields, in slots); any other layout, or a subclass with its own ``__post_init__``, gets the class
+    itself. tests/engine/test_evidence_maker.py pins ``Evidence.__post_init__``: a change there must be made
+    here too."""
+    slots = [getattr(cls, f.name, None) for f in fields(cls)]
+    if (tuple(f.name for f in fields(cls)) != _EVIDENCE_FIELDS
+            or getattr(cls, "__post_init__", None) is not getattr(Evidence, "__post_init__", None)
+            or not all(isinstance(s, MemberDescriptorType) for s in slots)):
+        return cls
+    new = object.__new__
+    intern = sys.intern
+    p_file, p_line, p_pointer, p_actual, p_expected, p_message = (
+        s.__set__ for s in slots if isinstance(s, MemberDescriptorType))
+
+    def make(file: str, line: int, pointer: str, actual: Any, expected: str, message: str) -> Evidence:
+        ev: Evidence = new(cls)
+        p_file(ev, file)
+        p_line(ev, line)
+        p_pointer(ev, pointer)
+        p_actual(ev, actual)
+        p_expected(ev, intern(expected) if type(expected) is str else expected)
+        p_message(ev, intern(message) if type(message) is str else message)
+        return ev
+
+    return make
+
+
+new_evidence = evidence_maker()
+"""Makes an :class:`Evidence` (positional arguments only), as the class does, in about half the time."""
 
 
 class Tri(enum.Enum):
@@ -46,7 +88,7 @@ class Outcome:
 
 
 def negate(ev: Evidence) -> Evidence:
-    return Evidence(ev.file, ev.line, ev.pointer, ev.actual, f"not ({ev.expected})", f"NOT: {ev.message}")
+    return new_evidence(ev.file, ev.line, ev.pointer, ev.actual, f"not ({ev.expected})", f"NOT: {ev.message}")
 
 
 def _cap(items: list[Evidence], total: int | None = None) -> tuple[Evidence, ...]:
@@ -57,7 +99,7 @@ def _cap(items: list[Evidence], total: int | None = None) -> tuple[Evidence, ...
         return tuple(items)
     rest = total - MAX_EVIDENCE
     last = items[MAX_EVIDENCE]
-    summary = Evidence(last.file, last.line, last.pointer, None, "", f"... and {rest} more evidence items")
+    summary = new_evidence(last.file, last.line, last.pointer, None, "", f"... and {rest} more evidence items")
     return (*items[:MAX_EVIDENCE], summary)
 
 

@@ -32,6 +32,8 @@ def first_sentence(text: str) -> str:
 def _missing_kind(f: Finding) -> str | None:
     """The artifact kind a "(no KIND found)" finding says was not found, else None."""
     name = f.subject.name
+    if not name.startswith("(no "):  # (asked of every finding: the expected name is made only when it may match)
+        return None
     return f.subject.kind if name == f"(no {f.subject.kind} found)" else None
 
 
@@ -56,12 +58,16 @@ def inventory_lines(report: Report, *, verbose: bool = False) -> list[str]:
     subjects: dict[str, set[tuple[str, str]]] = defaultdict(set)
     missing_required: set[str] = set()
     missing_optional: set[str] = set()
+    added: set[int] = set()  # ids of the Subject objects already added (the engine shares one per artifact)
     for f in report.findings:
         kind = _missing_kind(f)
         if kind is not None:
             (missing_required if f.status is Status.ERROR else missing_optional).add(kind)
         elif not f.policy_id.startswith("aima-gate."):
-            subjects[f.subject.kind].add((f.subject.name, f.subject.file))
+            subject = f.subject  # alive as long as the report: its id is not reused meanwhile
+            if id(subject) not in added:
+                added.add(id(subject))
+                subjects[subject.kind].add((subject.name, subject.file))
     missing_optional -= missing_required | set(subjects)
     lines = []
     models = subjects.pop("model", set())
@@ -102,18 +108,25 @@ def _steps(report: Report) -> list[_Step]:
     catalog = load_catalog()
     practices = {(p.domain, p.slug): (d.name, p.name) for d in catalog.domains for p in d.practices}
     steps: dict[str, _Step] = {}
+    by_aima: dict[int, tuple[str, str, int]] = {}  # id(AimaRef) -> its step (policies share one; alive with report)
     for f in report.findings:
         if f.status not in (Status.FAIL, Status.ERROR):
             continue
+        aima = f.aima
         if _missing_kind(f) is not None:  # nothing of a kind was found: one step for every missing kind
             key, title, level = "gate:missing", "Evidence not found", 0
-        elif f.aima is None:
+        elif aima is None:
             title = GATE_RULES.get(f.policy_id, (f.title,))[0]
             key, level = f"gate:{f.policy_id}", 0
         else:
-            domain, practice = practices.get((f.aima.domain, f.aima.practice), (f.aima.domain, f.aima.practice))
-            key, title, level = f"{f.aima.domain}/{f.aima.practice}", f"{domain} / {practice}", f.aima.level
-        step = steps.setdefault(key, _Step(title, level))
+            known = by_aima.get(id(aima))
+            if known is None:
+                domain, practice = practices.get((aima.domain, aima.practice), (aima.domain, aima.practice))
+                known = by_aima[id(aima)] = (f"{aima.domain}/{aima.practice}", f"{domain} / {practice}", aima.level)
+            key, title, level = known
+        step = steps.get(key)
+        if step is None:  # (not setdefault: that made a _Step for every failure, tens of thousands at scale)
+            step = steps[key] = _Step(title, level)
         step.level = min(step.level, level) if step.findings else level
         step.findings.append(f)
     return sorted(steps.values(), key=lambda s: s.weight(report))

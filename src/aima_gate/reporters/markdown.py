@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.model import Finding, Status
@@ -119,6 +121,23 @@ def _headline(report: Report) -> str:
     return f"## {ICON[report.verdict]} aima-gate: {report.verdict.upper()}, " + ", ".join(parts)
 
 
+def _failure_order(report: Report, order: Mapping[str, int]) -> Callable[[tuple[Finding, str]], Any]:
+    """The sort key of a failure: its AIMA domain's place, then :func:`severity_sort_key`. For a failure both
+    depend only on its ``aima`` and ``severity`` (a policy's, shared by its findings): computed once per pair
+    (tens of thousands of failures, a handful of policies)."""
+    known: dict[tuple[int, int], Any] = {}  # (id(aima), id(severity)): both alive as long as the report
+
+    def key(fk: tuple[Finding, str]) -> Any:
+        f = fk[0]
+        pair = (id(f.aima), id(f.severity))
+        value = known.get(pair)
+        if value is None:
+            value = known[pair] = (order.get(f.aima.domain if f.aima else "", -1), severity_sort_key(report, f))
+        return value
+
+    return key
+
+
 def render(report: Report, budget: int = BUDGET) -> str:
     catalog = load_catalog()
     names = {d.slug: d.name for d in catalog.domains}
@@ -150,9 +169,7 @@ def render(report: Report, budget: int = BUDGET) -> str:
         out.add("")
         for f, k in errors:
             omitted += 1 if out.full or not out.add(_finding_block(report, f, k, prefix)) else 0
-    failing = sorted(((f, k) for f, k in pairs if f.status is Status.FAIL),
-                     key=lambda fk: (order.get(fk[0].aima.domain if fk[0].aima else "", -1),
-                                     severity_sort_key(report, fk[0])))
+    failing = sorted(((f, k) for f, k in pairs if f.status is Status.FAIL), key=_failure_order(report, order))
     groups: dict[str, list[tuple[Finding, str]]] = defaultdict(list)
     for f, k in failing:
         groups[f.aima.domain if f.aima else ""].append((f, k))
