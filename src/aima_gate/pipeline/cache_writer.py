@@ -1,0 +1,139 @@
+"""Writing a pack of the artifact cache (see cache.py) as it is made, never whole in memory.
+
+A pack is ``MAGIC``, the blobs, the index (the marshal bytes of one dict), the index's size (8 bytes, big-endian)
+and the HMAC-SHA256 tag of everything before it. Each parsed entry's blobs go to the pack's temporary file as the
+entry is absorbed, so a cold run holds only their offsets, not tens of MB of blobs until the end of collection;
+the index is written last, in batches, and the tag authenticates the whole file. The file is renamed into place
+only once it is whole: a run that fails or stops on the way leaves no pack (its temporary file is removed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import itertools
+import json
+import marshal
+import os
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, BinaryIO
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+BATCH = 1024
+"""Index rows marshalled at a time: the index is never one bytes object of tens of MB."""
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as JSON reads it back (lists, never tuples; str keys): what the pack's reader expects."""
+    return json.loads(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def dict_pieces(value: Mapping[str, Any], *, to_json: bool = True) -> Iterator[bytes]:
+    """The marshal (version 2) bytes of ``dict(value)`` (through :func:`as_json` unless ``to_json`` is False), in
+    pieces. Version 2 has no back-references, and a dict is its type byte, its key/value pairs one after the other
+    and a null byte: so the pairs of each batch, marshalled as a dict and stripped of those two bytes, join into
+    exactly ``marshal.dumps(dict(value), 2)``."""
+    yield b"{"
+    items = iter(value.items())
+    while True:
+        batch = dict(itertools.islice(items, BATCH))
+        if not batch:
+            break
+        yield marshal.dumps(as_json(batch) if to_json else batch, 2)[1:-1]
+    yield b"0"
+
+
+class PackWriter:
+    """One pack being written to a fresh temporary file in the packs folder (``folder``, a descriptor).
+
+    :meth:`add` appends blobs and says where they went (offsets from the end of ``MAGIC``); :meth:`finish` writes
+    the index and the tag and renames the file into place; :meth:`discard` removes it. Any failure (a full disk,
+    an index that cannot be stored) discards the pack: nothing is written rather than a pack that could not be
+    read back, and the run goes on (the cache never changes a verdict)."""
+
+    def __init__(self, folder: int, key: bytes, magic: bytes) -> None:
+        self._folder = folder
+        self._key = key
+        self._magic = magic
+        self._fh: BinaryIO | None = None
+        self._tmp: str | None = None
+        self._tag: Any = None
+        self.at = 0
+        """Bytes of blobs written so far."""
+        self.failed = False
+
+    def _open(self) -> BinaryIO:
+        self._tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
+        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._folder)
+        self._fh = os.fdopen(fd, "wb")
+        self._tag = hmac.new(self._key, digestmod="sha256")
+        self._put(self._magic)
+        return self._fh
+
+    def _put(self, piece: bytes | memoryview) -> None:
+        assert self._fh is not None
+        self._tag.update(piece)
+        self._fh.write(piece)
+
+    def add(self, chunks: Iterable[bytes | memoryview]) -> list[list[int]] | None:
+        """Append ``chunks``: their [offset, size] spans, or None once the pack has failed."""
+        if self.failed:
+            return None
+        try:
+            if self._fh is None:
+                self._open()
+            spans = []
+            for chunk in chunks:
+                self._put(chunk)
+                spans.append([self.at, len(chunk)])
+                self.at += len(chunk)
+        except OSError:
+            self.discard()
+            return None
+        return spans
+
+    def finish(self, index: Iterable[bytes], name: str) -> bool:
+        """Write the index's pieces, its size and the tag, and rename the pack to ``name``; False if it failed
+        (the temporary file is then removed). ``index`` may raise ValueError, TypeError or UnicodeEncodeError
+        while it is made: that discards the pack too."""
+        if self.add(()) is None:
+            return False
+        try:
+            size = 0
+            for piece in index:
+                self._put(piece)
+                size += len(piece)
+            self._put(size.to_bytes(8, "big"))
+            assert self._fh is not None and self._tmp is not None
+            self._fh.write(self._tag.digest())
+            self._fh.close()
+            os.replace(self._tmp, name, src_dir_fd=self._folder, dst_dir_fd=self._folder)
+        except (OSError, ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+            self.discard()
+            return False
+        self._fh = self._tmp = None
+        return True
+
+    def discard(self) -> None:
+        """Close and remove the temporary file, if any; the pack is failed from then on."""
+        self.failed = True
+        fh, tmp, self._fh, self._tmp = self._fh, self._tmp, None, None
+        if fh is not None:
+            with contextlib.suppress(OSError):
+                fh.close()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=self._folder)
+
+
+def read_layout(body: memoryview, magic: bytes) -> tuple[memoryview, memoryview] | None:
+    """(index bytes, blobs view) of an authenticated pack's ``body`` (the pack without its tag), or None when its
+    layout does not hold."""
+    if len(body) < len(magic) + 8 or body[:len(magic)] != magic:
+        return None
+    size = int.from_bytes(body[-8:], "big")
+    start = len(body) - 8 - size
+    if start < len(magic):
+        return None
+    return body[start:-8], body[len(magic):start]
