@@ -89,11 +89,14 @@ class ArtifactCache:
         self._stat: dict[str, list[Any]] = {}
         self._entries: dict[str, list[Any]] = {}
         self._view = memoryview(b"")
-        self._new_stat: dict[str, list[Any]] = {}
-        self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview] | None]] = {}
-        """Each entry of the next pack (in its stored form, cache_entries.py) with its blobs, or with None once
-        they are written (:meth:`absorb`: the entry then holds their spans)."""
+        self._new_stat: dict[str, list[Any] | bytes] = {}
+        """The next pack's stat rows: as read back, or (:meth:`_remember`) as marshal bytes, a third of the memory."""
+        self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview]]] = {}
+        """Each entry read back for the next pack (in its stored form, cache_entries.py) with its blobs."""
         self._writer = PackWriter(fd, key, MAGIC)
+        self._absorbed = bytearray()
+        """The next pack's entries for the files parsed this run, their blobs already written (:meth:`absorb`):
+        marshal bytes of each (name, entry) pair, a fraction of the memory of the lists they stand for."""
         self._dirty = False
         self._globs: dict[str, list[Any]] = {}
         self._new_globs: dict[str, list[Any]] = {}
@@ -200,7 +203,7 @@ class ArtifactCache:
 
     def _remember(self, rel: str, st: tuple[int, ...], digest: str) -> None:
         if max(st[3], st[4]) < self._started - RACY_NS:
-            self._new_stat[rel] = [*st, digest]
+            self._new_stat[rel] = marshal.dumps([*st, digest], 2)  # ints and a str: as JSON would read it back
             self._dirty = True
 
     def glob(self, patterns: Sequence[str]) -> list[str]:
@@ -269,11 +272,12 @@ class ArtifactCache:
         try:
             entry = as_json(with_spans(name, stored(name, record.deps, record.items, len(record.blobs)),
                                        _spans(self._writer.at, record.blobs)))
+            pair = marshal.dumps(name, 2) + marshal.dumps(entry, 2)
         except (ValueError, TypeError):  # an entry that could not be read back: no pack rather than one without it
             self._writer.discard()
             return
         if self._writer.add(record.blobs) is not None:
-            self._new_entries[name] = (entry, None)
+            self._absorbed += pair
 
     def save(self) -> None:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
@@ -293,6 +297,7 @@ class ArtifactCache:
         self._stat, self._entries, self._new_stat, self._new_entries = {}, {}, {}, {}
         self._globs, self._new_globs, self._groups, self._new_groups = {}, {}, {}, {}
         self._valid, self._shas = {}, {}
+        self._absorbed = bytearray()
         self._view = memoryview(b"")
 
     def _prune(self) -> None:
@@ -301,24 +306,25 @@ class ArtifactCache:
     def _write(self) -> None:
         # Every part of the index is stored as the marshal bytes of its JSON value (read back exactly as JSON
         # would be: lists, never tuples), in a fraction of the time a 10 MB JSON parse takes a warm pre-commit
-        # run at 5,000 models. Absorbed entries are in that form already, their blobs written (absorb); entries
+        # run at 5,000 models. Absorbed entries are marshalled already, their blobs written (absorb); entries
         # read back from the last pack have their blobs written here. The index goes out in batches: no text or
         # marshal bytes of the whole index, and no second copy of it, are ever held (tens of MB at 12,500 models).
         entries: dict[str, list[Any]] = {}
         try:
             for name, (entry, chunks) in self._new_entries.items():
-                if chunks is not None:
-                    spans = self._writer.add(chunks)
-                    if spans is None:
-                        return
-                    entry = as_json(with_spans(name, entry, spans))
-                entries[name] = entry
+                spans = self._writer.add(chunks)
+                if spans is None:
+                    return
+                entries[name] = as_json(with_spans(name, entry, spans))
         except (ValueError, TypeError):
             self._writer.discard()
             return
-        index = (b"{", *_pair("identity", self._identity), *_pair("stat", self._new_stat),
-                 *_pair("entries", entries, to_json=False), *_pair("globs", self._new_globs),
-                 *_pair("groups", self._new_groups), b"0")
+        # A marshalled dict is its pairs between "{" and "0" (cache_writer.dict_pieces): the absorbed pairs join the
+        # read-back ones as they are.
+        read_back = dict_pieces(entries, to_json=False)
+        index = (b"{", *_pair("identity", self._identity), marshal.dumps("stat", 2), dict_pieces(self._new_stat),
+                 marshal.dumps("entries", 2), next(read_back), self._absorbed, read_back,
+                 *_pair("globs", self._new_globs), *_pair("groups", self._new_groups), b"0")
         if self._writer.finish(_joined(index), self._name):
             self._prune()
 
@@ -339,9 +345,9 @@ def _pair(key: str, value: Any, *, to_json: bool = True) -> tuple[Any, ...]:
     return (marshal.dumps(key, 2), marshal.dumps(value, 2))
 
 
-def _joined(parts: Sequence[bytes | Iterator[bytes]]) -> Iterator[bytes]:
+def _joined(parts: Sequence[bytes | bytearray | Iterator[bytes]]) -> Iterator[bytes | bytearray]:
     for part in parts:
-        if isinstance(part, bytes):
+        if isinstance(part, (bytes, bytearray)):
             yield part
         else:
             yield from part

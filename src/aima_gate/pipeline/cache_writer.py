@@ -33,14 +33,19 @@ def dict_pieces(value: Mapping[str, Any], *, to_json: bool = True) -> Iterator[b
     """The marshal (version 2) bytes of ``dict(value)`` (through :func:`as_json` unless ``to_json`` is False), in
     pieces. Version 2 has no back-references, and a dict is its type byte, its key/value pairs one after the other
     and a null byte: so the pairs of each batch, marshalled as a dict and stripped of those two bytes, join into
-    exactly ``marshal.dumps(dict(value), 2)``."""
+    exactly ``marshal.dumps(dict(value), 2)``. A value that is ``bytes`` stands for itself already marshalled."""
     yield b"{"
     items = iter(value.items())
     while True:
         batch = dict(itertools.islice(items, BATCH))
         if not batch:
             break
-        yield marshal.dumps(as_json(batch) if to_json else batch, 2)[1:-1]
+        if any(type(v) is bytes for v in batch.values()):
+            yield b"".join(marshal.dumps(k, 2) + (v if type(v) is bytes else marshal.dumps(as_json(v) if to_json
+                                                                                          else v, 2))
+                           for k, v in batch.items())
+        else:
+            yield marshal.dumps(as_json(batch) if to_json else batch, 2)[1:-1]
     yield b"0"
 
 
@@ -71,7 +76,7 @@ class PackWriter:
         self._put(self._magic)
         return self._fh
 
-    def _put(self, piece: bytes | memoryview) -> None:
+    def _put(self, piece: bytes | bytearray | memoryview) -> None:
         assert self._fh is not None
         self._tag.update(piece)
         self._fh.write(piece)
@@ -93,7 +98,7 @@ class PackWriter:
             return None
         return spans
 
-    def finish(self, index: Iterable[bytes], name: str) -> bool:
+    def finish(self, index: Iterable[bytes | bytearray], name: str) -> bool:
         """Write the index's pieces, its size and the tag, and rename the pack to ``name``; False if it failed
         (the temporary file is then removed). ``index`` may raise ValueError, TypeError or UnicodeEncodeError
         while it is made: that discards the pack too."""
