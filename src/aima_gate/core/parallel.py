@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -129,10 +130,13 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
-        chunk = max(16, len(theirs) // ((jobs - 1) * 8))
+        chunk = max(16, min(CHUNK, len(theirs) // ((jobs - 1) * 8)))
+        chunks = iter([theirs[k:k + chunk] for k in range(0, len(theirs), chunk)])
         with ctx.Pool(jobs - 1) as pool:
-            # Chunks of items as single tasks (not imap's chunksize, whose iterator cannot be polled).
-            pending = pool.imap(_run, [theirs[k:k + chunk] for k in range(0, len(theirs), chunk)])
+            # At most AHEAD_CHUNKS chunks per worker are given out and not yet used here: results wait in this
+            # process only that long (not a whole share, when this process is the slower one).
+            sent = collections.deque(pool.apply_async(_run, (c,))
+                                     for c in itertools.islice(chunks, AHEAD_CHUNKS * (jobs - 1)))
             done: collections.deque[list[Any]] = collections.deque()  # a worker's chunk, not yet due
             mine_items = iter([item for item, mine in zip(items, here, strict=True) if mine])
             ahead: collections.deque[list[Any]] = collections.deque()  # this process's results not yet due
@@ -143,17 +147,20 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
                 # A worker's result is due: while its chunk is not ready, this process computes its own next
                 # items (never idle, as when it computed its whole share first); results leave in input order.
                 while not done:
-                    try:
-                        done.extend(pending.next(timeout=0))
-                    except multiprocessing.TimeoutError:
-                        item = next(mine_items, _DONE)
-                        if item is _DONE:
-                            done.extend(next(pending))
-                        else:
-                            ahead.append(task(item))
+                    item = _DONE if sent[0].ready() else next(mine_items, _DONE)
+                    if item is _DONE:
+                        done.extend(sent.popleft().get())
+                        more = next(chunks, None)
+                        if more is not None:
+                            sent.append(pool.apply_async(_run, (more,)))
+                    else:
+                        ahead.append(task(item))
                 yield done.popleft()
     finally:
         _TASK = None
 
 
 _DONE = object()
+CHUNK = 256
+"""Most items a worker is given at a time."""
+AHEAD_CHUNKS = 4
