@@ -49,7 +49,9 @@ def test_dict_pieces_join_into_the_marshal_of_the_whole_dict(size: int) -> None:
     assert marshal.loads(b"".join(dict_pieces(mixed))) == as_json(value)
 
 
-def test_a_pack_written_in_pieces_reads_back_equal(tmp_path: Path) -> None:
+@pytest.mark.parametrize("flush", [cache_writer.FLUSH, 4])
+def test_a_pack_written_in_pieces_reads_back_equal(flush: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_writer, "FLUSH", flush)  # 4: written to the file piece by piece as it goes
     folder = tmp_path / "packs"
     folder.mkdir(mode=0o700)
     fd = os.open(folder, os.O_RDONLY)

@@ -17,9 +17,12 @@ import marshal
 import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, BinaryIO
+from typing import Any
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+FLUSH = 1 << 20
+"""Bytes gathered before they are written: a file object's own buffer would be copied into every worker forked
+while the pack is being written, and flushed by any of them that let go of it."""
 BATCH = 1024
 """Index rows marshalled at a time: the index is never one bytes object of tens of MB."""
 
@@ -61,32 +64,42 @@ class PackWriter:
         self._folder = folder
         self._key = key
         self._magic = magic
-        self._fh: BinaryIO | None = None
+        self._fd: int | None = None
+        self._buf = bytearray()
         self._tmp: str | None = None
         self._tag: Any = None
         self.at = 0
         """Bytes of blobs written so far."""
         self.failed = False
 
-    def _open(self) -> BinaryIO:
+    def _open(self) -> int:
         self._tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
-        fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._folder)
-        self._fh = os.fdopen(fd, "wb")
+        self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._folder)
         self._tag = hmac.new(self._key, digestmod="sha256")
         self._put(self._magic)
-        return self._fh
+        return self._fd
 
-    def _put(self, piece: bytes | bytearray | memoryview) -> None:
-        assert self._fh is not None
-        self._tag.update(piece)
-        self._fh.write(piece)
+    def _put(self, piece: bytes | bytearray | memoryview, *, signed: bool = True) -> None:
+        if signed:
+            self._tag.update(piece)
+        self._buf += piece
+        if len(self._buf) >= FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        assert self._fd is not None
+        done = 0
+        with memoryview(self._buf) as view:
+            while done < len(view):
+                done += os.write(self._fd, view[done:])  # (the slice is let go at once: the buffer can shrink)
+        del self._buf[:]
 
     def add(self, chunks: Iterable[bytes | memoryview]) -> list[list[int]] | None:
         """Append ``chunks``: their [offset, size] spans, or None once the pack has failed."""
         if self.failed:
             return None
         try:
-            if self._fh is None:
+            if self._fd is None:
                 self._open()
             spans = []
             for chunk in chunks:
@@ -110,23 +123,26 @@ class PackWriter:
                 self._put(piece)
                 size += len(piece)
             self._put(size.to_bytes(8, "big"))
-            assert self._fh is not None and self._tmp is not None
-            self._fh.write(self._tag.digest())
-            self._fh.close()
+            self._put(self._tag.digest(), signed=False)
+            self._flush()
+            assert self._fd is not None and self._tmp is not None
+            fd, self._fd = self._fd, None
+            os.close(fd)
             os.replace(self._tmp, name, src_dir_fd=self._folder, dst_dir_fd=self._folder)
         except (OSError, ValueError, TypeError):  # UnicodeEncodeError is a ValueError
             self.discard()
             return False
-        self._fh = self._tmp = None
+        self._tmp = None
         return True
 
     def discard(self) -> None:
         """Close and remove the temporary file, if any; the pack is failed from then on."""
         self.failed = True
-        fh, tmp, self._fh, self._tmp = self._fh, self._tmp, None, None
-        if fh is not None:
+        fd, tmp, self._fd, self._tmp = self._fd, self._tmp, None, None
+        self._buf = bytearray()
+        if fd is not None:
             with contextlib.suppress(OSError):
-                fh.close()
+                os.close(fd)
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=self._folder)
