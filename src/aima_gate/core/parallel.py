@@ -145,9 +145,11 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
                     yield ahead.popleft() if ahead else task(next(mine_items))
                     continue
                 # A worker's result is due: while its chunk is not ready, this process computes its own next
-                # items (never idle, as when it computed its whole share first); results leave in input order.
+                # items, up to as many as the workers are given ahead (a starved worker does not make it hold
+                # its whole share); results leave in input order.
                 while not done:
-                    item = _DONE if sent[0].ready() else next(mine_items, _DONE)
+                    wait = sent[0].ready() or len(ahead) >= AHEAD_CHUNKS * chunk
+                    item = _DONE if wait else next(mine_items, _DONE)
                     if item is _DONE:
                         done.extend(sent.popleft().get())
                         more = next(chunks, None)

@@ -82,17 +82,22 @@ class PackWriter:
     def _put(self, piece: bytes | bytearray | memoryview, *, signed: bool = True) -> None:
         if signed:
             self._tag.update(piece)
+        if len(piece) >= FLUSH:  # a large piece (the absorbed index entries) is written as it is, not copied
+            self._flush()
+            self._flush(piece)
+            return
         self._buf += piece
         if len(self._buf) >= FLUSH:
             self._flush()
 
-    def _flush(self) -> None:
+    def _flush(self, piece: bytes | bytearray | memoryview | None = None) -> None:
         assert self._fd is not None
         done = 0
-        with memoryview(self._buf) as view:
+        with memoryview(self._buf if piece is None else piece) as view:
             while done < len(view):
                 done += os.write(self._fd, view[done:])  # (the slice is let go at once: the buffer can shrink)
-        del self._buf[:]
+        if piece is None:
+            del self._buf[:]
 
     def add(self, chunks: Iterable[bytes | memoryview]) -> list[list[int]] | None:
         """Append ``chunks``: their [offset, size] spans, or None once the pack has failed."""
