@@ -65,3 +65,44 @@ def test_an_alternating_batch_is_split_per_kind(monkeypatch: pytest.MonkeyPatch)
         here = [r[2] == me for r in out if r[0] == kind]
         assert abs(sum(here) - len(here) / 2) <= 1.5, kind  # half of each kind (and its warm item)
         assert any(here) and not all(here)
+
+
+def test_imap_in_order_yields_each_result_before_computing_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller that uses each result and lets it go (a cold cached run absorbing each parse) never has them all
+    computed and held at once: the first result comes after one computation here, in process or spread."""
+    from aima_gate.core.parallel import imap_in_order
+
+    items = _items()
+    calls: list[int] = []
+
+    def counted(item: tuple[str, int]) -> list[object]:
+        calls.append(os.getpid())
+        return _task(item)
+
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("AIMA_GATE_JOBS", jobs)
+        calls.clear()
+        _SET_UP.clear()
+        results = imap_in_order(counted, items)
+        first = next(results)
+        assert first[:2] == ["model", 0]
+        assert calls == [os.getpid()]  # the first item is this process's: nothing else computed here yet
+        assert [r[:2] for r in [first, *results]] == [[kind, n * n] for kind, n in items]
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_a_small_window_of_chunks_keeps_the_results_and_their_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers are given a few small chunks at a time (CHUNK, AHEAD_CHUNKS); whatever the window, the same
+    results come back in input order, with and without warm_key."""
+    import aima_gate.core.parallel as parallel
+
+    monkeypatch.setenv("AIMA_GATE_JOBS", "3")
+    items = _items()
+    for chunk, ahead in ((16, 1), (16, 2), (1000, 1)):
+        monkeypatch.setattr(parallel, "CHUNK", chunk)
+        monkeypatch.setattr(parallel, "AHEAD_CHUNKS", ahead)
+        for key in (None, lambda item: item[0]):
+            _SET_UP.clear()
+            out = map_in_order(_task, items, key)
+            assert [r[:2] for r in out] == [[kind, n * n] for kind, n in items]
+            assert any(r[2] != os.getpid() for r in out)

@@ -9,8 +9,10 @@ travel back. Where fork is not available, or the batch is small, it runs in-proc
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
+import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -22,9 +24,9 @@ MIN_PARALLEL_ITEMS = 300
 _TASK: Callable[[Any], list[Any]] | None = None
 
 
-def _run(item: Any) -> list[Any]:
+def _run(chunk: Sequence[Any]) -> list[list[Any]]:
     assert _TASK is not None
-    return _TASK(item)
+    return [_TASK(item) for item in chunk]
 
 
 def workers() -> int:
@@ -67,7 +69,16 @@ def map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
     in this process before the workers are forked: what a task sets up once per process (lazy imports, compiled
     schema validators and patterns, template tables) is then inherited, not set up again in every worker."""
     with no_gc():
-        return _map_in_order(task, items, warm_key)
+        return list(_map_in_order(task, items, warm_key))
+
+
+def imap_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
+                  warm_key: Callable[[Any], Any] | None = None) -> Iterator[list[Any]]:
+    """:func:`map_in_order`, each result yielded (in input order) as soon as it is ready: a caller that uses each
+    result and lets it go never holds them all at once (a cold cached run writes each parse's blobs to the pack
+    as they come). The cyclic collector is paused until the iterator is exhausted or closed."""
+    with no_gc():
+        yield from _map_in_order(task, items, warm_key)
 
 
 def can_fork() -> bool:
@@ -81,23 +92,23 @@ def _spread(items: Sequence[Any]) -> bool:
 
 
 def _map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
-                  warm_key: Callable[[Any], Any] | None = None) -> list[list[Any]]:
+                  warm_key: Callable[[Any], Any] | None = None) -> Iterator[list[Any]]:
     if not _spread(items):
-        return [task(i) for i in items]
+        return (task(i) for i in items)
     if warm_key is not None:
         firsts: dict[Any, int] = {}
         for k, item in enumerate(items):
             firsts.setdefault(warm_key(item), k)
         warm = {k: task(items[k]) for k in sorted(firsts.values())}
         others = [item for k, item in enumerate(items) if k not in warm]
-        rest = iter(_spread_out(task, others, [warm_key(item) for item in others]) if _spread(others)
-                    else [task(item) for item in others])
-        return [warm[k] if k in warm else next(rest) for k in range(len(items))]
+        rest = (_spread_out(task, others, [warm_key(item) for item in others]) if _spread(others)
+                else (task(item) for item in others))
+        return (warm.pop(k) if k in warm else next(rest) for k in range(len(items)))
     return _spread_out(task, items, None)
 
 
 def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
-                keys: Sequence[Any] | None) -> list[list[Any]]:
+                keys: Sequence[Any] | None) -> Iterator[list[Any]]:
     jobs = workers()
     # This process is one of the ``jobs``: it takes every jobs-th item itself (its results are never pickled)
     # while jobs - 1 workers take the rest; interleaving keeps the shares alike in cost. With ``keys`` (the kind of
@@ -119,10 +130,39 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
         import multiprocessing
 
         ctx = multiprocessing.get_context("fork")
-        chunk = max(16, len(theirs) // ((jobs - 1) * 8))
+        chunk = max(16, min(CHUNK, len(theirs) // ((jobs - 1) * 8)))
+        chunks = iter([theirs[k:k + chunk] for k in range(0, len(theirs), chunk)])
         with ctx.Pool(jobs - 1) as pool:
-            pending = pool.imap(_run, theirs, chunksize=chunk)
-            mine_results = iter([task(item) for item, mine in zip(items, here, strict=True) if mine])
-            return [next(mine_results) if mine else next(pending) for mine in here]
+            # At most AHEAD_CHUNKS chunks per worker are given out and not yet used here: results wait in this
+            # process only that long (not a whole share, when this process is the slower one).
+            sent = collections.deque(pool.apply_async(_run, (c,))
+                                     for c in itertools.islice(chunks, AHEAD_CHUNKS * (jobs - 1)))
+            done: collections.deque[list[Any]] = collections.deque()  # a worker's chunk, not yet due
+            mine_items = iter([item for item, mine in zip(items, here, strict=True) if mine])
+            ahead: collections.deque[list[Any]] = collections.deque()  # this process's results not yet due
+            for mine in here:
+                if mine:
+                    yield ahead.popleft() if ahead else task(next(mine_items))
+                    continue
+                # A worker's result is due: while its chunk is not ready, this process computes its own next
+                # items, up to as many as the workers are given ahead (a starved worker does not make it hold
+                # its whole share); results leave in input order.
+                while not done:
+                    wait = sent[0].ready() or len(ahead) >= AHEAD_CHUNKS * chunk
+                    item = _DONE if wait else next(mine_items, _DONE)
+                    if item is _DONE:
+                        done.extend(sent.popleft().get())
+                        more = next(chunks, None)
+                        if more is not None:
+                            sent.append(pool.apply_async(_run, (more,)))
+                    else:
+                        ahead.append(task(item))
+                yield done.popleft()
     finally:
         _TASK = None
+
+
+_DONE = object()
+CHUNK = 256
+"""Most items a worker is given at a time."""
+AHEAD_CHUNKS = 4

@@ -14,8 +14,9 @@ those recorded when it was hashed and were already 2 s old then (git's rule agai
 Why it cannot change a verdict: a pack is authenticated (HMAC-SHA256 over the whole file, with a random key kept
 in the cache folder, which with the packs must belong to this user and be writable by no one else) and names its
 identity inside; anything unreadable, truncated, foreign, mismatched or
-tampered is a miss, never data. Packs are written to a fresh temporary file and renamed into place (two runs at
-once each leave a whole pack), and nothing in the folder is opened through a symbolic link.
+tampered is a miss, never data. Packs are written to a fresh temporary file as the run goes (cache_writer.py) and
+renamed into place once whole (two runs at once each leave a whole pack), and nothing in the folder is opened
+through a symbolic link.
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ import hmac
 import json
 import marshal
 import os
-import secrets
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,10 @@ from aima_gate.pipeline.cache_recording import (
     stat_reader,
     walked,
 )
+from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, read_layout
 from aima_gate.safeio.repo import Repo, glob_filter
 
-FORMAT = "aima-gate artifact cache 6"
+FORMAT = "aima-gate artifact cache 7"
 MAGIC = (FORMAT + "\n").encode()
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
@@ -88,9 +89,14 @@ class ArtifactCache:
         self._stat: dict[str, list[Any]] = {}
         self._entries: dict[str, list[Any]] = {}
         self._view = memoryview(b"")
-        self._new_stat: dict[str, list[Any]] = {}
+        self._new_stat: dict[str, list[Any] | bytes] = {}
+        """The next pack's stat rows: as read back, or (:meth:`_remember`) as marshal bytes, a third of the memory."""
         self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview]]] = {}
-        """Each entry of the next pack (in its stored form, cache_entries.py) with its blobs."""
+        """Each entry read back for the next pack (in its stored form, cache_entries.py) with its blobs."""
+        self._writer = PackWriter(fd, key, MAGIC)
+        self._absorbed = bytearray()
+        """The next pack's entries for the files parsed this run, their blobs already written (:meth:`absorb`):
+        marshal bytes of each (name, entry) pair, a fraction of the memory of the lists they stand for."""
         self._dirty = False
         self._globs: dict[str, list[Any]] = {}
         self._new_globs: dict[str, list[Any]] = {}
@@ -154,16 +160,17 @@ class ArtifactCache:
             body = memoryview(data)[:-32]  # a view: no copy of a pack of tens of MB
             if not data.startswith(MAGIC) or not hmac.compare_digest(self._mac(body), data[-32:]):
                 return
-            at = len(MAGIC)
-            size = int.from_bytes(body[at:at + 8], "big")
+            layout = read_layout(body, MAGIC)
+            if layout is None:
+                return
             # S302: the bytes of a pack that just authenticated under our key (written by _write)
-            header = marshal.loads(body[at + 8:at + 8 + size])  # noqa: S302
+            header = marshal.loads(layout[0])  # noqa: S302
             if header.get("identity") != self._identity:
                 return
             stat_index, entries, globs, groups = header["stat"], header["entries"], header["globs"], header["groups"]
             if all(isinstance(x, dict) for x in (stat_index, entries, globs, groups)):
                 self._stat, self._entries, self._globs, self._groups = stat_index, entries, globs, groups
-                self._view = body[at + 8 + size:]
+                self._view = layout[1]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
 
@@ -201,7 +208,7 @@ class ArtifactCache:
 
     def _remember(self, rel: str, st: tuple[int, ...], digest: str) -> None:
         if max(st[3], st[4]) < self._started - RACY_NS:
-            self._new_stat[rel] = [*st, digest]
+            self._new_stat[rel] = marshal.dumps([*st, digest], 2)  # ints and a str: as JSON would read it back
             self._dirty = True
 
     def glob(self, patterns: Sequence[str]) -> list[str]:
@@ -263,8 +270,19 @@ class ArtifactCache:
             return
         self._new_groups.update(record.groups)
         name = f"{kind}\0{file}"
-        self._new_entries[name] = (stored(name, record.deps, record.items, len(record.blobs)), list(record.blobs))
         self._dirty = True
+        # The blobs go to the next pack's file now (cache_writer.py): the run keeps only the entry with their spans.
+        if self._writer.failed:
+            return
+        try:
+            entry = as_json(with_spans(name, stored(name, record.deps, record.items, len(record.blobs)),
+                                       _spans(self._writer.at, record.blobs)))
+            pair = marshal.dumps(name, 2) + marshal.dumps(entry, 2)
+        except (ValueError, TypeError):  # an entry that could not be read back: no pack rather than one without it
+            self._writer.discard()
+            return
+        if self._writer.add(record.blobs) is not None:
+            self._absorbed += pair
 
     def save(self) -> None:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
@@ -273,6 +291,7 @@ class ArtifactCache:
             if self._dirty or set(self._new_entries) != set(self._entries):
                 self._write()
         finally:
+            self._writer.discard()  # no-op once written; else the temporary file goes
             os.close(self._fd)
             self._release()
 
@@ -283,6 +302,7 @@ class ArtifactCache:
         self._stat, self._entries, self._new_stat, self._new_entries = {}, {}, {}, {}
         self._globs, self._new_globs, self._groups, self._new_groups = {}, {}, {}, {}
         self._valid, self._shas = {}, {}
+        self._absorbed = bytearray()
         self._view = memoryview(b"")
 
     def _prune(self) -> None:
@@ -291,54 +311,61 @@ class ArtifactCache:
     def _write(self) -> None:
         # Every part of the index is stored as the marshal bytes of its JSON value (read back exactly as JSON
         # would be: lists, never tuples), in a fraction of the time a 10 MB JSON parse takes a warm pre-commit
-        # run at 5,000 models. Each entry makes its round trip through JSON on its own: no text of the whole
-        # index and no second copy of it are ever held (tens of MB at 12,500 models).
+        # run at 5,000 models. Absorbed entries are marshalled already, their blobs written (absorb); entries
+        # read back from the last pack have their blobs written here. The index goes out in batches: no text or
+        # marshal bytes of the whole index, and no second copy of it, are ever held (tens of MB at 12,500 models).
         entries: dict[str, list[Any]] = {}
-        blobs: list[bytes | memoryview] = []
-        at = 0
         try:
             for name, (entry, chunks) in self._new_entries.items():
-                spans = []
-                for chunk in chunks:
-                    spans.append([at, len(chunk)])
-                    blobs.append(chunk)
-                    at += len(chunk)
-                entries[name] = _as_json(with_spans(name, entry, spans))
-            header = marshal.dumps({"identity": self._identity, "stat": _as_json(self._new_stat),
-                                    "entries": entries, "globs": _as_json(self._new_globs),
-                                    "groups": _as_json(self._new_groups)}, 2)
-        except (UnicodeEncodeError, ValueError, TypeError):
-            return  # nothing is written rather than a pack that could not be read back
-        del entries
-        tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._fd)
-            # Written and authenticated piece by piece (the tag equals mac() over the whole body): no copy of a
-            # pack of tens of MB is ever joined in memory.
-            tag = hmac.new(self._key, digestmod="sha256")
-            with os.fdopen(fd, "wb") as fh:
-                for piece in (MAGIC, len(header).to_bytes(8, "big"), header, *blobs):
-                    tag.update(piece)
-                    fh.write(piece)
-                fh.write(tag.digest())
-            os.replace(tmp, self._name, src_dir_fd=self._fd, dst_dir_fd=self._fd)
+                spans = self._writer.add(chunks)
+                if spans is None:
+                    return
+                entries[name] = as_json(with_spans(name, entry, spans))
+        except (ValueError, TypeError):
+            self._writer.discard()
+            return
+        # A marshalled dict is its pairs between "{" and "0" (cache_writer.dict_pieces): the absorbed pairs join the
+        # read-back ones as they are.
+        read_back = dict_pieces(entries, to_json=False)
+        index = (b"{", *_pair("identity", self._identity), marshal.dumps("stat", 2), dict_pieces(self._new_stat),
+                 marshal.dumps("entries", 2), next(read_back), self._absorbed, read_back,
+                 *_pair("globs", self._new_globs), *_pair("groups", self._new_groups), b"0")
+        if self._writer.finish(_joined(index), self._name):
             self._prune()
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp, dir_fd=self._fd)
 
 
-def _as_json(value: Any) -> Any:
-    """``value`` as JSON reads it back (lists, never tuples; str keys): what the pack's reader expects."""
-    return json.loads(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+def _spans(at: int, blobs: Sequence[bytes | memoryview]) -> list[list[int]]:
+    """Where :meth:`PackWriter.add` will put ``blobs`` when the pack's blobs so far take ``at`` bytes."""
+    spans = []
+    for blob in blobs:
+        spans.append([at, len(blob)])
+        at += len(blob)
+    return spans
+
+
+def _pair(key: str, value: Any, *, to_json: bool = True) -> tuple[Any, ...]:
+    """One key of the index and its value, as pieces of marshal bytes (a dict value in batches, lazily)."""
+    if isinstance(value, dict):
+        return (marshal.dumps(key, 2), dict_pieces(value, to_json=to_json))
+    return (marshal.dumps(key, 2), marshal.dumps(value, 2))
+
+
+def _joined(parts: Sequence[bytes | bytearray | Iterator[bytes]]) -> Iterator[bytes | bytearray]:
+    for part in parts:
+        if isinstance(part, (bytes, bytearray)):
+            yield part
+        else:
+            yield from part
 
 
 def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],
               parse_one: Callable[[tuple[str, str]], list[Any]],
-              mapper: Callable[[Callable[[Any], list[Any]], Sequence[Any]], list[list[Any]]]) -> list[list[Any]]:
-    """Results per pair in ``todo`` order: cached ones read back, the others parsed (in parallel) and recorded."""
+              mapper: Callable[[Callable[[Any], list[Any]], Sequence[Any]], Iterable[list[Any]]]) -> list[list[Any]]:
+    """Results per pair in ``todo`` order: cached ones read back, the others parsed (in parallel) and recorded.
+    ``mapper`` may yield the parses as they finish (``imap_in_order``): each one's record (its blobs) is absorbed
+    and let go before the next, never all of them held at once."""
     if cache is None:
-        return mapper(parse_one, todo)
+        return list(mapper(parse_one, todo))
     from aima_gate.core.parallel import no_gc
 
     with no_gc():  # reading back builds many long-lived objects and no garbage cycles
@@ -354,6 +381,7 @@ def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],
                 cache.absorb(pair[0], pair[1], got[-1])
                 got = got[:-1]
         out.append(got)
+    next(parsed, None)  # an iterator ends (and its pool closes) here, not when it is collected
     return out
 
 

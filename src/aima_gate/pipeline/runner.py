@@ -116,7 +116,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     Each round's files are parsed in parallel (:mod:`aima_gate.core.parallel`); results keep input order, so the
     outcome is the same as a sequential run.
     """
-    from aima_gate.core.parallel import map_in_order
+    from aima_gate.core.parallel import imap_in_order
     from aima_gate.pipeline.cache import CACHEABLE_KINDS, parse_recorded, run_batch
 
     needed = sorted(set(kinds))
@@ -145,7 +145,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
         if todo:
             progress(f"reading {len(todo)} file(s)")
         # One file of each kind is parsed here before the workers fork: they inherit its one-time set-up.
-        outcomes = run_batch(cache, todo, parse_one, lambda task, items: map_in_order(task, items, lambda p: p[0]))
+        outcomes = run_batch(cache, todo, parse_one, lambda task, items: imap_in_order(task, items, lambda p: p[0]))
         for pair, results in zip(todo, outcomes, strict=True):
             parsed[pair] = results
             absorb(results)

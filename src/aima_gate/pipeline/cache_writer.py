@@ -1,0 +1,165 @@
+"""Writing a pack of the artifact cache (see cache.py) as it is made, never whole in memory.
+
+A pack is ``MAGIC``, the blobs, the index (the marshal bytes of one dict), the index's size (8 bytes, big-endian)
+and the HMAC-SHA256 tag of everything before it. Each parsed entry's blobs go to the pack's temporary file as the
+entry is absorbed, so a cold run holds only their offsets, not tens of MB of blobs until the end of collection;
+the index is written last, in batches, and the tag authenticates the whole file. The file is renamed into place
+only once it is whole: a run that fails or stops on the way leaves no pack (its temporary file is removed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import itertools
+import json
+import marshal
+import os
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+FLUSH = 1 << 20
+"""Bytes gathered before they are written: a file object's own buffer would be copied into every worker forked
+while the pack is being written, and flushed by any of them that let go of it."""
+BATCH = 1024
+"""Index rows marshalled at a time: the index is never one bytes object of tens of MB."""
+
+
+def as_json(value: Any) -> Any:
+    """``value`` as JSON reads it back (lists, never tuples; str keys): what the pack's reader expects."""
+    return json.loads(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def dict_pieces(value: Mapping[str, Any], *, to_json: bool = True) -> Iterator[bytes]:
+    """The marshal (version 2) bytes of ``dict(value)`` (through :func:`as_json` unless ``to_json`` is False), in
+    pieces. Version 2 has no back-references, and a dict is its type byte, its key/value pairs one after the other
+    and a null byte: so the pairs of each batch, marshalled as a dict and stripped of those two bytes, join into
+    exactly ``marshal.dumps(dict(value), 2)``. A value that is ``bytes`` stands for itself already marshalled."""
+    yield b"{"
+    items = iter(value.items())
+    while True:
+        batch = dict(itertools.islice(items, BATCH))
+        if not batch:
+            break
+        if any(type(v) is bytes for v in batch.values()):
+            yield b"".join(marshal.dumps(k, 2) + (v if type(v) is bytes else marshal.dumps(as_json(v) if to_json
+                                                                                          else v, 2))
+                           for k, v in batch.items())
+        else:
+            yield marshal.dumps(as_json(batch) if to_json else batch, 2)[1:-1]
+    yield b"0"
+
+
+class PackWriter:
+    """One pack being written to a fresh temporary file in the packs folder (``folder``, a descriptor).
+
+    :meth:`add` appends blobs and says where they went (offsets from the end of ``MAGIC``); :meth:`finish` writes
+    the index and the tag and renames the file into place; :meth:`discard` removes it. Any failure (a full disk,
+    an index that cannot be stored) discards the pack: nothing is written rather than a pack that could not be
+    read back, and the run goes on (the cache never changes a verdict)."""
+
+    def __init__(self, folder: int, key: bytes, magic: bytes) -> None:
+        self._folder = folder
+        self._key = key
+        self._magic = magic
+        self._fd: int | None = None
+        self._buf = bytearray()
+        self._tmp: str | None = None
+        self._tag: Any = None
+        self.at = 0
+        """Bytes of blobs written so far."""
+        self.failed = False
+
+    def _open(self) -> int:
+        self._tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
+        self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._folder)
+        self._tag = hmac.new(self._key, digestmod="sha256")
+        self._put(self._magic)
+        return self._fd
+
+    def _put(self, piece: bytes | bytearray | memoryview, *, signed: bool = True) -> None:
+        if signed:
+            self._tag.update(piece)
+        if len(piece) >= FLUSH:  # a large piece (the absorbed index entries) is written as it is, not copied
+            self._flush()
+            self._flush(piece)
+            return
+        self._buf += piece
+        if len(self._buf) >= FLUSH:
+            self._flush()
+
+    def _flush(self, piece: bytes | bytearray | memoryview | None = None) -> None:
+        assert self._fd is not None
+        done = 0
+        with memoryview(self._buf if piece is None else piece) as view:
+            while done < len(view):
+                done += os.write(self._fd, view[done:])  # (the slice is let go at once: the buffer can shrink)
+        if piece is None:
+            del self._buf[:]
+
+    def add(self, chunks: Iterable[bytes | memoryview]) -> list[list[int]] | None:
+        """Append ``chunks``: their [offset, size] spans, or None once the pack has failed."""
+        if self.failed:
+            return None
+        try:
+            if self._fd is None:
+                self._open()
+            spans = []
+            for chunk in chunks:
+                self._put(chunk)
+                spans.append([self.at, len(chunk)])
+                self.at += len(chunk)
+        except OSError:
+            self.discard()
+            return None
+        return spans
+
+    def finish(self, index: Iterable[bytes | bytearray], name: str) -> bool:
+        """Write the index's pieces, its size and the tag, and rename the pack to ``name``; False if it failed
+        (the temporary file is then removed). ``index`` may raise ValueError, TypeError or UnicodeEncodeError
+        while it is made: that discards the pack too."""
+        if self.add(()) is None:
+            return False
+        try:
+            size = 0
+            for piece in index:
+                self._put(piece)
+                size += len(piece)
+            self._put(size.to_bytes(8, "big"))
+            self._put(self._tag.digest(), signed=False)
+            self._flush()
+            assert self._fd is not None and self._tmp is not None
+            fd, self._fd = self._fd, None
+            os.close(fd)
+            os.replace(self._tmp, name, src_dir_fd=self._folder, dst_dir_fd=self._folder)
+        except (OSError, ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+            self.discard()
+            return False
+        self._tmp = None
+        return True
+
+    def discard(self) -> None:
+        """Close and remove the temporary file, if any; the pack is failed from then on."""
+        self.failed = True
+        fd, tmp, self._fd, self._tmp = self._fd, self._tmp, None, None
+        self._buf = bytearray()
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=self._folder)
+
+
+def read_layout(body: memoryview, magic: bytes) -> tuple[memoryview, memoryview] | None:
+    """(index bytes, blobs view) of an authenticated pack's ``body`` (the pack without its tag), or None when its
+    layout does not hold."""
+    if len(body) < len(magic) + 8 or body[:len(magic)] != magic:
+        return None
+    size = int.from_bytes(body[-8:], "big")
+    start = len(body) - 8 - size
+    if start < len(magic):
+        return None
+    return body[start:-8], body[len(magic):start]
