@@ -16,6 +16,9 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 CACHE_DIR_ENV = "AIMA_GATE_CACHE_DIR"
 NO_CACHE_ENV = "AIMA_GATE_NO_CACHE"
 PRUNE_AFTER_DAYS = 30
+TEMPORARY_PRUNE_AFTER_SECONDS = 86400
+"""A pack's temporary file is written while a run collects (cache_writer.py): one a day old belongs to a run that
+was killed, never to one still writing, and may hold tens of MB."""
 
 
 def cache_folder(cli_value: Path | None, no_cache: bool) -> Path | None:
@@ -43,13 +46,21 @@ def mac(key: bytes, body: bytes | memoryview) -> bytes:
 
 
 def _prune_folder(fd: int, keep: str) -> None:
-    """Remove packs no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other repositories)."""
-    limit = time.time() - PRUNE_AFTER_DAYS * 86400
+    """Remove packs no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other repositories), and
+    temporary files left by killed runs after :data:`TEMPORARY_PRUNE_AFTER_SECONDS`."""
+    now = time.time()
     for name in os.listdir(fd):
-        if name != keep and (name.endswith(".pack") or name.startswith(".tmp-")):
-            with contextlib.suppress(OSError):
-                if os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime < limit:
-                    os.unlink(name, dir_fd=fd)
+        if name == keep:
+            continue
+        if name.endswith(".pack"):
+            limit = now - PRUNE_AFTER_DAYS * 86400
+        elif name.startswith(".tmp-"):
+            limit = now - TEMPORARY_PRUNE_AFTER_SECONDS
+        else:
+            continue
+        with contextlib.suppress(OSError):
+            if os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime < limit:
+                os.unlink(name, dir_fd=fd)
 
 
 def _private(fd: int) -> bool:
