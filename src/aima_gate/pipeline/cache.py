@@ -47,6 +47,7 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
 )
 from aima_gate.pipeline.cache_recording import (
     Record,
+    forget_run,
     parse_recorded,
     stat_reader,
     walked,
@@ -89,8 +90,13 @@ class ArtifactCache:
         self._stat: dict[str, list[Any]] = {}
         self._entries: dict[str, list[Any]] = {}
         self._view = memoryview(b"")
-        self._new_stat: dict[str, list[Any] | bytes] = {}
-        """The next pack's stat rows: as read back, or (:meth:`_remember`) as marshal bytes, a third of the memory."""
+        self._new_stat: dict[str, list[Any]] = {}
+        """The next pack's stat rows read back from the last pack (:meth:`_hash`)."""
+        self._remembered = bytearray()
+        """The next pack's stat rows of files hashed this run (:meth:`_remember`): the marshal bytes of each (path,
+        row) pair, before those of :attr:`_new_stat` in the index (a path in both keeps the row read back, which held
+        this run; either row names the bytes of one state of the file): one buffer, not 50,000 small objects
+        freed among the artifacts at 12,500 models."""
         self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview]]] = {}
         """Each entry read back for the next pack (in its stored form, cache_entries.py) with its blobs."""
         self._writer = PackWriter(fd, key, MAGIC)
@@ -208,7 +214,7 @@ class ArtifactCache:
 
     def _remember(self, rel: str, st: tuple[int, ...], digest: str) -> None:
         if max(st[3], st[4]) < self._started - RACY_NS:
-            self._new_stat[rel] = marshal.dumps([*st, digest], 2)  # ints and a str: as JSON would read it back
+            self._remembered += marshal.dumps(rel, 2) + marshal.dumps([*st, digest], 2)  # ints and a str: as JSON
             self._dirty = True
 
     def glob(self, patterns: Sequence[str]) -> list[str]:
@@ -302,8 +308,10 @@ class ArtifactCache:
         self._stat, self._entries, self._new_stat, self._new_entries = {}, {}, {}, {}
         self._globs, self._new_globs, self._groups, self._new_groups = {}, {}, {}, {}
         self._valid, self._shas = {}, {}
-        self._absorbed = bytearray()
+        self._absorbed, self._remembered = bytearray(), bytearray()
         self._view = memoryview(b"")
+        self._file_stat = None  # its copy of the walk, and the per-run memos of the recording (the shared
+        forget_run(self.repo)  # registry reads and their dependencies): a few MB at 12,500 models, unused after
 
     def _prune(self) -> None:
         _prune_folder(self._fd, self._name)
@@ -326,8 +334,8 @@ class ArtifactCache:
             return
         # A marshalled dict is its pairs between "{" and "0" (cache_writer.dict_pieces): the absorbed pairs join the
         # read-back ones as they are.
-        read_back = dict_pieces(entries, to_json=False)
-        index = (b"{", *_pair("identity", self._identity), marshal.dumps("stat", 2), dict_pieces(self._new_stat),
+        read_back, stat = dict_pieces(entries, to_json=False), dict_pieces(self._new_stat)
+        index = (b"{", *_pair("identity", self._identity), marshal.dumps("stat", 2), next(stat), self._remembered, stat,
                  marshal.dumps("entries", 2), next(read_back), self._absorbed, read_back,
                  *_pair("globs", self._new_globs), *_pair("groups", self._new_groups), b"0")
         if self._writer.finish(_joined(index), self._name):

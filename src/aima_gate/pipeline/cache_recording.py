@@ -140,6 +140,13 @@ def walked(repo: Repo) -> frozenset[str]:
     return got
 
 
+def forget_run(repo: Repo) -> None:
+    """Drop this process's per-run memos of ``repo`` (its walk, the shared computations): once the cache is saved
+    no parse is recorded any more, and the run keeps ``repo`` until it ends."""
+    _WALKED.pop(repo, None)
+    _SHARED.pop(repo, None)
+
+
 @dataclass(frozen=True)
 class Record:
     """What one cacheable parse left: its dependencies, the file stats seen, and its encoded results."""
