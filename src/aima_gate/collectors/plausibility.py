@@ -44,52 +44,13 @@ def _walk(value: Any, pointer: str = "") -> Iterator[tuple[str, str, Any]]:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-def _has_non_finite(value: Any) -> bool:
-    """Whether a NaN or infinite float is a mapping value anywhere in ``value`` (what :func:`_walk` would find):
-    the cheap pre-check of :func:`non_finite_numbers`, which calls :func:`_walk` (a pointer per entry) only when
-    this finds something to report. A plain loop (no generator, no pointers, no key strings)."""
-    isfinite = math.isfinite
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        of = type(v)
-        # plain dicts and lists (all a parsed document holds) without the Mapping ABC's slower isinstance
-        if of is dict or (of is not list and isinstance(v, Mapping)):
-            for item in v.values():
-                kind = type(item)
-                if kind is float:
-                    if not isfinite(item):
-                        return True
-                elif kind not in _SCALARS:
-                    if isinstance(item, float) and not isfinite(item):
-                        return True
-                    stack.append(item)
-        elif of is list or isinstance(v, list):
-            stack.extend(item for item in v if type(item) not in _SCALARS)
-    return False
-
-
-def _has_key(value: Any, name: str) -> bool:
-    """Whether some mapping in ``value``, at any depth, has the key ``name`` (keys named as :func:`_walk` names
-    them): the pre-check of :func:`interval_inconsistencies`, a plain loop like :func:`_has_non_finite`."""
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        of = type(v)
-        if of is dict or (of is not list and isinstance(v, Mapping)):
-            for key, item in v.items():
-                if (key if type(key) is str else str(key)) == name:
-                    return True
-                if type(item) not in _SCALARS:
-                    stack.append(item)
-        elif of is list or isinstance(v, list):
-            stack.extend(item for item in v if type(item) not in _SCALARS)
-    return False
-
-
 def prechecks(value: Any, name: str) -> tuple[bool, bool]:
-    """``(_has_non_finite(value), _has_key(value, name))`` in one walk instead of two (a bias report asks both:
-    :func:`non_finite_numbers` and :func:`interval_inconsistencies`); stops once both are known to be true."""
+    """``(non_finite, has_key)``: whether a NaN or infinite float is a mapping value anywhere in ``value``, and
+    whether some mapping at any depth has the key ``name`` (what :func:`_walk` would find, keys named as it names
+    them), in one walk. These are the cheap pre-checks of :func:`non_finite_numbers` and
+    :func:`interval_inconsistencies`, which call :func:`_walk` (a pointer per entry) only when there is something
+    to report; a bias report asks both. A plain loop (no generator, no pointers, no key strings) that stops once
+    both are true; plain dicts and lists are told by type before the Mapping ABC's slower isinstance."""
     isfinite = math.isfinite
     non_finite = has_key = False
     stack = [value]
@@ -126,7 +87,7 @@ def _error(message: str, file: str, lines: LineIndex, pointer: str, hint: str) -
 def non_finite_numbers(data: Any, file: str, lines: LineIndex, *, present: bool | None = None) -> list[ArtifactError]:
     """Every NaN or infinite number (JSON's 1e999 parses as infinity; arithmetic on it gives NaN). ``present``:
     what :func:`prechecks` already found (None: look)."""
-    if not (_has_non_finite(data) if present is None else present):
+    if not (prechecks(data, "")[0] if present is None else present):
         return []
     return [_error(f"{value!r} is not a finite number", file, lines, ptr,
                    "a measured metric is a finite number; regenerate the report")
@@ -213,7 +174,7 @@ def interval_inconsistencies(data: Mapping[str, Any], file: str, lines: LineInde
                              present: bool | None = None) -> list[ArtifactError]:
     """Confidence intervals of a normalized bias report whose lower bound exceeds the upper. ``present``: whether
     some mapping has the key ``confidence_intervals``, as :func:`prechecks` found (None: look)."""
-    if not (_has_key(data, "confidence_intervals") if present is None else present):  # every pointer below has one
+    if not (prechecks(data, "confidence_intervals")[1] if present is None else present):  # every pointer below has one
         return []
     out = []
     for ptr, key, value in _walk(data):
