@@ -30,7 +30,8 @@ and are left to the vector parser."""
 
 
 def _walk(value: Any, pointer: str = "") -> Iterator[tuple[str, str, Any]]:
-    """(pointer, key, value) for every mapping entry and list item, depth first."""
+    """(pointer, key, value) for every mapping entry, depth first, descending into lists (a list's items are not
+    entries: a scalar in a list, such as a confidence interval's bound, is bounded by the schema instead)."""
     if isinstance(value, Mapping):
         for key, item in value.items():
             ptr = f"{pointer}/{escape_pointer_token(str(key))}"
