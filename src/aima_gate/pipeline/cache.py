@@ -278,17 +278,14 @@ class ArtifactCache:
         name = f"{kind}\0{file}"
         self._dirty = True
         # The blobs go to the next pack's file now (cache_writer.py): the run keeps only the entry with their spans.
-        if self._writer.failed:
+        spans = self._writer.add(record.blobs)  # None once the pack has failed
+        if spans is None:
             return
         try:
-            entry = as_json(with_spans(name, stored(name, record.deps, record.items, len(record.blobs)),
-                                       _spans(self._writer.at, record.blobs)))
-            pair = marshal.dumps(name, 2) + marshal.dumps(entry, 2)
+            entry = as_json(with_spans(name, stored(name, record.deps, record.items, len(record.blobs)), spans))
+            self._absorbed += marshal.dumps(name, 2) + marshal.dumps(entry, 2)
         except (ValueError, TypeError):  # an entry that could not be read back: no pack rather than one without it
             self._writer.discard()
-            return
-        if self._writer.add(record.blobs) is not None:
-            self._absorbed += pair
 
     def save(self) -> None:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
@@ -340,15 +337,6 @@ class ArtifactCache:
                  *_pair("globs", self._new_globs), *_pair("groups", self._new_groups), b"0")
         if self._writer.finish(_joined(index), self._name):
             self._prune()
-
-
-def _spans(at: int, blobs: Sequence[bytes | memoryview]) -> list[list[int]]:
-    """Where :meth:`PackWriter.add` will put ``blobs`` when the pack's blobs so far take ``at`` bytes."""
-    spans = []
-    for blob in blobs:
-        spans.append([at, len(blob)])
-        at += len(blob)
-    return spans
 
 
 def _pair(key: str, value: Any, *, to_json: bool = True) -> tuple[Any, ...]:
