@@ -76,3 +76,43 @@ def test_compact_entries_of_a_real_pack_read_back_as_parsed(tmp_path: Path) -> N
                    (want.name, want.line, want.references, dict(want.data), want.line_of("/name"))
     finally:
         cache.save()
+
+
+def test_known_shas_answers_as_hash_and_leaves_the_rest_to_it(tmp_path: Path) -> None:
+    """``known_shas`` (the batched stat check of a lookup) fills a file's digest only from a stat row matching in
+    every field, as ``_hash`` would; every other file (a row one field off, no row, a file made after the walk, a
+    link, a missing one) is left for ``_hash`` to answer, and the answers are the same as without the batch."""
+    import hashlib
+
+    from aima_gate.pipeline.cache_entries import known_shas
+
+    example = Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
+    repo = Repo(example)
+    files = repo.files()
+    (example / "late.md").write_text("created after the walk\n", encoding="utf-8")
+    (example / "link.md").symlink_to("README.md")
+    names = [*files, "late.md", "link.md", "missing.md"]
+    answers = []
+    for batched in (False, True):
+        cache = cache_mod.ArtifactCache.open(tmp_path / f"cache-{batched}", repo, ["test"])
+        assert cache is not None
+        try:
+            for n, rel in enumerate([*files, "late.md", "link.md"]):
+                st = (example / rel).lstat()
+                row: list[Any] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "planted"]
+                if n % 3 == 1:
+                    row[n % 5] += 1  # one field off: not trusted
+                if n % 3 != 2:  # else no row at all
+                    cache._stat[rel] = row
+            if batched:
+                known_shas(cache, names)
+                trusted = {rel for rel, digest in cache._shas.items() if digest == "planted"}
+                assert set(cache._shas) == trusted == {rel for n, rel in enumerate(files) if n % 3 == 0}
+                assert set(cache._new_stat) == trusted
+            answers.append([cache.current_sha(rel) for rel in names])
+            real = [hashlib.sha256((example / rel).read_bytes()).hexdigest() for rel in files]
+            assert [a for a in answers[-1][:len(files)] if a != "planted"] == [
+                d for n, d in enumerate(real) if n % 3 != 0]
+        finally:
+            cache.save()
+    assert answers[0] == answers[1]

@@ -18,10 +18,13 @@ Anything else is kept in the general form. A compact entry is a third of the obj
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import stat
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from aima_gate.pipeline.cache_codec import Blobs, decode_artifact, decode_results
+from aima_gate.pipeline.cache_recording import walked
 
 COMPACT = 9
 
@@ -61,13 +64,40 @@ def expand(name: str, entry: Sequence[Any]) -> tuple[list[Any], list[Any], list[
             [["a", kind, art_name, file, line, refs, peek]], [[off, data], [off + data, lines]])
 
 
+def known_shas(cache: Any, files: Iterable[str]) -> None:
+    """Fill the cache's per-run digests (``_shas``) of ``files`` in one loop: a file whose (device, inode, size,
+    mtime, ctime) are those of its stat row gets the row's digest, as :meth:`ArtifactCache._hash` answers it,
+    without its three calls per file; any other file (no row, a row that does not hold, not a regular file of the
+    walk) is left to ``_hash`` itself (:meth:`ArtifactCache.current_sha`), exactly as before."""
+    shas, rows, new_stat, repo = cache._shas, cache._stat, cache._new_stat, cache.repo
+    walk, prefix, lstat, is_regular = walked(repo), f"{repo.root}/", os.lstat, stat.S_ISREG
+    for rel in files:
+        if rel in shas or rel not in walk:
+            continue
+        old = rows.get(rel)
+        if type(old) is not list or len(old) != 6 or type(old[5]) is not str:
+            continue
+        try:
+            st = lstat(prefix + rel)
+        except OSError:
+            continue
+        if (is_regular(st.st_mode) and old[4] == st.st_ctime_ns and old[3] == st.st_mtime_ns
+                and old[2] == st.st_size and old[1] == st.st_ino and old[0] == st.st_dev):
+            new_stat[rel] = old
+            shas[rel] = old[5]
+
+
 def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                 cacheable: frozenset[str]) -> list[list[Any] | None]:
     """The cached results of each (kind, file) whose every dependency holds (else None), in order. ``cache`` is
     the :class:`~aima_gate.pipeline.cache.ArtifactCache` asking (not imported here: it imports this module)."""
     entries, view, holds, current_sha = cache._entries, cache._view, cache._holds, cache.current_sha
+    new_entries, new_groups, old_groups = cache._new_entries, cache._new_groups, cache._groups
+    known_shas(cache, [file for kind, file in pairs if kind in cacheable])
+    shas = cache._shas
     groups_hold: dict[str, bool] = {}
     out: list[list[Any] | None] = []
+    append = out.append
     for kind, file in pairs:
         name = f"{kind}\0{file}"
         entry = entries.get(name)
@@ -76,10 +106,13 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
             try:
                 if len(entry) == COMPACT:
                     digest, art_name, line, refs, peek, groups, off, data, lines = entry
-                    now = current_sha(file)  # the file's digest, from its stat row when that holds
-                    if now == digest and all(groups_hold[g] if g in groups_hold else
-                                             groups_hold.setdefault(g, holds(["group", g])) for g in groups):
-                        chunks: list[bytes | memoryview] = [view[off:off + data], view[off + data:off + data + lines]]
+                    # the file's digest (from its stat row when that holds: known_shas)
+                    now = shas[file] if file in shas else current_sha(file)
+                    if now == digest and (not groups or all(
+                            groups_hold[g] if g in groups_hold else groups_hold.setdefault(g, holds(["group", g]))
+                            for g in groups)):
+                        end = off + data
+                        chunks: list[bytes | memoryview] = [view[off:end], view[end:end + lines]]
                         results = [decode_artifact(Blobs(chunks), 0, kind, art_name, file, line, refs, peek)]
                 else:
                     deps, items, spans = entry
@@ -88,10 +121,10 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                         chunks = [view[off:off + size] for off, size in spans]
                         results = decode_results(items, Blobs(chunks))
                 if results is not None:
-                    for group in groups:
-                        cache._new_groups[group] = cache._groups[group]
-                    cache._new_entries[name] = (entry, chunks)  # the blobs keep their own reference
+                    for group in groups or ():
+                        new_groups[group] = old_groups[group]
+                    new_entries[name] = (entry, chunks)  # the blobs keep their own reference
             except (ValueError, TypeError, KeyError, IndexError, AttributeError):
                 results = None
-        out.append(results)
+        append(results)
     return out
