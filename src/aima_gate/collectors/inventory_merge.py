@@ -111,8 +111,12 @@ def merge_models(artifacts: Sequence[Artifact]) -> list[Artifact]:
         if i in dropped:
             continue
         if i in found_by:
-            data = dict(art.data.items())  # a data mapping decoded on demand hands over its dict's items at once
-            data["found_by"] = found_by[i]
+            with_key = getattr(art.data, "with_key", None)  # data decoded on demand (read back from the cache)
+            if with_key is not None:  # stays so: a partial run decodes only the models it evaluates
+                data = with_key("found_by", found_by[i])
+            else:
+                data = dict(art.data.items())
+                data["found_by"] = found_by[i]
             # Made directly: dataclasses.replace() inspects the fields on every call (every model of a run).
             art = Artifact(art.kind, art.name, art.file, data, art.line, art.lines, art.references)
         out.append(art)

@@ -226,31 +226,56 @@ class Blobs:
 
 
 class LazyData(Mapping[str, Any]):
-    """An artifact's data, decoded from its verified blob on first use."""
+    """An artifact's data, decoded from its verified blob on first use. A key of the entry's peek
+    (:data:`PEEK_KEYS`) and one set by :meth:`with_key` are answered without decoding (``get``, ``in``, ``[]``):
+    a partial run reads a model's ``source`` from all of them and decodes only the models it evaluates."""
 
-    __slots__ = ("_blobs", "_n", "_peek", "_value")
+    __slots__ = ("_blobs", "_extra", "_n", "_peek", "_value")
 
-    def __init__(self, blobs: Blobs, n: int, peek: dict[str, Any] | None) -> None:
+    def __init__(self, blobs: Blobs, n: int, peek: dict[str, Any] | None,
+                 extra: dict[str, Any] | None = None) -> None:
         self._blobs = blobs
         self._n = n
         self._peek = peek
+        self._extra = extra
         self._value: dict[str, Any] | None = None
+
+    def with_key(self, key: str, value: Any) -> LazyData:
+        """The data with ``key`` set to ``value`` (as ``data = dict(self); data[key] = value`` does: an existing key
+        keeps its place, a new one comes last), still decoded only on first use."""
+        return LazyData(self._blobs, self._n, self._peek, {**(self._extra or {}), key: value})
 
     def real(self) -> dict[str, Any]:
         if self._value is None:
             value = self._blobs.get(self._n)
             if not isinstance(value, dict):
                 raise ValueError("cached data is not an object")
+            if self._extra:
+                value = {**value, **self._extra}  # a copy: the decoded dict is the blob's, shared
             self._value = value
         return self._value
 
+    def _known(self, key: str) -> dict[str, Any] | None:
+        """The small dict that answers ``key`` without decoding (its presence as well as its value), or None."""
+        if self._value is not None:
+            return None
+        if self._extra is not None and key in self._extra:
+            return self._extra
+        if self._peek is not None and key in PEEK_KEYS:
+            return self._peek
+        return None
+
     def get(self, key: str, default: Any = None) -> Any:
-        if self._value is None and self._peek is not None and key in PEEK_KEYS:
-            return self._peek.get(key, default)
-        return self.real().get(key, default)
+        known = self._known(key)
+        return (self.real() if known is None else known).get(key, default)
 
     def __getitem__(self, key: str) -> Any:
-        return self.real()[key]
+        known = self._known(key)
+        return (self.real() if known is None else known)[key]
+
+    def __contains__(self, key: object) -> bool:
+        known = self._known(key) if type(key) is str else None
+        return key in (self.real() if known is None else known)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.real())

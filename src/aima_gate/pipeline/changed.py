@@ -99,6 +99,28 @@ def _joins(node: Any) -> Iterator[Any]:
                 yield from _joins(child)
 
 
+def _paths(node: Any) -> Iterator[Any]:
+    """Every :class:`~aima_gate.engine.paths.Path` of a policy's tree (what it reads from the data in focus)."""
+    from aima_gate.engine.assertions import Node
+    from aima_gate.engine.paths import Path as DataPath
+
+    if isinstance(node, DataPath):
+        yield node
+    elif isinstance(node, tuple):
+        for child in node:
+            yield from _paths(child)
+    elif isinstance(node, Node):
+        for value in vars(node).values():
+            yield from _paths(value)
+
+
+def reads_whole_documents(policies: Sequence[Policy]) -> bool:
+    """Whether any join of these policies may read a whole document it looks up (a path ``.`` in its ``where``,
+    ``assert``, ``on`` or ``via``), rather than keys inside it (the rest of a policy reads its subject)."""
+    return any(not path.tokens for p in policies for node in (p.assertion, p.where) for j in _joins(node)
+               for path in _paths((j.via, j.on, j.where, j.child)))
+
+
 def join_pool(policies: Sequence[Policy], subjects: Sequence[Artifact], subject_keys: set[tuple[str, str, str]],
               join_kinds: set[str], artifacts: Sequence[Artifact]) -> list[Artifact]:
     """The subjects, and every artifact their evaluation can look up.
@@ -106,7 +128,10 @@ def join_pool(policies: Sequence[Policy], subjects: Sequence[Artifact], subject_
     A join that follows a reference (``via``) finds only artifacts at files referenced by the artifact in focus,
     which is the subject or an artifact found by an enclosing join: the files reachable from the subjects through
     references. A join on keys or by ``where`` alone may find any artifact of its kind: all of them. Artifacts
-    read back from the cache are decoded here, and only here, in a partial run (the engine sees plain data).
+    read back from the cache are decoded here in a partial run: the subjects always (the engine sees a subject's
+    data as a plain dict), the others only as far as a join reads them (a key of the entry's peek, such as a
+    model's ``source``, needs no decoding; any other key decodes the whole document, :class:`LazyData`), unless a
+    policy reads a whole document (a path ``.``), which then sees every one of them as a plain dict.
     """
     from aima_gate.pipeline.cache_codec import materialized
 
@@ -122,7 +147,8 @@ def join_pool(policies: Sequence[Policy], subjects: Sequence[Artifact], subject_
         if path not in reachable:
             reachable.add(path)
             todo.extend(p for art in by_file.get(path, ()) for _kind, p, _ptr in art.references)
-    return [materialized(a) for a in artifacts
+    whole = reads_whole_documents(policies)
+    return [materialized(a) if whole or (a.kind, a.name, a.file) in subject_keys else a for a in artifacts
             if a.kind in keyed or (a.kind in join_kinds and a.file in reachable)
             or (a.kind, a.name, a.file) in subject_keys]
 
