@@ -22,11 +22,12 @@ PROPS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthC
 def read_back(data: dict[str, Any], name: str = "m@1", file: str = "registry/m.yml") -> Artifact:
     items, blobs = encode_results([Artifact("model", name, file, data)])
     (art,) = decode_results(items, Blobs(blobs))
-    assert type(art.data) is LazyData
+    assert type(art) is Artifact and type(art.data) is LazyData
     return art
 
 
-def decoded(data: LazyData) -> bool:
+def decoded(data: Any) -> bool:
+    assert type(data) is LazyData
     return 0 in data._blobs._decoded
 
 
@@ -46,7 +47,8 @@ def test_peek_keys_answer_without_decoding_as_the_decoded_dict_does(data: dict[s
 
 
 @PROPS
-@given(st.dictionaries(KEYS, VALUES, max_size=6), st.lists(st.tuples(KEYS, VALUES), max_size=3), st.lists(KEYS, max_size=8))
+@given(st.dictionaries(KEYS, VALUES, max_size=6), st.lists(st.tuples(KEYS, VALUES), max_size=3),
+       st.lists(KEYS, max_size=8))
 def test_with_key_is_a_copy_with_the_key_set(data: dict[str, Any], sets: list[tuple[str, Any]],
                                              asked: list[str]) -> None:
     """``with_key`` answers as ``copy = dict(data); copy[key] = value`` (an existing key keeps its place), without
@@ -58,7 +60,7 @@ def test_with_key_is_a_copy_with_the_key_set(data: dict[str, Any], sets: list[tu
     for key, value in sets:
         lazy = lazy.with_key(key, value)
         want[key] = value
-    for key, value in sets:
+    for key, _ in sets:
         assert lazy.get(key) == want[key] and key in lazy and lazy[key] == want[key]
     assert not decoded(lazy) or any(k not in PEEK_KEYS for k, _ in sets)
     for key in asked:
@@ -69,7 +71,7 @@ def test_with_key_is_a_copy_with_the_key_set(data: dict[str, Any], sets: list[tu
 
 
 def test_merge_models_keeps_read_back_models_lazy_with_the_same_found_by() -> None:
-    datas = [{"name": "churn", "version": "1", "source": "file", "owner": "a"},
+    datas: list[dict[str, Any]] = [{"name": "churn", "version": "1", "source": "file", "owner": "a"},
              {"name": "bert", "version": "2", "source": "file", "found_by": ["old"], "owner": "b"},
              {"name": "x", "source": "mlflow", "mlflow": {"run_id": "r"}}]
     plain = merge_models([Artifact("model", f"{d['name']}@1", f"registry/{d['name']}.yml", d) for d in datas])

@@ -56,9 +56,9 @@ def test_join_candidates_stay_undecoded_unless_a_join_reads_a_whole_document() -
                                       "require": "every"}})
     whole = make_policy({"join": {"kind": "model", "where": {"path": ".", "type": "mapping"}, "require": "every"}})
     assert not reads_whole_documents([by_source]) and reads_whole_documents([by_source, whole])
+    keys = {("model", "m0@1", "registry/m0.yml")}
     for policies in ([by_source], [by_source, whole]):
         arts = read_back()
-        keys = {("model", "m0@1", "registry/m0.yml")}
         pool = join_pool(policies, arts[:1], keys, set(), arts)
         lazy = [a for a in pool if type(a.data) is LazyData]
         assert type(pool[0].data) is dict and len(pool) == 4
