@@ -266,14 +266,20 @@ class LazyData(Mapping[str, Any]):
         return None
 
     def get(self, key: str, default: Any = None) -> Any:
+        if self._value is not None:
+            return self._value.get(key, default)
         known = self._known(key)
         return (self.real() if known is None else known).get(key, default)
 
     def __getitem__(self, key: str) -> Any:
+        if self._value is not None:
+            return self._value[key]
         known = self._known(key)
         return (self.real() if known is None else known)[key]
 
     def __contains__(self, key: object) -> bool:
+        if self._value is not None:
+            return key in self._value
         known = self._known(key) if type(key) is str else None
         return key in (self.real() if known is None else known)
 

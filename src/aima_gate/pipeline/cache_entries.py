@@ -23,7 +23,8 @@ import stat
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from aima_gate.pipeline.cache_codec import Blobs, decode_artifact, decode_results
+from aima_gate.core.model import Artifact
+from aima_gate.pipeline.cache_codec import Blobs, LazyData, LazyLines, decode_results
 from aima_gate.pipeline.cache_recording import walked
 
 COMPACT = 9
@@ -113,7 +114,9 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                             for g in groups)):
                         end = off + data
                         chunks: list[bytes | memoryview] = [view[off:end], view[end:end + lines]]
-                        results = [decode_artifact(Blobs(chunks), 0, kind, art_name, file, line, refs, peek)]
+                        blobs = Blobs(chunks)  # decode_artifact's work, without its call per entry
+                        results = [Artifact(kind, art_name, file, LazyData(blobs, 0, peek), line,
+                                            LazyLines(blobs, 1), tuple([tuple(r) for r in refs]) if refs else ())]
                 else:
                     deps, items, spans = entry
                     groups = [d[1] for d in deps if d[0] == "group"]
