@@ -15,9 +15,7 @@ from typing import ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.core.model import Artifact
-from aima_gate.integrity.allowlist import Allowlist
 from aima_gate.integrity.coverage import signature_for
-from aima_gate.integrity.model_files import in_virtualenv, inspect_model_file
 from aima_gate.safeio.repo import glob_filter
 
 
@@ -30,6 +28,10 @@ class ModelFileCollector(Collector):
     description: ClassVar[str] = "Model artifacts: serialization format, unreviewed pickle imports, signature status"
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
+        # Imported here: a run with no model file to parse (a warm hook run reads them back) never needs them.
+        from aima_gate.integrity.allowlist import Allowlist
+        from aima_gate.integrity.model_files import in_virtualenv, inspect_model_file
+
         # A file the globs did not select reached us as a registry reference: a pickle loader may open it.
         globs = ctx.options.get("paths") or self.default_paths
         referenced = not glob_filter([file], globs)
