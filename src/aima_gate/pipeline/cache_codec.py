@@ -32,6 +32,7 @@ ERROR_CLASSES: dict[str, type[AimaGateError]] = {
 PEEK_KEYS = ("source", "mlflow", "digests")
 """Top-level keys of a model's data read for every model of a run (duplicate detection, manifests), kept beside
 the entry so that reading them does not decode the whole document."""
+_PEEK = frozenset(PEEK_KEYS)
 
 Dep = tuple[Any, ...]
 """("read", path, sha256 hex) | ("exists", path, bool) | ("glob", [patterns], digest) | ("files", digest) |
@@ -255,33 +256,40 @@ class LazyData(Mapping[str, Any]):
             self._value = value
         return self._value
 
-    def _known(self, key: str) -> dict[str, Any] | None:
-        """The small dict that answers ``key`` without decoding (its presence as well as its value), or None."""
-        if self._value is not None:
-            return None
-        if self._extra is not None and key in self._extra:
-            return self._extra
-        if self._peek is not None and key in PEEK_KEYS:
-            return self._peek
-        return None
-
+    # get, [] and in answer a key of the peek or one set by with_key from those small dicts (peek: exactly the
+    # PEEK_KEYS the data has), anything else from the decoded dict; each inlined: the engine asks 10,000 times.
     def get(self, key: str, default: Any = None) -> Any:
-        if self._value is not None:
-            return self._value.get(key, default)
-        known = self._known(key)
-        return (self.real() if known is None else known).get(key, default)
+        value = self._value
+        if value is None:
+            extra = self._extra
+            if extra is not None and key in extra:
+                return extra[key]
+            if self._peek is not None and key in _PEEK:
+                return self._peek.get(key, default)
+            value = self.real()
+        return value.get(key, default)
 
     def __getitem__(self, key: str) -> Any:
-        if self._value is not None:
-            return self._value[key]
-        known = self._known(key)
-        return (self.real() if known is None else known)[key]
+        value = self._value
+        if value is None:
+            extra = self._extra
+            if extra is not None and key in extra:
+                return extra[key]
+            if self._peek is not None and key in _PEEK:
+                return self._peek[key]
+            value = self.real()
+        return value[key]
 
     def __contains__(self, key: object) -> bool:
-        if self._value is not None:
-            return key in self._value
-        known = self._known(key) if type(key) is str else None
-        return key in (self.real() if known is None else known)
+        value = self._value
+        if value is None:
+            extra = self._extra
+            if extra is not None and key in extra:
+                return True
+            if self._peek is not None and key in _PEEK:
+                return key in self._peek
+            value = self.real()
+        return key in value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.real())
