@@ -71,10 +71,12 @@ def changed_subjects(changed: frozenset[str], artifacts: Sequence[Artifact]) -> 
     or the file of a selected artifact", reached by following references backwards from each newly touched file
     (one pass over the artifacts, not one per round)."""
     referrers: dict[str, list[int]] = {}
-    for i, art in enumerate(artifacts):
+    selected: set[int] = set()
+    for i, art in enumerate(artifacts):  # one pass: 20,000 artifacts in a hook run at 5,000 models
+        if art.file in changed:
+            selected.add(i)
         for _kind, path, _ptr in art.references:
             referrers.setdefault(path, []).append(i)
-    selected = {i for i, art in enumerate(artifacts) if art.file in changed}
     touched = set(changed)
     todo = list(touched)
     while todo:

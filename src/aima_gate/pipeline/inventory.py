@@ -38,12 +38,14 @@ def _field(finding: Finding) -> str | None:
 def where_to_add(findings: Sequence[Finding], artifacts: Sequence[Artifact]) -> list[Finding]:
     """Failed ``model`` findings about a missing fact say where the fact goes for that subject: a registry entry
     for a discovered model (``aima-gate init`` writes one), an MLflow tag for an MLflow model."""
-    by_subject = {(a.name, a.file): a for a in artifacts if a.kind == "model"}
+    by_subject: dict[tuple[str, str], Artifact] | None = None  # made for the first failed model finding, if any
     out = []
     for f in findings:
         if f.status is not Status.FAIL or f.subject.kind != "model":  # most findings: nothing to look up
             out.append(f)
             continue
+        if by_subject is None:
+            by_subject = {(a.name, a.file): a for a in artifacts if a.kind == "model"}
         art = by_subject.get((f.subject.name, f.subject.file))
         field = _field(f)
         if art is None or field not in ENTRY_FIELDS:
