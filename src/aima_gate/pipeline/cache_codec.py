@@ -12,6 +12,8 @@ A parse is cached only when its outcome is provably a function of what was recor
 
 Artifacts read back keep their ``data`` undecoded (:class:`LazyData`) until something reads it; the runner
 hands the engine plain dicts (:func:`materialized`), so a cached artifact is evaluated exactly like a parsed one.
+A partial run hands it its subjects so; the other artifacts its joins may look up stay :class:`LazyData`, a
+mapping answering every key as the decoded dict does (changed.join_pool: unless a join reads a whole document).
 """
 
 from __future__ import annotations
