@@ -94,7 +94,8 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
     the :class:`~aima_gate.pipeline.cache.ArtifactCache` asking (not imported here: it imports this module)."""
     entries, view, holds, current_sha = cache._entries, cache._view, cache._holds, cache.current_sha
     new_entries, new_groups, old_groups = cache._new_entries, cache._new_groups, cache._groups
-    known_shas(cache, [file for kind, file in pairs if kind in cacheable])
+    # The files whose entries are looked at (only those: the next pack keeps the stat rows of the files asked).
+    known_shas(cache, [file for kind, file in pairs if kind in cacheable and f"{kind}\0{file}" in entries])
     shas = cache._shas
     groups_hold: dict[str, bool] = {}
     out: list[list[Any] | None] = []
