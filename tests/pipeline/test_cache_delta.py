@@ -20,6 +20,7 @@ from aima_gate.core.clock import Clock
 from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline import cache_delta
 from aima_gate.pipeline.cache_delta import DELTA_MAGIC, changes, delta_name, magic, merged, read_delta
+from aima_gate.pipeline.cache_entries import expand
 from aima_gate.pipeline.cache_files import PRUNE_AFTER_DAYS, _prune_folder, mac, read_private
 from aima_gate.pipeline.cache_writer import PackWriter
 from aima_gate.pipeline.runner import RunOptions, run_check
@@ -342,3 +343,42 @@ def test_a_pack_with_a_delta_is_kept_and_old_deltas_are_pruned(example: Path, ca
     finally:
         os.close(fd)
     assert sorted(p.name for p in folder.iterdir()) == sorted([pack.name, delta.name, "recent.delta"])
+
+
+def _state(cache_dir: Path, example: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """What a run reads back from the cache: the four tables, each entry as its dependencies, items and blobs."""
+    seen: list[Any] = []
+    real = cache_mod.ArtifactCache._load
+
+    def spy(self: cache_mod.ArtifactCache) -> None:
+        real(self)
+        entries = {}
+        for name, entry in self._entries.items():
+            deps, items, spans = expand(name, entry)
+            entries[name] = (deps, items, [bytes(self._view[off:off + size]) for off, size in spans])
+        seen.append((self._stat, entries, self._globs, self._groups))
+
+    with monkeypatch.context() as mp:
+        mp.setattr(cache_mod.ArtifactCache, "_load", spy)
+        render(example, cache_dir)
+    (state,) = seen
+    return state
+
+
+def test_a_pack_and_its_delta_read_back_as_the_whole_pack_of_the_same_run(example: Path, card: Path, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_mod, "RACY_NS", -10**18)  # every file's stat row is kept: the stat table is in play
+    with_delta(example, card, tmp_path / "a")
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    registry = next((example / "registry").glob("*.yml"))
+    edit(registry, "# edited")
+    (example / "reports" / "extra.md").write_text("# Notes\n", encoding="utf-8")
+    next(example.rglob("*.json")).unlink()
+    render(example, tmp_path / "a")  # a delta, replacing the one before
+    monkeypatch.setattr(cache_delta, "FRACTION", 10**9)
+    render(example, tmp_path / "b")  # a whole pack
+    assert [n.rpartition(".")[2] for n in names(tmp_path / "a")] == ["delta", "pack"]
+    assert [n.rpartition(".")[2] for n in names(tmp_path / "b")] == ["pack"]
+    a, b = _state(tmp_path / "a", example, monkeypatch), _state(tmp_path / "b", example, monkeypatch)
+    assert a[0] and a[1]
+    assert a == b

@@ -16,7 +16,8 @@ in the cache folder, which with the packs must belong to this user and be writab
 identity inside; anything unreadable, truncated, foreign, mismatched or
 tampered is a miss, never data. Packs are written to a fresh temporary file as the run goes (cache_writer.py) and
 renamed into place once whole (two runs at once each leave a whole pack), and nothing in the folder is opened
-through a symbolic link.
+through a symbolic link. A run that read a pack back writes only what it changed, as the pack's delta, which is
+authenticated with the pack's tag and read with that pack only (cache_delta.py).
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ class ArtifactCache:
         """The pack's own tables (:data:`~cache_delta.TABLES`) as read, before its delta: what a delta is relative
         to (cache_delta.py)."""
         self._base_size = 0
+        self._delta: dict[str, Any] = {}
+        """The index of the pack's delta as read (cache_delta.py), empty when it has none."""
         self._writer = PackWriter(fd, key, MAGIC)
         """The next pack's writer; once a pack is read back, the writer of its next delta (:meth:`_load`)."""
         self._absorbed = bytearray()
@@ -182,9 +185,8 @@ class ArtifactCache:
             if all(isinstance(x, dict) for x in tables):
                 self._base, self._base_size, self._view = tables, size, data[len(MAGIC):]
                 self._writer = PackWriter(self._fd, self._key, magic(tag), origin(size, MAGIC))
-                delta = read_delta(data[size:], self._key, tag, self._identity)
-                self._stat, self._entries, self._globs, self._groups = tables if delta is None else merged(tables,
-                                                                                                           delta)
+                self._delta = read_delta(data[size:], self._key, tag, self._identity) or {}
+                self._stat, self._entries, self._globs, self._groups = merged(tables, self._delta)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
 
@@ -313,7 +315,7 @@ class ArtifactCache:
         still decode lazily keep the pack's bytes through their own views."""
         self._stat, self._entries, self._new_stat, self._new_entries, self._base = {}, {}, {}, {}, ({}, {}, {}, {})
         self._globs, self._new_globs, self._groups, self._new_groups = {}, {}, {}, {}
-        self._valid, self._shas = {}, {}
+        self._valid, self._shas, self._delta = {}, {}, {}
         self._absorbed, self._remembered = bytearray(), bytearray()
         self._view = memoryview(b"")
         self._file_stat = None  # its copy of the walk, and the per-run memos of the recording (the shared

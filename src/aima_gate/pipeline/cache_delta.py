@@ -78,15 +78,14 @@ def read_delta(data: memoryview, key: bytes, base_tag: bytes, identity: str) -> 
 
 def merged(base: Sequence[dict[str, Any]], delta: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The four tables of the pack (``base``, in :data:`TABLES` order) with the delta applied (the pack's own
-    tables are left as they are: a table the delta does not touch is the pack's)."""
+    tables are left as they are: a table the delta does not touch, or an empty delta, leaves the pack's)."""
     out = []
     for table, rows in zip(TABLES, base, strict=True):
-        new, gone = delta[table], delta["gone"][table]
-        if new or gone:
+        if delta and (delta[table] or delta["gone"][table]):
             rows = dict(rows)
-            for key in gone:
+            for key in delta["gone"][table]:
                 rows.pop(key, None)
-            rows.update(new)
+            rows.update(delta[table])
         out.append(rows)
     return out
 
@@ -114,10 +113,14 @@ def write_delta(cache: Any, pack_magic: bytes) -> bool:
     except (ValueError, EOFError, TypeError):
         writer.discard()
         return True
-    # A path in both keeps the row read back, as a whole pack's index does.
-    stat, stat_gone = changes(base_stat, {**remembered, **cache._new_stat})
-    carried = {n: pair for n, pair in cache._new_entries.items() if base_entries.get(n) is not pair[0]}
-    entries_gone = [n for n in base_entries if n not in cache._new_entries and n not in absorbed]
+    # What was read back is the pack's (left out) unless the delta before had it (carried into this one). A stat
+    # row both read back and remembered keeps the row read back, as a whole pack's index does.
+    new_entries, new_stat, delta = cache._new_entries, cache._new_stat, cache._delta or {"gone": {}}
+    carried = {n: new_entries[n] for n in delta.get("entries", ()) if n in new_entries}
+    entries_gone = _gone(base_entries, cache._entries, delta["gone"].get("entries", ()), new_entries, absorbed)
+    stat = {rel: row for rel, row in remembered.items() if rel not in new_stat and base_stat.get(rel) != row}
+    stat.update((rel, new_stat[rel]) for rel in delta.get("stat", ()) if rel in new_stat)
+    stat_gone = _gone(base_stat, cache._stat, delta["gone"].get("stat", ()), new_stat, remembered)
     globs, globs_gone = changes(base_globs, cache._new_globs)
     groups, groups_gone = changes(base_groups, cache._new_groups)
     gone = {"stat": stat_gone, "entries": entries_gone, "globs": globs_gone, "groups": groups_gone}
@@ -145,6 +148,16 @@ def write_delta(cache: Any, pack_magic: bytes) -> bool:
             os.utime(cache._name, dir_fd=cache._fd, follow_symlinks=False)
         cache._prune(name)
     return True
+
+
+def _gone(base: Mapping[str, Any], now: Mapping[str, Any], gone_before: Sequence[str], kept: Mapping[str, Any],
+          new: Mapping[str, Any]) -> list[str]:
+    """Keys of the pack's table ``base`` in neither ``kept`` (read back: keys of ``now``, the table with the delta
+    before applied) nor ``new``. When every key of ``now`` is in one of them, those are the keys the delta before
+    had gone that are still gone (without a walk of the whole table)."""
+    if len(kept) + sum(1 for key in new if key in now and key not in kept) == len(now):
+        return [key for key in gone_before if key not in kept and key not in new]
+    return [key for key in base if key not in kept and key not in new]
 
 
 def rebase(cache: Any, pack_magic: bytes) -> bool:
