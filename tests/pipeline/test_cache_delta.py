@@ -255,13 +255,27 @@ def test_a_large_change_writes_a_whole_pack_with_every_entry(example: Path, card
     with_delta(example, card, cache_dir)
     parses.clear()
     edit(card, "Edited twice.")
+    registry = next((example / "registry").glob("*.yml"))
+    edit(registry, "# edited")  # (and the bias report is parsed again: it reads every registry)
     plain = render(example, None)
     parsed = sorted(parses)
-    monkeypatch.setattr(cache_delta, "FRACTION", 10**9)
+    monkeypatch.setattr(cache_delta, "FRACTION", 10**9)  # a delta past 0 bytes is too large
     pack, delta = pack_and_delta(cache_dir)
     before = pack.read_bytes()
     parses.clear()
-    assert render(example, cache_dir) == plain
+    read_back: list[int] = []
+    real = PackWriter.written
+
+    def spy(self: PackWriter) -> Any:
+        read_back.append(len(got := real(self) or b""))
+        return got
+
+    with monkeypatch.context() as mp:
+        mp.setattr(PackWriter, "written", spy)
+        assert render(example, cache_dir) == plain
+    # The first parse absorbed made the delta too large: its blobs came back, the later parses went to the pack.
+    assert len(read_back) == 1 and read_back[0] > 0
+    assert {"cards/credit-scorer.md", registry.relative_to(example).as_posix()} <= set(parses)
     assert pack.read_bytes() != before and not delta.exists()
     parses.clear()
     assert render(example, cache_dir) == plain  # the absorbed entry's blobs came from the delta's temporary file

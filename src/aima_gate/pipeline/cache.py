@@ -35,7 +35,7 @@ from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.pipeline.cache_codec import listing_digest, sha
-from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, read_delta, write_delta
+from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, outgrown, read_delta, write_delta
 from aima_gate.pipeline.cache_entries import lookup_many, stored, with_spans
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
     CACHE_DIR_ENV,
@@ -185,6 +185,7 @@ class ArtifactCache:
             if all(isinstance(x, dict) for x in tables):
                 self._base, self._base_size, self._view = tables, size, data[len(MAGIC):]
                 self._writer = PackWriter(self._fd, self._key, magic(tag), origin(size, MAGIC))
+                self._stat, self._entries, self._globs, self._groups = tables
                 self._delta = read_delta(data[size:], self._key, tag, self._identity) or {}
                 self._stat, self._entries, self._globs, self._groups = merged(tables, self._delta)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -296,6 +297,7 @@ class ArtifactCache:
             self._absorbed += marshal.dumps(name, 2) + marshal.dumps(entry, 2)
         except (ValueError, TypeError):  # an entry that could not be read back: no pack rather than one without it
             self._writer.discard()
+        outgrown(self, MAGIC)  # a delta that would be too large turns into a whole pack as soon as it is
 
     def save(self) -> None:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""

@@ -97,6 +97,14 @@ def changes(base: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict[str, 
     return rows, [key for key in base if key not in new]
 
 
+def outgrown(cache: Any, pack_magic: bytes) -> None:
+    """After each parse the cache absorbs: once its delta's blobs pass 1/FRACTION of the pack, the run writes a
+    whole pack instead (:func:`rebase`), so that no more than that many blobs are ever read back into memory."""
+    writer: PackWriter = cache._writer
+    if cache._base_size and writer.at - writer.origin > cache._base_size // FRACTION:
+        rebase(cache, pack_magic)
+
+
 def write_delta(cache: Any, pack_magic: bytes) -> bool:
     """Write what the run of ``cache`` (a :class:`~aima_gate.pipeline.cache.ArtifactCache` whose pack was read
     back; not imported here: it imports this module) changed as its pack's delta. True when that is done, or
@@ -162,8 +170,10 @@ def _gone(base: Mapping[str, Any], now: Mapping[str, Any], gone_before: Sequence
 
 def rebase(cache: Any, pack_magic: bytes) -> bool:
     """Make the cache's delta writer a whole pack's: the entries absorbed so far join those read back, their blobs
-    read back from the delta's temporary file. False if that cannot be done (nothing is written then)."""
+    read back from the delta's temporary file, and the run writes no delta. False if that cannot be done (nothing
+    is written then)."""
     writer: PackWriter = cache._writer
+    cache._base_size = 0
     blobs = writer.written()
     if blobs is None:
         return False
@@ -181,5 +191,5 @@ def rebase(cache: Any, pack_magic: bytes) -> bool:
     return True
 
 
-__all__ = ["DELTA_MAGIC", "FRACTION", "TABLES", "changes", "delta_name", "magic", "merged", "origin", "read_delta",
-           "rebase", "write_delta"]
+__all__ = ["DELTA_MAGIC", "FRACTION", "TABLES", "changes", "delta_name", "magic", "merged", "origin", "outgrown",
+           "read_delta", "rebase", "write_delta"]
