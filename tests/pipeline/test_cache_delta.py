@@ -309,9 +309,14 @@ def test_merged_and_changes_round_trip() -> None:
         delta[table], delta["gone"][table] = changes(old, now)
     assert delta["stat"] == {"b": [20], "d": [4]} and delta["gone"]["stat"] == ["c"]
     assert delta["entries"] == {} and delta["gone"]["entries"] == []
-    assert merged(base, delta) == new
-    assert merged(base, delta)[1] is base[1]  # an untouched table is the pack's own
-    assert base[0] == {"a": [1], "b": [2], "c": [3]}  # the pack's tables are not changed
+    tables = [dict(t) for t in base]
+    before = merged(tables, delta)
+    assert tables == new  # the delta applied in place
+    assert [dict(t) for t in before] == base  # and the pack's tables as they were
+    assert [sorted(t) for t in before] == [sorted(t) for t in base] and [len(t) for t in before] == [3, 1, 0, 1]
+    assert before[1] is tables[1]  # an untouched table is the pack's own
+    assert "c" in before[0] and "d" not in before[0] and before[0].get("b") == [2] and before[3]["g"] == [0]
+    assert merged(tables, {}) == tables  # no delta
 
 
 def test_read_private_reads_the_pack_and_its_delta_into_one_buffer(tmp_path: Path) -> None:

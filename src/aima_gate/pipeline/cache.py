@@ -29,7 +29,7 @@ import json
 import marshal
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,7 @@ class ArtifactCache:
         freed among the artifacts at 12,500 models."""
         self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview]]] = {}
         """Each entry read back for the next pack (in its stored form, cache_entries.py) with its blobs."""
-        self._base: Sequence[dict[str, list[Any]]] = ({}, {}, {}, {})
+        self._base: Sequence[Mapping[str, list[Any]]] = ({}, {}, {}, {})
         """The pack's own tables (:data:`~cache_delta.TABLES`) as read, before its delta: what a delta is relative
         to (cache_delta.py)."""
         self._base_size = 0
@@ -183,11 +183,11 @@ class ArtifactCache:
                 return
             tables = [header[table] for table in TABLES]
             if all(isinstance(x, dict) for x in tables):
-                self._base, self._base_size, self._view = tables, size, data[len(MAGIC):]
+                self._base_size, self._view = size, data[len(MAGIC):]
                 self._writer = PackWriter(self._fd, self._key, magic(tag), origin(size, MAGIC))
-                self._stat, self._entries, self._globs, self._groups = tables
                 self._delta = read_delta(data[size:], self._key, tag, self._identity) or {}
-                self._stat, self._entries, self._globs, self._groups = merged(tables, self._delta)
+                self._base = merged(tables, self._delta)  # (the tables get the delta in place)
+                self._stat, self._entries, self._globs, self._groups = tables
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
 
