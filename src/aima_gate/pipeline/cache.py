@@ -16,7 +16,8 @@ in the cache folder, which with the packs must belong to this user and be writab
 identity inside; anything unreadable, truncated, foreign, mismatched or
 tampered is a miss, never data. Packs are written to a fresh temporary file as the run goes (cache_writer.py) and
 renamed into place once whole (two runs at once each leave a whole pack), and nothing in the folder is opened
-through a symbolic link.
+through a symbolic link. A run that read a pack back writes only what it changed, as the pack's delta, which is
+authenticated with the pack's tag and read with that pack only (cache_delta.py).
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ import json
 import marshal
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.pipeline.cache_codec import listing_digest, sha
+from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, outgrown, read_delta, write_delta
 from aima_gate.pipeline.cache_entries import lookup_many, stored, with_spans
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
     CACHE_DIR_ENV,
@@ -44,6 +46,7 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
     inside,
     mac,
     open_folder,
+    read_private,
 )
 from aima_gate.pipeline.cache_recording import (
     Record,
@@ -52,7 +55,7 @@ from aima_gate.pipeline.cache_recording import (
     stat_reader,
     walked,
 )
-from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, read_layout
+from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, index_pair, joined, read_layout
 from aima_gate.safeio.repo import Repo, glob_filter
 
 FORMAT = "aima-gate artifact cache 7"
@@ -99,7 +102,14 @@ class ArtifactCache:
         freed among the artifacts at 12,500 models."""
         self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview]]] = {}
         """Each entry read back for the next pack (in its stored form, cache_entries.py) with its blobs."""
+        self._base: Sequence[Mapping[str, list[Any]]] = ({}, {}, {}, {})
+        """The pack's own tables (:data:`~cache_delta.TABLES`) as read, before its delta: what a delta is relative
+        to (cache_delta.py)."""
+        self._base_size = 0
+        self._delta: dict[str, Any] = {}
+        """The index of the pack's delta as read (cache_delta.py), empty when it has none."""
         self._writer = PackWriter(fd, key, MAGIC)
+        """The next pack's writer; once a pack is read back, the writer of its next delta (:meth:`_load`)."""
         self._absorbed = bytearray()
         """The next pack's entries for the files parsed this run, their blobs already written (:meth:`absorb`):
         marshal bytes of each (name, entry) pair, a fraction of the memory of the lists they stand for."""
@@ -153,18 +163,16 @@ class ArtifactCache:
         return mac(self._key, data)
 
     def _load(self) -> None:
-        try:
-            fd = os.open(self._name, os.O_RDONLY | _NOFOLLOW, dir_fd=self._fd)
-        except OSError:
+        # The pack and its delta (if any) are read into one buffer, the delta right after the pack: the view blobs
+        # are read from covers both (cache_delta.py).
+        read = read_private(self._fd, (self._name, delta_name(self._name)))
+        if read is None:
             return  # none yet, or a link (never followed)
+        buf, (size, _) = read
+        data = memoryview(buf)  # a view: no copy of a pack of tens of MB
         try:
-            if not _private(fd):
-                os.close(fd)
-                return
-            with os.fdopen(fd, "rb") as fh:
-                data = fh.read()
-            body = memoryview(data)[:-32]  # a view: no copy of a pack of tens of MB
-            if not data.startswith(MAGIC) or not hmac.compare_digest(self._mac(body), data[-32:]):
+            body, tag = data[:size - 32], bytes(data[size - 32:size])
+            if size < len(MAGIC) + 40 or body[:len(MAGIC)] != MAGIC or not hmac.compare_digest(self._mac(body), tag):
                 return
             layout = read_layout(body, MAGIC)
             if layout is None:
@@ -173,10 +181,13 @@ class ArtifactCache:
             header = marshal.loads(layout[0])  # noqa: S302
             if header.get("identity") != self._identity:
                 return
-            stat_index, entries, globs, groups = header["stat"], header["entries"], header["globs"], header["groups"]
-            if all(isinstance(x, dict) for x in (stat_index, entries, globs, groups)):
-                self._stat, self._entries, self._globs, self._groups = stat_index, entries, globs, groups
-                self._view = layout[1]
+            tables = [header[table] for table in TABLES]
+            if all(isinstance(x, dict) for x in tables):
+                self._base_size, self._view = size, data[len(MAGIC):]
+                self._writer = PackWriter(self._fd, self._key, magic(tag), origin(size, MAGIC))
+                self._delta = read_delta(data[size:], self._key, tag, self._identity) or {}
+                self._base = merged(tables, self._delta)  # (the tables get the delta in place)
+                self._stat, self._entries, self._globs, self._groups = tables
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
 
@@ -286,12 +297,14 @@ class ArtifactCache:
             self._absorbed += marshal.dumps(name, 2) + marshal.dumps(entry, 2)
         except (ValueError, TypeError):  # an entry that could not be read back: no pack rather than one without it
             self._writer.discard()
+        outgrown(self, MAGIC)  # a delta that would be too large turns into a whole pack as soon as it is
 
     def save(self) -> None:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
         self.repo.glob_memo = None
         try:
-            if self._dirty or set(self._new_entries) != set(self._entries):
+            changed = self._dirty or set(self._new_entries) != set(self._entries)
+            if changed and (not self._base_size or not write_delta(self, MAGIC)):  # a delta, else a whole pack
                 self._write()
         finally:
             self._writer.discard()  # no-op once written; else the temporary file goes
@@ -302,16 +315,16 @@ class ArtifactCache:
         """Drop the index and the next pack's blobs once the pack is written: the run keeps this object until
         it ends, and at 12,500 models they were about 200 MB held through evaluation. Read-back artifacts that
         still decode lazily keep the pack's bytes through their own views."""
-        self._stat, self._entries, self._new_stat, self._new_entries = {}, {}, {}, {}
+        self._stat, self._entries, self._new_stat, self._new_entries, self._base = {}, {}, {}, {}, ({}, {}, {}, {})
         self._globs, self._new_globs, self._groups, self._new_groups = {}, {}, {}, {}
-        self._valid, self._shas = {}, {}
+        self._valid, self._shas, self._delta = {}, {}, {}
         self._absorbed, self._remembered = bytearray(), bytearray()
         self._view = memoryview(b"")
         self._file_stat = None  # its copy of the walk, and the per-run memos of the recording (the shared
         forget_run(self.repo)  # registry reads and their dependencies): a few MB at 12,500 models, unused after
 
-    def _prune(self) -> None:
-        _prune_folder(self._fd, self._name)
+    def _prune(self, *also: str) -> None:
+        _prune_folder(self._fd, self._name, *also)
 
     def _write(self) -> None:
         # Every part of the index is stored as the marshal bytes of its JSON value (read back exactly as JSON
@@ -332,26 +345,13 @@ class ArtifactCache:
         # A marshalled dict is its pairs between "{" and "0" (cache_writer.dict_pieces): the absorbed pairs join the
         # read-back ones as they are.
         read_back, stat = dict_pieces(entries, to_json=False), dict_pieces(self._new_stat)
-        index = (b"{", *_pair("identity", self._identity), marshal.dumps("stat", 2), next(stat), self._remembered, stat,
-                 marshal.dumps("entries", 2), next(read_back), self._absorbed, read_back,
-                 *_pair("globs", self._new_globs), *_pair("groups", self._new_groups), b"0")
-        if self._writer.finish(_joined(index), self._name):
+        index = (b"{", *index_pair("identity", self._identity), marshal.dumps("stat", 2), next(stat), self._remembered,
+                 stat, marshal.dumps("entries", 2), next(read_back), self._absorbed, read_back,
+                 *index_pair("globs", self._new_globs), *index_pair("groups", self._new_groups), b"0")
+        if self._writer.finish(joined(index), self._name):
+            with contextlib.suppress(OSError):  # a delta is for the pack it names: not this one
+                os.unlink(delta_name(self._name), dir_fd=self._fd)
             self._prune()
-
-
-def _pair(key: str, value: Any, *, to_json: bool = True) -> tuple[Any, ...]:
-    """One key of the index and its value, as pieces of marshal bytes (a dict value in batches, lazily)."""
-    if isinstance(value, dict):
-        return (marshal.dumps(key, 2), dict_pieces(value, to_json=to_json))
-    return (marshal.dumps(key, 2), marshal.dumps(value, 2))
-
-
-def _joined(parts: Sequence[bytes | bytearray | Iterator[bytes]]) -> Iterator[bytes | bytearray]:
-    for part in parts:
-        if isinstance(part, (bytes, bytearray)):
-            yield part
-        else:
-            yield from part
 
 
 def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],

@@ -10,6 +10,7 @@ import hmac
 import os
 import secrets
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -45,14 +46,15 @@ def mac(key: bytes, body: bytes | memoryview) -> bytes:
     return hmac.digest(key, body, "sha256")
 
 
-def _prune_folder(fd: int, keep: str) -> None:
-    """Remove packs no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other repositories), and
-    temporary files left by killed runs after :data:`TEMPORARY_PRUNE_AFTER_SECONDS`."""
+def _prune_folder(fd: int, *keep: str) -> None:
+    """Remove packs and deltas no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other
+    repositories), and temporary files left by killed runs after :data:`TEMPORARY_PRUNE_AFTER_SECONDS`. A run that
+    writes a delta touches its pack (cache.py): a pack in use is never older than its delta."""
     now = time.time()
     for name in os.listdir(fd):
-        if name == keep:
+        if name in keep:
             continue
-        if name.endswith(".pack"):
+        if name.endswith((".pack", ".delta")):
             limit = now - PRUNE_AFTER_DAYS * 86400
         elif name.startswith(".tmp-"):
             limit = now - TEMPORARY_PRUNE_AFTER_SECONDS
@@ -61,6 +63,45 @@ def _prune_folder(fd: int, keep: str) -> None:
         with contextlib.suppress(OSError):
             if os.stat(name, dir_fd=fd, follow_symlinks=False).st_mtime < limit:
                 os.unlink(name, dir_fd=fd)
+
+
+def read_private(folder: int, names: Sequence[str]) -> tuple[bytearray, list[int]] | None:
+    """The files ``names`` in ``folder``, read one after the other into one buffer, with the size of each: None when
+    the first is missing, a link or not :func:`_private`; any other that is (or is larger than the first) counts as
+    empty. A file shorter than it was when opened is a miss (packs are renamed into place whole, never written in
+    place)."""
+    fds: list[int | None] = []
+    try:
+        for name in names:
+            try:
+                fd: int | None = os.open(name, os.O_RDONLY | _NOFOLLOW, dir_fd=folder)
+            except OSError:
+                fd = None
+            if fd is not None and not _private(fd):
+                os.close(fd)
+                fd = None
+            fds.append(fd)
+            if fds[0] is None:
+                return None
+        sizes = [os.fstat(fd).st_size if fd is not None else 0 for fd in fds]
+        sizes = [sizes[0], *(n if n <= sizes[0] else 0 for n in sizes[1:])]
+        buf = bytearray(sum(sizes))
+        at = 0
+        with memoryview(buf) as view:
+            for fd, size in zip(fds, sizes, strict=True):
+                end = at + size
+                while fd is not None and at < end:
+                    got = os.readv(fd, [view[at:end]])
+                    if not got:
+                        return None
+                    at += got
+        return buf, sizes
+    except OSError:
+        return None
+    finally:
+        for fd in fds:
+            if fd is not None:
+                os.close(fd)
 
 
 def _private(fd: int) -> bool:

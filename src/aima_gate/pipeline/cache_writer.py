@@ -16,7 +16,7 @@ import json
 import marshal
 import os
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -52,15 +52,30 @@ def dict_pieces(value: Mapping[str, Any], *, to_json: bool = True) -> Iterator[b
     yield b"0"
 
 
+def index_pair(key: str, value: Any, *, to_json: bool = True) -> tuple[Any, ...]:
+    """One key of the index and its value, as pieces of marshal bytes (a dict value in batches, lazily)."""
+    if isinstance(value, dict):
+        return (marshal.dumps(key, 2), dict_pieces(value, to_json=to_json))
+    return (marshal.dumps(key, 2), marshal.dumps(value, 2))
+
+
+def joined(parts: Sequence[bytes | bytearray | Iterator[bytes]]) -> Iterator[bytes | bytearray]:
+    for part in parts:
+        if isinstance(part, (bytes, bytearray)):
+            yield part
+        else:
+            yield from part
+
+
 class PackWriter:
     """One pack being written to a fresh temporary file in the packs folder (``folder``, a descriptor).
 
-    :meth:`add` appends blobs and says where they went (offsets from the end of ``MAGIC``); :meth:`finish` writes
-    the index and the tag and renames the file into place; :meth:`discard` removes it. Any failure (a full disk,
-    an index that cannot be stored) discards the pack: nothing is written rather than a pack that could not be
-    read back, and the run goes on (the cache never changes a verdict)."""
+    :meth:`add` appends blobs and says where they went (offsets from the end of ``magic``, plus ``origin``);
+    :meth:`finish` writes the index and the tag and renames the file into place; :meth:`discard` removes it. Any
+    failure (a full disk, an index that cannot be stored) discards the pack: nothing is written rather than a pack
+    that could not be read back, and the run goes on (the cache never changes a verdict)."""
 
-    def __init__(self, folder: int, key: bytes, magic: bytes) -> None:
+    def __init__(self, folder: int, key: bytes, magic: bytes, origin: int = 0) -> None:
         self._folder = folder
         self._key = key
         self._magic = magic
@@ -68,13 +83,16 @@ class PackWriter:
         self._buf = bytearray()
         self._tmp: str | None = None
         self._tag: Any = None
-        self.at = 0
-        """Bytes of blobs written so far."""
+        self.origin = origin
+        """The offset of the first blob: 0 in a pack; in a delta (cache_delta.py), where its blobs sit in the view
+        of the base and the delta read one after the other."""
+        self.at = origin
+        """The offset of the next blob (``origin`` plus the bytes of blobs written so far)."""
         self.failed = False
 
     def _open(self) -> int:
         self._tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
-        self._fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._folder)
+        self._fd = os.open(self._tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._folder)
         self._tag = hmac.new(self._key, digestmod="sha256")
         self._put(self._magic)
         return self._fd
@@ -115,6 +133,26 @@ class PackWriter:
             self.discard()
             return None
         return spans
+
+    def written(self) -> memoryview | None:
+        """The blobs written so far (blob ``[offset, size]`` at ``[offset - origin:][:size]``), read back from the
+        temporary file; None once the pack has failed or when it cannot be read."""
+        if self.failed:
+            return None
+        if self._fd is None:
+            return memoryview(b"")
+        try:
+            self._flush()
+            size, out = self.at - self.origin, bytearray()
+            while len(out) < size:
+                piece = os.pread(self._fd, size - len(out), len(self._magic) + len(out))
+                if not piece:
+                    raise OSError("the pack's temporary file is shorter than written")
+                out += piece
+        except OSError:
+            self.discard()
+            return None
+        return memoryview(out)
 
     def finish(self, index: Iterable[bytes | bytearray], name: str) -> bool:
         """Write the index's pieces, its size and the tag, and rename the pack to ``name``; False if it failed
