@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aima_gate.core.model import UNUSED_WAIVER, Artifact, Finding, Waiver
@@ -50,14 +50,20 @@ def plan_stages(policies: Sequence[Policy], join_kinds: Mapping[str, Sequence[st
 def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_kinds: Mapping[str, Sequence[str]],
                     *, keep: frozenset[str], params: Mapping[str, Mapping[str, Any]], waivers: Sequence[Waiver],
                     today: _dt.date, anchor_file: str, unreadable: Mapping[str, str], pass_evidence: bool = True,
-                    na_evidence: bool = True) -> Evaluation:
+                    na_evidence: bool = True, materialize: Callable[[Artifact], Artifact] | None = None) -> Evaluation:
     """:func:`evaluate` of every policy over ``artifacts``, in stages (see the module doc).
 
     ``artifacts`` is narrowed in place as stages finish: when this returns it holds only the artifacts of the
     kinds in ``keep`` (what the caller still reads after evaluation), in their order. The caller must hold no
     other reference to the rest if their memory is to be reused. A policy missing from ``join_kinds`` (whose reads
-    are then unknown) makes it one stage over every artifact, as :func:`evaluate` alone."""
+    are then unknown) makes it one stage over every artifact, as :func:`evaluate` alone.
+
+    ``materialize`` (the runner's, when artifacts may arrive in a compact form: data and lines still encoded) is
+    applied to each artifact of the kinds a stage reads just before that stage, in place: a kind read only by a
+    late stage stays compact until then, so the decoded documents of every kind are never alive at once."""
     if any(p.id not in join_kinds for p in policies):
+        if materialize is not None:
+            artifacts[:] = [materialize(a) for a in artifacts]
         result = evaluate(policies, artifacts, params=params, waivers=waivers, today=today, anchor_file=anchor_file,
                           unreadable=unreadable, pass_evidence=pass_evidence, na_evidence=na_evidence)
         artifacts[:] = [a for a in artifacts if a.kind in keep]
@@ -69,6 +75,8 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
     used: set[int] = set()
     for n, stage in enumerate(stages):
         wanted = reads[n]
+        if materialize is not None:  # this stage's kinds decoded now (each once: a decoded artifact is returned as is)
+            artifacts[:] = [materialize(a) if a.kind in wanted else a for a in artifacts]
         result = evaluate(stage, [a for a in artifacts if a.kind in wanted], params=params, waivers=waivers,
                           today=today, anchor_file=anchor_file, unreadable=unreadable, pass_evidence=pass_evidence,
                           na_evidence=na_evidence)
