@@ -116,3 +116,15 @@ def test_every_policy_is_in_exactly_one_stage() -> None:
     stages = staged.plan_stages(policies, joins, {**counts, "doc": 0}, frozenset({"model"}))
     assert [[p.id for p in s] for s in stages] == [["m.b", "c.a"], ["m.a", "b.a"], ["m.c", "d.a"]]
     assert staged.plan_stages(policies, joins, {}, frozenset({"model", "bias", "card", "doc"})) == [tuple(policies)]
+
+
+def test_a_stage_findings_split_by_policy() -> None:
+    from types import SimpleNamespace
+
+    findings: Any = tuple(SimpleNamespace(policy_id=p) for p in ["a", "a", "b", UNUSED_WAIVER, "c", "c"])
+    runs = staged._by_policy(findings)
+    assert [(pid, [id(f) for f in fs]) for pid, fs in runs] == [
+        ("a", [id(findings[0]), id(findings[1])]), ("b", [id(findings[2])]),
+        ("c", [id(findings[4]), id(findings[5])])]  # the unused waiver is made once, at the end
+    whole: Any = findings[:2]
+    assert staged._by_policy(whole) == [("a", whole)] and staged._by_policy(()) == []

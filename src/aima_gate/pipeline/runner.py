@@ -110,14 +110,17 @@ def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
 
 def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
             cli: Mapping[str, Any], progress: Callable[[str], None] = _silent,
-            cache: ArtifactCache | None = None) -> tuple[list[Artifact], list[AimaGateError]]:
+            cache: ArtifactCache | None = None, *,
+            compact: Callable[[str], bool] | None = None) -> tuple[list[Artifact], list[AimaGateError]]:
     """Collect every artifact of ``kinds``: globbed files, external sources, then referenced files, in rounds.
 
     Each round's files are parsed in parallel (:mod:`aima_gate.core.parallel`); results keep input order, so the
-    outcome is the same as a sequential run.
+    outcome is the same as a sequential run. Parsed artifacts of the kinds ``compact`` accepts come back with their
+    data and lines still encoded where they encode exactly (pipeline/compact.py), as the cache's read-back ones do.
     """
     from aima_gate.core.parallel import imap_in_order
     from aima_gate.pipeline.cache import CACHEABLE_KINDS, parse_recorded, run_batch
+    from aima_gate.pipeline.compact import Encoded, expanded
 
     needed = sorted(set(kinds))
     collectors = {kind: load_collector(kind) for kind in needed}
@@ -129,7 +132,11 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     def parse_one(pair: tuple[str, str]) -> list[Any]:
         kind, file = pair
         if cache is not None and kind in CACHEABLE_KINDS:
-            return parse_recorded(lambda ctx: parse_file(collectors[kind], ctx, file), contexts[kind], repo)
+            out = parse_recorded(lambda ctx: parse_file(collectors[kind], ctx, file), contexts[kind], repo)
+            record = out[-1]
+            if compact is not None and compact(kind) and record.items is not None:
+                return [Encoded(record.items, record.blobs), record]  # encoded for the pack: only that travels
+            return out
         return parse_file(collectors[kind], contexts[kind], file)
 
     def absorb(results: Iterable[Any]) -> None:
@@ -147,7 +154,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
         # One file of each kind is parsed here before the workers fork: they inherit its one-time set-up.
         outcomes = run_batch(cache, todo, parse_one, lambda task, items: imap_in_order(task, items, lambda p: p[0]))
         for pair, results in zip(todo, outcomes, strict=True):
-            parsed[pair] = results
+            parsed[pair] = results = expanded(results) if compact is not None else results
             absorb(results)
 
     glob = repo.glob if cache is None else cache.glob
@@ -232,6 +239,28 @@ def _open_cache(options: RunOptions, loaded: LoadedPolicies, config: Config, rep
         repo.max_bytes, list(repo.exclude), repo.default_exclusions])
 
 
+def _sorted_findings(*parts: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Every finding of ``parts``, sorted by policy, file, subject and first evidence: one policy at a time, so that
+    the sort keys of one policy's findings (not of every finding: 720,000 at 20,000 models) are alive at once.
+    The same order as one stable sort of them all: the policy id leads the key, and each policy's findings keep
+    their order of arrival into its group."""
+    by_policy: dict[str, list[Finding]] = {}
+    for part in parts:
+        for f in part:
+            group = by_policy.get(f.policy_id)
+            if group is None:
+                group = by_policy[f.policy_id] = []
+            group.append(f)
+    out: list[Finding] = []
+    for policy_id in sorted(by_policy):
+        group = by_policy.pop(policy_id)
+        group.sort(key=lambda f: (f.subject.file, f.subject.kind, f.subject.name,
+                                  f.evidence[0].line if f.evidence else 0,
+                                  f.evidence[0].message if f.evidence else ""))
+        out += group
+    return tuple(out)
+
+
 def run_check(options: RunOptions) -> Report:
     root = options.root
     if not root.is_dir():
@@ -262,17 +291,28 @@ def run_check(options: RunOptions) -> Report:
                           "`aima-gate init` there writes a starter config and a registry of the models it finds.")
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
     cache = _open_cache(options, loaded, config, repo)
+    full = options.changed_files is None  # a full run holds cached artifacts encoded until their stage (compact.py)
     try:
         artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli,
-                                    options.progress, cache)
+                                    options.progress, cache,
+                                    compact=(lambda kind: kind not in KEPT_AFTER_EVALUATION)
+                                    if full and cache is not None else None)
     finally:
         if cache is not None:
             cache.save()
-    if cache is not None:  # the engine and reporters see plain data, parsed or read back alike (changed.py
-        from aima_gate.pipeline.cache_codec import materialized  # decodes what a partial run evaluates)
+    materialize: Callable[[Artifact], Artifact] | None = None
+    if cache is not None:
+        # The engine and reporters see plain data, parsed or read back alike. Decoded now: the kinds read after
+        # evaluation; the other kinds of a full run are decoded by staged.py just before their first stage (their
+        # bytes copied out of the pack first, so that the pack can go), those of a partial run by changed.py.
+        from aima_gate.pipeline.cache_codec import materialized
+        from aima_gate.pipeline.compact import detached
 
-        artifacts = [materialized(a) if options.changed_files is None or a.kind in ("attestation", "model_file")
-                     else a for a in artifacts]
+        materialize = materialized
+        kept = KEPT_AFTER_EVALUATION if full else ("attestation", "model_file")
+        artifacts = [materialized(a) if a.kind in kept else a for a in artifacts]
+        if full:
+            detached(artifacts)
     errors.extend(
         InputError(f"{link}/ is a symlinked folder that leaves the repository (-> {target}); nothing under it "
                    "was read, so evidence there would go unchecked", file=link,
@@ -302,7 +342,8 @@ def run_check(options: RunOptions) -> Report:
         # read below (models, model files, attestations).
         result = evaluate_staged(policies, artifacts, loaded.join_kinds, keep=KEPT_AFTER_EVALUATION, params=params,
                                  waivers=config.waivers, today=today, anchor_file=anchor, unreadable=unreadable,
-                                 pass_evidence=options.pass_evidence, na_evidence=options.na_evidence)
+                                 pass_evidence=options.pass_evidence, na_evidence=options.na_evidence,
+                                 materialize=materialize)
     else:
         from aima_gate.pipeline.changed import evaluate_changed
 
@@ -310,18 +351,19 @@ def run_check(options: RunOptions) -> Report:
                                           today=today, anchor_file=anchor, unreadable=unreadable,
                                           pass_evidence=options.pass_evidence)
     discovery = config.artifacts.get("model", {}).get("discover", True) is not False
-    evaluated = where_to_add(missing_kinds_once(nothing_to_govern(result.findings, anchor, discovery=discovery),
-                                                config, anchor), artifacts)
+    # One step at a time, each list let go once the next is made (720,000 findings at 20,000 models: 6 MB a list).
+    evaluated = nothing_to_govern(result.findings, anchor, discovery=discovery)
+    del result
+    evaluated = missing_kinds_once(evaluated, config, anchor)
+    evaluated = where_to_add(evaluated, artifacts)
     # What reports need from the artifacts, taken now: the artifacts (documents, line maps) are let go before
     # the findings are sorted and summarised, so that memory is reused rather than added to.
     inventory = inventory_extra(artifacts)
     imports = report_extra(artifacts, config.raw)  # pickle allowlist additions, listed like waivers
     attestations = [a for a in artifacts if a.kind == "attestation"]
-    del artifacts, result
-    findings = tuple(sorted((*evaluated, *(error_finding(e) for e in errors)),
-                            key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
-                                           f.evidence[0].line if f.evidence else 0,
-                                           f.evidence[0].message if f.evidence else "")))
+    del artifacts
+    findings = _sorted_findings(evaluated, (error_finding(e) for e in errors))
+    del evaluated
     extra: dict[str, Any] = {}
     baseline = _baseline(options, config, repo)
     if baseline is not None:

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 from aima_gate.core.model import UNUSED_WAIVER, Artifact, Finding, Waiver
@@ -50,14 +51,20 @@ def plan_stages(policies: Sequence[Policy], join_kinds: Mapping[str, Sequence[st
 def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_kinds: Mapping[str, Sequence[str]],
                     *, keep: frozenset[str], params: Mapping[str, Mapping[str, Any]], waivers: Sequence[Waiver],
                     today: _dt.date, anchor_file: str, unreadable: Mapping[str, str], pass_evidence: bool = True,
-                    na_evidence: bool = True) -> Evaluation:
+                    na_evidence: bool = True, materialize: Callable[[Artifact], Artifact] | None = None) -> Evaluation:
     """:func:`evaluate` of every policy over ``artifacts``, in stages (see the module doc).
 
     ``artifacts`` is narrowed in place as stages finish: when this returns it holds only the artifacts of the
     kinds in ``keep`` (what the caller still reads after evaluation), in their order. The caller must hold no
     other reference to the rest if their memory is to be reused. A policy missing from ``join_kinds`` (whose reads
-    are then unknown) makes it one stage over every artifact, as :func:`evaluate` alone."""
+    are then unknown) makes it one stage over every artifact, as :func:`evaluate` alone.
+
+    ``materialize`` (the runner's, when artifacts may arrive in a compact form: data and lines still encoded) is
+    applied to each artifact of the kinds a stage reads just before that stage, in place: a kind read only by a
+    late stage stays compact until then, so the decoded documents of every kind are never alive at once."""
     if any(p.id not in join_kinds for p in policies):
+        if materialize is not None:
+            artifacts[:] = [materialize(a) for a in artifacts]
         result = evaluate(policies, artifacts, params=params, waivers=waivers, today=today, anchor_file=anchor_file,
                           unreadable=unreadable, pass_evidence=pass_evidence, na_evidence=na_evidence)
         artifacts[:] = [a for a in artifacts if a.kind in keep]
@@ -65,14 +72,16 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
     counts = Counter(a.kind for a in artifacts)  # no loop variable left holding an artifact
     stages = plan_stages(policies, join_kinds, counts, keep)
     reads = [{k for p in stage for k in (p.kind, *join_kinds.get(p.id, ()))} for stage in stages]
-    found: list[Finding] = []
+    groups: list[tuple[str, Sequence[Finding]]] = []  # (policy id, its findings), as the stages made them
     used: set[int] = set()
     for n, stage in enumerate(stages):
         wanted = reads[n]
+        if materialize is not None:  # this stage's kinds decoded now (each once: a decoded artifact is returned as is)
+            artifacts[:] = [materialize(a) if a.kind in wanted else a for a in artifacts]
         result = evaluate(stage, [a for a in artifacts if a.kind in wanted], params=params, waivers=waivers,
                           today=today, anchor_file=anchor_file, unreadable=unreadable, pass_evidence=pass_evidence,
                           na_evidence=na_evidence)
-        found += (f for f in result.findings if f.policy_id != UNUSED_WAIVER)
+        groups += _by_policy(result.findings)
         used |= result.used_waivers
         del result
         later = keep.union(*reads[n + 1:])
@@ -80,9 +89,30 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
             artifacts[:] = [a for a in artifacts if a.kind in later]
     unused = [unused_waiver_finding(w) for i, w in enumerate(waivers) if i not in used]
     unused.sort(key=lambda f: (f.subject.file, f.subject.kind, f.subject.name))  # as the engine orders them
-    found += unused
-    found.sort(key=lambda f: f.policy_id)  # stable: each policy's findings keep the engine's order
-    return Evaluation(tuple(found), frozenset(used))
+    if unused:
+        groups.append((UNUSED_WAIVER, unused))
+    # Policy ids in order, each policy's findings in the engine's order (a policy is in one stage only): what a
+    # stable sort of them all by policy id gives, without a list of every finding and a sort key for each beside
+    # the stages' own tuples at the run's peak of memory.
+    groups.sort(key=lambda g: g[0])
+    return Evaluation(tuple(chain.from_iterable(g[1] for g in groups)), frozenset(used))
+
+
+def _by_policy(findings: tuple[Finding, ...]) -> list[tuple[str, Sequence[Finding]]]:
+    """The runs of one policy id in ``findings`` (the engine returns each policy's findings together), unused
+    waivers left out (made once, at the end). A run is ``findings`` itself when it is the whole tuple."""
+    out: list[tuple[str, Sequence[Finding]]] = []
+    start = 0
+    ids = [f.policy_id for f in findings]
+    while start < len(ids):
+        policy_id = ids[start]
+        end = start + 1
+        while end < len(ids) and ids[end] == policy_id:
+            end += 1
+        if policy_id != UNUSED_WAIVER:
+            out.append((policy_id, findings if start == 0 and end == len(ids) else findings[start:end]))
+        start = end
+    return out
 
 
 __all__ = ["evaluate", "evaluate_staged", "plan_stages"]
