@@ -12,10 +12,13 @@ tests/engine/test_batch.py holds the two to the same answers on random trees and
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from aima_gate.core.model import Artifact
 from aima_gate.engine.assertions import AllOf, AnyOf, Join, Leaf, Node, Not, Quantifier, Scope, Tri, _elements
+from aima_gate.engine.index import ArtifactIndex
 from aima_gate.engine.paths import _MISSING, Path
 
 _PASS, _FAIL, _ERROR = Tri.PASS, Tri.FAIL, Tri.ERROR
@@ -45,8 +48,23 @@ def statuses(node: Node, scopes: Sequence[Scope], values: Sequence[Any], pointer
     return [node.status(s, v, p) for s, v, p in zip(scopes, values, pointers, strict=True)]
 
 
+def make_scopes(subjects: Sequence[Artifact], params: Mapping[str, Any], today: _dt.date,
+                index: ArtifactIndex) -> list[Scope]:
+    """``[make_scope(s, params, today, index) for s in subjects]``: each scope's fields put in place at once (see
+    :meth:`Scope.at`), in the dataclass's order."""
+    new = object.__new__
+    put = object.__setattr__
+    out = []
+    for subject in subjects:
+        scope = new(Scope)
+        put(scope, "__dict__", {"artifact": subject, "subject": subject, "params": params, "today": today,
+                                "index": index})
+        out.append(scope)
+    return out
+
+
 def accessor(path: Path) -> Callable[[Any], Any]:
-    """``path.get``, unrolled for one or two keys into mappings (the usual paths); anything else asks it."""
+    """``path.get``, for mappings all the way down without its type tests per key; anything else asks it."""
     get = path.get
     tokens = path.tokens
     if len(tokens) == 1:
@@ -64,26 +82,35 @@ def accessor(path: Path) -> Callable[[Any], Any]:
                 inner = value.get(first, _MISSING)
                 if type(inner) is dict:
                     return inner.get(second, _MISSING)
+                if inner is _MISSING:
+                    return _MISSING
             return get(value)
 
         return get2
-    return get
+    if not tokens:
+        return get
+
+    def getn(value: Any) -> Any:
+        inner = value
+        for tok in tokens:
+            if type(inner) is not dict:
+                return get(value)
+            inner = inner.get(tok, _MISSING)
+            if inner is _MISSING:
+                return _MISSING
+        return inner
+
+    return getn
 
 
 def _leaf(node: Leaf, scopes: Sequence[Scope], values: Sequence[Any]) -> list[Tri]:
     get = accessor(node.path)
     check = node.check
-    missing_ok = node.missing_ok
-    out: list[Tri] = []
-    append = out.append
-    for scope, value in zip(scopes, values, strict=True):
-        actual = get(value)
-        if actual is _MISSING and not missing_ok:
-            check(scope, _MISSING)  # as Leaf.status does: whatever it raises, raises
-            append(_FAIL)
-        else:
-            append(check(scope, actual)[0])
-    return out
+    if node.missing_ok:
+        return [check(scope, get(value))[0] for scope, value in zip(scopes, values, strict=True)]
+    # a missing value fails; the check is still asked, as Leaf.status asks it: whatever it raises, raises
+    return [(check(scope, actual), _FAIL)[1] if (actual := get(value)) is _MISSING else check(scope, actual)[0]
+            for scope, value in zip(scopes, values, strict=True)]
 
 
 def _combined(mode: str, col: Sequence[Tri]) -> Tri:
@@ -139,8 +166,21 @@ def _join(node: Join, scopes: Sequence[Scope], values: Sequence[Any], pointers: 
     spans: list[tuple[int, int, int]] = []
     scopes_in: list[Scope] = []
     datas: list[Any] = []
+    via = node.via
+    get = accessor(via) if via is not None else None
+    kind = node.kind
     for i, (scope, value) in enumerate(zip(scopes, values, strict=True)):
-        found, _ = node._candidates(scope, value, pointers[i] if pointers is not None else "")
+        pointer = pointers[i] if pointers is not None else ""
+        if get is not None:  # Join._candidates' first steps for a reference, inlined: the usual join
+            assert via is not None
+            ref_value = get(value)
+            if ref_value is _MISSING or ref_value in (None, "", []):
+                found = []
+            else:
+                found = (scope.index.referenced.get((kind, pointer + via.suffix, id(scope.artifact)))
+                         or node._candidates(scope, value, pointer)[0])
+        else:
+            found, _ = node._candidates(scope, value, pointer)
         if node.where is not None:
             found = node._filtered(scope, found)
         if not found:
@@ -164,4 +204,4 @@ def _join(node: Join, scopes: Sequence[Scope], values: Sequence[Any], pointers: 
     return out  # type: ignore[return-value]
 
 
-__all__ = ["accessor", "statuses"]
+__all__ = ["accessor", "make_scopes", "statuses"]
