@@ -6,7 +6,8 @@ from __future__ import annotations
 import random
 
 from aima_gate.core.model import UNUSED_WAIVER, Finding, Severity, Status, Subject, Waiver
-from aima_gate.engine.evaluate import _sorted, finding_sort_key
+from aima_gate.engine.evaluate import finding_sort_key
+from aima_gate.engine.ordering import _order, _sorted
 from tests.engine.helpers import art, make_policy, run
 
 
@@ -27,6 +28,23 @@ def test_sorting_per_policy_is_one_stable_sort_of_them_all() -> None:
         got = _sorted(by_policy)
         want = sorted(made, key=finding_sort_key)
         assert [id(f) for f in got] == [id(f) for f in want]
+
+
+def test_an_order_found_once_per_kind_is_the_stable_sort_of_each_policys_findings() -> None:
+    # A policy that made one finding per subject, in the subjects' order, is put in the order _order found for
+    # the subjects: the same as sorting its findings, stably, by subject.
+    rng = random.Random(11)
+    for _ in range(200):
+        subjects = [Subject("m", rng.choice("abc"), rng.choice(["x.yml", "y.yml", "a/z.yml"]))
+                    for _ in range(rng.randrange(0, 12))]
+        if rng.random() < 0.2:
+            subjects.sort(key=lambda s: (s.file, s.kind, s.name))
+        order = _order(subjects)
+        by_policy = {pid: [_finding(pid, s, n) for n, s in enumerate(subjects)] for pid in ("p.b", "p.a")}
+        want = sorted([f for fs in by_policy.values() for f in fs], key=finding_sort_key)
+        got = _sorted(by_policy, {"p.a": order, "p.b": order})
+        assert [id(f) for f in got] == [id(f) for f in want]
+        assert (order is None) == (subjects == sorted(subjects, key=lambda s: (s.file, s.kind, s.name)))
 
 
 def test_evaluation_orders_findings_by_policy_then_subject_ties_as_made() -> None:

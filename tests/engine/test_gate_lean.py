@@ -1,6 +1,7 @@
 """A policy's ``applies_to.where`` is asked for its status first while its subjects mostly pass it, and for its
-outcome at once while they mostly do not (engine/evaluate.py ``gate_lean``). Either way every finding is the
-one a subject evaluated on its own gives: which was asked first changes the work, never a finding."""
+outcome at once while they mostly do not (engine/evaluate.py ``_PolicyRun``, a chunk of subjects at a time).
+Either way every finding is the one a subject evaluated on its own gives: which was asked first changes the work,
+never a finding."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 
 from aima_gate.core.model import Artifact, Finding, Status
 from aima_gate.engine import assertions
+from aima_gate.engine import evaluate as engine_evaluate
+from aima_gate.engine.batch import statuses as batch_statuses
 from aima_gate.engine.evaluate import evaluate
 from aima_gate.engine.policy import Policy, resolve_params
 from tests.conftest import TODAY
@@ -58,7 +61,16 @@ def test_property_findings_are_those_of_each_subject_alone(tiers: list[Any], pas
 
 
 def test_gates_that_do_not_pass_are_asked_for_their_outcome_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked = record_first_args(monkeypatch, assertions.AllOf, "status")
+    batches: list[tuple[Any, int]] = []
+    real = batch_statuses
+
+    def counting(node: Any, scopes: Any, values: list[Any], pointers: Any) -> Any:
+        batches.append((node, len(values)))
+        return real(node, scopes, values, pointers)
+
+    monkeypatch.setattr(engine_evaluate, "statuses", counting)
+    monkeypatch.setattr(engine_evaluate, "_FIRST_CHUNK", 4)
+    monkeypatch.setattr(engine_evaluate, "_CHUNK", 4)
     evaluated = record_first_args(monkeypatch, assertions.AllOf, "evaluate")
     policy = _policy()
     models = _models([0] * 6 + [1] * 6)
@@ -66,13 +78,12 @@ def test_gates_that_do_not_pass_are_asked_for_their_outcome_at_once(monkeypatch:
     assert [f.status for f in findings] == [Status.NOT_APPLICABLE] * 6 + [Status.FAIL, Status.PASS] * 3
     assert all(f.evidence for f in findings)
     gate = policy.where
-    gate_status = [n for n in asked if n is gate]
     gate_outcomes = [n for n in evaluated if n is gate]
-    # The first gate was asked for its status, then its outcome (to show the finding); the next five went
-    # straight to the outcome (the lean bottoms out at -4), and so did passing gates until they outweighed
-    # those; only the last two passing gates were asked for their status alone.
-    assert len(gate_status) == 1 + 2
-    assert len(gate_outcomes) == 1 + 5 + 4
+    # The first chunk's gates were asked for their statuses in one batch, then each for its outcome (to show the
+    # finding); none passed, so the second chunk's went straight to their outcomes; half of those passed, so
+    # the third chunk's gates were asked for their statuses again, and passed: no outcome.
+    assert [n for n, _ in batches if n is gate] == [gate, gate]
+    assert len(gate_outcomes) == 4 + 4
 
 
 def test_no_outcome_for_a_gate_nobody_shows(monkeypatch: pytest.MonkeyPatch) -> None:

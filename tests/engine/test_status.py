@@ -16,6 +16,7 @@ from aima_gate.core.errors import PolicyError
 from aima_gate.core.model import Artifact, Status
 from aima_gate.engine import assertions, evaluate
 from aima_gate.engine.assertions import Node, Scope, make_scope
+from aima_gate.engine.batch import statuses
 from aima_gate.engine.index import ArtifactIndex
 from aima_gate.engine.policy import resolve_params
 from tests.conftest import TODAY
@@ -265,13 +266,14 @@ def test_property_findings_do_not_depend_on_which_was_asked_first(values: list[A
 
 
 def test_a_policy_whose_subjects_fail_asks_for_their_outcome_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked = record_first_args(monkeypatch, assertions.AllOf, "status")
+    asked = record_first_args(monkeypatch, evaluate, "statuses", real=statuses)
+    monkeypatch.setattr(evaluate, "_FIRST_CHUNK", 2)
+    monkeypatch.setattr(evaluate, "_CHUNK", 4)
     policy = make_policy({"all": [{"path": "n", "gte": 1}, {"path": "name", "exists": True}]})
     models = [art({"name": f"m{i}", "n": 0}) for i in range(6)] + [art({"name": f"p{i}", "n": 1}) for i in range(6)]
     findings = evaluate.evaluate([policy], models, params=resolve_params([policy], {}), today=TODAY,
                                  pass_evidence=False).findings
     assert [f.status for f in findings] == [Status.FAIL] * 6 + [Status.PASS] * 6
-    # The first failure was asked for its status, the next five failures went straight to the outcome (the
-    # lean bottoms out at -4), and so did passes until they outweighed those: only the last two passes were
-    # asked for their status alone again.
-    assert len(asked) == 1 + 2
+    # The first two failures were asked for their statuses (one batch), the next four failures went straight to
+    # their outcomes, and so did the first four passes; the last two passes were asked for their statuses alone.
+    assert len(asked) == 2

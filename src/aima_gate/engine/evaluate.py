@@ -25,8 +25,11 @@ from aima_gate.core.model import (
     Waiver,
 )
 from aima_gate.core.parallel import no_gc
-from aima_gate.engine.assertions import ArtifactIndex, Tri, make_scope
-from aima_gate.engine.outcomes import new_evidence
+from aima_gate.engine.assertions import ArtifactIndex, Scope, Tri
+from aima_gate.engine.batch import make_scopes, statuses
+from aima_gate.engine.ordering import _order, _shared_subjects, _sorted
+from aima_gate.engine.ordering import finding_sort_key as finding_sort_key
+from aima_gate.engine.outcomes import Outcome, new_evidence
 from aima_gate.engine.policy import Policy
 
 _FINDING_FIELDS = ("policy_id", "title", "status", "severity", "subject", "aima", "evidence", "remediation", "mappings",
@@ -65,6 +68,9 @@ def finding_maker(cls: type[Finding] = Finding) -> Callable[..., Finding]:
 
 
 _new_finding = finding_maker()
+
+
+_PASS, _FAIL, _ERROR = Tri.PASS, Tri.FAIL, Tri.ERROR
 
 
 def _status(tri: Tri) -> Status:
@@ -173,9 +179,12 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
     shared = set() if pass_evidence and na_evidence else _shared_subjects(artifacts)
     used: set[int] = set()
     by_policy: dict[str, list[Finding]] = {}  # sorted per policy id at the end (see _sorted)
-    named: dict[str, list[tuple[Artifact, Subject]]] = {}  # one (frozen) Subject per artifact, shared by policies
+    named: dict[str, list[tuple[Artifact, Subject, bool]]] = {}  # one (frozen) Subject per artifact, for all
+    orders: dict[str, list[int] | None] = {}  # each kind's subjects in sorted order (see _sorted)
+    ordered: dict[str, list[int] | None] = {}  # policy id -> the order its findings are in (one per subject)
     for policy in policies:
         findings = by_policy.setdefault(policy.id, [])
+        made = len(findings)
         subjects = index.by_kind.get(policy.kind, [])
         if not subjects:
             status = Status.NOT_APPLICABLE if policy.optional else Status.ERROR
@@ -186,99 +195,130 @@ def _evaluate(policies: Sequence[Policy], artifacts: Sequence[Artifact], params:
             continue
         policy_params = params.get(policy.id, {})
         pairs = named.get(policy.kind)
-        if pairs is None:
-            pairs = named[policy.kind] = [(subject, _subject(subject)) for subject in subjects
-                                          if only is None or only(subject)]
-        where = policy.where
-        assertion = policy.assertion
-        lean = 0  # passes minus other outcomes of this policy's last subjects (see below), within -4..4
-        gate_lean = 0  # the same for the subjects' applies_to.where
-        for subject, subj in pairs:
-            # One scope per subject per policy, let go right after: kept for the run (one per subject, shared
-            # by policies without parameters), they added a few MB to the run's peak of memory.
-            scope = make_scope(subject, policy_params, today, index)
-            # Statuses first (Node.status: no outcomes, no evidence); an outcome, with its evidence, is made only
-            # for a finding that shows it: a gate that passes shows nothing, nor does a pass nobody shows. A gate
-            # that does not pass is shown when not-applicable findings are: while this policy's gates mostly do
-            # not pass, their outcome is asked for at once (as for the assertion, below), not after the status.
-            gated = None
-            if where is None:
-                gate = Tri.PASS
-            elif na_evidence and gate_lean < 0:
-                gated = where.evaluate(scope, subject.data, "")
-                gate = gated.status
-                gate_lean = gate_lean + 1 if gate is Tri.PASS else max(gate_lean - 1, -4)
-            else:
-                gate = where.status(scope, subject.data, "")
-                gate_lean = min(gate_lean + 1, 4) if gate is Tri.PASS else gate_lean - 1
-            if gate is not Tri.PASS:
-                if gate is Tri.FAIL and not na_evidence and (subj.kind, subj.name, subj.file) not in shared:
-                    findings.append(_bare_finding(policy, subj, Status.NOT_APPLICABLE))
-                    continue
-                assert where is not None
-                outcome = gated if gated is not None else where.evaluate(scope, subject.data, "")
-                findings.append(_finding(policy, subj, Status.ERROR if outcome.status is Tri.ERROR
-                                         else Status.NOT_APPLICABLE, outcome.evidence))
-                continue
-            # A status alone answers a pass nobody shows; anything else needs the outcome as well (asked twice).
-            # While this policy's subjects mostly do not pass, the outcome is asked for at once. Either way the
-            # finding is the same: only the work differs.
-            if not pass_evidence and lean >= 0:
-                passed = assertion.status(scope, subject.data, "") is Tri.PASS
-                lean = min(lean + 1, 4) if passed else lean - 1
-                if passed and (subj.kind, subj.name, subj.file) not in shared:
-                    findings.append(_bare_finding(policy, subj, Status.PASS))
-                    continue
-                outcome = assertion.evaluate(scope, subject.data, "")
-            else:
-                outcome = assertion.evaluate(scope, subject.data, "")
-                if not pass_evidence:
-                    passed = outcome.status is Tri.PASS
-                    lean = lean + 1 if passed else max(lean - 1, -4)
-                    if passed and (subj.kind, subj.name, subj.file) not in shared:
-                        findings.append(_bare_finding(policy, subj, Status.PASS))
-                        continue
-            finding = _finding(policy, subj, _status(outcome.status), outcome.evidence)
-            if finding.status is Status.FAIL and waivers:
-                finding = _apply_waivers(finding, policy, subject, waivers, today, used)
-            findings.append(finding)
+        if pairs is None:  # (artifact, its Subject, whether no other subject has the same kind, name and file)
+            pairs = named[policy.kind] = [(subject, sub, (sub.kind, sub.name, sub.file) not in shared)
+                                          for subject in subjects if only is None or only(subject)
+                                          for sub in (_subject(subject),)]
+        run = _PolicyRun(policy, policy_params, today, index, pass_evidence, na_evidence, waivers, used, findings)
+        start, size = 0, _FIRST_CHUNK
+        while start < len(pairs):
+            run.chunk(pairs[start:start + size])
+            start, size = start + size, _CHUNK
+        if policy.kind not in orders:
+            orders[policy.kind] = _order([sub for _, sub, _ in pairs])
+        if made == 0 and len(findings) == len(pairs):
+            ordered[policy.id] = orders[policy.kind]
+        else:  # (a policy id seen twice: its findings are sorted)
+            ordered.pop(policy.id, None)
     for i, waiver in enumerate(waivers):
         if i not in used:
             by_policy.setdefault(UNUSED_WAIVER, []).append(unused_waiver_finding(waiver))
-    return Evaluation(_sorted(by_policy), frozenset(used))
+    return Evaluation(_sorted(by_policy, ordered), frozenset(used))
 
 
-def _sorted(by_policy: dict[str, list[Finding]]) -> tuple[Finding, ...]:
-    """The findings in :func:`finding_sort_key` order, ties in the order they were made: exactly what a stable
-    sort of them all does, without its sort key for every finding at once (a tuple each, tens of megabytes at
-    hundreds of thousands of findings, at the run's peak of memory): policy ids in order, then each policy's
-    findings by subject, stably."""
-    out: list[Finding] = []
-    for policy_id in sorted(by_policy):
-        findings = by_policy.pop(policy_id)
-        findings.sort(key=_subject_sort_key)
-        out += findings
-    return tuple(out)
+_CHUNK = 256
+"""Subjects whose statuses are decided in one batch (engine/batch.py): enough to share each node's work, few
+enough that their scopes and statuses are a small part of memory."""
+_FIRST_CHUNK = 32
+"""A policy's first batch: small, so that statuses asked of subjects that mostly do not pass (whose outcomes are
+then asked as well) cost little before the next batches ask for their outcomes at once."""
 
 
-def _subject_sort_key(f: Finding) -> tuple[str, str, str]:
-    subject = f.subject
-    return (subject.file, subject.kind, subject.name)
+class _PolicyRun:
+    """One policy's findings, a chunk of subjects at a time. Statuses come first, in one batch per chunk (the
+    gate's for every subject, the assertion's for the subjects it lets through); an outcome, with its evidence,
+    is asked only for a finding that shows it, one subject at a time, in order. A gate or assertion whose last
+    chunk mostly did not pass is asked for its outcomes at once instead (its statuses would be asked for
+    nothing). If a batch raises, the chunk is evaluated again the interpreter's way, one subject at a time:
+    that raises what the interpreter raises, first. Which was asked first changes the work, never a finding."""
 
+    def __init__(self, policy: Policy, params: Mapping[str, Any], today: _dt.date, index: ArtifactIndex,
+                 pass_evidence: bool, na_evidence: bool, waivers: Sequence[Waiver], used: set[int],
+                 findings: list[Finding]) -> None:
+        self.policy, self.params, self.today, self.index = policy, params, today, index
+        self.pass_evidence, self.na_evidence, self.waivers, self.used = pass_evidence, na_evidence, waivers, used
+        self.findings = findings
+        self.gate_statuses = True  # else the gates' outcomes at once (only when not-applicable findings show them)
+        self.assert_statuses = not pass_evidence  # else the assertion's outcomes at once
 
-def _shared_subjects(artifacts: Sequence[Artifact]) -> set[tuple[str, str, str]]:
-    """(kind, name, file) of subjects that are not unique: their findings tie on :func:`finding_sort_key`, and
-    the report orders tied findings by their first evidence item (pipeline/runner.py), so they keep it."""
-    seen: set[tuple[str, str, str]] = set()
-    shared: set[tuple[str, str, str]] = set()
-    for art in artifacts:
-        key = (art.kind, art.name, art.file)
-        (shared if key in seen else seen).add(key)
-    return shared
+    def chunk(self, pairs: Sequence[tuple[Artifact, Subject, bool]]) -> None:
+        policy, where = self.policy, self.policy.where
+        scopes = make_scopes([subject for subject, _, _ in pairs], self.params, self.today, self.index)
+        datas = [subject.data for subject, _, _ in pairs]
+        try:
+            gated: list[Outcome] | None = None
+            if where is None:
+                gates = None
+            elif self.gate_statuses or not self.na_evidence:
+                gates = statuses(where, scopes, datas, None)
+            else:
+                gated = [where.evaluate(scope, data, "") for scope, data in zip(scopes, datas, strict=True)]
+                gates = [o.status for o in gated]
+            asserted = None
+            if self.assert_statuses:
+                if gates is None or (_FAIL not in gates and _ERROR not in gates):  # all through: the same lists
+                    asserted = statuses(policy.assertion, scopes, datas, None)
+                else:
+                    through = [k for k, g in enumerate(gates) if g is _PASS]
+                    asserted = statuses(policy.assertion, [scopes[k] for k in through], [datas[k] for k in through],
+                                        None)
+        except Exception:  # the interpreter's order, one subject at a time: the same exception, first
+            for k in range(len(pairs)):
+                one = (scopes[k],)
+                data = datas[k]
+                gate = None if where is None else [where.status(one[0], data, "")]
+                asserted = ([policy.assertion.status(one[0], data, "")] if self.assert_statuses
+                            and (gate is None or gate[0] is _PASS) else None)
+                self._emit(pairs[k:k + 1], one, gate, None, asserted)
+            return
+        self._emit(pairs, scopes, gates, gated, asserted)
 
-
-def finding_sort_key(f: Finding) -> tuple[str, str, str, str]:
-    return (f.policy_id, f.subject.file, f.subject.kind, f.subject.name)
+    def _emit(self, pairs: Sequence[tuple[Artifact, Subject, bool]], scopes: Sequence[Scope],
+              gates: list[Tri] | None, gated: list[Outcome] | None, asserted: list[Tri] | None) -> None:
+        policy, findings = self.policy, self.findings
+        append = findings.append
+        where, assertion = policy.where, policy.assertion
+        pass_evidence, na_evidence = self.pass_evidence, self.na_evidence
+        # _bare_finding's arguments, read once
+        pid, title, severity, aima, remediation, mappings = (policy.id, policy.title, policy.severity, policy.aima,
+                                                             policy.remediation, policy.mappings)
+        through = passed = gate_passed = 0
+        for k, (subject, subj, alone) in enumerate(pairs):
+            if gates is not None and gates[k] is not _PASS:
+                if alone and not na_evidence and gates[k] is _FAIL:
+                    append(_new_finding(pid, title, Status.NOT_APPLICABLE, severity, subj, aima, (), remediation,
+                                        mappings))
+                    continue
+                assert where is not None
+                outcome = gated[k] if gated is not None else where.evaluate(scopes[k], subject.data, "")
+                append(_finding(policy, subj, Status.ERROR if outcome.status is _ERROR else Status.NOT_APPLICABLE,
+                                outcome.evidence))
+                continue
+            gate_passed += 1
+            if asserted is not None:
+                ok = asserted[through] is _PASS
+                through += 1
+                if ok:
+                    passed += 1
+                    if alone:
+                        append(_new_finding(pid, title, Status.PASS, severity, subj, aima, (), remediation, mappings))
+                        continue
+                outcome = assertion.evaluate(scopes[k], subject.data, "")
+            else:
+                outcome = assertion.evaluate(scopes[k], subject.data, "")
+                if outcome.status is _PASS:
+                    passed += 1
+                    if alone and not pass_evidence:
+                        append(_new_finding(pid, title, Status.PASS, severity, subj, aima, (), remediation, mappings))
+                        continue
+            finding = _finding(policy, subj, _status(outcome.status), outcome.evidence)
+            if finding.status is Status.FAIL and self.waivers:
+                finding = _apply_waivers(finding, policy, subject, self.waivers, self.today, self.used)
+            append(finding)
+        if gates is not None:
+            self.gate_statuses = 2 * gate_passed >= len(pairs)
+        if gate_passed and not pass_evidence:
+            self.assert_statuses = 2 * passed >= gate_passed
 
 
 def _no_subject(kind: str, anchor_file: str) -> Subject:
