@@ -27,6 +27,13 @@ def test_key_is_the_full_recipe(sentence: str) -> None:
     assert _key(sentence) == _reference_key(sentence)
 
 
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=60) | st.lists(_PIECES, max_size=14).map("".join))
+def test_the_ascii_split_of_key_is_the_word_pattern(sentence: str) -> None:
+    """An ASCII key is split out with str.translate: every ASCII character, the words and what separates them."""
+    assert _key(sentence) == _reference_key(sentence)
+
+
 def test_template_sentences_are_stripped_with_links_and_wrapping() -> None:
     sentence = next(iter(sorted(template_sentences())))
     words = sentence.split()

@@ -35,7 +35,14 @@ def _key(sentence: str) -> str:
     # (safeio/textfold.py), so a template sentence with a zero-width space or a Cyrillic "о" is still the template's.
     # ASCII text is not folded: folding would only merge whitespace, which neither a link target nor a word holds.
     text = (sentence if sentence.isascii() else fold(sentence)).lower()
-    return " ".join(_WORDS.findall(_LINK_TARGET.sub("]", text) if "](" in text else text))
+    if "](" in text:
+        text = _LINK_TARGET.sub("]", text)
+    if text.isascii():  # the words _WORDS finds, split out of the text with every other character a space
+        return " ".join(text.translate(_NOT_WORD_CHARS).split())
+    return " ".join(_WORDS.findall(text))
+
+
+_NOT_WORD_CHARS = str.maketrans({chr(c): " " for c in range(128) if not _WORDS.fullmatch(chr(c))})
 
 
 @functools.cache
