@@ -156,7 +156,21 @@ def _may_hold_placeholder(text: str) -> bool:
     low = text.lower()  # ASCII: exactly the case folding re.I applies
     return ("more information needed" in low or "[optional]" in low or "todo" in low or "tbd" in low
             or "fixme" in low or "n/a" in low or "lorem ipsum" in low
-            or ("na" in low and _NA_WORD.search(low) is not None))
+            or ("na" in low and _has_na_word(low)))
+
+
+_NA_BEFORE_NON_WORD = re.compile(r"na(?![a-z0-9_])")
+
+
+def _has_na_word(low: str) -> bool:
+    """``_NA_WORD.search(low)`` for lower-case ASCII text (where a word character is [a-z0-9_]): the pattern's leading
+    ``\\b`` keeps the regex engine from skipping ahead to "na", so it tried every position; here the engine finds
+    each "na" that ends a word and the start of the word is checked by hand (two matches cannot overlap)."""
+    for match in _NA_BEFORE_NON_WORD.finditer(low):
+        i = match.start()
+        if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_"):
+            return True
+    return False
 
 
 def _may_hold_non_content(text: str) -> bool:
