@@ -68,3 +68,13 @@ def test_a_cards_nested_sections_key_each_sentence_once(monkeypatch: pytest.Monk
     data, _ = parse_markdown_card(card, "card.md", 5)
     assert keyed and len(keyed) == len(set(keyed))  # the title section repeats every sentence: keyed once
     assert data["sections"]["intended_use"]["words"] == 5  # the template sentence is still not content
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Word", ".", "!", "?", " ", "\n", "\t", "\u00a0", "\u2028", "\x0b", "\x1c",
+                                 "\u3000", "x. ", "\n\n", " \n ", "\r\n"]), max_size=16).map("".join)
+       | st.text(max_size=30))
+def test_card_sentences_split_as_the_look_behind_pattern(text: str) -> None:
+    from aima_gate.collectors.model_card_boilerplate import _CARD_SENTENCE_END
+
+    assert _CARD_SENTENCE_END.split(text) == re.split(r"(?<=[.!?])\s+|\n\s*\n", text)

@@ -19,9 +19,12 @@ from aima_gate.safeio.textfold import fold
 TEMPLATES = Path(__file__).resolve().parent / "model_card_templates"
 _DEFAULT = re.compile(r'default\("([^"\n]{1,2000})"')
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
-_CARD_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
-"""In a card's visible text a single line break is a soft wrap inside a paragraph: sentences end at punctuation
-or a blank line, so a template sentence wrapped over two lines is still recognised."""
+_CARD_SENTENCE_END = re.compile(r"\s(?<=[.!?]\s)\s*|\n\s*\n")
+r"""In a card's visible text a single line break is a soft wrap inside a paragraph: sentences end at punctuation
+or a blank line, so a template sentence wrapped over two lines is still recognised. What ``(?<=[.!?])\s+`` matches
+(a whitespace run after the punctuation) is written with the run's first character ahead of the look-behind, so
+both branches start with whitespace and the regex engine skips to the next whitespace instead of trying every
+position (the same matches: tests/collectors/test_model_card_boilerplate.py)."""
 _WORDS = re.compile(r"[a-z0-9]+")
 MIN_SENTENCE_WORDS = 4
 """Shorter template fragments ("Click to expand") are not distinctive enough to remove from a real card."""
