@@ -27,6 +27,13 @@ def test_key_is_the_full_recipe(sentence: str) -> None:
     assert _key(sentence) == _reference_key(sentence)
 
 
+@settings(max_examples=3000, deadline=None)
+@given(st.text(st.characters(max_codepoint=127), max_size=60) | st.lists(_PIECES, max_size=14).map("".join))
+def test_the_ascii_split_of_key_is_the_word_pattern(sentence: str) -> None:
+    """An ASCII key is split out with str.translate: every ASCII character, the words and what separates them."""
+    assert _key(sentence) == _reference_key(sentence)
+
+
 def test_template_sentences_are_stripped_with_links_and_wrapping() -> None:
     sentence = next(iter(sorted(template_sentences())))
     words = sentence.split()
@@ -61,3 +68,13 @@ def test_a_cards_nested_sections_key_each_sentence_once(monkeypatch: pytest.Monk
     data, _ = parse_markdown_card(card, "card.md", 5)
     assert keyed and len(keyed) == len(set(keyed))  # the title section repeats every sentence: keyed once
     assert data["sections"]["intended_use"]["words"] == 5  # the template sentence is still not content
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Word", ".", "!", "?", " ", "\n", "\t", "\u00a0", "\u2028", "\x0b", "\x1c",
+                                 "\u3000", "x. ", "\n\n", " \n ", "\r\n"]), max_size=16).map("".join)
+       | st.text(max_size=30))
+def test_card_sentences_split_as_the_look_behind_pattern(text: str) -> None:
+    from aima_gate.collectors.model_card_boilerplate import _CARD_SENTENCE_END
+
+    assert _CARD_SENTENCE_END.split(text) == re.split(r"(?<=[.!?])\s+|\n\s*\n", text)

@@ -53,3 +53,10 @@ def test_sections_skip_no_heading_or_fence() -> None:
     body = "# A\ntext\n   ## B\n    # not a heading\n```\n# in code\n```\nC\n---\n~~~\n## x\n~~~\nD\n==="
     assert [(s.level, s.title, s.line) for s in sections(body)] == [(1, "A", 1), (2, "B", 3), (2, "C", 8),
                                                                      (1, "D", 13)]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["na", "n", "a", "nana", " ", "_", "1", "x", "-", "/", "\n", "b", "an"]),
+                max_size=12).map("".join) | st.text(st.characters(max_codepoint=127), max_size=30).map(str.lower))
+def test_has_na_word_is_the_na_word_pattern(low: str) -> None:
+    assert markdown._has_na_word(low) == (markdown._NA_WORD.search(low) is not None)

@@ -32,3 +32,17 @@ def test_ascii_and_full_paths_count_the_same(text: str) -> None:
 @given(st.text(st.characters(max_codepoint=127), max_size=40))
 def test_any_ascii_text(text: str) -> None:
     assert word_count(text) == full_path(text)
+
+
+ASCII_ATOMS = ["a", "ab", "Zq", "1", "12", "3,000", "1.5", "1..2", ".5", "5.", ",", ".", "1.2.3", "1,.2", "x1y",
+               "_", " ", "\n", "-", "'", "a1", "1a", "aa1bb", "0", "9.9,9"]
+ascii_texts = st.one_of(st.text(st.characters(max_codepoint=127), max_size=40),
+                        st.lists(st.sampled_from(ASCII_ATOMS), max_size=20).map("".join))
+
+
+@settings(max_examples=4000, deadline=None)
+@given(ascii_texts)
+def test_ascii_words_counts_what_the_ascii_word_pattern_finds(text: str) -> None:
+    from aima_gate.safeio.markdown import _ASCII_WORD, _ascii_words
+
+    assert _ascii_words(text) == len(_ASCII_WORD.findall(text))

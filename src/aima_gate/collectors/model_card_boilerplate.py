@@ -19,9 +19,12 @@ from aima_gate.safeio.textfold import fold
 TEMPLATES = Path(__file__).resolve().parent / "model_card_templates"
 _DEFAULT = re.compile(r'default\("([^"\n]{1,2000})"')
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
-_CARD_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
-"""In a card's visible text a single line break is a soft wrap inside a paragraph: sentences end at punctuation
-or a blank line, so a template sentence wrapped over two lines is still recognised."""
+_CARD_SENTENCE_END = re.compile(r"\s(?<=[.!?]\s)\s*|\n\s*\n")
+r"""In a card's visible text a single line break is a soft wrap inside a paragraph: sentences end at punctuation
+or a blank line, so a template sentence wrapped over two lines is still recognised. What ``(?<=[.!?])\s+`` matches
+(a whitespace run after the punctuation) is written with the run's first character ahead of the look-behind, so
+both branches start with whitespace and the regex engine skips to the next whitespace instead of trying every
+position (the same matches: tests/collectors/test_model_card_boilerplate.py)."""
 _WORDS = re.compile(r"[a-z0-9]+")
 MIN_SENTENCE_WORDS = 4
 """Shorter template fragments ("Click to expand") are not distinctive enough to remove from a real card."""
@@ -35,7 +38,14 @@ def _key(sentence: str) -> str:
     # (safeio/textfold.py), so a template sentence with a zero-width space or a Cyrillic "о" is still the template's.
     # ASCII text is not folded: folding would only merge whitespace, which neither a link target nor a word holds.
     text = (sentence if sentence.isascii() else fold(sentence)).lower()
-    return " ".join(_WORDS.findall(_LINK_TARGET.sub("]", text) if "](" in text else text))
+    if "](" in text:
+        text = _LINK_TARGET.sub("]", text)
+    if text.isascii():  # the words _WORDS finds, split out of the text with every other character a space
+        return " ".join(text.translate(_NOT_WORD_CHARS).split())
+    return " ".join(_WORDS.findall(text))
+
+
+_NOT_WORD_CHARS = str.maketrans({chr(c): " " for c in range(128) if not _WORDS.fullmatch(chr(c))})
 
 
 @functools.cache

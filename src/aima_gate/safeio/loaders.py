@@ -192,8 +192,20 @@ def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str, dept
         return _scalar(node, file)
     if pointer.count("/") >= MAX_DEPTH:  # also bounded here: the alias pass is skipped for alias-free text
         raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", file=file, line=node.start_mark.line + 1)
+    # A plain string scalar inside a collection is built here, as _build and _scalar would build it (same line,
+    # same interned text), without a call per scalar: most values of registries and front matter are strings.
+    scalar = yaml.ScalarNode if depth < MAX_DEPTH else None
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, _intern(f"{pointer}/{i}"), lines, file, depth + 1) for i, child in enumerate(node.value)]
+        items = []
+        for i, child in enumerate(node.value):
+            item = _intern(f"{pointer}/{i}")
+            if type(child) is scalar and child.tag == _STR_TAG:
+                lines.setdefault(item, child.start_mark.line + 1)
+                text = child.value
+                items.append(_intern(text) if len(text) <= SHORT_STRING else text)
+            else:
+                items.append(_build(child, item, lines, file, depth + 1))
+        return items
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP_TAG:
             raise InputError(f"unsupported YAML tag {node.tag}", file=file, line=node.start_mark.line + 1)
@@ -212,14 +224,18 @@ def _build(node: yaml.Node, pointer: str, lines: dict[str, int], file: str, dept
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise InputError("mapping keys must be plain scalars", file=file, line=key_node.start_mark.line + 1)
-            key = _scalar(key_node, file)
+            key = key_node.value if key_node.tag == _STR_TAG else _scalar(key_node, file)
             key = key if isinstance(key, str) else str(key).lower() if isinstance(key, bool) else str(key)
             if key in out:
                 raise InputError(f"duplicate key '{key}'", file=file, line=key_node.start_mark.line + 1,
                                  hint="each key may appear once per mapping; YAML parsers disagree on which wins")
             child = _intern(f"{pointer}/{escape_pointer_token(key)}")
-            lines[child] = key_node.start_mark.line + 1
-            out[_intern(key)] = _build(value_node, child, lines, file, depth + 1)
+            lines[child] = key_node.start_mark.line + 1  # the value's own line would only be a setdefault
+            if type(value_node) is scalar and value_node.tag == _STR_TAG:
+                text = value_node.value
+                out[_intern(key)] = _intern(text) if len(text) <= SHORT_STRING else text
+            else:
+                out[_intern(key)] = _build(value_node, child, lines, file, depth + 1)
         for k, v in merged.items():
             out.setdefault(k, v)
         return out

@@ -113,15 +113,35 @@ def word_count(text: str) -> int:
     if text.isascii():
         # fold() of ASCII text only turns each whitespace run into one space; joining the split words does that
         # too, except at the two ends, where no placeholder or word can tell the difference. For ASCII text the
-        # ASCII word pattern finds exactly what _WORD finds.
+        # ASCII word pattern finds exactly what _WORD finds, and _ascii_words counts what it finds.
         text = " ".join(text.split())
-        words = _ASCII_WORD
-    else:
-        text = fold(text)
-        words = _WORD
+        if _may_hold_placeholder(text):
+            text = _PLACEHOLDERS.sub(" ", text)
+        return _ascii_words(text)
+    text = fold(text)
     if _may_hold_placeholder(text):
         text = _PLACEHOLDERS.sub(" ", text)
-    return len(words.findall(text))
+    return len(_WORD.findall(text))
+
+
+_LETTERS_AS_A = str.maketrans({chr(c): "a" if chr(c).isalpha() else " " for c in range(128)})
+_NUMBER_CHARS = str.maketrans({chr(c): "0" if chr(c).isdigit() else "." if chr(c) in ".," else " " for c in range(128)})
+_NUMBER = re.compile(r"0+(?:\.0+)*")
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _ascii_words(text: str) -> int:
+    """``len(_ASCII_WORD.findall(text))`` for ASCII text, without a string per word (the regex scan was most of a
+    card's word counts). Letters and digits are disjoint, so the pattern's two branches find their matches
+    independently: runs of two or more letters (each starts where a letter follows a non-letter, and with every
+    letter written as ``a`` and everything else as a space that is one ``" aa"``) and numbers (digits joined by
+    single ``.`` or ``,``, found in the runs of digits, dots and commas; a run of digits alone is one number)."""
+    words = (" " + text.translate(_LETTERS_AS_A)).count(" aa")
+    if _DIGIT.search(text) is not None:
+        for run in text.translate(_NUMBER_CHARS).split():
+            if "0" in run:
+                words += 1 if "." not in run else len(_NUMBER.findall(run))
+    return words
 
 
 # Cheap necessary conditions for the two substitutions above (most sections of a real card trigger neither):
@@ -136,7 +156,21 @@ def _may_hold_placeholder(text: str) -> bool:
     low = text.lower()  # ASCII: exactly the case folding re.I applies
     return ("more information needed" in low or "[optional]" in low or "todo" in low or "tbd" in low
             or "fixme" in low or "n/a" in low or "lorem ipsum" in low
-            or ("na" in low and _NA_WORD.search(low) is not None))
+            or ("na" in low and _has_na_word(low)))
+
+
+_NA_BEFORE_NON_WORD = re.compile(r"na(?![a-z0-9_])")
+
+
+def _has_na_word(low: str) -> bool:
+    """``_NA_WORD.search(low)`` for lower-case ASCII text (where a word character is [a-z0-9_]): the pattern's leading
+    ``\\b`` keeps the regex engine from skipping ahead to "na", so it tried every position; here the engine finds
+    each "na" that ends a word and the start of the word is checked by hand (two matches cannot overlap)."""
+    for match in _NA_BEFORE_NON_WORD.finditer(low):
+        i = match.start()
+        if i == 0 or not (low[i - 1].isalnum() or low[i - 1] == "_"):
+            return True
+    return False
 
 
 def _may_hold_non_content(text: str) -> bool:

@@ -176,6 +176,9 @@ class _Visible(HTMLParser):
 _NOT_PLAIN = frozenset("<>\\`*_[]!~#|\t\r")
 _ENTITY = re.compile(r"&[#A-Za-z0-9]")  # "&" alone ("uses & limitations") is text; "&amp;" / "&#35;" are not plain
 _PLAIN_HEADING = re.compile(r"(#{1,6}) +(\S.*)")
+_NOT_PLAIN_CHAR = re.compile(r"[<>\\`*_\[\]!~|\t\r]")
+"""A character of :data:`_NOT_PLAIN` but ``#`` (which a heading starts with)."""
+_TRAILING_SPACE = re.compile(r"[^ \n] +$", re.M)
 
 
 def _plain_line(line: str) -> bool:
@@ -184,17 +187,29 @@ def _plain_line(line: str) -> bool:
 
 
 def plain(body: str) -> list[Event] | None:
-    """``visible(body)`` for a plain body, computed from its lines; None when the body is not plain."""
+    """``visible(body)`` for a plain body, computed from its lines; None when the body is not plain.
+
+    Whole-body checks first (a character of :data:`_NOT_PLAIN` but ``#``, which a heading starts with; a character
+    that is not printable; an entity; trailing spaces after text): every line but a blank one must pass
+    :func:`_plain_line`, and a blank line (spaces only) passes all of them, so what they refuse anywhere makes
+    the body not plain. What is left per line: a heading's title and a prose line hold no ``#``, and the only
+    whitespace the checks leave is the ASCII space (every other one is not printable), so ``rstrip`` is the
+    trailing-space search above. tests/safeio/test_markdown_plain.py holds it to the line-by-line reading."""
+    if (_NOT_PLAIN_CHAR.search(body) is not None or not body.replace("\n", "").isprintable()
+            or ("&" in body and _ENTITY.search(body) is not None)
+            or ((" \n" in body or body.endswith(" ")) and _TRAILING_SPACE.search(body) is not None)):
+        return None
     events: list[Event] = []
     for i, line in enumerate(body.split("\n")):
         if not line.strip(" "):  # blank as CommonMark means it (a no-break space is text)
             events.append("\n")
-            continue
-        heading = _PLAIN_HEADING.fullmatch(line) if line[0] == "#" else None
-        if heading is not None and _plain_line(heading.group(2)):
+        elif line[0] == "#":
+            heading = _PLAIN_HEADING.fullmatch(line)
+            if heading is None or "#" in heading.group(2):
+                return None
             events.append(Heading(len(heading.group(1)), " ".join(heading.group(2).split()), i))
             events.append("\n\n")
-        elif line[0].isalpha() and _plain_line(line):
+        elif line[0].isalpha() and "#" not in line:
             events.append(line + "\n")
         else:
             return None
