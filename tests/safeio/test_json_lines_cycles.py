@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import gc
 
-from aima_gate.safeio.loaders import _json_lines
+from aima_gate.safeio.json_lines import _json_lines
 
 
 def test_building_a_line_map_leaves_no_garbage_cycle() -> None:

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from aima_gate.core.errors import InputError
 from aima_gate.safeio import loaders
-from aima_gate.safeio.loaders import MAX_DEPTH, escape_pointer_token, load_yaml
+from aima_gate.safeio.json_lines import escape_pointer_token
+from aima_gate.safeio.loaders import MAX_DEPTH, load_yaml
 
 
 def reference_build(node: Any, pointer: str, lines: dict[str, int], file: str, depth: int = 0) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aima_gate.safeio.loaders import _json_lines, escape_pointer_token
+from aima_gate.safeio.json_lines import _json_lines, escape_pointer_token
 
 ROOT = Path(__file__).resolve().parents[2]
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)

@@ -21,7 +21,7 @@ from typing import Any
 
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import LineIndex
-from aima_gate.safeio.loaders import escape_pointer_token
+from aima_gate.safeio.json_lines import escape_pointer_token
 
 CVSS_SCORE_KEYS = frozenset({"v2score", "v3score", "v40score", "basescore", "base_score", "cvss_score",
                              "cvssscore", "max_severity", "score"})

@@ -128,7 +128,7 @@ def line_recipe(index: LineIndex) -> Any:
     """A JSON value :func:`rebuilt_lines` turns back into an index answering like ``index``, or None (store the
     table). Only the lazy builders known here, and only while unbuilt (a built table is stored as it is)."""
     from aima_gate.collectors.bias_report import ReportLines
-    from aima_gate.safeio.loaders import JsonLines
+    from aima_gate.safeio.json_lines import JsonLines
 
     if type(index) is not LineIndex or index._lines is not None:
         return None
@@ -146,7 +146,7 @@ def line_recipe(index: LineIndex) -> Any:
 def rebuilt_lines(recipe: Any) -> LineIndex:
     """The lazy index a :func:`line_recipe` recipe describes. Raises ValueError on a bad shape."""
     from aima_gate.collectors.bias_report import ReportLines
-    from aima_gate.safeio.loaders import JsonLines
+    from aima_gate.safeio.json_lines import JsonLines
 
     match recipe:
         case ["json", str(text)]:

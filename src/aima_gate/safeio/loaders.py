@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aima_gate.core.errors import InputError
 from aima_gate.core.model import LineIndex
+from aima_gate.safeio.json_lines import JsonLines, escape_pointer_token
 
 MAX_NODES = 1_000_000
 """Upper bound on the number of values a document may expand to (aliases counted at every use)."""
@@ -64,10 +65,6 @@ def intern_short(text: str) -> str:
     """``text``, one shared copy of it if it is short (:data:`SHORT_STRING`): for collectors' own values."""
     return _intern(text) if len(text) <= SHORT_STRING else text
 
-
-
-def escape_pointer_token(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _surrogate_pointer(value: Any) -> str | None:
@@ -279,76 +276,6 @@ def load_yaml(text: str, file: str, *, line_offset: int = 0) -> tuple[Any, LineI
 
 
 # --------------------------------------------------------------------------------------------------- JSON
-
-# A value's token carries the separator after it: a key its ':', anything else a ',' when one follows (JSON's
-# whitespace is these four characters; a string followed by ':' is always a key).
-_JSON_LINE_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"[ \t\r\n]*[:,]?|[{\[]|[^\s{}\[\],:"]+[ \t\r\n]*,?|[}\]][ \t\r\n]*,?',
-                              re.S)
-
-
-def _json_lines(text: str) -> dict[str, int]:
-    """Line of every value (and key) in a document already validated by ``json.loads``.
-
-    One pass over the tokens with an explicit stack (no recursion, no token list; was 0.1 ms per small report):
-    each value's line is the line of its first token, each key's the line of the key (which its value keeps)."""
-    lines: dict[str, int] = {}
-    line = 1
-    last = 0
-    count = text.count
-    stack: list[list[Any]] = []  # [pointer, index of the current element, or -1 for an object]
-    pointer = ""  # where the next value goes
-    want_key = False
-    for m in _JSON_LINE_TOKEN.finditer(text):
-        start = m.start()
-        line += count("\n", last, start)
-        last = start
-        tok = m.group()
-        c = tok[0]
-        if want_key and c == '"':
-            want_key = False
-            key = tok[1 : tok.rindex('"')]
-            if "\\" in key:
-                key = json.loads(f'"{key}"')
-            pointer = _intern(f"{stack[-1][0]}/{escape_pointer_token(key)}")
-            lines[pointer] = line
-            continue
-        want_key = False
-        if c == "{":
-            lines.setdefault(pointer, line)
-            stack.append([pointer, -1])
-            want_key = True
-            continue
-        if c == "[":
-            lines.setdefault(pointer, line)
-            stack.append([pointer, 0])
-            pointer = _intern(f"{pointer}/0")
-            continue
-        if c == "}" or c == "]":
-            stack.pop()
-        else:
-            lines.setdefault(pointer, line)
-        if tok[-1] == ",":
-            frame = stack[-1]
-            if frame[1] < 0:
-                want_key = True
-            else:
-                frame[1] += 1
-                pointer = _intern(f"{frame[0]}/{frame[1]}")
-    return lines
-
-
-class JsonLines:
-    """Picklable lazy builder of a JSON document's line map (artifacts cross process boundaries when parsed
-    in parallel)."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __call__(self) -> dict[str, int]:
-        return _json_lines(self.text)
-
 
 def _no_duplicates(file: str) -> Any:
     def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

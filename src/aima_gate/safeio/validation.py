@@ -9,7 +9,7 @@ from typing import Any
 from aima_gate.core.errors import AimaGateError
 from aima_gate.core.model import LineIndex
 from aima_gate.core.resources import load_schema
-from aima_gate.safeio.loaders import escape_pointer_token
+from aima_gate.safeio.json_lines import escape_pointer_token
 
 
 @functools.cache
