@@ -64,3 +64,16 @@ def write(root: Path, rel: str, text: str) -> Path:
 @pytest.fixture
 def today() -> dt.date:
     return TODAY
+
+
+def bench_repo(root: Path, models: int) -> Path:
+    """The benchmark's synthetic repository of ``models`` models (benchmarks/bench_check.py:generate_repo) at
+    ``root``: the benchmarks folder is not a package, so its module is loaded from its file."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_check", REPO_ROOT / "benchmarks" / "bench_check.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    repo: Path = module.generate_repo(root, models)
+    return repo

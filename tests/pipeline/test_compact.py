@@ -4,7 +4,6 @@ report as a run without the cache, cold and warm (issue 16: memory flat in the n
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +18,11 @@ from aima_gate.pipeline import compact
 from aima_gate.pipeline.cache_codec import LazyData
 from aima_gate.pipeline.runner import KEPT_AFTER_EVALUATION, RunOptions, _sorted_findings, run_check
 from aima_gate.reporters.json_report import render
-from tests.conftest import REPO_ROOT, TODAY
+from tests.conftest import TODAY, bench_repo
 
 
 def _bench_repo(root: Path, models: int) -> Path:
-    spec = importlib.util.spec_from_file_location("bench_check", REPO_ROOT / "benchmarks" / "bench_check.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    repo: Path = module.generate_repo(root, models)
-    return repo
+    return bench_repo(root, models)
 
 
 def _json(root: Path, cache_dir: Path | None) -> str:

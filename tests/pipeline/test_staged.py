@@ -4,7 +4,6 @@ with each kind's artifacts let go once no later stage reads them (issue 16: the 
 from __future__ import annotations
 
 import gc
-import importlib.util
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from aima_gate.core.clock import Clock
 from aima_gate.core.model import UNUSED_WAIVER, Artifact, Status
 from aima_gate.core.report import Report
 from aima_gate.pipeline.runner import KEPT_AFTER_EVALUATION, RunOptions, run_check
-from tests.conftest import EXAMPLES, REPO_ROOT, TODAY
+from tests.conftest import EXAMPLES, TODAY, bench_repo
 
 WAIVERS = """version: 1
 waivers:
@@ -34,11 +33,7 @@ waivers:
 
 
 def _bench_repo(root: Path, models: int) -> Path:
-    spec = importlib.util.spec_from_file_location("bench_check", REPO_ROOT / "benchmarks" / "bench_check.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    repo: Path = module.generate_repo(root, models)
+    repo = bench_repo(root, models)
     (repo / ".aima-gate.yml").write_text(WAIVERS, encoding="utf-8")
     return repo
 
