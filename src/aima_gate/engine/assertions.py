@@ -311,14 +311,14 @@ class Join(Node):
 
     def _filtered(self, scope: Scope, found: list[Artifact]) -> list[Artifact]:
         assert self.where is not None
-        where = self.where
+        where = self.where  # asked for statuses only: the same checks as evaluate, no outcome nobody reads
         if not self.subject_free or self.via is not None or self.on:
-            return [a for a in found if where.evaluate(scope.at(a), a.data, "").status is Tri.PASS]
+            return [a for a in found if where.status(scope.at(a), a.data, "") is Tri.PASS]
         key = (id(self), id(scope.params))  # both live as long as the index (one evaluation run)
         cached = scope.index.filtered.get(key)
         if cached is None:
             cached = scope.index.filtered[key] = [a for a in found
-                                                  if where.evaluate(scope.at(a), a.data, "").status is Tri.PASS]
+                                                  if where.status(scope.at(a), a.data, "") is Tri.PASS]
         return cached
 
 
