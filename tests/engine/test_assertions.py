@@ -9,8 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aima_gate.core.errors import PolicyError
-from aima_gate.core.model import Status
+from aima_gate.core.model import Evidence, Status
+from aima_gate.engine.assertions import Tri, make_scope
+from aima_gate.engine.index import ArtifactIndex
+from tests.conftest import TODAY
 from tests.engine.helpers import art, finding_of, make_policy, run, status_of
+from tests.engine.test_status import _artifacts as _status_artifacts
+from tests.engine.test_status import _cards as _status_cards
+from tests.engine.test_status import _model as _status_model
 
 P, F, E = Status.PASS, Status.FAIL, Status.ERROR
 FLIP = {P: F, F: P, E: E}
@@ -229,3 +235,49 @@ def test_a_leafs_own_message_replaces_the_generated_one_only_when_it_does_not_pa
     assert (c_ev.file, c_ev.line, c_ev.pointer, c_ev.actual, c_ev.expected) == (
         p_ev.file, p_ev.line, p_ev.pointer, p_ev.actual, p_ev.expected)
     assert c_ev.message == (p_ev.message if want is P else "custom words")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A join's own message: its failure evidence is built with it at once. The reference is what Node._custom made
+# of it before (the evidence built with the generated message, then rebuilt with the policy's).
+
+
+def _customised(message: str | None, outcome: Any) -> tuple[Any, tuple[Evidence, ...]]:
+    if message and outcome.status is not Tri.PASS:
+        return outcome.status, tuple(Evidence(e.file, e.line, e.pointer, e.actual, e.expected, message)
+                                     for e in outcome.evidence)
+    return outcome.status, outcome.evidence
+
+
+def _join_tree(how: str, where: bool, child: dict[str, Any] | None, require: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"kind": "model_card", "require": require}
+    if how == "via":
+        body["via"] = "model_card"
+    elif how == "where-only":
+        body["where"] = {"path": "words", "gte": 1}
+    else:
+        body["on"] = {"model_name": how}
+    if where and how != "where-only":
+        body["where"] = {"path": "words", "gte": 1}
+    if child is not None:
+        body["assert"] = child
+    return {"join": body}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["via", "name", "other", "where-only"]), st.booleans(),
+       st.sampled_from([None, {"path": "words", "gte": 2}]), st.sampled_from(["some", "every", "none"]),
+       st.sampled_from(["", "no card for this model"]), _status_model, _status_cards, st.sampled_from(["", "/x"]),
+       st.booleans())
+def test_property_a_joins_own_message_is_what_custom_made_of_it(
+        how: str, where: bool, child: dict[str, Any] | None, require: str, message: str, model: dict[str, Any],
+        cards: list[dict[str, Any]], pointer: str, unreadable: bool) -> None:
+    tree = _join_tree(how, where, child, require)
+    own = make_policy({**tree, **({"message": message} if message else {})}).assertion
+    generated = make_policy(tree).assertion
+    subject, artifacts = _status_artifacts(model, cards)
+    broken = {"cards/none.md": "not valid YAML"} if unreadable else {}
+    got = own.evaluate(make_scope(subject, {}, TODAY, ArtifactIndex(artifacts, broken)), subject.data, pointer)
+    want = generated.evaluate(make_scope(subject, {}, TODAY, ArtifactIndex(artifacts, broken)), subject.data,
+                              pointer)
+    assert (got.status, got.evidence) == _customised(message, want)

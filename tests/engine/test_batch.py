@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from aima_gate.core.errors import PolicyError
 from aima_gate.core.model import Artifact, Finding, Status
-from aima_gate.engine import evaluate
+from aima_gate.engine import batch, evaluate
 from aima_gate.engine.assertions import Scope, Tri, make_scope
 from aima_gate.engine.batch import accessor, statuses
 from aima_gate.engine.evaluate import _bare_finding, _finding, _subject
@@ -197,3 +197,57 @@ def test_subjects_that_mostly_do_not_pass_are_asked_for_outcomes_at_once(monkeyp
     assert asked == [4, 4]
     full = evaluate.evaluate([policy], models, params=resolve_params([policy], {}), today=TODAY).findings
     assert findings == tuple(dataclasses.replace(f, evidence=()) if f.status is Status.PASS else f for f in full)
+
+
+# A quantifier's elements' pointers are built only when something below reads them: a join by reference (found by
+# the reference's pointer). The strategies above put no join under a quantifier; these do.
+_VIA = {"join": {"kind": "model_card", "via": "card"}}
+_UNDER_QUANTIFIER: list[dict[str, Any]] = [
+    _VIA,
+    {"join": {"kind": "model_card", "via": "card", "require": "none"}},
+    {"join": {"kind": "model_card", "via": "card", "assert": {"path": "words", "gte": 1}}},
+    {"not": _VIA},
+    {"all": [{"path": "card", "exists": True}, {"any": [_VIA, {"path": "n", "gte": 1}]}]},
+    {"some": {"path": "inner", "assert": _VIA}},
+    {"join": {"kind": "model_card", "on": {"model_name": "name"}, "assert": {"path": "words", "gte": 1}}},
+    {"path": "n", "gte": 1},
+]
+_element = st.fixed_dictionaries({}, optional={
+    "card": st.sampled_from(["cards/a.md", "cards/b.md", "cards/none.md", ""]),
+    "n": st.integers(0, 2),
+    "inner": st.lists(st.fixed_dictionaries({}, optional={"card": st.sampled_from(["cards/a.md", "cards/none.md"])}),
+                      max_size=2),
+})
+
+
+def _referencing(elements: Any) -> Artifact:
+    refs: list[tuple[str, str, str]] = []
+    if isinstance(elements, list):
+        for i, e in enumerate(elements):
+            if e.get("card"):
+                refs.append(("model_card", e["card"], f"/items/{i}/card"))
+            refs += [("model_card", x["card"], f"/items/{i}/inner/{j}/card")
+                     for j, x in enumerate(e.get("inner", [])) if x.get("card")]
+    return art({"name": "a", "items": elements}, name=f"m{len(refs)}@1", references=tuple(refs))
+
+
+@_PROPS
+@given(st.sampled_from(["every", "some", "none"]), st.sampled_from(_UNDER_QUANTIFIER),
+       st.lists(st.one_of(st.lists(_element, max_size=3), st.just({}), st.dictionaries(
+           st.sampled_from(["k", "a/b"]), _element, max_size=2)), min_size=1, max_size=4), _cards)
+def test_property_a_quantifier_over_joins_by_reference_gives_the_interpreters_statuses(
+        mode: str, child: dict[str, Any], elements: list[Any], cards: list[dict[str, Any]]) -> None:
+    node = _compiled(json.dumps({mode: {"path": "items", "assert": child}}, sort_keys=True))
+    subjects = [_referencing(e) for e in elements]
+    artifacts = [*subjects, *_related(cards)]
+    index = ArtifactIndex(artifacts)
+    want = [node.status(make_scope(s, {}, TODAY, index), s.data, "") for s in subjects]
+    fresh = ArtifactIndex(artifacts)
+    assert statuses(node, [make_scope(s, {}, TODAY, fresh) for s in subjects], [s.data for s in subjects],
+                    None) == want
+
+
+def test_only_a_join_by_reference_reads_the_pointers_below_a_quantifier() -> None:
+    reads = {json.dumps(c): batch._reads_pointers(_compiled(json.dumps(c, sort_keys=True)))
+             for c in _UNDER_QUANTIFIER}
+    assert [reads[json.dumps(c)] for c in _UNDER_QUANTIFIER] == [True, True, True, True, True, True, False, False]

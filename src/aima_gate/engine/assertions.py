@@ -208,14 +208,15 @@ class Join(Node):
     ``select``): with no ``via`` or ``on`` the filtered candidates are then the same for every subject."""
 
     def _candidates(self, scope: Scope, value: Any, pointer: str) -> tuple[list[Artifact], Lazy | None]:
-        """The candidates, or none and what builds the evidence saying why."""
+        """The candidates, or none and what builds the evidence saying why (given the policy's own message, that
+        evidence carries it instead of the one it would write: see :meth:`evaluate`)."""
         if self.via is not None:
             via = self.via
             ref_value = via.get(value)
             ptr = via.pointer(pointer)
             if ref_value is _MISSING or ref_value in (None, "", []):
-                return [], lambda: evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}",
-                                            f"{via.where(pointer)} is missing: no {self.kind} is referenced")
+                return [], lambda custom: evidence(scope, ptr, _MISSING, f"a reference to a {self.kind}", custom
+                                                   or f"{via.where(pointer)} is missing: no {self.kind} is referenced")
             key = (self.kind, ptr, id(scope.artifact))
             found = scope.index.referenced.get(key, [])
             if found:
@@ -232,7 +233,8 @@ class Join(Node):
                 message = (f"{'; '.join(broken)} exists but could not be read as a {self.kind} (referenced by "
                            f"{where}); the error reported for it says why" if broken else
                            f"no {self.kind} found at {shown} (referenced by {where})")
-                return [], lambda: evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}", message)
+                return [], lambda custom: evidence(scope, ptr, ref_value, f"a {self.kind} at {shown}",
+                                                   custom or message)
             return found, None
         keys = []
         for _, cur_path in self.on:
@@ -246,13 +248,17 @@ class Join(Node):
             table = tables[id(self)] = scope.index.by_keys(self.kind, self.related)
         found = table.get(join_key(keys), [])
         if not found:
-            return [], lambda: evidence(scope, pointer, None, f"a {self.kind} with {self._describe(keys)}",
-                                        f"no {self.kind} with {self._describe(keys)}")
+            return [], lambda custom: self._not_found(scope, pointer, keys, custom)
         return found, None
 
+    def _not_found(self, scope: Scope, pointer: str, keys: Sequence[Any], custom: str | None) -> Evidence:
+        described = self._describe(keys)
+        return evidence(scope, pointer, None, f"a {self.kind} with {described}",
+                        custom or f"no {self.kind} with {described}")
+
     def _no_key(self, scope: Scope, ptr: str) -> Lazy:
-        return lambda: evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
-                                f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing")
+        return lambda custom: evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
+                                       custom or f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing")
 
     @property
     def related(self) -> tuple[Path, ...]:
@@ -274,10 +280,12 @@ class Join(Node):
             found = self._filtered(scope, found)
         if not found:
             if self.require == "none":
-                return Outcome(Tri.PASS, build=lambda: (missing(),) if missing else ())
-            kind = self.kind
-            return self._custom(Outcome(Tri.FAIL, build=lambda: (missing() if missing else evidence(
-                scope, pointer, None, f"a matching {kind}", f"no matching {kind}"),)))
+                return Outcome(Tri.PASS, build=lambda: (missing(None),) if missing else ())
+            # The failure's one evidence item carries the policy's own message from the start: what _custom would
+            # make of it afterwards (the same item, its message replaced), without building it twice.
+            kind, custom = self.kind, self.message or None
+            return Outcome(Tri.FAIL, build=lambda: (missing(custom) if missing else evidence(
+                scope, pointer, None, f"a matching {kind}", custom or f"no matching {kind}"),))
         if self.child is None:  # evidence is built only for what is shown
             kind = self.kind
             return self._custom(Outcome(Tri.FAIL if self.require == "none" else Tri.PASS, build=lambda: _cap(
@@ -303,21 +311,21 @@ class Join(Node):
 
     def _filtered(self, scope: Scope, found: list[Artifact]) -> list[Artifact]:
         assert self.where is not None
-        where = self.where
+        where = self.where  # asked for statuses only: the same checks as evaluate, no outcome nobody reads
         if not self.subject_free or self.via is not None or self.on:
-            return [a for a in found if where.evaluate(scope.at(a), a.data, "").status is Tri.PASS]
+            return [a for a in found if where.status(scope.at(a), a.data, "") is Tri.PASS]
         key = (id(self), id(scope.params))  # both live as long as the index (one evaluation run)
         cached = scope.index.filtered.get(key)
         if cached is None:
             cached = scope.index.filtered[key] = [a for a in found
-                                                  if where.evaluate(scope.at(a), a.data, "").status is Tri.PASS]
+                                                  if where.status(scope.at(a), a.data, "") is Tri.PASS]
         return cached
 
 
 # ----------------------------------------------------------------------------------------------------- leaves
 
-Lazy = Callable[[], Evidence]
-"""Builds one evidence item when it is asked for."""
+Lazy = Callable[["str | None"], Evidence]
+"""Builds one evidence item when it is asked for; a message given (the policy's own) replaces the one it writes."""
 
 Check = Callable[[Scope, Any], "tuple[Tri, str, str | None]"]
 """(scope, actual value) -> (status, expected text, message tail); a tail of None is ``= <actual shown>``, made

@@ -128,6 +128,10 @@ def _quantifier(node: Quantifier, scopes: Sequence[Scope], values: Sequence[Any]
                 pointers: Sequence[str] | None) -> list[Tri]:
     get = accessor(node.path)
     empty = _PASS if node.allow_empty and node.mode != "some" else _FAIL
+    cache = node.__dict__  # (as Join.related: worked out once per node)
+    with_pointers = cache.get("_with_pointers")
+    if with_pointers is None:
+        with_pointers = cache["_with_pointers"] = _reads_pointers(node.child)
     out: list[Tri | None] = []
     spans: list[tuple[int, int, int]] = []  # (row, start, end) in the gathered column
     scopes_in: list[Scope] = []
@@ -145,18 +149,37 @@ def _quantifier(node: Quantifier, scopes: Sequence[Scope], values: Sequence[Any]
         else:
             out.append(None)
             start = len(items)
-            # the elements' pointers as Quantifier.status makes them (a mapping's keys must be strings there)
-            for item, item_ptr in _elements(target, (pointers[i] if pointers is not None else "") + suffix):
-                items.append(item)
-                ptrs.append(item_ptr)
+            if with_pointers or type(target) is not list:
+                # the elements' pointers as Quantifier.status makes them (a mapping's keys must be strings there)
+                for item, item_ptr in _elements(target, (pointers[i] if pointers is not None else "") + suffix):
+                    items.append(item)
+                    ptrs.append(item_ptr)
+            else:  # pointers nobody below reads: a list's elements as they are
+                items += target
             scopes_in += [scope] * (len(items) - start)
             spans.append((i, start, len(items)))
     if spans:
-        col = statuses(node.child, scopes_in, items, ptrs)
+        col = statuses(node.child, scopes_in, items, ptrs if with_pointers else None)
         mode = node.mode
         for i, start, end in spans:
             out[i] = _combined(mode, col[start:end])
     return out  # type: ignore[return-value]
+
+
+def _reads_pointers(node: Node) -> bool:
+    """Whether a status under ``node`` can depend on its value's pointer: only a join by reference reads it (the
+    reference is looked up by its pointer); a join's own filter and assertion start again at the candidate's root,
+    and a node this module does not know is assumed to read it."""
+    kind = type(node)
+    if kind is Leaf:
+        return False
+    if kind is AllOf or kind is AnyOf:
+        return any(_reads_pointers(c) for c in node.children)  # type: ignore[attr-defined]
+    if kind is Not or kind is Quantifier:
+        return _reads_pointers(node.child)  # type: ignore[attr-defined]
+    if kind is Join:
+        return node.via is not None  # type: ignore[attr-defined]
+    return True
 
 
 def _join(node: Join, scopes: Sequence[Scope], values: Sequence[Any], pointers: Sequence[str] | None) -> list[Tri]:
