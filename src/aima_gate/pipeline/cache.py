@@ -36,7 +36,7 @@ from typing import Any
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.pipeline.cache_codec import listing_digest, sha
 from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, outgrown, read_delta, write_delta
-from aima_gate.pipeline.cache_entries import lookup_many, stored, with_spans
+from aima_gate.pipeline.cache_entries import COMPACT, lookup_many, stored, with_spans
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
     CACHE_DIR_ENV,
     NO_CACHE_ENV,
@@ -233,6 +233,9 @@ class ArtifactCache:
         if self._listing is None:
             self._listing = listing_digest(self.repo.files())
         key = json.dumps(list(patterns))
+        done = self._new_globs.get(key)
+        if done is not None:  # asked before in this run (same listing): Repo.glob's own memo, which this replaces
+            return list(done[1])
         old = self._globs.get(key)
         if (isinstance(old, list) and len(old) == 2 and old[0] == self._listing and isinstance(old[1], list)
                 and all(isinstance(f, str) for f in old[1])):
@@ -293,7 +296,12 @@ class ArtifactCache:
         if spans is None:
             return
         try:
-            entry = as_json(with_spans(name, stored(name, record.deps, record.items, len(record.blobs)), spans))
+            entry = with_spans(name, stored(name, record.deps, record.items, len(record.blobs)), spans)
+            if len(entry) != COMPACT:
+                entry = as_json(entry)
+            # A compact entry is JSON's reading of itself already (no JSON round trip): its file digest and groups
+            # are str (stored() checks), its spans ints, the rest the artifact's index head, which encode_results
+            # admitted only as exactly what JSON reads back (exact_head).
             self._absorbed += marshal.dumps(name, 2) + marshal.dumps(entry, 2)
         except (ValueError, TypeError):  # an entry that could not be read back: no pack rather than one without it
             self._writer.discard()

@@ -173,6 +173,27 @@ def exact_blob(value: Any) -> bytes:
         raise Uncacheable(str(exc)) from None
 
 
+_SMALL_INT = 1 << 62
+
+
+def exact_head(head: list[Any]) -> None:
+    """:func:`exact_json` of an artifact's index head ``[kind, name, file, line, references, peek]``, raising
+    exactly when it raises. The usual head (no peek: every kind but models; strings, a small int, references as
+    lists of strings) is checked by type, in one pass, instead of by a JSON round trip: such a head is exact unless
+    a string is not encodable as UTF-8 (a lone surrogate), which the joined strings' encoding finds. Any other head
+    takes the round trip."""
+    kind, name, file, line, refs, peek = head
+    if (peek is None and type(kind) is str and type(name) is str and type(file) is str and type(line) is int
+            and -_SMALL_INT < line < _SMALL_INT and type(refs) is list
+            and all(type(r) is list and all(type(x) is str for x in r) for r in refs)):
+        try:
+            "\0".join([kind, name, file, *(x for r in refs for x in r)]).encode("utf-8")
+        except UnicodeEncodeError:
+            raise Uncacheable("not encodable as UTF-8") from None
+        return
+    exact_json(head)
+
+
 def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[bytes]]:
     """(items for the index, two blobs per artifact: its data, its lines). Raises :class:`Uncacheable`."""
     items: list[Any] = []
@@ -185,7 +206,7 @@ def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[bytes]]:
             refs = [list(r) for r in res.references]
             peek = {k: res.data[k] for k in PEEK_KEYS if k in res.data} if res.kind == "model" else None
             head = [res.kind, res.name, res.file, res.line, refs, peek]
-            exact_json(head)
+            exact_head(head)
             if not all(isinstance(x, str) for r in res.references for x in r) or type(res.line) is not int:
                 raise Uncacheable("artifact fields")
             items.append(["a", *head])
