@@ -6,6 +6,7 @@ import functools
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from aima_gate.core.exit_codes import ExitCode
@@ -41,18 +42,38 @@ class Report:
         return self.target_level is not None and finding.aima is not None and finding.aima.level > self.target_level
 
     @functools.cached_property
+    def _kinds(self) -> list[tuple[Finding, int]]:
+        """One finding and a count per distinct (status, severity, aima) of the findings: all that the summary and
+        the verdict read of a finding (:meth:`is_blocking`), and policies share these objects, so a few hundred
+        kinds stand for hundreds of thousands of findings. Counted by object id at C speed (the enums' and
+        AimaRef's hashes are Python code); the ids stay valid, the findings keep the objects alive."""
+        findings = self.findings
+
+        def kinds() -> Any:
+            return zip(map(id, map(_STATUS, findings)), map(id, map(_SEVERITY, findings)),
+                       map(id, map(_AIMA, findings)), strict=True)
+
+        counts = Counter(kinds())
+        first = dict(zip(kinds(), findings, strict=True))  # (the last finding of each kind: any one of them will do)
+        return [(first[kind], n) for kind, n in counts.items()]
+
+    @functools.cached_property
     def summary(self) -> dict[str, int]:
-        counts = Counter(f.status.value for f in self.findings)
+        counts: Counter[str] = Counter()
+        blocking = 0
+        for f, n in self._kinds:
+            counts[f.status.value] += n
+            blocking += n if self.is_blocking(f) else 0
         out = {s.value: counts.get(s.value, 0) for s in Status}
-        out["blocking"] = sum(1 for f in self.findings if self.is_blocking(f))
+        out["blocking"] = blocking
         out["total"] = len(self.findings)
         return out
 
     @functools.cached_property
     def verdict(self) -> str:
-        if any(f.status is Status.ERROR for f in self.findings):
+        if any(f.status is Status.ERROR for f, _ in self._kinds):
             return VERDICT_ERROR
-        if any(self.is_blocking(f) for f in self.findings):
+        if any(self.is_blocking(f) for f, _ in self._kinds):
             return VERDICT_FAIL
         return VERDICT_PASS
 
@@ -62,6 +83,7 @@ class Report:
                 VERDICT_ERROR: ExitCode.CANNOT_EVALUATE}[self.verdict]
 
 
+_STATUS, _SEVERITY, _AIMA = attrgetter("status"), attrgetter("severity"), attrgetter("aima")
 _SHOWN_ITEMS = 20
 
 
