@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -42,26 +42,19 @@ class Report:
         return self.target_level is not None and finding.aima is not None and finding.aima.level > self.target_level
 
     @functools.cached_property
-    def _kinds(self) -> list[tuple[Finding, int]]:
-        """One finding and a count per distinct (status, severity, aima) of the findings: all that the summary and
-        the verdict read of a finding (:meth:`is_blocking`), and policies share these objects, so a few hundred
-        kinds stand for hundreds of thousands of findings. Counted by object id at C speed (the enums' and
-        AimaRef's hashes are Python code); the ids stay valid, the findings keep the objects alive."""
-        findings = self.findings
+    def kinds(self) -> list[tuple[Finding, int]]:
+        """:func:`finding_kinds` of all the findings."""
+        return finding_kinds(self.findings)
 
-        def kinds() -> Any:
-            return zip(map(id, map(_STATUS, findings)), map(id, map(_SEVERITY, findings)),
-                       map(id, map(_AIMA, findings)), strict=True)
-
-        counts = Counter(kinds())
-        first = dict(zip(kinds(), findings, strict=True))  # (the last finding of each kind: any one of them will do)
-        return [(first[kind], n) for kind, n in counts.items()]
+    def count_blocking(self, findings: Iterable[Finding]) -> int:
+        """``sum(1 for f in findings if self.is_blocking(f))``, asking once per kind (:func:`finding_kinds`)."""
+        return sum(n for f, n in finding_kinds(findings) if self.is_blocking(f))
 
     @functools.cached_property
     def summary(self) -> dict[str, int]:
         counts: Counter[str] = Counter()
         blocking = 0
-        for f, n in self._kinds:
+        for f, n in self.kinds:
             counts[f.status.value] += n
             blocking += n if self.is_blocking(f) else 0
         out = {s.value: counts.get(s.value, 0) for s in Status}
@@ -71,9 +64,9 @@ class Report:
 
     @functools.cached_property
     def verdict(self) -> str:
-        if any(f.status is Status.ERROR for f, _ in self._kinds):
+        if any(f.status is Status.ERROR for f, _ in self.kinds):
             return VERDICT_ERROR
-        if any(self.is_blocking(f) for f, _ in self._kinds):
+        if any(self.is_blocking(f) for f, _ in self.kinds):
             return VERDICT_FAIL
         return VERDICT_PASS
 
@@ -84,6 +77,23 @@ class Report:
 
 
 _STATUS, _SEVERITY, _AIMA = attrgetter("status"), attrgetter("severity"), attrgetter("aima")
+
+
+def finding_kinds(findings: Iterable[Finding]) -> list[tuple[Finding, int]]:
+    """One finding and a count per distinct (status, severity, aima) of ``findings``, in order of first
+    appearance: all that :meth:`Report.is_blocking` (so the summary and the verdict) reads of a finding.
+    Policies share these objects, so a few hundred kinds stand for hundreds of thousands of findings. Counted by
+    object id at C speed (the enums' and AimaRef's hashes are Python code); the ids stay valid while the
+    findings keep the objects alive."""
+    findings = findings if isinstance(findings, (tuple, list)) else list(findings)
+
+    def kinds() -> Iterator[tuple[int, int, int]]:
+        return zip(map(id, map(_STATUS, findings)), map(id, map(_SEVERITY, findings)),
+                   map(id, map(_AIMA, findings)), strict=True)
+
+    counts = Counter(kinds())
+    last = dict(zip(kinds(), findings, strict=True))  # (the last finding of each kind: any one of them will do)
+    return [(last[kind], n) for kind, n in counts.items()]
 _SHOWN_ITEMS = 20
 
 
