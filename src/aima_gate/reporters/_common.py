@@ -10,8 +10,10 @@ JUnit readers) never collapse distinct findings. See docs/reports.md.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, compress, islice
+from operator import attrgetter, lt
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -57,6 +59,8 @@ GATE_RULES: Mapping[str, tuple[str, str, str]] = {
 
 def finding_keys(report: Report) -> list[str]:
     """One unique key per finding, aligned with ``report.findings`` (see the module docstring)."""
+    if _distinct_in_order(report.findings):
+        return list(map(_IDENTITY, report.findings))
     fast = _sorted_keys(report.findings)
     if fast is not None:
         return fast
@@ -106,8 +110,45 @@ def keyed(report: Report) -> Iterator[tuple[Finding, str]]:
 NOT_PASSING = frozenset({Status.FAIL, Status.ERROR, Status.WAIVED})
 
 
+_IDENTITY_FIELDS = attrgetter("policy_id", "subject.file", "subject.kind", "subject.name")
+_IDENTITY, _STATUS = attrgetter("identity"), attrgetter("status")
+_NOT_PASSING_IDS = frozenset(map(id, NOT_PASSING))
+_CHUNK = 4096
+
+
+def _distinct_in_order(findings: Sequence[Finding]) -> bool:
+    """Whether the findings are in strictly increasing (policy id, subject file, kind, name) order, no such field
+    holding a NUL: then each is alone in its run (see :func:`_sorted_keys`) and keys to its own identity.
+
+    The usual case (a run reports findings in that order, and findings sharing all four fields are rare), checked
+    without Python code per finding: attrgetter, map and tuple comparison run in C, a chunk at a time so the
+    field tuples of only a few thousand findings are held at once."""
+    prev: tuple[str, str, str, str] | None = None
+    for start in range(0, len(findings), _CHUNK):
+        fields = list(map(_IDENTITY_FIELDS, findings[start:start + _CHUNK]))
+        if "\0" in "".join(chain.from_iterable(fields)):
+            return False
+        if (prev is not None and not prev < fields[0]) or not all(map(lt, fields, islice(fields, 1, None))):
+            return False
+        prev = fields[-1]
+    return True
+
+
 def keyed_not_passing(report: Report) -> list[tuple[Finding, str]]:
     """``[(f, k) for f, k in keyed(report) if f.status in NOT_PASSING]``, hashing only what it must.
+
+    Findings alone in their runs (:func:`_distinct_in_order`) are selected and keyed to their identities without
+    Python code per finding (a loop over every finding, mostly passes, cost more than all else the Markdown
+    summary does); otherwise :func:`_keyed_not_passing_runs`."""
+    findings = report.findings
+    if not _distinct_in_order(findings):
+        return _keyed_not_passing_runs(report)
+    wanted = list(compress(findings, map(_NOT_PASSING_IDS.__contains__, map(id, map(_STATUS, findings)))))
+    return list(zip(wanted, map(_IDENTITY, wanted), strict=True))
+
+
+def _keyed_not_passing_runs(report: Report) -> list[tuple[Finding, str]]:
+    """:func:`keyed_not_passing` for findings that share a run or are out of order.
 
     A finding's key depends only on the findings before it in its run of equal identity fields (see
     :func:`_sorted_keys`), so in report order a finding alone in its run keys to its identity and a passing one
@@ -182,14 +223,33 @@ def _exists(report: Report, file: str) -> bool:
     return path.is_file() and not path.is_symlink()
 
 
-def anchor(report: Report, finding: Finding) -> Anchor | None:
-    """The most relevant existing file and line for a finding, or None if there is no file to point at."""
+def anchor(report: Report, finding: Finding, exists: Callable[[str], bool] | None = None) -> Anchor | None:
+    """The most relevant existing file and line for a finding, or None if there is no file to point at.
+
+    ``exists`` (from :func:`file_check`) answers for a file already asked about, for reports anchoring many
+    findings in the same files."""
+    exists = exists or (lambda file: _exists(report, file))
     for ev in finding.evidence:
-        if _exists(report, ev.file):
+        if exists(ev.file):
             return Anchor(ev.file, max(ev.line, 1), True)
-    if _exists(report, finding.subject.file):
+    if exists(finding.subject.file):
         return Anchor(finding.subject.file, 1, False)
     return None
+
+
+def file_check(report: Report) -> Callable[[str], bool]:
+    """Whether a repository file exists (:func:`_exists`), asking the file system once per file: one render
+    anchors tens of thousands of findings in a few thousand files, each ask was two system calls and
+    half a dozen path objects."""
+    known: dict[str, bool] = {}
+
+    def exists(file: str) -> bool:
+        found = known.get(file)
+        if found is None:
+            found = known[file] = _exists(report, file)
+        return found
+
+    return exists
 
 
 def rule_meta(report: Report) -> dict[str, dict[str, Any]]:

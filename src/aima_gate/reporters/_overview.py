@@ -11,13 +11,18 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, groupby, repeat
+from operator import attrgetter, not_, or_
 
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.model import Finding, Status
-from aima_gate.core.report import Report
+from aima_gate.core.report import Report, finding_kinds
 from aima_gate.reporters._common import GATE_RULES
 
 _SHOWN_NAMES = 4
+_NAME, _POLICY, _SUBJECT = attrgetter("subject.name"), attrgetter("policy_id"), attrgetter("subject")
+_STATUS, _AIMA_POLICY = attrgetter("status"), attrgetter("aima", "policy_id")
+_FAILING_IDS = frozenset(map(id, (Status.FAIL, Status.ERROR)))
 _STORE_VERSION = re.compile(r"^(?:(.*)/)?models/[^/]+/version-[^/]+/meta\.yaml$")
 # A sentence ends at ". " unless the dot closes an abbreviation ("e.g. ", "i.e. ", "etc. ", "vs. ").
 _SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)\.\s")
@@ -58,16 +63,20 @@ def inventory_lines(report: Report, *, verbose: bool = False) -> list[str]:
     subjects: dict[str, set[tuple[str, str]]] = defaultdict(set)
     missing_required: set[str] = set()
     missing_optional: set[str] = set()
-    added: set[int] = set()  # ids of the Subject objects already added (the engine shares one per artifact)
-    for f in report.findings:
+    findings = report.findings
+    # The gate's own findings and "(no KIND found)" subjects are few: picked out at C speed, looked at one by one.
+    special = list(map(or_, map(str.startswith, map(_NAME, findings), repeat("(no ")),
+                       map(str.startswith, map(_POLICY, findings), repeat("aima-gate."))))
+    added = list(map(_SUBJECT, compress(findings, map(not_, special))))
+    for f in compress(findings, special):
         kind = _missing_kind(f)
         if kind is not None:
             (missing_required if f.status is Status.ERROR else missing_optional).add(kind)
         elif not f.policy_id.startswith("aima-gate."):
-            subject = f.subject  # alive as long as the report: its id is not reused meanwhile
-            if id(subject) not in added:
-                added.add(id(subject))
-                subjects[subject.kind].add((subject.name, subject.file))
+            added.append(f.subject)
+    # Each Subject object once (the engine shares one per artifact; alive as long as the report, so ids are unique).
+    for subject in dict(zip(map(id, added), added, strict=True)).values():
+        subjects[subject.kind].add((subject.name, subject.file))
     missing_optional -= missing_required | set(subjects)
     lines = []
     models = subjects.pop("model", set())
@@ -96,9 +105,10 @@ class _Step:
     findings: list[Finding] = field(default_factory=list)
 
     def weight(self, report: Report) -> tuple[int, int, int, int, str]:
-        errors = sum(1 for f in self.findings if f.status is Status.ERROR)
-        blocking = [f for f in self.findings if report.is_blocking(f)]
-        severity = sum(2 ** f.severity.rank for f in blocking)  # one critical outweighs three medium
+        kinds = finding_kinds(self.findings)  # what it reads of a finding: once per kind
+        errors = sum(n for f, n in kinds if f.status is Status.ERROR)
+        blocking = [(f, n) for f, n in kinds if report.is_blocking(f)]
+        severity = sum(n * 2 ** f.severity.rank for f, n in blocking)  # one critical outweighs three medium
         # Errors first (nothing else can be trusted while evidence is unreadable), then what blocks, worst and
         # most widespread first, foundations (low AIMA levels) before refinements.
         return (0 if errors else 1, 0 if blocking else 1, -severity, self.level, self.title)
@@ -109,45 +119,59 @@ def _steps(report: Report) -> list[_Step]:
     practices = {(p.domain, p.slug): (d.name, p.name) for d in catalog.domains for p in d.practices}
     steps: dict[str, _Step] = {}
     by_aima: dict[int, tuple[str, str, int]] = {}  # id(AimaRef) -> its step (policies share one; alive with report)
-    for f in report.findings:
-        if f.status not in (Status.FAIL, Status.ERROR):
-            continue
-        aima = f.aima
-        if _missing_kind(f) is not None:  # nothing of a kind was found: one step for every missing kind
-            key, title, level = "gate:missing", "Evidence not found", 0
-        elif aima is None:
-            title = GATE_RULES.get(f.policy_id, (f.title,))[0]
-            key, level = f"gate:{f.policy_id}", 0
-        else:
-            known = by_aima.get(id(aima))
-            if known is None:
-                domain, practice = practices.get((aima.domain, aima.practice), (aima.domain, aima.practice))
-                known = by_aima[id(aima)] = (f"{aima.domain}/{aima.practice}", f"{domain} / {practice}", aima.level)
-            key, title, level = known
-        step = steps.get(key)
-        if step is None:  # (not setdefault: that made a _Step for every failure, tens of thousands at scale)
-            step = steps[key] = _Step(title, level)
-        step.level = min(step.level, level) if step.findings else level
-        step.findings.append(f)
+    failing = compress(report.findings, map(_FAILING_IDS.__contains__, map(id, map(_STATUS, report.findings))))
+    for (aima, _policy_id), same in groupby(failing, _AIMA_POLICY):  # runs of one policy's failures
+        run = list(same)
+        if aima is None or any(map(str.startswith, map(_NAME, run), repeat("(no "))):
+            for f in run:  # the gate's own findings and missing kinds: each may belong to its own step
+                key, title, level = _step_of(f, practices, by_aima)
+                _add(steps, key, title, level, [f])
+        else:  # every finding of the run is in its practice's step
+            _add(steps, *_step_of(run[0], practices, by_aima), run)
     return sorted(steps.values(), key=lambda s: s.weight(report))
 
 
+def _step_of(f: Finding, practices: dict[tuple[str, str], tuple[str, str]],
+             by_aima: dict[int, tuple[str, str, int]]) -> tuple[str, str, int]:
+    """The (key, title, AIMA level) of the step a failure or error belongs to."""
+    aima = f.aima
+    if _missing_kind(f) is not None:  # nothing of a kind was found: one step for every missing kind
+        return "gate:missing", "Evidence not found", 0
+    if aima is None:
+        return f"gate:{f.policy_id}", GATE_RULES.get(f.policy_id, (f.title,))[0], 0
+    known = by_aima.get(id(aima))  # (id: policies share one AimaRef; alive with the report)
+    if known is None:
+        domain, practice = practices.get((aima.domain, aima.practice), (aima.domain, aima.practice))
+        known = by_aima[id(aima)] = (f"{aima.domain}/{aima.practice}", f"{domain} / {practice}", aima.level)
+    return known
+
+
+def _add(steps: dict[str, _Step], key: str, title: str, level: int, findings: list[Finding]) -> None:
+    step = steps.get(key)
+    if step is None:  # (not setdefault: that made a _Step for every failure, tens of thousands at scale)
+        step = steps[key] = _Step(title, level)
+    step.level = min(step.level, level) if step.findings else level
+    step.findings.extend(findings)
+
+
 def _step_lines(report: Report, index: int, step: _Step) -> list[str]:
-    blocking = sum(1 for f in step.findings if report.is_blocking(f))
-    errors = sum(1 for f in step.findings if f.status is Status.ERROR)
+    kinds = finding_kinds(step.findings)
+    blocking = sum(n for f, n in kinds if report.is_blocking(f))
+    errors = sum(n for f, n in kinds if f.status is Status.ERROR)
     counts = [f"{errors} error(s)" if errors else "", f"{blocking - errors} blocking failure(s)"
               if blocking > errors else "", f"{len(step.findings) - blocking} not blocking" if len(step.findings) >
               blocking else ""]
     level = f" (AIMA level {step.level})" if step.level else ""
     out = [f"  {index}. {step.title}{level}: " + ", ".join(c for c in counts if c)]
     by_policy: dict[str, list[Finding]] = defaultdict(list)
-    for f in step.findings:
-        by_policy[f.policy_id].append(f)
-    rows = sorted(by_policy.items(), key=lambda kv: (-max(f.severity.rank for f in kv[1]), -len(kv[1]), kv[0]))
+    for policy_id, same in groupby(step.findings, _POLICY):
+        by_policy[policy_id].extend(same)
+    rows = sorted(by_policy.items(), key=lambda kv: (-max(f.severity.rank for f, _ in finding_kinds(kv[1])),
+                                                     -len(kv[1]), kv[0]))
     if step.findings[0].aima is None or _missing_kind(step.findings[0]):  # each says what to do for its file or kind
         items = [_gate_item(f) for _, fs in rows for f in fs]
     else:
-        items = [(f"{pid} on {_names(sorted({f.subject.name for f in fs}), 2)}", fs[0].remediation)
+        items = [(f"{pid} on {_names(sorted(set(map(_NAME, fs))), 2)}", fs[0].remediation)
                  for pid, fs in rows]
     for what, fix in items[:3]:
         out.append(f"     - {what}: {first_sentence(fix)}")
@@ -184,9 +208,9 @@ def passing_line(report: Report, shown_domains: Iterable[str], verbose: bool) ->
     """One line counting the passing findings of the domains that have nothing to show."""
     shown = set(shown_domains)
     passed: dict[str, int] = defaultdict(int)
-    for f in report.findings:
+    for f, n in report.kinds:  # (status, severity, aima) kinds: all it reads of a finding
         if f.status is Status.PASS and f.aima is not None and f.aima.domain not in shown:
-            passed[f.aima.domain] += 1
+            passed[f.aima.domain] += n
     counts = [f"{d.name} {passed[d.slug]}" for d in load_catalog().domains if passed.get(d.slug)]
     if not counts:
         return None

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from itertools import compress, groupby, islice
 from json.encoder import encode_basestring  # the C string encoder json.dumps(ensure_ascii=False) uses
+from operator import attrgetter
 from typing import Any
 
 from aima_gate.core.model import Finding, Status
@@ -21,6 +23,8 @@ FINDINGS_SUMMARY = "summary"
 FINDINGS_ALL = "all"
 FINDINGS_CHOICES = (FINDINGS_SUMMARY, FINDINGS_ALL)
 FINDINGS_ENV = "AIMA_GATE_FINDINGS"
+_STATUS, _POLICY_ID = attrgetter("status"), attrgetter("policy_id")
+_PASS_ID = id(Status.PASS)
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -47,10 +51,11 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def listed(report: Report, findings: str = FINDINGS_SUMMARY) -> Iterator[Finding]:
-    """The findings the report lists in full: all of them, or every one that is not a pass."""
+    """The findings the report lists in full: all of them, or every one that is not a pass (picked by the id of
+    their status, at C speed: a Status's hash is Python code)."""
     if findings == FINDINGS_ALL:
         return iter(report.findings)
-    return (f for f in report.findings if f.status is not Status.PASS)
+    return compress(report.findings, map(_PASS_ID.__ne__, map(id, map(_STATUS, report.findings))))
 
 
 def passes_summary(report: Report) -> dict[str, Any]:
@@ -112,9 +117,9 @@ def _passes(report: Report) -> Iterator[str]:
     made from the passing findings themselves: no dictionary per passing subject (hundreds of thousands of them
     at scale, the JSON report's largest working set), and each entry written in pieces."""
     by_policy: dict[str, list[Finding]] = {}
-    for f in report.findings:
-        if f.status is Status.PASS:
-            by_policy.setdefault(f.policy_id, []).append(f)
+    passes = compress(report.findings, map(_PASS_ID.__eq__, map(id, map(_STATUS, report.findings))))
+    for policy_id, same in groupby(passes, _POLICY_ID):  # runs of a policy's passes, extended at C speed
+        by_policy.setdefault(policy_id, []).extend(same)
     yield '{\n    "by_policy": '
     count = 0
     for n, (policy_id, passed) in enumerate(by_policy.items()):
@@ -123,25 +128,17 @@ def _passes(report: Report) -> Iterator[str]:
             f'{{"count":{len(passed)},"kind":{_value(passed[0].subject.kind)},"policy_id":{_value(policy_id)},'
             '"subjects":[')
         for start in range(0, len(passed), 1000):
-            yield ("," if start else "") + ",".join([
-                f'{{"file":{_value(f.subject.file)},"name":{_value(f.subject.name)}}}'
-                for f in passed[start:start + 1000]])
+            yield ("," if start else "") + ",".join(map(_subject, passed[start:start + 1000]))
         yield "]}"
     yield ("\n    ]" if by_policy else "[]") + f',\n    "count": {count}\n  }}'
 
 
 def _array(lines: Iterable[str], indent: str = "\n    ", close: str = "\n  ]") -> Iterator[str]:
     """A JSON array of pre-rendered items, one per line; ``[]`` when there are none. Batched into pieces of
-    about 1,000 items (a piece per item would cost more in writes than it saves)."""
-    batch: list[str] = []
+    1,000 items (a piece per item would cost more in writes than it saves), taken with islice."""
+    items = iter(lines)
     first = True
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= 1000:
-            yield ("[" if first else ",") + indent + ("," + indent).join(batch)
-            first = False
-            batch = []
-    if batch:
+    while batch := list(islice(items, 1000)):
         yield ("[" if first else ",") + indent + ("," + indent).join(batch)
         first = False
     yield "[]" if first else close
@@ -190,16 +187,17 @@ def _evidence(e: Any) -> str:
     )
 
 
-_STATUS_TEXT = {s: encode_basestring(s.value) for s in Status}
-_FINDING = '%s[%s],"fingerprint":"%s"%s%s,"subject":{"file":%s,"kind":%s,"name":%s%s%s}'
+_FINDING = '%s[%s],"fingerprint":"%s"%s,"subject":{"file":%s,"kind":%s,"name":%s%s%s}'
 
 
 def _finding_lines(findings: Iterable[Finding]) -> Iterator[str]:
     head_cache: dict[tuple[Any, ...], tuple[str, str, str]] = {}
     alive = []  # objects whose id() is in a cache key stay alive (an id is unique only while its object lives)
+    text = encode_basestring
     for f in findings:
-        mappings, aima, severity = f.mappings, f.aima, f.severity
-        key = (f.policy_id, f.title, f.remediation, id(severity), id(aima), id(mappings))  # ids: no Python __hash__
+        mappings, aima, severity, status = f.mappings, f.aima, f.severity, f.status
+        # ids: no Python __hash__ (the enums' and AimaRef's are Python code)
+        key = (f.policy_id, f.title, f.remediation, id(severity), id(aima), id(mappings), id(status))
         cached = head_cache.get(key)
         if cached is None:
             const = finding_dict(f)
@@ -208,16 +206,24 @@ def _finding_lines(findings: Iterable[Finding]) -> Iterator[str]:
                 ',"mappings":' + _dumps(const["mappings"], compact=True)
                 + ',"policy_id":' + _dumps(const["policy_id"], compact=True)
                 + ',"remediation":' + _dumps(const["remediation"], compact=True)
-                + ',"severity":' + _dumps(const["severity"], compact=True) + ',"status":',
+                + ',"severity":' + _dumps(const["severity"], compact=True)
+                + ',"status":' + _dumps(const["status"], compact=True),
                 '},"title":' + _dumps(const["title"], compact=True),
             )
             head_cache[key] = cached
-            alive.append((severity, aima, mappings))
-        status = _STATUS_TEXT.get(f.status)
+            alive.append((severity, aima, mappings, status))
         subject = f.subject
+        file, kind, name = subject.file, subject.kind, subject.name
         yield (_FINDING % (
-            cached[0], ",".join([_evidence(e) for e in f.evidence]), f.identity, cached[1],
-            status if status is not None else _dumps(f.status.value, compact=True),
-            _value(subject.file), _value(subject.kind), _value(subject.name), cached[2],
+            cached[0], ",".join(map(_evidence, f.evidence)), f.identity, cached[1],
+            text(file) if type(file) is str else _value(file), text(kind) if type(kind) is str else _value(kind),
+            text(name) if type(name) is str else _value(name), cached[2],
             "" if f.waiver is None else ',"waiver":' + _dumps(dict(f.waiver), compact=True),
         ))
+
+
+def _subject(f: Finding) -> str:
+    """A passing subject's entry in ``passes``: ``_dumps({"file": ..., "name": ...}, compact=True)``."""
+    file, name = f.subject.file, f.subject.name
+    return (f'{{"file":{encode_basestring(file) if type(file) is str else _value(file)},'
+            f'"name":{encode_basestring(name) if type(name) is str else _value(name)}}}')

@@ -109,8 +109,10 @@ def _framework(report: Report) -> str | None:
 
 def _headline(report: Report) -> str:
     s = report.summary
-    failing = [f for f in report.findings if f.status is Status.FAIL]
-    by_sev = Counter(f.severity.value for f in failing)
+    by_sev: Counter[str] = Counter()
+    for f, n in report.kinds:  # failures counted per (status, severity, aima) kind, not one by one
+        if f.status is Status.FAIL:
+            by_sev[f.severity.value] += n
     sev = ", ".join(f"{by_sev[v]} {v}" for v in severity_values() if by_sev[v])
     parts = [f"{s['fail']} failing" + (f" ({sev})" if sev else "")]
     if s["error"]:

@@ -32,6 +32,7 @@ from aima_gate.reporters._common import (
     SHORT_KEY,
     anchor,
     display_path,
+    file_check,
     finding_message,
     found_detail,
     help_uri,
@@ -92,7 +93,7 @@ def _rule(report: Report, meta: dict[str, Any]) -> dict[str, Any]:
     return rule
 
 
-def _text(report: Report, group: list[tuple[Finding, str]]) -> str:
+def _text(report: Report, group: list[tuple[Finding, str]], prefix: str) -> str:
     first = group[0][0]
     lead = f"{first.title}: {first.subject.name} does not comply." if first.status is not Status.ERROR \
         else f"Cannot evaluate {first.subject.name}: {first.evidence[0].message if first.evidence else first.title}."
@@ -102,7 +103,7 @@ def _text(report: Report, group: list[tuple[Finding, str]]) -> str:
     for f, _key in group:
         lines.append(finding_message(f))
         for ev in f.evidence:
-            lines.append(f"  {display_path(report, ev.file)}:{ev.line}: {ev.message} (expected {ev.expected})")
+            lines.append(f"  {display_path(report, ev.file, prefix)}:{ev.line}: {ev.message} (expected {ev.expected})")
             detail = found_detail(ev)
             if detail:
                 lines.append(f"    found: {detail}")
@@ -114,21 +115,21 @@ def _text(report: Report, group: list[tuple[Finding, str]]) -> str:
 
 
 def _result(report: Report, group: list[tuple[Finding, str]], rule_index: int, file: str, line: int,
-            exact: bool) -> dict[str, Any]:
+            exact: bool, prefix: str) -> dict[str, Any]:
     finding, key = group[0]
     worst = max((f for f, _ in group), key=lambda f: f.severity.rank)
     level = "error" if any(f.status is Status.ERROR for f, _ in group) else LEVEL[worst.severity]
     location: dict[str, Any] = {"physicalLocation": {
-        "artifactLocation": {"uri": quote(display_path(report, file)), "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": {"uri": quote(display_path(report, file, prefix)), "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": line}}}
     if not exact:
         location["message"] = {"text": f"The finding concerns {finding.subject.kind} {finding.subject.name}; "
-                                       f"anchored at line 1 of {display_path(report, file)}."}
+                                       f"anchored at line 1 of {display_path(report, file, prefix)}."}
     result: dict[str, Any] = {
         "ruleId": finding.policy_id,
         "ruleIndex": rule_index,
         "level": level,
-        "message": {"text": _text(report, group)},
+        "message": {"text": _text(report, group, prefix)},
         "locations": [location],
         "partialFingerprints": {"aimaGateFinding/v1": key, "primaryLocationLineHash": f"{key[:SHORT_KEY]}:1"},
         "properties": {
@@ -137,7 +138,7 @@ def _result(report: Report, group: list[tuple[Finding, str]], rule_index: int, f
             "severity": worst.severity.value,
             "blocking": any(report.is_blocking(f) for f, _ in group),
             "subjects": [{"kind": f.subject.kind, "name": f.subject.name,
-                          "file": display_path(report, f.subject.file)} for f, _ in group],
+                          "file": display_path(report, f.subject.file, prefix)} for f, _ in group],
         },
     }
     if all(f.status is Status.WAIVED for f, _ in group):
@@ -149,16 +150,34 @@ def _result(report: Report, group: list[tuple[Finding, str]], rule_index: int, f
     return result
 
 
+def _rank_by_kind(report: Report) -> Any:
+    """:func:`severity_sort_key` computed once per (status, severity, aima) object triple, all it reads of a
+    finding (policies share them: tens of thousands of results, a few hundred triples); the ids stay valid, the
+    report keeps the objects alive."""
+    known: dict[tuple[int, int, int], tuple[int, int, int]] = {}
+
+    def rank(f: Finding) -> tuple[int, int, int]:
+        kind = (id(f.status), id(f.severity), id(f.aima))
+        value = known.get(kind)
+        if value is None:
+            value = known[kind] = severity_sort_key(report, f)
+        return value
+
+    return rank
+
+
 def sarif_dict(report: Report) -> dict[str, Any]:
     metas = rule_meta(report)
     rules = [_rule(report, m) for m in metas.values()]
     index = {rule_id: i for i, rule_id in enumerate(metas)}
     wanted = keyed_not_passing(report)
+    exists = file_check(report)
+    prefix = path_prefix(report)  # once: it resolves the working directory
     notifications: list[dict[str, Any]] = []
     groups: dict[tuple[str, str, int], list[tuple[Finding, str]]] = {}
     exactness: dict[tuple[str, str, int], bool] = {}
     for f, k in wanted:
-        where = anchor(report, f)
+        where = anchor(report, f, exists)
         if where is None:
             notifications.append({
                 "level": "error" if f.status is Status.ERROR else LEVEL[f.severity],
@@ -173,7 +192,8 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     ordered = list(groups.items())
     dropped: list[tuple[Finding, str]] = []
     if len(ordered) > MAX_RESULTS:
-        ranked = sorted(range(len(ordered)), key=lambda i: (severity_sort_key(report, ordered[i][1][0][0]), i))
+        rank = _rank_by_kind(report)
+        ranked = sorted(range(len(ordered)), key=lambda i: (rank(ordered[i][1][0][0]), i))
         keep = set(ranked[:MAX_RESULTS])
         dropped = [m for i, (_, members) in enumerate(ordered) if i not in keep for m in members]
         ordered = [g for i, g in enumerate(ordered) if i in keep]
@@ -183,7 +203,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
             "message": {"text": f"{len(dropped)} findings were left out of this SARIF file: code scanning keeps at "
                                 f"most {MAX_RESULTS} results per run. The JSON report lists every finding."},
             "properties": {"findings": [k for _, k in dropped], "status": ["omitted"]}})
-    results = [_result(report, members, index[rule_id], file, line, exactness[(rule_id, file, line)])
+    results = [_result(report, members, index[rule_id], file, line, exactness[(rule_id, file, line)], prefix)
                for (rule_id, file, line), members in ordered]
     return {
         "$schema": SCHEMA_URI,
@@ -200,7 +220,7 @@ def sarif_dict(report: Report) -> dict[str, Any]:
             "automationDetails": {"id": "aima-gate/"},
             "originalUriBaseIds": {"%SRCROOT%": {"description": {
                 "text": "The directory aima-gate ran in (the repository checkout)"
-                        + (f"; the scanned root is {path_prefix(report).rstrip('/')}" if path_prefix(report) else "")
+                        + (f"; the scanned root is {prefix.rstrip('/')}" if prefix else "")
             }}},
             "invocations": [{
                 "executionSuccessful": report.verdict != VERDICT_ERROR,

@@ -1,0 +1,197 @@
+"""The overview as it was before it read findings per kind and run (reporters/_overview.py), kept as the
+reference its tests hold it equal to.
+
+What a person reads first: what the run found (inventory) and the few next steps worth most.
+
+Both are derived from the report's findings alone (every evaluated subject has a finding, passing or not
+applicable), so they hold for every source of subjects and never disagree with the findings listed. Lines are
+plain text; the caller escapes them for a terminal (repository-chosen names pass through here unescaped).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from aima_gate.aima.catalog import load_catalog
+from aima_gate.core.model import Finding, Status
+from aima_gate.core.report import Report
+from aima_gate.reporters._common import GATE_RULES
+
+_SHOWN_NAMES = 4
+_STORE_VERSION = re.compile(r"^(?:(.*)/)?models/[^/]+/version-[^/]+/meta\.yaml$")
+# A sentence ends at ". " unless the dot closes an abbreviation ("e.g. ", "i.e. ", "etc. ", "vs. ").
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)\.\s")
+
+
+def first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    end = _SENTENCE_END.search(text)
+    return text[: end.start() + 1] if end else text
+
+
+def _missing_kind(f: Finding) -> str | None:
+    """The artifact kind a "(no KIND found)" finding says was not found, else None."""
+    name = f.subject.name
+    if not name.startswith("(no "):  # (asked of every finding: the expected name is made only when it may match)
+        return None
+    return f.subject.kind if name == f"(no {f.subject.kind} found)" else None
+
+
+def _names(items: Sequence[str], limit: int = _SHOWN_NAMES) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
+
+
+def model_source(file: str) -> str:
+    """Where a model subject came from, as a reader knows it: the registry file, the MLflow file store's folder,
+    the MLflow registry read with --mlflow-uri or mlflow.enabled, or the file it was discovered from."""
+    if file.startswith("models:/"):
+        return "MLflow registry"
+    store = _STORE_VERSION.match(file)
+    if store and store.group(1):
+        return f"MLflow file store {store.group(1)}/"
+    return file
+
+
+def inventory_lines(report: Report, *, verbose: bool = False) -> list[str]:
+    """Models by source, other artifact kinds found (counted by subject), and required kinds not found."""
+    subjects: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    missing_required: set[str] = set()
+    missing_optional: set[str] = set()
+    added: set[int] = set()  # ids of the Subject objects already added (the engine shares one per artifact)
+    for f in report.findings:
+        kind = _missing_kind(f)
+        if kind is not None:
+            (missing_required if f.status is Status.ERROR else missing_optional).add(kind)
+        elif not f.policy_id.startswith("aima-gate."):
+            subject = f.subject  # alive as long as the report: its id is not reused meanwhile
+            if id(subject) not in added:
+                added.add(id(subject))
+                subjects[subject.kind].add((subject.name, subject.file))
+    missing_optional -= missing_required | set(subjects)
+    lines = []
+    models = subjects.pop("model", set())
+    if models:
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for name, file in sorted(models):
+            by_source[model_source(file)].append(name)
+        parts = [f"{source}: {_names(names)}" for source, names in sorted(by_source.items())]
+        lines.append(f"Found {len(models)} model(s): " + "; ".join(parts))
+    elif any(getattr(p, "kind", None) == "model" for p in report.policies):  # else models were not looked for
+        lines.append("Found no model" + (" (see the error below)" if "model" in missing_required else ""))
+    if subjects:
+        lines.append("Evidence found: " + ", ".join(f"{len(v)} {kind}" for kind, v in sorted(subjects.items())))
+    if missing_required:
+        lines.append("Not found, so the policies needing it could not be checked: "
+                     + ", ".join(sorted(missing_required)))
+    if missing_optional and verbose:
+        lines.append("Not found (optional, their policies are not applicable): " + ", ".join(sorted(missing_optional)))
+    return lines
+
+
+@dataclass
+class _Step:
+    title: str
+    level: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    def weight(self, report: Report) -> tuple[int, int, int, int, str]:
+        errors = sum(1 for f in self.findings if f.status is Status.ERROR)
+        blocking = [f for f in self.findings if report.is_blocking(f)]
+        severity = sum(2 ** f.severity.rank for f in blocking)  # one critical outweighs three medium
+        # Errors first (nothing else can be trusted while evidence is unreadable), then what blocks, worst and
+        # most widespread first, foundations (low AIMA levels) before refinements.
+        return (0 if errors else 1, 0 if blocking else 1, -severity, self.level, self.title)
+
+
+def _steps(report: Report) -> list[_Step]:
+    catalog = load_catalog()
+    practices = {(p.domain, p.slug): (d.name, p.name) for d in catalog.domains for p in d.practices}
+    steps: dict[str, _Step] = {}
+    by_aima: dict[int, tuple[str, str, int]] = {}  # id(AimaRef) -> its step (policies share one; alive with report)
+    for f in report.findings:
+        if f.status not in (Status.FAIL, Status.ERROR):
+            continue
+        aima = f.aima
+        if _missing_kind(f) is not None:  # nothing of a kind was found: one step for every missing kind
+            key, title, level = "gate:missing", "Evidence not found", 0
+        elif aima is None:
+            title = GATE_RULES.get(f.policy_id, (f.title,))[0]
+            key, level = f"gate:{f.policy_id}", 0
+        else:
+            known = by_aima.get(id(aima))
+            if known is None:
+                domain, practice = practices.get((aima.domain, aima.practice), (aima.domain, aima.practice))
+                known = by_aima[id(aima)] = (f"{aima.domain}/{aima.practice}", f"{domain} / {practice}", aima.level)
+            key, title, level = known
+        step = steps.get(key)
+        if step is None:  # (not setdefault: that made a _Step for every failure, tens of thousands at scale)
+            step = steps[key] = _Step(title, level)
+        step.level = min(step.level, level) if step.findings else level
+        step.findings.append(f)
+    return sorted(steps.values(), key=lambda s: s.weight(report))
+
+
+def _step_lines(report: Report, index: int, step: _Step) -> list[str]:
+    blocking = sum(1 for f in step.findings if report.is_blocking(f))
+    errors = sum(1 for f in step.findings if f.status is Status.ERROR)
+    counts = [f"{errors} error(s)" if errors else "", f"{blocking - errors} blocking failure(s)"
+              if blocking > errors else "", f"{len(step.findings) - blocking} not blocking" if len(step.findings) >
+              blocking else ""]
+    level = f" (AIMA level {step.level})" if step.level else ""
+    out = [f"  {index}. {step.title}{level}: " + ", ".join(c for c in counts if c)]
+    by_policy: dict[str, list[Finding]] = defaultdict(list)
+    for f in step.findings:
+        by_policy[f.policy_id].append(f)
+    rows = sorted(by_policy.items(), key=lambda kv: (-max(f.severity.rank for f in kv[1]), -len(kv[1]), kv[0]))
+    if step.findings[0].aima is None or _missing_kind(step.findings[0]):  # each says what to do for its file or kind
+        items = [_gate_item(f) for _, fs in rows for f in fs]
+    else:
+        items = [(f"{pid} on {_names(sorted({f.subject.name for f in fs}), 2)}", fs[0].remediation)
+                 for pid, fs in rows]
+    for what, fix in items[:3]:
+        out.append(f"     - {what}: {first_sentence(fix)}")
+    if len(items) > 3:
+        out.append(f"     - and {len(items) - 3} more (listed above)")
+    return out
+
+
+def _gate_item(f: Finding) -> tuple[str, str]:
+    kind = _missing_kind(f)
+    if kind is None:
+        return f.subject.name, f.remediation
+    if f.aima is None:  # run_findings.missing_kinds_once wrote how to start
+        return f"no {kind} found", f.remediation
+    return (f"no {kind} found (needed by {f.policy_id})",
+            f"commit the {kind} evidence, or point `artifacts.{kind}.paths` in .aima-gate.yml at it.")
+
+
+def next_steps_lines(report: Report, limit: int = 5) -> list[str]:
+    """The few fixes worth most, grouped by AIMA practice (the gate's own errors by kind of problem)."""
+    steps = _steps(report)
+    if not steps:
+        return []
+    more = len(steps) - limit
+    head = "Next steps (highest value first" + (f"; {more} more practice(s) in the findings above" if more > 0
+                                                else "") + "):"
+    out = [head]
+    for i, step in enumerate(steps[:limit], start=1):
+        out.extend(_step_lines(report, i, step))
+    return out
+
+
+def passing_line(report: Report, shown_domains: Iterable[str], verbose: bool) -> str | None:
+    """One line counting the passing findings of the domains that have nothing to show."""
+    shown = set(shown_domains)
+    passed: dict[str, int] = defaultdict(int)
+    for f in report.findings:
+        if f.status is Status.PASS and f.aima is not None and f.aima.domain not in shown:
+            passed[f.aima.domain] += 1
+    counts = [f"{d.name} {passed[d.slug]}" for d in load_catalog().domains if passed.get(d.slug)]
+    if not counts:
+        return None
+    tail = "" if verbose else "; -v lists every passing and not-applicable finding"
+    return "Passing, nothing to fix: " + ", ".join(counts) + tail
