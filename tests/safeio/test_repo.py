@@ -225,3 +225,29 @@ def test_the_same_glob_list_is_matched_once_per_listing(repo: Repo, monkeypatch:
     assert again == glob_filter(repo.files(), ["registry/*.yml", "cards/*"]) == first[:-1]
     assert len(calls) == 1  # the second glob of the same list was answered from the first
     assert repo.glob(["**/*.md"]) == glob_filter(repo.files(), ["**/*.md"]) and len(calls) == 2
+
+
+def test_a_walked_file_is_read_in_one_system_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read that returns the size fstat gave ends the file: no second read only to find its end. A file at
+    the byte limit still reads, one over it is still refused."""
+    (tmp_path / "a.txt").write_text("hello\n")
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "limit.txt").write_text("x" * 8)
+    (tmp_path / "over.txt").write_text("x" * 9)
+    repo = Repo(tmp_path, max_bytes=8)
+    repo.files()
+    calls: list[int] = []
+    real_read = os.read
+
+    def counting(fd: int, n: int) -> bytes:
+        calls.append(n)
+        return real_read(fd, n)
+
+    monkeypatch.setattr(os, "read", counting)
+    assert repo.read_text("a.txt") == "hello\n"
+    assert calls == [7]
+    assert repo.read_text("empty.txt") == ""
+    assert repo.read_text("limit.txt") == "x" * 8
+    assert len(calls) == 3
+    with pytest.raises(InputError, match="over the 8-byte limit"):
+        repo.read_text("over.txt")

@@ -34,7 +34,7 @@ from typing import Any
 
 from aima_gate.collectors import CollectContext
 from aima_gate.core.errors import AimaGateError, ArtifactError
-from aima_gate.safeio.loaders import load_structured
+from aima_gate.safeio.loaders import decode_text, load_structured
 from aima_gate.safeio.repo import Repo
 
 REGISTRY_DEFAULT_PATHS = ("model-registry.{yml,yaml,json}", "models/registry.{yml,yaml,json}",
@@ -76,10 +76,12 @@ def _registry_entries(ctx: CollectContext) -> list[tuple[str, Mapping[str, Any]]
         found: list[tuple[str, Mapping[str, Any]]] = []
         for file in ctx.repo.glob(paths):
             try:
-                text = ctx.repo.read_text(file)
-                if "protected_attributes" not in text and "\\" not in text:
+                # the bytes are searched before decoding: UTF-8 (BOM or not) holds these ASCII strings exactly when
+                # its decoded text does, and a file that cannot be decoded declares nothing either way
+                raw = ctx.repo.read_bytes(file)
+                if b"protected_attributes" not in raw and b"\\" not in raw:
                     continue
-                doc, _ = load_structured(text, file)
+                doc, _ = load_structured(decode_text(raw, file), file)
             except AimaGateError:
                 continue  # the model collector reports an unreadable registry; here it declares nothing
             found.extend((file, entry) for entry in _entries(doc))

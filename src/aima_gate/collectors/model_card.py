@@ -78,12 +78,22 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     found: dict[str, dict[str, Any]] = {}
     line_map: dict[str, int] = {}
     seen: dict[str, bool] = {}  # sentence -> template's: sections nest, so their sentences repeat
-    matched = [(head, _canonical(head.title), word_count(strip_template_text(head.text, seen))) for head in heads]
+    matched = [(head, _canonical(head.title)) for head in heads]
+    counted: dict[int, int] = {}
+
+    def words_of(n: int) -> int:
+        """Words of the n-th heading's section, counted when a canonical section first asks (a heading no section
+        matches, or one that loses to an earlier filled heading, is never counted: the count was most of a card)."""
+        if n not in counted:
+            counted[n] = word_count(strip_template_text(matched[n][0].text, seen))
+        return counted[n]
+
     for own in (True, False):  # dedicated headings first; a combined heading only stands in for a missing one
-        for head, names, words in matched:
+        for n, (head, names) in enumerate(matched):
             for name in names[:1] if own else names[1:]:
                 current = found.get(name)
-                if current is None or (own and not current["filled"] and words >= min_words):
+                if current is None or (own and not current["filled"] and words_of(n) >= min_words):
+                    words = words_of(n)
                     found[name] = {"title": intern_short(head.title), "words": words, "filled": words >= min_words}
                     line_map[_SECTION_POINTERS[name]] = head.line
     for name in CANONICAL_SECTIONS:

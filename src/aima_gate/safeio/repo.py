@@ -222,7 +222,9 @@ class Repo:
                                  hint="raise limits.max_file_bytes in .aima-gate.yml if this file is legitimate")
             # sized by the file, not the limit (a buffered read(limit + 1) allocates the whole limit every time)
             data = os.read(fd, st.st_size + 1)
-            while len(data) <= limit:
+            # A read that stops at the size fstat gave has met the end of the file: no second read to find it
+            # (one system call per file). Any other length (a file that grew, a short read) reads on as before.
+            while len(data) != st.st_size and len(data) <= limit:
                 more = os.read(fd, limit + 1 - len(data))
                 if not more:
                     break
