@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Sequence
 from types import SimpleNamespace
@@ -26,3 +27,17 @@ def report_of(findings: list[Finding]) -> Report:
 
 def report_order(f: Finding) -> tuple[str, str, str, str]:
     return (f.policy_id, f.subject.file, f.subject.kind, f.subject.name)
+
+
+def reference_keys(findings: list[Finding]) -> list[str]:
+    """``finding_keys`` as reporters/_common.py's module docstring defines it, written out with a set of every
+    key: every later twin re-hashed with the previous key. The reference the fast paths are held to."""
+    seen: set[str] = set()
+    keys: list[str] = []
+    for f in findings:
+        key = f.identity
+        while key in seen:
+            key = hashlib.sha256(f"{key}\0{f.identity}".encode()).hexdigest()
+        seen.add(key)
+        keys.append(key)
+    return keys

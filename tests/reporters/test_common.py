@@ -4,7 +4,6 @@ reference below, for runs, disorder and NUL), and ``anchor`` with the per-render
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -13,24 +12,11 @@ from hypothesis import strategies as st
 from aima_gate.core.model import Evidence, Finding, Severity, Status, Subject
 from aima_gate.core.report import Report
 from aima_gate.reporters._common import NOT_PASSING, anchor, file_check, finding_keys, keyed_not_passing
-from tests.reporters.random_findings import report_of, report_order
-
-
-def _reference_keys(findings: list[Finding]) -> list[str]:
-    """finding_keys as the module docstring defines it: every later twin re-hashed with the previous key."""
-    seen: set[str] = set()
-    keys: list[str] = []
-    for f in findings:
-        key = f.identity
-        while key in seen:
-            key = hashlib.sha256(f"{key}\0{f.identity}".encode()).hexdigest()
-        seen.add(key)
-        keys.append(key)
-    return keys
+from tests.reporters.random_findings import reference_keys, report_of, report_order
 
 
 def _reference_keyed_not_passing(findings: list[Finding]) -> list[tuple[Finding, str]]:
-    return [(f, k) for f, k in zip(findings, _reference_keys(findings), strict=True) if f.status in NOT_PASSING]
+    return [(f, k) for f, k in zip(findings, reference_keys(findings), strict=True) if f.status in NOT_PASSING]
 
 
 _field = st.sampled_from(["a", "b", "a\0b", "ä", ""])
@@ -49,7 +35,7 @@ def test_keys_equal_the_reference(findings: list[Finding], in_order: bool, disti
     if in_order:
         findings.sort(key=report_order)
     report = report_of(findings)
-    assert finding_keys(report) == _reference_keys(findings)
+    assert finding_keys(report) == reference_keys(findings)
     got = keyed_not_passing(report)
     want = _reference_keyed_not_passing(findings)
     assert [f for f, _ in got] == [f for f, _ in want] and [k for _, k in got] == [k for _, k in want]
@@ -65,7 +51,7 @@ def test_keys_equal_the_reference_across_chunks() -> None:
     for findings in (base, [*base[:4096], base[4095], *base[4096:]], [*base[:4096], base[0], *base[4096:]],
                      [*base[:5000], odd]):
         report = report_of(findings)
-        assert finding_keys(report) == _reference_keys(findings)
+        assert finding_keys(report) == reference_keys(findings)
         assert keyed_not_passing(report) == _reference_keyed_not_passing(findings)
 
 

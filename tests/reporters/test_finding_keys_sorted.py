@@ -3,35 +3,20 @@ and gives exactly the keys the set gives: in order, with duplicates, out of orde
 
 from __future__ import annotations
 
-import hashlib
 import random
 from typing import Any
 
-from aima_gate.core.model import Finding
 from aima_gate.reporters._common import _sorted_keys, finding_keys
-from tests.reporters.random_findings import random_findings, report_of, report_order
-
-
-def _reference(findings: list[Finding]) -> list[str]:
-    """The set-based rule of the module docstring, written out."""
-    seen: set[str] = set()
-    keys = []
-    for f in findings:
-        key = f.identity
-        while key in seen:
-            key = hashlib.sha256(f"{key}\0{f.identity}".encode()).hexdigest()
-        seen.add(key)
-        keys.append(key)
-    return keys
+from tests.reporters.random_findings import random_findings, reference_keys, report_of, report_order
 
 
 def test_keys_of_sorted_findings_are_the_set_rules_keys() -> None:
     rng = random.Random(11)
     for _ in range(200):
         findings = sorted(random_findings(rng, ["m", "n", "o"]), key=report_order)
-        assert _sorted_keys(findings) == _reference(findings)
-        assert finding_keys(report_of(findings)) == _reference(findings)
-        assert len(set(_reference(findings))) == len(findings)
+        assert _sorted_keys(findings) == reference_keys(findings)
+        assert finding_keys(report_of(findings)) == reference_keys(findings)
+        assert len(set(reference_keys(findings))) == len(findings)
 
 
 def test_unsorted_or_nul_holding_findings_fall_back_to_the_set() -> None:
@@ -42,10 +27,10 @@ def test_unsorted_or_nul_holding_findings_fall_back_to_the_set() -> None:
         if findings != sorted(findings, key=report_order):
             unsorted += 1
             assert _sorted_keys(findings) is None
-        assert finding_keys(report_of(findings)) == _reference(findings)
+        assert finding_keys(report_of(findings)) == reference_keys(findings)
     assert unsorted
     # "a\0b" in the name and "a" then "b" elsewhere could hash alike: never taken for the adjacent case.
     nul = sorted(random_findings(random.Random(1), ["m\0n", "m"]) + random_findings(random.Random(2), ["m\0n"]),
                  key=report_order)
     assert any("\0" in f.subject.name for f in nul)
-    assert _sorted_keys(nul) is None and finding_keys(report_of(nul)) == _reference(nul)
+    assert _sorted_keys(nul) is None and finding_keys(report_of(nul)) == reference_keys(nul)
