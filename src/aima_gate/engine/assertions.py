@@ -337,6 +337,10 @@ class Leaf(Node):
     path: Path
     operator: str
     check: Check = field(compare=False)
+    """Left out of ``==``/``hash``, so ``gte: 3`` and ``gte: 5`` on one path compare equal. Safe because nothing
+    compares or hashes nodes: every memo over nodes is keyed by ``id(node)`` (a join's key table and filtered
+    pool in the :class:`~aima_gate.engine.index.ArtifactIndex`) or lives in the node's own ``__dict__``
+    (``Join.related``, batch's pointer flag). A new memo must do the same, never key by the node itself."""
     missing_ok: bool = False
     """True for ``exists: false``: a missing value is the wanted outcome."""
     message: str | None = None
