@@ -25,10 +25,10 @@ def _report(root: Path) -> Report:
     findings = []
     for i in range(60):
         status = (Status.FAIL, Status.ERROR, Status.WAIVED)[i % 3]
-        waiver = {"file": ".aima-gate.yml", "line": 3, "owner": "o", "expires": "2027-01-01", "reason": "r"}
+        waiver = {"file": ".aima-gate.yml", "line": "3", "owner": "o", "expires": "2027-01-01", "reason": "r"}
         ev = (Evidence(("a.yml", "b.yml", "gone.yml")[i % 3], i % 5, "/x", 1, "2", "m"),)
         findings.append(Finding(f"p.{i % 4}", "t", status, Severity.HIGH, Subject("model", f"m{i}", "b.yml"), None,
-                                ev, "fix", waiver if status is Status.WAIVED else None))
+                                ev, "fix", {}, waiver if status is Status.WAIVED else None))
     return Report("1", "d", Severity.LOW, tuple(findings), root=str(root))
 
 
