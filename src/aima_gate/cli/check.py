@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -31,6 +31,9 @@ from aima_gate.core.errors import ConfigError
 from aima_gate.core.exit_codes import ExitCode
 from aima_gate.core.model import Severity, Status
 from aima_gate.reporters import REPORTERS
+
+if TYPE_CHECKING:
+    from aima_gate.core.aside import Aside
 
 
 def _parse_reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -175,12 +178,26 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
         from aima_gate.aima.frameworks import with_framework_view
 
         report = with_framework_view(report, framework)
-    for report_fmt, file in report_files:
-        write_report(file, (_encoded(piece) for piece in _pieces(report_fmt, report, findings, verbose)),
-                     report_fmt, path)
+    stdout: Aside | None = None
+    if output is None and report_files:
+        from aima_gate.core.aside import aside
+
+        # Standard output is made on the second core while the report files are written (core/aside.py): the same
+        # bytes, written after them as before.
+        stdout = aside(lambda: _stdout_bytes(fmt, report, findings, verbose, quiet, color),
+                       worth=len(report.findings) >= ASIDE_MIN_FINDINGS)
+    try:
+        for report_fmt, file in report_files:
+            write_report(file, (_encoded(piece) for piece in _pieces(report_fmt, report, findings, verbose)),
+                         report_fmt, path)
+    except BaseException:
+        if stdout is not None:
+            stdout.cancel()
+        raise
     if output is None:
         try:
-            _write_stdout(fmt, report, findings, verbose, quiet, color)
+            _write_stdout(stdout.pieces() if stdout is not None
+                          else _stdout_bytes(fmt, report, findings, verbose, quiet, color))
         except BrokenPipeError:
             # The reader went away (`| head`): the verdict stands and is the exit code, not an internal error.
             # Standard output now points at /dev/null so the interpreter's final flush cannot fail again.
@@ -200,8 +217,13 @@ def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
-def _write_stdout(fmt: str, report: Any, findings: str, verbose: bool, quiet: bool, color: bool | None) -> None:
-    sys.stdout.flush()
+ASIDE_MIN_FINDINGS = 20_000
+"""From this many findings (a few tenths of a second per report) standard output is made on the second core."""
+
+
+def _stdout_bytes(fmt: str, report: Any, findings: str, verbose: bool, quiet: bool,
+                  color: bool | None) -> Iterator[bytes]:
+    """What ``check`` writes to standard output, piece by piece."""
     pieces = _pieces(fmt, report, findings, verbose)
     if fmt == "text" and quiet:  # the verdict line, always the last line of the last piece
         last = "".join(deque(pieces, maxlen=1))
@@ -209,7 +231,13 @@ def _write_stdout(fmt: str, report: Any, findings: str, verbose: bool, quiet: bo
     # Text pieces are whole lines, so colouring them one by one colours what colouring the whole text would.
     paint = colorize if fmt == "text" and wants_color(color) else None
     for piece in pieces:
-        sys.stdout.buffer.write(_encoded(paint(piece) if paint else piece))
+        yield _encoded(paint(piece) if paint else piece)
+
+
+def _write_stdout(pieces: Iterable[bytes]) -> None:
+    sys.stdout.flush()
+    for piece in pieces:
+        sys.stdout.buffer.write(piece)
     sys.stdout.buffer.flush()
 
 
