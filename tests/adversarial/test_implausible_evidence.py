@@ -18,7 +18,7 @@ import pytest
 from aima_gate.core.clock import Clock
 from aima_gate.core.model import Status
 from aima_gate.core.report import Report
-from aima_gate.engine.operators import parse_date
+from aima_gate.engine.dates import parse_date
 from aima_gate.pipeline.runner import RunOptions, run_check
 from tests.conftest import TODAY
 

@@ -9,16 +9,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aima_gate.engine import operators
+from aima_gate.engine import comparisons
 from aima_gate.engine.assertions import make_scope
+from aima_gate.engine.comparisons import as_number, as_version, compile_comparison, length_of
 from aima_gate.engine.index import ArtifactIndex
-from aima_gate.engine.operators import _comparison, _length, _number, _version
 from tests.conftest import TODAY
 from tests.engine.helpers import art, make_policy, run
 from tests.spies import record_first_args
 
-_KINDS = {"number": (_number, "number", None), "length": (_length, "string, list or mapping", _number),
-          "version": (_version, "PEP 440 version", None)}
+_KINDS = {"number": (as_number, "number", None), "length": (length_of, "string, list or mapping", as_number),
+          "version": (as_version, "PEP 440 version", None)}
 _value = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True, width=16),
                    st.sampled_from(["", "ab", "1.0", "2.0rc1", "x", "1"]), st.lists(st.integers(0, 1), max_size=3),
                    st.lists(st.integers(0, 5), min_size=2, max_size=2))
@@ -33,8 +33,8 @@ def test_property_one_operand_answers_as_the_general_comparison(op: str, kind: s
     convert, label, bound = _KINDS[kind]
     name = {"number": op, "length": "length", "version": "version"}[kind]
     raw = {op: {"param": "p"}}
-    fast = _comparison(name, raw, {"p": {}}, "test", convert, label, bound)
-    general = _comparison(name, raw, {"p": {}}, "test", convert, label, bound, one_operand=False)
+    fast = compile_comparison(name, raw, {"p": {}}, "test", convert, label, bound)
+    general = compile_comparison(name, raw, {"p": {}}, "test", convert, label, bound, one_operand=False)
     index = ArtifactIndex([])
     params: dict[str, Any] = {}
     for value, want, same in subjects:
@@ -46,7 +46,7 @@ def test_property_one_operand_answers_as_the_general_comparison(op: str, kind: s
 
 
 def test_a_parameter_bound_is_made_once_for_all_subjects(monkeypatch: pytest.MonkeyPatch) -> None:
-    bounds = record_first_args(monkeypatch, operators, "_bound")
+    bounds = record_first_args(monkeypatch, comparisons, "_bound")
     spec = {"limit": {"default": 3, "description": "a bound"}}
     policy = make_policy({"path": "n", "gte": {"param": "limit"}}, params=spec)
     findings = run(policy, [art({"name": n, "n": i}) for i, n in enumerate("abcdef")], params={"limit": 3})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from aima_gate.integrity.allowlist import Allowlist, default_entries, default_versions
-from aima_gate.integrity.pickle_scan import Import
+from aima_gate.integrity.pickle_reader import Import
 from tests.conftest import TODAY, run_cli
 from tests.integrity.test_adversarial import require
 

@@ -19,7 +19,8 @@ import pytest
 from aima_gate.core.errors import ArtifactError
 from aima_gate.integrity.allowlist import Allowlist
 from aima_gate.integrity.model_files import inspect_model_file
-from aima_gate.integrity.pickle_scan import PickleError, scan
+from aima_gate.integrity.pickle_reader import PickleError
+from aima_gate.integrity.pickle_scan import scan
 from aima_gate.safeio.repo import Repo
 from tests.conftest import check_json
 

@@ -22,7 +22,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aima_gate.integrity.pickle_scan import Budget, PickleError, scan_stream
+from aima_gate.integrity.pickle_reader import Budget, PickleError
+from aima_gate.integrity.pickle_scan import scan_stream
 
 
 class _Refused(Exception):

@@ -21,7 +21,7 @@ from aima_gate.collectors._latest import is_latest
 from aima_gate.collectors.plausibility import validation_inconsistencies
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
-from aima_gate.engine.operators import parse_date
+from aima_gate.engine.dates import parse_date
 from aima_gate.safeio.loaders import load_structured
 
 

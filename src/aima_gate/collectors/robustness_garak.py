@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aima_gate.core.errors import ArtifactError
-from aima_gate.engine.operators import parse_date
+from aima_gate.engine.dates import parse_date
 
 
 def looks_like_garak(text: str) -> bool:

@@ -36,7 +36,7 @@ from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.robustness_garak import looks_like_garak, parse_garak
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
-from aima_gate.engine.operators import parse_date
+from aima_gate.engine.dates import parse_date
 from aima_gate.safeio.loaders import load_structured
 
 RATES = ("clean_accuracy", "robust_accuracy", "attack_success_rate")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from aima_gate.core.exit_codes import ExitCode
 from aima_gate.core.model import Finding, Severity, Status
@@ -79,21 +79,41 @@ class Report:
 _STATUS, _SEVERITY, _AIMA = attrgetter("status"), attrgetter("severity"), attrgetter("aima")
 
 
+def kind_of(finding: Finding) -> tuple[int, int, int]:
+    """A finding's kind: its (status, severity, aima) objects by id. That is all :meth:`Report.is_blocking` (so
+    the summary and the verdict) and the severity order of reports read of a finding, and policies share these
+    objects, so a few hundred kinds stand for hundreds of thousands of findings. By id because the enums' and
+    AimaRef's hashes are Python code; the ids stay valid while the findings keep the objects alive."""
+    return id(finding.status), id(finding.severity), id(finding.aima)
+
+
 def finding_kinds(findings: Iterable[Finding]) -> list[tuple[Finding, int]]:
-    """One finding and a count per distinct (status, severity, aima) of ``findings``, in order of first
-    appearance: all that :meth:`Report.is_blocking` (so the summary and the verdict) reads of a finding.
-    Policies share these objects, so a few hundred kinds stand for hundreds of thousands of findings. Counted by
-    object id at C speed (the enums' and AimaRef's hashes are Python code); the ids stay valid while the
-    findings keep the objects alive."""
+    """One finding and a count per distinct :func:`kind_of` of ``findings``, in order of first appearance."""
     findings = findings if isinstance(findings, (tuple, list)) else list(findings)
 
-    def kinds() -> Iterator[tuple[int, int, int]]:
+    def kinds() -> Iterator[tuple[int, int, int]]:  # kind_of of each finding, at C speed
         return zip(map(id, map(_STATUS, findings)), map(id, map(_SEVERITY, findings)),
                    map(id, map(_AIMA, findings)), strict=True)
 
     counts = Counter(kinds())
     last = dict(zip(kinds(), findings, strict=True))  # (the last finding of each kind: any one of them will do)
     return [(last[kind], n) for kind, n in counts.items()]
+
+
+_T = TypeVar("_T")
+
+
+def per_kind(compute: Callable[[Finding], _T]) -> Callable[[Finding], _T]:
+    """``compute``, asked once per :func:`kind_of` (for an answer that reads nothing else of a finding)."""
+    known: dict[tuple[int, int, int], _T] = {}
+
+    def answer(finding: Finding) -> _T:
+        kind = kind_of(finding)
+        if kind not in known:
+            known[kind] = compute(finding)
+        return known[kind]
+
+    return answer
 _SHOWN_ITEMS = 20
 
 

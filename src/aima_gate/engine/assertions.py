@@ -12,6 +12,7 @@ a join's filter, the children an ``all``/``any`` leaves out and a pass nobody sh
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -260,14 +261,10 @@ class Join(Node):
         return lambda custom: evidence(scope, ptr, _MISSING, f"{pointer_to_path(ptr)} to join on",
                                        custom or f"cannot look up the {self.kind}: {pointer_to_path(ptr)} is missing")
 
-    @property
+    @functools.cached_property  # (kept in the node's __dict__, which a frozen dataclass leaves writable)
     def related(self) -> tuple[Path, ...]:
         """The paths read in the related artifacts (the ``by_keys`` index key), computed once per node."""
-        cache = self.__dict__
-        related = cache.get("_related")
-        if related is None:
-            related = cache["_related"] = tuple(p for p, _ in self.on)
-        return related
+        return tuple(p for p, _ in self.on)
 
     def _describe(self, keys: Sequence[Any]) -> str:
         if not self.on:  # a join by 'where' alone: every artifact of the kind is a candidate
@@ -337,6 +334,10 @@ class Leaf(Node):
     path: Path
     operator: str
     check: Check = field(compare=False)
+    """Left out of ``==``/``hash``, so ``gte: 3`` and ``gte: 5`` on one path compare equal. Safe because nothing
+    compares or hashes nodes: every memo over nodes is keyed by ``id(node)`` (a join's key table and filtered
+    pool in the :class:`~aima_gate.engine.index.ArtifactIndex`) or lives in the node's own ``__dict__``
+    (``Join.related``, batch's pointer flag). A new memo must do the same, never key by the node itself."""
     missing_ok: bool = False
     """True for ``exists: false``: a missing value is the wanted outcome."""
     message: str | None = None

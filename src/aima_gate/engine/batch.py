@@ -128,7 +128,9 @@ def _quantifier(node: Quantifier, scopes: Sequence[Scope], values: Sequence[Any]
                 pointers: Sequence[str] | None) -> list[Tri]:
     get = accessor(node.path)
     empty = _PASS if node.allow_empty and node.mode != "some" else _FAIL
-    cache = node.__dict__  # (as Join.related: worked out once per node)
+    # Worked out once per node, kept in its __dict__ (as Join.related): a fact about the tree only this module
+    # knows how to read, so not a property of Quantifier.
+    cache = node.__dict__
     with_pointers = cache.get("_with_pointers")
     if with_pointers is None:
         with_pointers = cache["_with_pointers"] = _reads_pointers(node.child)

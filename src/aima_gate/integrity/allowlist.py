@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from aima_gate.integrity.pickle_scan import Import
+from aima_gate.integrity.pickle_reader import Import
 
 ALLOWED = "allowed"
 """On the default allowlist."""

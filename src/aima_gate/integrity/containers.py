@@ -19,7 +19,7 @@ import zlib
 from dataclasses import dataclass
 from typing import IO, Any
 
-from aima_gate.integrity.pickle_scan import ScanLimit
+from aima_gate.integrity.pickle_reader import ScanLimit
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aima_gate.core.errors import ArtifactError
 from aima_gate.integrity.allowlist import ALLOWLISTED, DANGEROUS, UNREVIEWED, Allowlist
-from aima_gate.integrity.pickle_scan import Import, ScanResult
+from aima_gate.integrity.pickle_reader import Import, ScanResult
 
 MAX_IMPORTS_KEPT = 200
 """Passing imports listed per file (evidence size); failing ones are all listed up to MAX_FAILING_KEPT."""

@@ -19,7 +19,8 @@ import math
 import re
 from typing import Any
 
-from aima_gate.integrity.pickle_scan import CannotFollow, Import, Obj, Walk
+from aima_gate.integrity.pickle_reader import CannotFollow, Import, Obj
+from aima_gate.integrity.pickle_walk import Walk
 
 WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 MAX_NESTING = 8

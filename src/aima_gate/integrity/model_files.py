@@ -21,7 +21,6 @@ The rules (each closes a class of bypass by construction, see README "Security m
 from __future__ import annotations
 
 import io
-import json
 import lzma
 import posixpath
 import struct
@@ -37,8 +36,9 @@ from aima_gate.integrity.allowlist import Allowlist
 from aima_gate.integrity.containers import Limits, compression_of, decompressed, read_npy_header
 from aima_gate.integrity.inspection import Inspection
 from aima_gate.integrity.joblib_arrays import WRAPPER, joblib_hook
-from aima_gate.integrity.pickle_reader import _OPS
-from aima_gate.integrity.pickle_scan import Budget, PickleError, ScanLimit, ScanResult, scan_stream
+from aima_gate.integrity.pickle_reader import _OPS, Budget, PickleError, ScanLimit, ScanResult
+from aima_gate.integrity.pickle_scan import scan_stream
+from aima_gate.integrity.safe_formats import is_path_config, safe_format
 from aima_gate.integrity.torch_layout import (
     TorchWalker,
     is_legacy_stream,
@@ -59,7 +59,6 @@ COMPRESSED_EXTS = frozenset({".gz", ".bz2", ".xz", ".lzma", ".z", ".zlib"})
 DATA_EXTS = frozenset({".json", ".txt", ".md", ".yaml", ".yml", ".csv", ".tsv", ".vocab", ".merges"})
 SAFE_EXTS = frozenset({".safetensors", ".gguf", ".onnx"})
 PICKLE_MEMBER_NAMES = (".pkl", ".pickle", ".joblib", ".dill", "data.pkl", "/pickle", "sys_info")
-MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024
 VENV_PARTS = ("site-packages", "dist-packages")
 
 
@@ -118,8 +117,8 @@ class Scanner:
         if not head:
             raise ins.error("the model file is empty")
         pickle_capable = referenced or ext not in SAFE_EXTS | DATA_EXTS or inner_ext in PICKLE_EXTS
-        fmt = self._safe_format(fh, head, ext, size)
-        if fmt is None and ext == ".pth" and _path_config(fh, size):
+        fmt = safe_format(ins, fh, head, ext, size)
+        if fmt is None and ext == ".pth" and is_path_config(fh, size):
             fmt = "path-config"
         if fmt == "path-config":
             # site.py reads these lines as paths or `import` statements; a torch.load would read them as a protocol
@@ -142,24 +141,6 @@ class Scanner:
                             hint="aima-gate cannot tell whether loading this file runs code; store weights as "
                                  "safetensors, ONNX or GGUF, or exclude the file")
         return fmt
-
-    def _safe_format(self, fh: IO[bytes], head: bytes, ext: str, size: int) -> str | None:
-        ins = self.ins
-        if ext == ".safetensors" or _looks_safetensors(head, size):
-            _check_safetensors(ins, fh, size)
-            fh.seek(0)
-            return "safetensors"
-        if head[:4] == b"GGUF" or ext == ".gguf":
-            version = struct.unpack("<I", head[4:8])[0] if len(head) >= 8 else -1
-            if head[:4] != b"GGUF" or version not in (1, 2, 3):
-                raise ins.error("not a GGUF file: the header lacks the GGUF magic and a known version (1-3)")
-            ins.note(f"GGUF version {version}")
-            return "gguf"
-        if ext == ".onnx":
-            if head[:1] != b"\x08":
-                raise ins.error("not an ONNX model: the protobuf does not start with ir_version")
-            return "onnx"
-        return None
 
     # ------------------------------------------------------------------------------------------ any stream
     def stream(self, fh: IO[bytes], member: str | None, head: bytes, ext: str, depth: int, top: bool = False,
@@ -364,47 +345,3 @@ def _starts_like_pickle(head: bytes) -> bool:
 
 def _pickle_member(member: str | None) -> bool:
     return member is not None and member.lower().endswith(PICKLE_MEMBER_NAMES)
-
-
-def _path_config(fh: IO[bytes], size: int) -> bool:
-    """A ``.pth`` path-configuration file (site.py): short UTF-8 text, one path or ``import`` line per line."""
-    if size > 1 << 20:
-        return False
-    data = fh.read()
-    fh.seek(0)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return "\x00" not in text and all(line.isprintable() for line in text.splitlines())
-
-
-def _looks_safetensors(head: bytes, size: int) -> bool:
-    if len(head) < 9:
-        return False
-    n = struct.unpack("<Q", head[:8])[0]
-    return 2 <= n <= min(MAX_SAFETENSORS_HEADER, size - 8) and head[8:9] == b"{"
-
-
-def _check_safetensors(ins: Inspection, fh: IO[bytes], size: int) -> None:
-    raw_len = fh.read(8)
-    n = struct.unpack("<Q", raw_len)[0] if len(raw_len) == 8 else -1
-    if not (2 <= n <= min(MAX_SAFETENSORS_HEADER, size - 8)):
-        raise ins.error(f"not a safetensors file: header length {n} does not fit the file ({size} bytes)")
-    try:
-        header = json.loads(fh.read(n))
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise ins.error(f"safetensors header is not valid JSON: {type(exc).__name__}") from None
-    if not isinstance(header, dict):
-        raise ins.error("safetensors header is not a JSON object")
-    data_len = size - 8 - n
-    tensors = 0
-    for key, value in header.items():
-        if key == "__metadata__":
-            continue
-        offs = value.get("data_offsets") if isinstance(value, dict) else None
-        if (not isinstance(offs, list) or len(offs) != 2 or not all(isinstance(o, int) for o in offs)
-                or not 0 <= offs[0] <= offs[1] <= data_len or not isinstance(value.get("dtype"), str)):
-            raise ins.error(f"safetensors tensor {key!r} has invalid dtype or data_offsets (data is {data_len} bytes)")
-        tensors += 1
-    ins.note(f"safetensors header: {tensors} tensor(s)")

@@ -1,4 +1,4 @@
-"""Pickle-exact reading of opcode arguments, and the records the walker produces (:mod:`pickle_scan`).
+"""Pickle-exact reading of opcode arguments, and the records the walker produces (:mod:`pickle_walk`).
 
 Decoding follows ``pickle.Unpickler`` (``load_string``, ``load_unicode``, ``load_global``, ``find_class``): an
 argument pickle would reject raises :class:`PickleError`; one whose value depends on the loader's ``encoding``

@@ -30,8 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from aima_gate.integrity.pickle_reader import _OPS, CannotFollow, Import, Reader
-from aima_gate.integrity.pickle_scan import Budget, ScanResult, Walk, scan_stream
+from aima_gate.integrity.pickle_reader import _OPS, Budget, CannotFollow, Import, Reader, ScanResult
+from aima_gate.integrity.pickle_scan import scan_stream
+from aima_gate.integrity.pickle_walk import Walk
 
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 LEGACY_PROTOCOL_VERSION = 1001

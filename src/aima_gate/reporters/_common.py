@@ -314,11 +314,12 @@ def found_detail(ev: Evidence) -> str | None:
     return None
 
 
-def evidence_lines(report: Report, finding: Finding) -> list[str]:
+def evidence_lines(report: Report, finding: Finding, prefix: str | None = None) -> list[str]:
+    """``prefix``: :func:`path_prefix`, for a render calling this per finding (it resolves the working directory)."""
     out = []
     for ev in finding.evidence:
         expected = f" (expected {ev.expected})" if ev.expected and finding.status is not Status.PASS else ""
-        out.append(f"{display_path(report, ev.file)}:{ev.line}: {ev.message}{expected}")
+        out.append(f"{display_path(report, ev.file, prefix)}:{ev.line}: {ev.message}{expected}")
         detail = found_detail(ev)
         if detail:
             out.append(f"  found: {detail}")

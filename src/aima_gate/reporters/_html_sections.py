@@ -16,7 +16,7 @@ from typing import Any
 
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report, scope_notes
-from aima_gate.reporters._common import display_path
+from aima_gate.reporters._common import display_path, path_prefix
 
 MAX_TEXT = 2000
 """Characters kept of any one repository string (a pasted log in an evidence message must not bloat the page)."""
@@ -164,19 +164,21 @@ def waiver_section(report: Report, unused: list[Finding]) -> str:
         if f.status is Status.WAIVED or (f.waiver and f.waiver.get("expired")):
             groups[_waiver_key(f)].append(f)
     rows = []
+    prefix = path_prefix(report)  # once: it resolves the working directory
     for key in sorted(groups):
         file, line, owner, expires, reason, policy = key
         items = groups[key]
         state = "expired (finding fails)" if items[0].status is not Status.WAIVED else "applies"
         names = ", ".join(f.subject.name for f in items[:SUBJECTS_SHOWN])
         more = f" and {len(items) - SUBJECTS_SHOWN} more" if len(items) > SUBJECTS_SHOWN else ""
-        where = f"{display_path(report, file)}:{line}"
+        where = f"{display_path(report, file, prefix)}:{line}"
         rows.append(f'<tr><th scope="row"><code>{esc(where)}</code></th><td><code>{esc(policy)}</code></td>'
                     f"<td>{esc(owner)}</td><td>{esc(expires)}</td><td>{state}</td><td>{esc(reason)}</td>"
                     f'<td class="num">{len(items)}</td><td>{esc(names)}{more}</td></tr>')
     for f in unused:
         ev = f.evidence[0] if f.evidence else None
-        where = f"{display_path(report, ev.file)}:{ev.line}" if ev else display_path(report, f.subject.file)
+        where = f"{display_path(report, ev.file, prefix)}:{ev.line}" if ev else display_path(report, f.subject.file,
+                                                                                              prefix)
         rows.append(f'<tr><th scope="row"><code>{esc(where)}</code></th><td><code>{esc(f.subject.name)}</code></td>'
                     f'<td></td><td></td><td>unused (matches nothing)</td><td>{esc(ev.message if ev else f.title)}</td>'
                     '<td class="num">0</td><td></td></tr>')

@@ -9,6 +9,8 @@ verdict for people reading the log. Escaping follows ``actions/toolkit`` (``%``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
 from aima_gate.integrity.import_report import summary_lines
@@ -16,7 +18,9 @@ from aima_gate.reporters._common import (
     anchor,
     display_path,
     escape_terminal,
+    file_check,
     is_reported,
+    path_prefix,
     scope_notes,
     severity_sort_key,
 )
@@ -40,14 +44,16 @@ def message(lines: list[str]) -> str:
     return escape_data("\n".join(escape_terminal(line) for line in lines))
 
 
-def annotation(report: Report, level: str, finding: Finding) -> str:
+def annotation(report: Report, level: str, finding: Finding, exists: Callable[[str], bool] | None = None,
+               prefix: str | None = None) -> str:
+    """``exists`` (:func:`file_check`) and ``prefix`` (:func:`path_prefix`): made once per render."""
     props = []
-    where = anchor(report, finding)
+    where = anchor(report, finding, exists)
     if where is not None:
-        props += [f"file={escape_property(display_path(report, where.file))}", f"line={where.line}"]
+        props += [f"file={escape_property(display_path(report, where.file, prefix))}", f"line={where.line}"]
     props.append(f"title={escape_property(f'{finding.policy_id} ({finding.severity.value}): {finding.title}')}")
     lines = [f"{finding.subject.kind} {finding.subject.name}:"]
-    lines += [f"{display_path(report, e.file)}:{e.line}: {e.message}"
+    lines += [f"{display_path(report, e.file, prefix)}:{e.line}: {e.message}"
               + (f" (expected {e.expected})" if e.expected else "") for e in finding.evidence]
     lines.append(f"Fix: {finding.remediation}")
     return f"::{level} {','.join(props)}::{message(lines)}"
@@ -61,8 +67,9 @@ def render(report: Report) -> str:
         (errors if f.status is Status.ERROR or report.is_blocking(f) else warnings).append(f)
     # Narrowings as notices before the annotations, so the log says what the verdict does not cover.
     out = [f"::notice title={escape_property('aima-gate scope')}::{message([note])}" for note in scope_notes(report)]
-    out += [annotation(report, "error", f) for f in errors[:PER_LEVEL]]
-    out += [annotation(report, "warning", f) for f in warnings[:PER_LEVEL]]
+    exists, prefix = file_check(report), path_prefix(report)
+    out += [annotation(report, "error", f, exists, prefix) for f in errors[:PER_LEVEL]]
+    out += [annotation(report, "warning", f, exists, prefix) for f in warnings[:PER_LEVEL]]
     more_e, more_w = max(len(errors) - PER_LEVEL, 0), max(len(warnings) - PER_LEVEL, 0)
     if more_e or more_w:
         out.append(f"::notice title=aima-gate::{more_e + more_w} more findings were not annotated "

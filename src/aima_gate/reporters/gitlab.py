@@ -15,7 +15,16 @@ from typing import Any
 from aima_gate.core.model import Severity, Status
 from aima_gate.core.report import Report
 from aima_gate.integrity.import_report import KEY
-from aima_gate.reporters._common import SCOPE_RULE, anchor, display_path, is_reported, keyed, scope_notes
+from aima_gate.reporters._common import (
+    SCOPE_RULE,
+    anchor,
+    display_path,
+    file_check,
+    is_reported,
+    keyed,
+    path_prefix,
+    scope_notes,
+)
 from aima_gate.reporters._json_indent import dumps_indented
 
 SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.MEDIUM: "major",
@@ -24,14 +33,17 @@ SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.ME
 
 def issues(report: Report) -> list[dict[str, Any]]:
     out = []
+    exists = file_check(report)
+    prefix = path_prefix(report)  # once: it resolves the working directory
     for finding, key in keyed(report):
         if not is_reported(finding):
             continue
-        where = anchor(report, finding)
+        where = anchor(report, finding, exists)
         file, line = (where.file, where.line) if where else (finding.subject.file, 1)
         severity = "critical" if finding.status is Status.ERROR and finding.severity.rank < 3 \
             else SEVERITY[finding.severity]
-        evidence = "; ".join(f"{e.message} ({display_path(report, e.file)}:{e.line})" for e in finding.evidence)
+        evidence = "; ".join(f"{e.message} ({display_path(report, e.file, prefix)}:{e.line})"
+                             for e in finding.evidence)
         out.append({
             "type": "issue",
             "check_name": finding.policy_id,
@@ -40,7 +52,7 @@ def issues(report: Report) -> list[dict[str, Any]]:
             "categories": ["Security"],
             "fingerprint": key,
             "severity": severity,
-            "location": {"path": display_path(report, file), "lines": {"begin": line}},
+            "location": {"path": display_path(report, file, prefix), "lines": {"begin": line}},
         })
     # Code Quality carries only issues, so each narrowing is an info issue at the setting's line (or the scanned
     # root for the command line): the MR widget then shows what the verdict does not cover.
@@ -56,13 +68,14 @@ def issues(report: Report) -> list[dict[str, Any]]:
             "categories": ["Security"],
             "fingerprint": hashlib.sha256(f"{SCOPE_RULE}\0{note}".encode()).hexdigest(),
             "severity": "info",
-            "location": {"path": display_path(report, n.get("file") or "."), "lines": {"begin": n.get("line") or 1}},
+            "location": {"path": display_path(report, n.get("file") or ".", prefix),
+                         "lines": {"begin": n.get("line") or 1}},
         })
-    out.extend(_import_issues(report))
+    out.extend(_import_issues(report, prefix))
     return out
 
 
-def _import_issues(report: Report) -> list[dict[str, Any]]:
+def _import_issues(report: Report, prefix: str) -> list[dict[str, Any]]:
     """Repository-allowlisted pickle imports as info issues (unreviewed ones already fail a finding above)."""
     section = report.extra.get(KEY) or {}
     out = []
@@ -75,7 +88,7 @@ def _import_issues(report: Report) -> list[dict[str, Any]]:
                                    f"the repository: {detail}",
                     "categories": ["Security"], "severity": "info",
                     "fingerprint": hashlib.sha256(f"allowlisted-imports:{f['file']}".encode()).hexdigest(),
-                    "location": {"path": display_path(report, f["file"]), "lines": {"begin": 1}}})
+                    "location": {"path": display_path(report, f["file"], prefix), "lines": {"begin": 1}}})
     return out
 
 

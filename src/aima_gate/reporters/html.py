@@ -31,7 +31,7 @@ from typing import Any
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.model import UNUSED_WAIVER, Finding, Status
 from aima_gate.core.report import Report
-from aima_gate.reporters._common import display_path, severity_sort_key, severity_values
+from aima_gate.reporters._common import display_path, path_prefix, severity_sort_key, severity_values
 from aima_gate.reporters._html_assets import CSS, JS
 from aima_gate.reporters._html_sections import (
     clean,
@@ -88,21 +88,21 @@ class _Strings:
         return found
 
 
-def _row_data(report: Report, f: Finding, strings: _Strings) -> list[Any]:
-    evidence = [[strings(display_path(report, e.file)), int(e.line), clean(e.message),
+def _row_data(report: Report, f: Finding, strings: _Strings, prefix: str) -> list[Any]:
+    evidence = [[strings(display_path(report, e.file, prefix)), int(e.line), clean(e.message),
                  strings(e.expected) if e.expected and f.status is not Status.PASS else None]
                 for e in f.evidence[:MAX_EVIDENCE]]
     notes = []
     w = f.waiver or {}
     if f.status is Status.WAIVED:
         notes.append(f"Waived until {w.get('expires', '?')} by {w.get('owner', '?')}: {w.get('reason', '')} "
-                     f"(waiver at {display_path(report, str(w.get('file', '?')))}:{w.get('line', '?')})")
+                     f"(waiver at {display_path(report, str(w.get('file', '?')), prefix)}:{w.get('line', '?')})")
     elif w.get("expired"):
         notes.append(f"Waiver by {w.get('owner', '?')} expired on {w.get('expires', '?')}: {w.get('reason', '')}")
     if len(f.evidence) > MAX_EVIDENCE:
         notes.append(f"{len(f.evidence) - MAX_EVIDENCE} more evidence items are in the JSON report.")
     return [status_code(report, f), f.severity.value, f.aima.domain if f.aima else "", strings(f.policy_id),
-            strings(f.title), clean(f.subject.name), strings(display_path(report, f.subject.file)), evidence,
+            strings(f.title), clean(f.subject.name), strings(display_path(report, f.subject.file, prefix)), evidence,
             strings(f.remediation), clean(" ".join(notes))]
 
 
@@ -134,9 +134,10 @@ def _findings_section(report: Report, domains: Mapping[str, str], order: Mapping
     rows: list[list[Any]] = []
     first: list[str] = []
     used = 0
+    prefix = path_prefix(report)  # once: it resolves the working directory
     for f in shown:
         before = strings.size
-        row = _row_data(report, f, strings)
+        row = _row_data(report, f, strings, prefix)
         markup = _row_html(row, strings.items, domains) if len(rows) < PAGE else ""
         size = len(script_json(row)) + strings.size - before + len(markup.encode("utf-8"))
         if used + size > BUDGET:

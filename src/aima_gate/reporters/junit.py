@@ -22,8 +22,10 @@ from aima_gate.reporters._common import (
     anchor,
     display_path,
     evidence_lines,
+    file_check,
     finding_message,
     keyed,
+    path_prefix,
     scope_notes,
 )
 
@@ -34,15 +36,16 @@ def _clean(text: str) -> str:
     return _ILLEGAL_XML.sub("\ufffd", text)
 
 
-def _body(report: Report, finding: Finding) -> str:
+def _body(report: Report, finding: Finding, prefix: str | None = None) -> str:
     lines = [f"Policy: {finding.policy_id} - {finding.title} (severity: {finding.severity.value}"
              + (", blocking" if report.is_blocking(finding) else ", not blocking") + ")",
-             f"Subject: {finding.subject.kind} {finding.subject.name} ({display_path(report, finding.subject.file)})"]
+             f"Subject: {finding.subject.kind} {finding.subject.name} "
+             f"({display_path(report, finding.subject.file, prefix)})"]
     if finding.aima is not None:
         a = finding.aima
         lines.append(f"AIMA: {a.domain} / {a.practice}, stream {a.stream}, level {a.level}")
     lines.append("Evidence:")
-    lines += [f"  {line}" for line in evidence_lines(report, finding)]
+    lines += [f"  {line}" for line in evidence_lines(report, finding, prefix)]
     lines.append(f"Fix: {finding.remediation}")
     return _clean("\n".join(lines))
 
@@ -69,20 +72,22 @@ def render(report: Report) -> str:
     # Narrowings as suite properties (CI test views show them), never as test cases: counts stay the findings'.
     for i, note in enumerate(scope_notes(report), 1):
         ET.SubElement(props, "property", {"name": f"aima-gate.scope.{i}", "value": _clean(note)})
+    exists = file_check(report)
+    prefix = path_prefix(report)  # once: it resolves the working directory
     for finding, key in keyed(report):
-        where = anchor(report, finding)
+        where = anchor(report, finding, exists)
         pid = finding.policy_id
         classname = pid if pid.startswith("aima-gate.") else f"aima-gate.{pid}"
         attrs = {"classname": classname, "name": case_name(finding, key), "time": "0"}
         case = ET.SubElement(suite, "testcase", attrs)
-        file = display_path(report, where.file if where else finding.subject.file)
+        file = display_path(report, where.file if where else finding.subject.file, prefix)
         message = _clean(finding_message(finding))
         if finding.status is Status.FAIL:
             el = ET.SubElement(case, "failure", {"type": finding.policy_id, "message": message})
-            el.text = _body(report, finding)
+            el.text = _body(report, finding, prefix)
         elif finding.status is Status.ERROR:
             el = ET.SubElement(case, "error", {"type": finding.policy_id, "message": message})
-            el.text = _body(report, finding)
+            el.text = _body(report, finding, prefix)
         elif finding.status is Status.WAIVED:
             w = finding.waiver or {}
             ET.SubElement(case, "skipped", {"message": _clean(

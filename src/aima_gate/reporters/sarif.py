@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aima_gate.core.model import Finding, Severity, Status
-from aima_gate.core.report import VERDICT_ERROR, Report
+from aima_gate.core.report import VERDICT_ERROR, Report, per_kind
 from aima_gate.integrity.import_report import KEY
 from aima_gate.reporters._common import (
     INFORMATION_URI,
@@ -150,22 +150,6 @@ def _result(report: Report, group: list[tuple[Finding, str]], rule_index: int, f
     return result
 
 
-def _rank_by_kind(report: Report) -> Any:
-    """:func:`severity_sort_key` computed once per (status, severity, aima) object triple, all it reads of a
-    finding (policies share them: tens of thousands of results, a few hundred triples); the ids stay valid, the
-    report keeps the objects alive."""
-    known: dict[tuple[int, int, int], tuple[int, int, int]] = {}
-
-    def rank(f: Finding) -> tuple[int, int, int]:
-        kind = (id(f.status), id(f.severity), id(f.aima))
-        value = known.get(kind)
-        if value is None:
-            value = known[kind] = severity_sort_key(report, f)
-        return value
-
-    return rank
-
-
 def sarif_dict(report: Report) -> dict[str, Any]:
     metas = rule_meta(report)
     rules = [_rule(report, m) for m in metas.values()]
@@ -192,7 +176,8 @@ def sarif_dict(report: Report) -> dict[str, Any]:
     ordered = list(groups.items())
     dropped: list[tuple[Finding, str]] = []
     if len(ordered) > MAX_RESULTS:
-        rank = _rank_by_kind(report)
+        # tens of thousands of results, a few hundred kinds: severity_sort_key reads nothing else of a finding
+        rank = per_kind(lambda f: severity_sort_key(report, f))
         ranked = sorted(range(len(ordered)), key=lambda i: (rank(ordered[i][1][0][0]), i))
         keep = set(ranked[:MAX_RESULTS])
         dropped = [m for i, (_, members) in enumerate(ordered) if i not in keep for m in members]

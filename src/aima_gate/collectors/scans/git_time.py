@@ -20,7 +20,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from aima_gate.engine.operators import parse_date
+from aima_gate.engine.dates import parse_date
 
 _ENV = {"GIT_PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
