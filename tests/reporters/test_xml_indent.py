@@ -37,4 +37,4 @@ def _element(node: Node) -> ET.Element:
 def test_the_same_text_as_element_tree(node: Node) -> None:
     root = _element(node)
     ET.indent(root)
-    assert "".join(indented(node)) == ET.tostring(root, encoding="unicode")
+    assert indented(node) == ET.tostring(root, encoding="unicode")

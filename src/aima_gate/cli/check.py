@@ -68,12 +68,16 @@ def _render(fmt: str, report: Any, verbose: bool = False, findings: str = "summa
 
 
 def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False) -> Iterator[str]:
-    """The rendered report piece by piece: the JSON and text reports stream (tens of megabytes on large
+    """The rendered report piece by piece: the JSON, JUnit and text reports stream (tens of megabytes on large
     repositories); text pieces are whole lines."""
     if fmt == "json":
         from aima_gate.reporters.json_report import iter_render
 
         yield from iter_render(report, findings=findings)
+    elif fmt == "junit":
+        from aima_gate.reporters.junit import iter_render as iter_junit
+
+        yield from iter_junit(report)
     elif fmt == "text" and "framework_view" not in report.extra:
         from aima_gate.reporters.text import iter_render as iter_text
 

@@ -3,7 +3,7 @@ piece from light nodes instead of an ElementTree.
 
 The JUnit report has a test case per finding (180,000 at 5,000 models): building them as ``Element`` objects,
 indenting them (a Python walk) and serializing them (another) took about 3 s and held the whole tree and its
-text at once. A :class:`Node` here is a plain tuple; :func:`indented` yields the same text, one node at a time.
+text at once. A :class:`Node` here is a plain tuple; :func:`indented` gives the same text for one node at a time.
 
 The rules copied (CPython 3.11 ``xml.etree.ElementTree``; the tests hold this module to it over arbitrary trees):
 - ``indent``: an element with children has its text replaced by the children's indentation unless that text has
@@ -18,7 +18,7 @@ Tags and attribute names are the reporter's own constants (no namespaces, no ``{
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 
@@ -62,23 +62,29 @@ def start_tag(node: Node) -> str:
     return "<" + node.tag + "".join(f' {name}="{escape_attribute(value)}"' for name, value in node.attrs)
 
 
-def indented(node: Node, level: int = 0, space: str = "  ") -> Iterator[str]:
+def indented(node: Node, level: int = 0, space: str = "  ") -> str:
     """The text of ``node`` and everything below it, indented as ``ET.indent(space=space)`` indents an element at
     ``level`` (its own tail is not part of it: the caller writes what follows)."""
+    out: list[str] = []
+    _write(node, level, space, out)
+    return "".join(out)
+
+
+def _write(node: Node, level: int, space: str, out: list[str]) -> None:
     children = node.children
-    head = start_tag(node)
+    tag, text = node.tag, node.text
+    head = "<" + tag + "".join([f' {name}="{escape_attribute(value)}"' for name, value in node.attrs])
     if not children:
-        yield head + (">" + escape_text(node.text) + "</" + node.tag + ">" if node.text else " />")
+        out.append(head + (">" + escape_text(text) + "</" + tag + ">" if text else " />"))
         return
     inner = "\n" + space * (level + 1)
-    text = node.text
-    yield head + ">" + (escape_text(text) if text and text.strip() else inner)
+    out.append(head + ">" + (escape_text(text) if text and text.strip() else inner))
     last = len(children) - 1
     for n, child in enumerate(children):
-        yield from indented(child, level + 1, space)
+        _write(child, level + 1, space, out)
         if n < last:
-            yield inner
-    yield "\n" + space * level + "</" + node.tag + ">"
+            out.append(inner)
+    out.append("\n" + space * level + "</" + tag + ">")
 
 
 __all__ = ["Node", "escape_attribute", "escape_text", "indented", "start_tag"]
