@@ -23,14 +23,15 @@ _ENTRY = ("import sys\n"
           "main()\n")
 
 
-_FILES = ("summary.md", "report.sarif", "report.json")
+# The GitLab template's reports, in its order (standard output, text, comes last).
+_FORMATS = ("junit", "gitlab", "sarif", "json", "markdown", "html")
+_FILES = tuple(f"report.{fmt}" for fmt in _FORMATS)
 
 
 def _run(threshold: int, repo: Path, out: Path, *args: str, files: bool = True) -> tuple[int, bytes, bytes]:
     out.mkdir()
     env = {"AIMA_GATE_JOBS": "2", "AIMA_GATE_NO_CACHE": "1", "PATH": "/usr/bin:/bin"}
-    reports = [f"--report={fmt}={out / name}" for fmt, name in zip(("markdown", "sarif", "json"), _FILES,
-                                                                    strict=True)] if files else []
+    reports = [f"--report={fmt}={out / name}" for fmt, name in zip(_FORMATS, _FILES, strict=True)] if files else []
     proc = subprocess.run([sys.executable, "-c", _ENTRY, str(threshold), "check", str(repo), "--today",
                            TODAY.isoformat(), *args, *reports], capture_output=True, env=env, timeout=300, check=False)
     return proc.returncode, proc.stdout, b"".join((out / name).read_bytes() for name in _FILES if files)
@@ -50,3 +51,14 @@ def test_two_cores_write_the_bytes_one_writes(tmp_path: Path, args: tuple[str, .
         # Standard output alone: the JSON findings array itself is split (no other child holds the spare core).
         alone = _run(10**9, repo, tmp_path / f"{name}-alone-here", *args, files=False)
         assert _run(0, repo, tmp_path / f"{name}-alone-aside", *args, files=False) == alone
+
+
+def test_the_split_balances_the_estimated_costs() -> None:
+    from aima_gate.cli.check import _split_outputs
+
+    assert _split_outputs(["text"]) == 0
+    assert _split_outputs(["json", "text"]) == 1
+    # GitLab template: JUnit and GitLab here; SARIF, JSON, Markdown, HTML and the text output in the child.
+    assert _split_outputs(["junit", "gitlab", "sarif", "json", "markdown", "html", "text"]) == 2
+    # GitHub Action: JSON and SARIF here; Markdown and the text output in the child.
+    assert _split_outputs(["json", "sarif", "markdown", "text"]) == 2

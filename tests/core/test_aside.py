@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aima_gate.core import aside as aside_module
-from aima_gate.core.aside import aside
+from aima_gate.core.aside import aside, aside_all
 from aima_gate.core.parallel import can_fork
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs fork (Linux)")
@@ -105,9 +105,23 @@ def test_cancel_stops_the_child_and_leaves_no_process() -> None:
         yield b"never"
 
     made = aside(slow)
-    pid = made._pid
+    assert made._child is not None
+    pid = made._child.pid
     assert pid is not None
     made.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)  # reaped
+    assert not aside_module._LIVE
+
+
+def test_one_child_makes_several_outputs_in_order_and_a_cancelled_one_falls_back() -> None:
+    outs = aside_all([lambda: _made_by([b"a"]), lambda: _made_by([b"b", b"c"]), lambda: iter([b"d"])])
+    first = b"".join(outs[0].pieces())
+    assert first.split(b"\n")[0] != b"pid %d" % PARENT
+    assert first.endswith(b"\na")
+    assert b"".join(outs[1].pieces()) == first.split(b"\n")[0] + b"\nbc"  # the same child made it
+    assert b"".join(outs[2].pieces()) == b"d"
+    more = aside_all([lambda: _made_by([b"x"]), lambda: _made_by([b"y"])])
+    more[0].cancel()  # the run stopped: the child goes, and what it was to make is made here if still read
+    assert b"".join(more[1].pieces()) == b"pid %d\ny" % PARENT
     assert not aside_module._LIVE

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO
 
 _IN_CHILD = False
@@ -42,34 +42,50 @@ def can_aside() -> bool:
     return not _IN_CHILD and workers() - 1 > len(_LIVE) and hasattr(os, "fork") and can_fork()
 
 
+class _Child:
+    """A forked child making one or more outputs; waited for once, by whichever output is read first."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid: int | None = pid
+        self.finished = False
+
+    def wait(self) -> bool:
+        """Wait for the child (once): whether it wrote every piece of every output."""
+        pid, self.pid = self.pid, None
+        if pid is not None:
+            _LIVE.discard(pid)
+            try:
+                _, status = os.waitpid(pid, 0)  # PEP 475: retried when a signal interrupts it
+            except ChildProcessError:  # reaped elsewhere: its outcome is unknown
+                return False
+            self.finished = os.WIFEXITED(status) and os.WEXITSTATUS(status) == _FINISHED
+        return self.finished
+
+    def stop(self) -> None:
+        pid, self.pid = self.pid, None
+        if pid is not None:
+            _LIVE.discard(pid)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+
+
 class Aside:
     """The bytes of one output, made by a child process when there is one (see the module doc)."""
 
-    def __init__(self, produce: Callable[[], Iterable[bytes]], pid: int | None, file: IO[bytes] | None) -> None:
+    def __init__(self, produce: Callable[[], Iterable[bytes]], child: _Child | None = None,
+                 file: IO[bytes] | None = None) -> None:
         self._produce = produce
-        self._pid = pid
+        self._child = child
         self._file = file
-
-    def _finished(self) -> bool:
-        """Wait for the child: whether it wrote every piece."""
-        pid, self._pid = self._pid, None
-        if pid is None:
-            return False
-        _LIVE.discard(pid)
-        while True:
-            try:
-                _, status = os.waitpid(pid, 0)
-            except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
-                continue
-            except ChildProcessError:  # reaped elsewhere: its outcome is unknown
-                return False
-            return os.WIFEXITED(status) and os.WEXITSTATUS(status) == _FINISHED
 
     def pieces(self) -> Iterator[bytes]:
         """The output: the child's bytes when it finished, else ``produce()`` run here."""
         file, self._file = self._file, None
         try:
-            if file is not None and self._finished():
+            if file is not None and self._child is not None and self._child.wait():
                 file.seek(0)
                 while chunk := file.read(READ_CHUNK):
                     yield chunk
@@ -80,15 +96,10 @@ class Aside:
         yield from self._produce()
 
     def cancel(self) -> None:
-        """Stop the child and drop what it wrote (the output is no longer wanted: the run stopped on an error)."""
-        pid, self._pid = self._pid, None
-        if pid is not None:
-            _LIVE.discard(pid)
-            try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+        """Stop the child and drop what it wrote (the output is no longer wanted: the run stopped on an error).
+        The child's other outputs, if any, are then made here when they are read."""
+        if self._child is not None:
+            self._child.stop()
         if self._file is not None:
             self._file.close()
             self._file = None
@@ -97,41 +108,48 @@ class Aside:
 def aside(produce: Callable[[], Iterable[bytes]], *, worth: bool = True) -> Aside:
     """Start making ``produce()``'s bytes in a child (when ``worth`` it and :func:`can_aside`); else they are made
     when :meth:`Aside.pieces` is read. ``produce`` must only read the run's data and yield bytes."""
-    if not (worth and can_aside()):
-        return Aside(produce, None, None)
+    return aside_all([produce], worth=worth)[0]
+
+
+def aside_all(produces: Sequence[Callable[[], Iterable[bytes]]], *, worth: bool = True) -> list[Aside]:
+    """:func:`aside` for several outputs, made one after the other by one child (each into its own file)."""
+    if not (produces and worth and can_aside()):
+        return [Aside(produce) for produce in produces]
     import tempfile
 
+    files: list[IO[bytes]] = []
     try:
-        file = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the Aside, which closes it; unlinked at once
-    except OSError:
-        return Aside(produce, None, None)
-    sys.stdout.flush()  # what this process buffered is written once, by this process
-    sys.stderr.flush()
-    try:
+        for _ in produces:
+            files.append(tempfile.TemporaryFile())  # noqa: SIM115 - handed to an Aside, which closes it; unlinked
+        sys.stdout.flush()  # what this process buffered is written once, by this process
+        sys.stderr.flush()
         pid = os.fork()
     except OSError:
-        file.close()
-        return Aside(produce, None, None)
+        for file in files:
+            file.close()
+        return [Aside(produce) for produce in produces]
     if pid == 0:  # pragma: no cover - the child's coverage is not collected; its bytes are compared by the tests
-        _child(produce, file)
+        _child(produces, files)
     _LIVE.add(pid)
-    return Aside(produce, pid, file)
+    child = _Child(pid)
+    return [Aside(produce, child, file) for produce, file in zip(produces, files, strict=True)]
 
 
-def _child(produce: Callable[[], Iterable[bytes]], file: IO[bytes]) -> None:
+def _child(produces: Sequence[Callable[[], Iterable[bytes]]], files: Sequence[IO[bytes]]) -> None:
     global _IN_CHILD
     _IN_CHILD = True
     status = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupted run stops its child too
-        for piece in produce():
-            file.write(piece)
-        file.flush()
+        for produce, file in zip(produces, files, strict=True):
+            for piece in produce():
+                file.write(piece)
+            file.flush()
         status = _FINISHED
-    except BaseException:  # any failure means "not whole": the parent makes the output itself
+    except BaseException:  # any failure means "not whole": the parent makes the outputs itself
         status = 1
     finally:
         os._exit(status)
 
 
-__all__ = ["Aside", "aside", "can_aside"]
+__all__ = ["Aside", "aside", "aside_all", "can_aside"]
