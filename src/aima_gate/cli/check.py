@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -65,12 +65,16 @@ def _render(fmt: str, report: Any, verbose: bool = False, findings: str = "summa
 
 
 def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False) -> Iterator[str]:
-    """The rendered report piece by piece: the JSON and text reports stream (tens of megabytes on large
+    """The rendered report piece by piece: the JSON, JUnit and text reports stream (tens of megabytes on large
     repositories); text pieces are whole lines."""
     if fmt == "json":
         from aima_gate.reporters.json_report import iter_render
 
         yield from iter_render(report, findings=findings)
+    elif fmt == "junit":
+        from aima_gate.reporters.junit import iter_render as iter_junit
+
+        yield from iter_junit(report)
     elif fmt == "text" and "framework_view" not in report.extra:
         from aima_gate.reporters.text import iter_render as iter_text
 
@@ -162,9 +166,9 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     from aima_gate.reporters import shown_evidence
 
     # Evidence of the statuses no requested output shows is never built (a framework view reads every finding's).
-    outputs = [report_fmt for report_fmt, _ in report_files] + ([fmt] if output is None else [])
+    formats = [report_fmt for report_fmt, _ in report_files] + ([fmt] if output is None else [])
     shown = set(Status) if framework is not None else {
-        status for f in outputs for status in shown_evidence(f, findings=findings, verbose=verbose)}
+        status for f in formats for status in shown_evidence(f, findings=findings, verbose=verbose)}
     options = replace(options, pass_evidence=Status.PASS in shown, na_evidence=Status.NOT_APPLICABLE in shown)
     try:
         report = run_check(options)
@@ -175,18 +179,37 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
         from aima_gate.aima.frameworks import with_framework_view
 
         report = with_framework_view(report, framework)
-    for report_fmt, file in report_files:
-        write_report(file, (_encoded(piece) for piece in _pieces(report_fmt, report, findings, verbose)),
-                     report_fmt, path)
-    if output is None:
-        try:
-            _write_stdout(fmt, report, findings, verbose, quiet, color)
-        except BrokenPipeError:
-            # The reader went away (`| head`): the verdict stands and is the exit code, not an internal error.
-            # Standard output now points at /dev/null so the interpreter's final flush cannot fail again.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
+    # Standard output last, after the report files, as always.
+    outputs: list[tuple[str, Path | None]] = [*report_files, *([(fmt, None)] if output is None else [])]
+
+    def produce(out_fmt: str, target: Path | None) -> Callable[[], Iterator[bytes]]:
+        if target is None:
+            return lambda: _stdout_bytes(fmt, report, findings, verbose, quiet, color)
+        return lambda: (_encoded(piece) for piece in _pieces(out_fmt, report, findings, verbose))
+
+    split = _split_outputs(formats) if len(report.findings) >= ASIDE_MIN_FINDINGS else 0
+    from aima_gate.core.aside import Aside, aside_all
+
+    # The last outputs are made on the second core while this process makes the first ones (core/aside.py): the
+    # same bytes, written in the same order.
+    made: list[Aside] = [Aside(produce(*o)) for o in outputs[:split]] + aside_all(
+        [produce(*o) for o in outputs[split:]], worth=split > 0)
+    try:
+        for (out_fmt, target), out in zip(outputs, made, strict=True):
+            if target is not None:
+                write_report(target, out.pieces(), out_fmt, path)
+                continue
+            try:
+                _write_stdout(out.pieces())
+            except BrokenPipeError:
+                # The reader went away (`| head`): the verdict stands and is the exit code, not an internal error.
+                # Standard output now points at /dev/null so the interpreter's final flush cannot fail again.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+    finally:
+        for out in made:
+            out.cancel()  # nothing once read; a report that failed leaves the child's other outputs unwanted
     code = report.exit_code
     if soft_fail and code is ExitCode.POLICY_FAILURE:
         click.echo("aima-gate: --soft-fail: policies failed, exiting 0", err=True)
@@ -200,8 +223,27 @@ def _encoded(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
-def _write_stdout(fmt: str, report: Any, findings: str, verbose: bool, quiet: bool, color: bool | None) -> None:
-    sys.stdout.flush()
+ASIDE_MIN_FINDINGS = 20_000
+"""From this many findings (a few tenths of a second per report) outputs are shared with the second core."""
+
+RENDER_COST = {"junit": 6.0, "gitlab": 3.0, "html": 3.0, "sarif": 2.0, "json": 1.0, "text": 1.0, "markdown": 0.8,
+               "github": 0.3}
+"""Relative CPU cost of each format's rendering (measured at 5,000 models; JUnit lists every finding)."""
+
+
+def _split_outputs(formats: list[str]) -> int:
+    """Where the outputs made here end and those made by the child begin: the split whose larger share costs
+    least (a tie keeps more here). 0 when there is nothing to share (fewer than two outputs)."""
+    if len(formats) < 2:
+        return 0
+    costs = [RENDER_COST.get(f, 1.0) for f in formats]
+    total = sum(costs)
+    return min(range(1, len(formats)), key=lambda k: (max(sum(costs[:k]), total - sum(costs[:k])), -k))
+
+
+def _stdout_bytes(fmt: str, report: Any, findings: str, verbose: bool, quiet: bool,
+                  color: bool | None) -> Iterator[bytes]:
+    """What ``check`` writes to standard output, piece by piece."""
     pieces = _pieces(fmt, report, findings, verbose)
     if fmt == "text" and quiet:  # the verdict line, always the last line of the last piece
         last = "".join(deque(pieces, maxlen=1))
@@ -209,7 +251,13 @@ def _write_stdout(fmt: str, report: Any, findings: str, verbose: bool, quiet: bo
     # Text pieces are whole lines, so colouring them one by one colours what colouring the whole text would.
     paint = colorize if fmt == "text" and wants_color(color) else None
     for piece in pieces:
-        sys.stdout.buffer.write(_encoded(paint(piece) if paint else piece))
+        yield _encoded(paint(piece) if paint else piece)
+
+
+def _write_stdout(pieces: Iterable[bytes]) -> None:
+    sys.stdout.flush()
+    for piece in pieces:
+        sys.stdout.buffer.write(piece)
     sys.stdout.buffer.flush()
 
 

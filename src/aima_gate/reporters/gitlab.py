@@ -10,7 +10,6 @@ critical -> blocker, high -> critical, medium -> major, low -> minor, info -> in
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from aima_gate.core.model import Severity, Status
@@ -26,6 +25,7 @@ from aima_gate.reporters._common import (
     path_prefix,
     scope_notes,
 )
+from aima_gate.reporters._json_indent import dumps_indented
 
 SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.MEDIUM: "major",
             Severity.LOW: "minor", Severity.INFO: "info"}
@@ -93,4 +93,4 @@ def _import_issues(report: Report, prefix: str) -> list[dict[str, Any]]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(issues(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(issues(report)) + "\n"  # json.dumps(..., indent=2, ensure_ascii=False), faster

@@ -104,7 +104,7 @@ def iter_render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> Iterator
     for n, key in enumerate(sorted(data)):
         yield (",\n  " if n else "  ") + json.dumps(key) + ": "
         if key == "findings" and key not in report.extra:
-            yield from _array(_finding_lines(listed(report, findings)))
+            yield from _findings_array(list(listed(report, findings)))
         elif key == "passes" and key not in report.extra:
             yield from _passes(report)
         else:
@@ -142,6 +142,41 @@ def _array(lines: Iterable[str], indent: str = "\n    ", close: str = "\n  ]") -
         yield ("[" if first else ",") + indent + ("," + indent).join(batch)
         first = False
     yield "[]" if first else close
+
+
+ASIDE_MIN_FINDINGS = 20_000
+"""From this many listed findings (about a tenth of a second of rendering) the second half is made aside."""
+
+
+def _findings_array(items: list[Finding]) -> Iterator[str]:
+    """``_array(_finding_lines(items))``: on a large report the lines of the second half are made by a child on
+    the second core (core/aside.py) while this process makes the first half's. The split falls on a batch
+    boundary of :func:`_array`, so the child's text is exactly the batches ``_array`` would have added: each
+    ``"," + indent + lines``. Its bytes are UTF-8 with lone surrogates passed through, decoded back here to the
+    very same text (a report may hold a lone surrogate from a file name; ``_encoded`` deals with it as before)."""
+    from aima_gate.core.aside import aside
+
+    half = len(items) // 2 // 1000 * 1000
+    if len(items) < ASIDE_MIN_FINDINGS or not half:
+        yield from _array(_finding_lines(items))
+        return
+
+    def second_half() -> Iterator[bytes]:
+        lines = _finding_lines(items[half:])
+        while batch := list(islice(lines, 1000)):
+            yield (",\n    " + ",\n    ".join(batch)).encode("utf-8", "surrogatepass")
+
+    import codecs
+
+    later = aside(second_half)
+    try:
+        yield from _array(_finding_lines(items[:half]), close="")
+        decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+        for chunk in later.pieces():
+            yield decoder.decode(chunk)
+        yield decoder.decode(b"", final=True) + "\n  ]"
+    finally:
+        later.cancel()  # the reader stopped early (a closed pipe); nothing once the pieces were read
 
 
 def _dumps(value: Any, compact: bool = False) -> str:

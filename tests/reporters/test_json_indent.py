@@ -1,0 +1,55 @@
+"""reporters/_json_indent.py is ``json.dumps(value, indent=2, ensure_ascii=False)``, text for text, and fails as it
+fails, over arbitrary values: nested containers, every scalar (NaN and infinities, lone surrogates, control
+characters), subclasses and non-string keys (handed to json itself at the right depth)."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections import OrderedDict
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from aima_gate.reporters._json_indent import dumps_indented
+
+
+class Colour(str, enum.Enum):
+    RED = "red\n"
+
+
+class Number(int):
+    pass
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                     st.text(alphabet=st.characters(codec=None, exclude_categories=())),
+                     st.sampled_from([Colour.RED, Number(7), "\ud800", "a\nb", "\u2028"]))
+_KEYS = st.one_of(st.text(max_size=5), st.integers(), st.none(), st.booleans(), st.floats(allow_nan=False))
+
+
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(children, max_size=4), st.lists(children, max_size=4).map(tuple),
+                     st.dictionaries(st.text(max_size=5), children, max_size=4),
+                     st.dictionaries(_KEYS, children, max_size=3),
+                     st.dictionaries(st.text(max_size=3), children, max_size=3).map(OrderedDict))
+
+
+_VALUES = st.recursive(_SCALARS, _containers, max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_VALUES)
+def test_the_same_text_as_json(value: Any) -> None:
+    assert dumps_indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("value", [{"a": [1, {"b": object()}]}, [{1.5: set()}], {"x": b"bytes"}])
+def test_what_json_refuses_it_refuses(value: Any) -> None:
+    with pytest.raises(TypeError) as expected:
+        json.dumps(value, indent=2, ensure_ascii=False)
+    with pytest.raises(TypeError) as got:
+        dumps_indented(value)
+    assert str(got.value) == str(expected.value)
