@@ -53,3 +53,14 @@ def test_what_json_refuses_it_refuses(value: Any) -> None:
     with pytest.raises(TypeError) as got:
         dumps_indented(value)
     assert str(got.value) == str(expected.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES, st.integers(min_value=0, max_value=3))
+def test_a_value_placed_deeper_is_its_text_in_the_enclosing_one(value: Any, level: int) -> None:
+    nested: Any = value
+    for _ in range(level):
+        nested = [nested]
+    whole = json.dumps(nested, indent=2, ensure_ascii=False)
+    assert whole == "".join(f"[\n{'  ' * (k + 1)}" for k in range(level)) + dumps_indented(value, level) + "".join(
+        f"\n{'  ' * k}]" for k in reversed(range(level)))

@@ -30,7 +30,7 @@ from aima_gate.core.clock import Clock
 from aima_gate.core.errors import ConfigError
 from aima_gate.core.exit_codes import ExitCode
 from aima_gate.core.model import Severity, Status
-from aima_gate.reporters import REPORTERS
+from aima_gate.reporters import REPORTERS, STREAMED
 
 
 def _parse_reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -65,16 +65,16 @@ def _render(fmt: str, report: Any, verbose: bool = False, findings: str = "summa
 
 
 def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False) -> Iterator[str]:
-    """The rendered report piece by piece: the JSON, JUnit and text reports stream (tens of megabytes on large
-    repositories); text pieces are whole lines."""
+    """The rendered report piece by piece: the JSON, text and :data:`STREAMED` reports stream (tens of megabytes
+    on large repositories); text pieces are whole lines."""
     if fmt == "json":
         from aima_gate.reporters.json_report import iter_render
 
         yield from iter_render(report, findings=findings)
-    elif fmt == "junit":
-        from aima_gate.reporters.junit import iter_render as iter_junit
+    elif fmt in STREAMED:
+        from aima_gate.reporters import get_piece_renderer
 
-        yield from iter_junit(report)
+        yield from get_piece_renderer(fmt)(report)
     elif fmt == "text" and "framework_view" not in report.extra:
         from aima_gate.reporters.text import iter_render as iter_text
 

@@ -1,12 +1,14 @@
 """Reporters render a :class:`~aima_gate.core.report.Report` in one output format each.
 
 Registered in the plain dict :data:`REPORTERS` (format name -> "module"); each module defines
-``render(report: Report) -> str``. Imported only when that format is asked for.
+``render(report: Report) -> str`` (and the :data:`STREAMED` ones ``iter_render``). Imported only when that
+format is asked for.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from typing import Protocol
 
 from aima_gate.core.model import Status
@@ -24,8 +26,17 @@ REPORTERS: dict[str, str] = {
 }
 
 
+STREAMED = frozenset({"junit", "gitlab"})
+"""Formats whose module also defines ``iter_render(report) -> Iterator[str]``: the same text as ``render``, in
+pieces, so that a large report is never one string (and, for these, never one tree or list)."""
+
+
 class Renderer(Protocol):
     def __call__(self, report: Report) -> str: ...
+
+
+class PieceRenderer(Protocol):
+    def __call__(self, report: Report) -> Iterator[str]: ...
 
 
 PASS_EVIDENCE_FORMATS = frozenset({"junit"})
@@ -60,6 +71,13 @@ def needs_pass_evidence(fmt: str, *, findings: str = "summary", verbose: bool = 
 def needs_na_evidence(fmt: str, *, findings: str = "summary", verbose: bool = False) -> bool:
     """Whether output ``fmt`` shows the evidence of not-applicable findings (unknown formats: yes)."""
     return Status.NOT_APPLICABLE in shown_evidence(fmt, findings=findings, verbose=verbose)
+
+
+def get_piece_renderer(name: str) -> PieceRenderer:
+    """``iter_render`` of a :data:`STREAMED` format."""
+    module = importlib.import_module(REPORTERS[name])
+    render: PieceRenderer = module.iter_render
+    return render
 
 
 def get_renderer(name: str) -> Renderer:

@@ -50,10 +50,11 @@ def _scalar(value: Any) -> str | None:
     return None
 
 
-def dumps_indented(value: Any) -> str:
-    """Exactly ``json.dumps(value, indent=2, ensure_ascii=False)``."""
+def dumps_indented(value: Any, level: int = 0) -> str:
+    """Exactly ``json.dumps(value, indent=2, ensure_ascii=False)``; with ``level``, as that text places ``value``
+    when it sits ``level`` containers deep (each line after the first indented by ``2 * level`` more spaces)."""
     out: list[str] = []
-    _encode(value, "\n", out)
+    _encode(value, "\n" + "  " * level, out)
     return "".join(out)
 
 

@@ -10,6 +10,7 @@ critical -> blocker, high -> critical, medium -> major, low -> minor, info -> in
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
 from aima_gate.core.model import Severity, Status
@@ -32,7 +33,11 @@ SEVERITY = {Severity.CRITICAL: "blocker", Severity.HIGH: "critical", Severity.ME
 
 
 def issues(report: Report) -> list[dict[str, Any]]:
-    out = []
+    return list(iter_issues(report))
+
+
+def iter_issues(report: Report) -> Iterator[dict[str, Any]]:
+    """The report's issues one at a time (tens of thousands on a large repository: never all held)."""
     exists = file_check(report)
     prefix = path_prefix(report)  # once: it resolves the working directory
     for finding, key in keyed(report):
@@ -44,7 +49,7 @@ def issues(report: Report) -> list[dict[str, Any]]:
             else SEVERITY[finding.severity]
         evidence = "; ".join(f"{e.message} ({display_path(report, e.file, prefix)}:{e.line})"
                              for e in finding.evidence)
-        out.append({
+        yield {
             "type": "issue",
             "check_name": finding.policy_id,
             "description": f"{finding.policy_id}: {finding.subject.name}: {evidence}",
@@ -53,13 +58,13 @@ def issues(report: Report) -> list[dict[str, Any]]:
             "fingerprint": key,
             "severity": severity,
             "location": {"path": display_path(report, file, prefix), "lines": {"begin": line}},
-        })
+        }
     # Code Quality carries only issues, so each narrowing is an info issue at the setting's line (or the scanned
     # root for the command line): the MR widget then shows what the verdict does not cover.
     scope = report.extra.get("scope")
     narrowings = scope.get("narrowings", []) if isinstance(scope, dict) else []
     for n, note in zip(narrowings, scope_notes(report), strict=True):
-        out.append({
+        yield {
             "type": "issue",
             "check_name": SCOPE_RULE,
             "description": f"{SCOPE_RULE}: {note}",
@@ -70,9 +75,8 @@ def issues(report: Report) -> list[dict[str, Any]]:
             "severity": "info",
             "location": {"path": display_path(report, n.get("file") or ".", prefix),
                          "lines": {"begin": n.get("line") or 1}},
-        })
-    out.extend(_import_issues(report, prefix))
-    return out
+        }
+    yield from _import_issues(report, prefix)
 
 
 def _import_issues(report: Report, prefix: str) -> list[dict[str, Any]]:
@@ -93,4 +97,13 @@ def _import_issues(report: Report, prefix: str) -> list[dict[str, Any]]:
 
 
 def render(report: Report) -> str:
-    return dumps_indented(issues(report)) + "\n"  # json.dumps(..., indent=2, ensure_ascii=False), faster
+    return "".join(iter_render(report))
+
+
+def iter_render(report: Report) -> Iterator[str]:
+    """``json.dumps(issues(report), indent=2, ensure_ascii=False) + "\\n"``, one issue at a time."""
+    separator = "[\n  "
+    for issue in iter_issues(report):
+        yield separator + dumps_indented(issue, 1)
+        separator = ",\n  "
+    yield "[]\n" if separator == "[\n  " else "\n]\n"
