@@ -90,14 +90,14 @@ def _strip_reference(text: str, seen: dict[str, bool] | None = None) -> str:
     return "\n".join(s for s in _CARD_SENTENCE_END.split(text) if _key(s) not in known)
 
 
-_PIECES = ["Use the code below to get started with the model.", "Bias, Risks, and Limitations",
+_TELLTALE_PIECES = ["Use the code below to get started with the model.", "Bias, Risks, and Limitations",
            "[Bias](https://x.org), risks and [limitations](y)", "How to get started with the model",
            "More information needed for further recommendations.", "Scores synthetic records", "0.80", "STARTED",
            "limitati\u043ens", "bias risks and limitations", "  ", "\n", "\n\n", ". ", "!", "caf\u00e9", "\u200b"]
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+@given(st.lists(st.sampled_from(_TELLTALE_PIECES), max_size=12))
 def test_telltale_shortcut_strips_what_the_keys_strip(pieces: list[str]) -> None:
     text = " ".join(pieces)
     assert strip_template_text(text) == _strip_reference(text)
