@@ -78,3 +78,27 @@ def test_card_sentences_split_as_the_look_behind_pattern(text: str) -> None:
     from aima_gate.collectors.model_card_boilerplate import _CARD_SENTENCE_END
 
     assert _CARD_SENTENCE_END.split(text) == re.split(r"(?<=[.!?])\s+|\n\s*\n", text)
+
+
+def _strip_reference(text: str, seen: dict[str, bool] | None = None) -> str:
+    """strip_template_text before its telltale-word shortcut, kept as the reference."""
+    from aima_gate.collectors.model_card_boilerplate import _CARD_SENTENCE_END, _key, template_sentences
+
+    known = template_sentences()
+    if not known or len(text) < 16:
+        return text
+    return "\n".join(s for s in _CARD_SENTENCE_END.split(text) if _key(s) not in known)
+
+
+_TELLTALE_PIECES = ["Use the code below to get started with the model.", "Bias, Risks, and Limitations",
+           "[Bias](https://x.org), risks and [limitations](y)", "How to get started with the model",
+           "More information needed for further recommendations.", "Scores synthetic records", "0.80", "STARTED",
+           "limitati\u043ens", "bias risks and limitations", "  ", "\n", "\n\n", ". ", "!", "caf\u00e9", "\u200b"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_TELLTALE_PIECES), max_size=12))
+def test_telltale_shortcut_strips_what_the_keys_strip(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    assert strip_template_text(text) == _strip_reference(text)
+    assert strip_template_text(text, {}) == _strip_reference(text)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.model_card_boilerplate import strip_template_text
+from aima_gate.collectors.model_card_words import derived_count
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import intern_short, split_front_matter
@@ -81,11 +82,17 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     matched = [(head, _canonical(head.title)) for head in heads]
     counted: dict[int, int] = {}
 
+    def count_text(text: str) -> int:
+        return word_count(strip_template_text(text, seen))
+
     def words_of(n: int) -> int:
         """Words of the n-th heading's section, counted when a canonical section first asks (a heading no section
-        matches, or one that loses to an earlier filled heading, is never counted: the count was most of a card)."""
+        matches, or one that loses to an earlier filled heading, is never counted: the count was most of a card).
+        A heading with subsections adds up theirs where that is provably its own count (model_card_words.py): the
+        title section spans the whole card and was counted again over every subsection."""
         if n not in counted:
-            counted[n] = word_count(strip_template_text(matched[n][0].text, seen))
+            derived = derived_count(heads, n, words_of, count_text)
+            counted[n] = count_text(matched[n][0].text) if derived is None else derived
         return counted[n]
 
     for own in (True, False):  # dedicated headings first; a combined heading only stands in for a missing one

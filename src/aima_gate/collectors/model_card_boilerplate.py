@@ -68,6 +68,16 @@ def template_sentences() -> frozenset[str]:
     return frozenset(out)
 
 
+@functools.cache
+def _telltale_words() -> frozenset[str]:
+    """One word of each template sentence (its longest). A sentence whose key is a template's holds all of that
+    key's words: for ASCII text, ``_key`` lower-cases, cuts link targets (leaving a ``]``, which no word crosses)
+    and keeps runs of ``[a-z0-9]``, so each word of the key is a substring of the lower-cased sentence. ASCII text
+    holding none of these words has no template sentence, and its sentences need no key (which was most of the
+    cost of a section's count)."""
+    return frozenset(max(key.split(), key=len) for key in template_sentences())
+
+
 def strip_template_text(text: str, seen: dict[str, bool] | None = None) -> str:
     """``text`` without the sentences it shares with an official template.
 
@@ -77,6 +87,10 @@ def strip_template_text(text: str, seen: dict[str, bool] | None = None) -> str:
     known = template_sentences()
     if not known or len(text) < 16:  # shorter than any template sentence (most of a hostile card's sections)
         return text
+    if text.isascii():
+        low = text.lower()
+        if not any(word in low for word in _telltale_words()):  # no sentence can be a template's: all are kept
+            return "\n".join(_CARD_SENTENCE_END.split(text))
     if seen is None:
         kept = [s for s in _CARD_SENTENCE_END.split(text) if _key(s) not in known]
     else:
