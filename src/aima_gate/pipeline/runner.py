@@ -212,6 +212,8 @@ def _narrow(loaded: LoadedPolicies, options: RunOptions) -> tuple[LoadedPolicies
 
 
 def _baseline(options: RunOptions, config: Config, repo: Repo) -> Baseline | None:
+    if options.baseline is None and config.baseline is None:
+        return None  # the usual case: nothing to import
     from aima_gate.pipeline.baseline import parse_baseline
 
     if options.baseline is not None:  # named on the command line: the user's file, wherever it is
