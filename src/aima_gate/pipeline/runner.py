@@ -143,6 +143,8 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
         for item in results:
             (artifacts if isinstance(item, Artifact) else errors).append(item)
 
+    artifact, add_artifact, add_error = Artifact, artifacts.append, errors.append
+
     def parse_batch(pairs: Iterable[tuple[str, str]]) -> None:
         todo = []
         for pair in pairs:
@@ -155,7 +157,11 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
         outcomes = run_batch(cache, todo, parse_one, lambda task, items: imap_in_order(task, items, lambda p: p[0]))
         for pair, results in zip(todo, outcomes, strict=True):
             parsed[pair] = results = expanded(results) if compact is not None else results
-            absorb(results)
+            for item in results:  # absorb(), inlined: once per file (20,000 in a warm hook run at 5,000 models)
+                if isinstance(item, artifact):
+                    add_artifact(item)
+                else:
+                    add_error(item)
 
     glob = repo.glob if cache is None else cache.glob
     parse_batch((kind, file) for kind in needed
