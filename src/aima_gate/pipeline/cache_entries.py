@@ -70,7 +70,8 @@ def known_shas(cache: Any, files: Iterable[str]) -> None:
     """Fill the cache's per-run digests (``_shas``) of ``files`` in one loop: a file whose (device, inode, size,
     mtime, ctime) are those of its stat row gets the row's digest, as :meth:`ArtifactCache._hash` answers it,
     without its three calls per file; any other file (no row, a row that does not hold, not a regular file of the
-    walk) is left to ``_hash`` itself (:meth:`ArtifactCache.current_sha`), exactly as before."""
+    walk) is left to ``_hash`` itself (:meth:`ArtifactCache.current_sha`), exactly as before. :func:`lookup_many`
+    makes this check per compact entry in its own loop; this batch form is the reference its tests hold it to."""
     shas, rows, new_stat, repo = cache._shas, cache._stat, cache._new_stat, cache.repo
     walk, prefix, lstat, is_regular = walked(repo), f"{repo.root}/", os.lstat, stat.S_ISREG
     for rel in files:
