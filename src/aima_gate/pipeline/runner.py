@@ -175,11 +175,12 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     # Follow references until nothing new: a referenced file of a kind some loaded policy evaluates is collected
     # even outside the globs; a missing referenced file (of any kind) is an error at the line that references it.
     done = 0
+    listed = repo.walked()  # most references name a file the walk found: exists() asked only for the others
     while done < len(artifacts):
         batch: list[tuple[str, str]] = []
         for art in artifacts[done:]:
             for kind, path, pointer in art.references:
-                if not repo.exists(path):
+                if path not in listed and not repo.exists(path):
                     errors.append(ArtifactError(
                         f"{pointer_to_path(pointer)} references {path}, which does not exist",
                         file=art.file, line=art.line_of(pointer), pointer=pointer,

@@ -132,6 +132,11 @@ class Repo:
             self._walked_set = frozenset(self.files())
         return self._walked_set
 
+    def walked(self) -> frozenset[str]:
+        """:meth:`files` as a set (walking first if not yet walked): a file in it :meth:`exists`."""
+        self.files()
+        return self._walked()
+
     def glob(self, patterns: Sequence[str]) -> list[str]:
         memo = self.glob_memo
         if memo is not None:
