@@ -311,7 +311,9 @@ class ArtifactCache:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
         self.repo.glob_memo = None
         try:
-            changed = self._dirty or set(self._new_entries) != set(self._entries)
+            # The same as comparing the two sets of names, without building them (20,000 names each at 5,000 models).
+            new, old = self._new_entries, self._entries
+            changed = self._dirty or len(new) != len(old) or not new.keys() <= old.keys()
             if changed and (not self._base_size or not write_delta(self, MAGIC)):  # a delta, else a whole pack
                 self._write()
         finally:
