@@ -3,6 +3,8 @@ discovery found; properties over generated inventories."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -111,3 +113,56 @@ def test_a_merged_subject_keeps_every_field_but_its_data() -> None:
     for f in fields(Artifact):
         if f.name != "data":
             assert getattr(merged, f.name) is getattr(art, f.name), f.name
+
+
+def _merge_before(artifacts: list[Artifact]) -> list[Artifact]:
+    """merge_models as it was: the same decisions, then one pass over every artifact, looked up in the sets."""
+    from aima_gate.collectors import inventory_merge as im
+
+    found_by: dict[int, list[Any]] = {}
+    dropped: set[int] = set()
+    governed: list[int] = []
+    discovered: list[int] = []
+    for i, art in enumerate(artifacts):
+        if art.kind != "model":
+            continue
+        source = art.data.get("source")
+        if source == "discovered":
+            discovered.append(i)
+        else:
+            governed.append(i)
+            found_by[i] = [{"route": im.ROUTE_OF_SOURCE.get(str(source), str(source)), "file": art.file}]
+    direct = {i: next((g for g in governed if im._claims(artifacts[g], artifacts[i])), None) for i in discovered}
+    owner_of: dict[int, int] = {}
+    for i in sorted(discovered, key=lambda i: direct[i] is None):
+        cand = artifacts[i]
+        routes = list(cand.data.get("found_by") or [])
+        owner = direct[i]
+        if owner is None:
+            owner = next((owner_of[k] for k in owner_of if im._same(artifacts[k], cand)), None)
+        if owner is None:
+            owner_of[i] = i
+            found_by[i] = routes
+        else:
+            owner_of[i] = owner
+            dropped.add(i)
+            found_by[owner].extend(r for r in routes if r not in found_by[owner])
+    out = []
+    for i, art in enumerate(artifacts):
+        if i in dropped:
+            continue
+        if i in found_by:
+            data = dict(art.data.items())
+            data["found_by"] = found_by[i]
+            art = Artifact(art.kind, art.name, art.file, data, art.line, art.lines, art.references)
+        out.append(art)
+    return out
+
+
+@given(st.lists(st.tuples(st.sampled_from(["found", "entry", "card"]), st.sampled_from(["a", "a/b", "d", "d/e"]),
+                          st.sampled_from(["m1@v", "m2@v", "a/b@unversioned"])), max_size=8))
+def test_merging_as_before(specs: list[tuple[str, str, str]]) -> None:
+    arts = [found(name, loc, "mlmodel-folder") if what == "found" else
+            entry(name, refs=(f"{loc}/x.pkl",), location=loc) if what == "entry" else
+            Artifact("model_card", name, f"{loc}/README.md", {"title": name}) for what, loc, name in specs]
+    assert merge_models(arts) == _merge_before(arts)

@@ -142,3 +142,44 @@ def test_combine_all_picks_the_same_status_and_evidence(spec: list[tuple[Tri, in
         assert got.evidence == evidence
     else:
         assert got.evidence[:25] == evidence[:25] and got.evidence[25].message.endswith("more evidence items")
+
+
+def _get_before(path: Path, value: Any) -> Any:
+    """Path.get as it was: a Mapping that is not a dict asked ``in``, then ``[]``."""
+    for tok in path.tokens:
+        if type(value) is dict:
+            value = value.get(tok, _MISSING)
+            if value is _MISSING:
+                return _MISSING
+        elif isinstance(value, Mapping):
+            if tok not in value:
+                return _MISSING
+            value = value[tok]
+        elif isinstance(value, list) and tok.isdigit() and int(tok) < len(value):
+            value = value[int(tok)]
+        else:
+            return _MISSING
+    return value
+
+
+def _proxied(value: Any) -> Any:
+    """The same document with every other mapping a read-only proxy (a Mapping that is not a dict)."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: _proxied(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_proxied(v) for v in value]
+    return value
+
+
+_KEYS = st.sampled_from(["a", "b", "0", "1", "x.y"])
+_DOCS = st.recursive(st.none() | st.integers() | st.text(max_size=3),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
+                     max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_DOCS, st.lists(_KEYS.filter(lambda k: "." not in k), min_size=1, max_size=4))
+def test_get_on_any_mapping_as_before(doc: Any, tokens: list[str]) -> None:
+    path = Path.parse(".".join(tokens))
+    for value in (doc, _proxied(doc)):
+        assert path.get(value) is _get_before(path, value) or path.get(value) == _get_before(path, value)

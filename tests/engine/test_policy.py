@@ -191,3 +191,30 @@ def test_parameter_schemas_are_checked_without_importing_jsonschema() -> None:
     problem = param_value_problem(spec, ["medium"])
     assert problem is not None and "is invalid" in problem and "medium" in problem
     assert param_value_problem({"default": 1, "schema": {"prefixItems": [{"type": "integer"}]}}, [1]) is None
+
+
+def test_a_schema_marked_policy_skips_only_the_check_of_its_defaults() -> None:
+    """``schema_checked``: the bytes compiled under this code before (a schema mark is noted only after the whole
+    compile passed), so a parameter's default is not validated against its schema again (a validator import and
+    compile per run); the checks that do not repeat the earlier compile's are still made."""
+    import yaml
+
+    from aima_gate.aima.catalog import load_catalog
+    from aima_gate.collectors import kinds
+    from aima_gate.engine.policy import compile_policy
+    from aima_gate.safeio.loaders import load_yaml
+
+    params = {"levels": {"default": ["urgent"], "description": "d", "schema": {"type": "array", "items": {
+        "enum": ["low", "high"]}}}}
+    raw, lines = load_yaml(yaml.safe_dump(policy_doc(LEAF, params=params), sort_keys=False), "p.yml")
+
+    def compiled(checked: bool) -> Any:
+        return compile_policy(raw, file="p.yml", lines=lines, catalog=load_catalog(), kinds=kinds(),
+                              schema_checked=checked)
+
+    with pytest.raises(PolicyError, match="default of parameter 'levels'"):
+        compiled(False)
+    assert compiled(True).params == params  # (never marked: its first compile above failed)
+    raw["applies_to"] = {"kind": "no_such_kind"}
+    with pytest.raises(PolicyError, match="unknown artifact kind"):
+        compiled(True)

@@ -116,3 +116,64 @@ def test_known_shas_answers_as_hash_and_leaves_the_rest_to_it(tmp_path: Path) ->
         finally:
             cache.save()
     assert answers[0] == answers[1]
+
+
+def test_lookup_checks_stat_rows_as_known_shas_did_before_it(tmp_path: Path) -> None:
+    """``lookup_many`` checks each compact entry's stat row in its own loop (known_shas inlined); held to the way
+    before, ``known_shas`` over the files asked first and the lookup after: the same hits and misses, the same
+    digests trusted and the same stat rows kept for the next pack, whatever rows the pack holds (one field off,
+    none, a file changed, a link, a file gone)."""
+    import os
+
+    example = Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
+    config = load_config(example, None)
+    repo = Repo(example)
+    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", repo, ["test"])
+    assert cache is not None
+    try:
+        collect(repo, config, sorted(cache_mod.CACHEABLE_KINDS), Clock.at(TODAY), {}, cache=cache)
+    finally:
+        cache.save()
+    shutil.copytree(tmp_path / "cache", tmp_path / "cache-before")
+    files = sorted({name.partition("\0")[2] for name in cache._entries} | set(repo.files()))
+    changed = [f for f in files if f.endswith(".md")][:1]
+    for rel in changed:
+        with (example / rel).open("a", encoding="utf-8") as fh:
+            fh.write("\nchanged after the pack\n")
+    gone = [f for f in files if f.endswith(".json")][:1]
+    for rel in gone:
+        (example / rel).unlink()
+    seen = []
+    for folder, before in (("cache-before", True), ("cache", False)):
+        repo = Repo(example)
+        repo.files()
+        cache = cache_mod.ArtifactCache.open(tmp_path / folder, repo, ["test"])
+        assert cache is not None and cache._entries
+        try:
+            for n, rel in enumerate(files):
+                if rel in gone:
+                    cache._stat[rel] = [0, 0, 0, 0, 0, "planted"]
+                    continue
+                st = os.lstat(example / rel)
+                row: list[Any] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "planted"]
+                if n % 4 == 1:
+                    row[n % 5] += 1  # one field off: not trusted
+                if n % 4 != 2:  # else no row at all
+                    cache._stat[rel] = row
+            for name, entry in cache._entries.items():  # the planted digest is the one a compact entry holds
+                if len(entry) == COMPACT and name.partition("\0")[2] in cache._stat:
+                    entry[0] = "planted"
+            pairs = [(kind, file) for kind, _, file in (name.partition("\0") for name in sorted(cache._entries))]
+            if before:
+                from aima_gate.pipeline.cache_entries import known_shas
+
+                known_shas(cache, [file for kind, file in pairs if kind in cache_mod.CACHEABLE_KINDS])
+            got = cache.lookup_many(pairs)
+            seen.append(([None if r is None else [(a.kind, a.name, a.file, a.line, a.references) for a in r]
+                          for r in got], dict(cache._shas), dict(cache._new_stat)))
+        finally:
+            cache._writer.discard()  # nothing written: the next variant reads the same pack
+            os.close(cache._fd)
+    assert seen[0] == seen[1]
+    hits = [r for r in seen[1][0] if r is not None]
+    assert hits and len(hits) < len(seen[1][0])  # both hits and misses

@@ -251,3 +251,20 @@ def test_a_walked_file_is_read_in_one_system_call(tmp_path: Path, monkeypatch: p
     assert len(calls) == 3
     with pytest.raises(InputError, match="over the 8-byte limit"):
         repo.read_text("over.txt")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="non-UTF-8 file names are a POSIX file system's")
+def test_walk_lists_undecodable_names_among_good_ones_as_before(tmp_path: Path) -> None:
+    """The walk checks a folder's names together first (one encode): a folder with one non-UTF-8 name among good
+    ones still lists exactly that one as undecodable, and every other as a file, as a check per name did."""
+    root = tmp_path / "repo"
+    for rel in ("cards/a.md", "cards/b.md", "cards/c.md", "top.yml", "clean/x.md"):
+        write(root, rel, "x\n")
+    for raw in (b"cards/bad\xff.md", b"cards/\xed\xa0\x80.md", b"we\xffird/inside.md"):
+        path = os.fsencode(root) + b"/" + raw
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(b"x\n")
+    repo = Repo(root)
+    assert repo.files() == ["cards/a.md", "cards/b.md", "cards/c.md", "clean/x.md", "top.yml"]
+    assert sorted(repo.undecodable_names()) == sorted(["cards/bad\\xff.md", "cards/\\xed\\xa0\\x80.md", "we\\xffird/"])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from aima_gate.core.model import Artifact
 
@@ -106,18 +106,23 @@ def merge_models(artifacts: Sequence[Artifact]) -> list[Artifact]:
             owner_of[i] = owner
             dropped.add(i)
             found_by[owner].extend(r for r in routes if r not in found_by[owner])
-    out = []
-    for i, art in enumerate(artifacts):
+    # The models replaced in place in a copy of the list, then the dropped ones taken out: no look-up per artifact
+    # (20,000 in a hook run at 5,000 models, a quarter of them models).
+    out: list[Artifact | None] = list(artifacts)
+    for i, routes in found_by.items():
         if i in dropped:
             continue
-        if i in found_by:
-            with_key = getattr(art.data, "with_key", None)  # data decoded on demand (read back from the cache)
-            if with_key is not None:  # stays so: a partial run decodes only the models it evaluates
-                data = with_key("found_by", found_by[i])
-            else:
-                data = dict(art.data.items())
-                data["found_by"] = found_by[i]
-            # Made directly: dataclasses.replace() inspects the fields on every call (every model of a run).
-            art = Artifact(art.kind, art.name, art.file, data, art.line, art.lines, art.references)
-        out.append(art)
-    return out
+        art = artifacts[i]
+        with_key = getattr(art.data, "with_key", None)  # data decoded on demand (read back from the cache)
+        if with_key is not None:  # stays so: a partial run decodes only the models it evaluates
+            data = with_key("found_by", routes)
+        else:
+            data = dict(art.data.items())
+            data["found_by"] = routes
+        # Made directly: dataclasses.replace() inspects the fields on every call (every model of a run).
+        out[i] = Artifact(art.kind, art.name, art.file, data, art.line, art.lines, art.references)
+    if not dropped:
+        return cast("list[Artifact]", out)
+    for i in dropped:
+        out[i] = None
+    return [a for a in out if a is not None]

@@ -111,6 +111,18 @@ def _is_model_file(path: str) -> bool:
     return "." in name and name.rpartition(".")[2].lower() in MODEL_FILE_EXTENSIONS
 
 
+_MODEL_SUFFIXES = (*(f".{ext}" for ext in sorted(MODEL_FILE_EXTENSIONS)), ".txt")
+_TAIL = max(map(len, _MODEL_SUFFIXES))
+
+
+def _maybe_model_files(files: Sequence[str]) -> list[str]:
+    """The files that may pass :func:`_is_model_file` or :func:`_text_model`: those whose name ends, in any case,
+    with a model file extension or ``.txt`` (one C-level test per file instead of two calls: 20,000 files at 5,000
+    models, on every run). A superset: a name's extension lowercased to one of them ends the name, whole."""
+    suffixes, tail = _MODEL_SUFFIXES, -_TAIL
+    return [f for f in files if f[tail:].lower().endswith(suffixes)]
+
+
 def safe_name(raw: str) -> str:
     """A registry-valid model name (``^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$``) for a path or free-text name."""
     name = re.sub(r"[^A-Za-z0-9._/-]+", "-", raw).strip("-./_")
@@ -132,7 +144,7 @@ def discover(ctx: CollectContext) -> Iterable[Result]:
             else:
                 yield item
     owned = [c.location for c in candidates]
-    for file in ctx.repo.files():
+    for file in _maybe_model_files(ctx.repo.files()):
         if (_is_model_file(file) or _text_model(ctx, file)) and not any(_inside(file, loc) for loc in owned) \
                 and not _in_venv(ctx, file):
             candidates.append(Candidate("model-file", file, file, safe_name(file), UNVERSIONED))
@@ -275,15 +287,10 @@ def _mlmodel_folders(ctx: CollectContext) -> Iterator[Candidate | AimaGateError]
 def _huggingface_folders(ctx: CollectContext) -> Iterator[Candidate | AimaGateError]:
     from aima_gate.safeio.loaders import load_json, split_front_matter
 
-    by_folder: dict[str, set[str]] = {}
-    for file in ctx.repo.files():
-        folder, _, name = file.rpartition("/")
-        by_folder.setdefault(folder, set()).add(name)
+    files = sorted(ctx.repo.files())  # sorted already (Repo.files): a copy in one pass, for the bisection
     seen: set[str] = set()
-    for folder in sorted(by_folder):
-        names = by_folder[folder]
-        if "config.json" not in names and "adapter_config.json" not in names:
-            continue
+    for folder in _config_folders(files):
+        names = _names_in(files, folder)
         if _in_venv(ctx, f"{folder}/config.json") or "MLmodel" in names:
             continue
         signs: list[str] = []
@@ -343,3 +350,17 @@ def _hf_name(front: Any, location: str) -> str:
     if "models--" in location:  # a Hugging Face hub cache: models--<org>--<name>/snapshots/<sha>
         return safe_name(location.split("models--", 1)[1].split("/", 1)[0].replace("--", "/"))
     return safe_name(location or "model")
+
+
+def _config_folders(files: Sequence[str]) -> list[str]:
+    """The folders (sorted; "" for the root) that directly hold a ``config.json`` or an ``adapter_config.json``:
+    the only ones :func:`_huggingface_folders` looks at (found without a set of names for every folder)."""
+    return sorted({f.rpartition("/")[0] for f in files
+                   if "config.json" in f and f.rpartition("/")[2] in ("config.json", "adapter_config.json")})
+
+
+def _names_in(files: Sequence[str], folder: str) -> set[str]:
+    """The names of the files directly in ``folder`` ("" for the root), from the sorted listing ``files``."""
+    below = files if not folder else _under(files, folder)
+    cut = len(folder) + 1 if folder else 0
+    return {f[cut:] for f in below if "/" not in f[cut:]}

@@ -40,14 +40,13 @@ class Path:
 
     def get(self, value: Any) -> Any:
         for tok in self.tokens:
-            if type(value) is dict:  # the usual case, without the cost of an ABC check
+            # A dict is the usual case, tested without the cost of an ABC check; any Mapping is asked once (``get``,
+            # not ``in`` and ``[]``: the same answer for any Mapping; a lazy one, read back from the cache, answers
+            # its peek keys with one call).
+            if type(value) is dict or isinstance(value, Mapping):
                 value = value.get(tok, _MISSING)
                 if value is _MISSING:
                     return _MISSING
-            elif isinstance(value, Mapping):
-                if tok not in value:
-                    return _MISSING
-                value = value[tok]
             elif isinstance(value, list) and tok.isdigit() and int(tok) < len(value):
                 value = value[int(tok)]
             else:

@@ -135,7 +135,9 @@ def compile_policy(
     """Validate and compile one policy document. Raises :class:`PolicyError` naming file, line and path.
 
     ``schema_checked``: these exact bytes passed ``policy.schema.json`` before, under this code (the cache's
-    schema marks, config/policy_packs.py); the schema check is skipped, every other check is made."""
+    schema marks, config/policy_packs.py); the schema check is skipped, and so is the check of each parameter's
+    default against its own ``schema`` (a pure function of those bytes too: a mark is noted only after the whole
+    compile passed, and that check imports and compiles a validator on every run); every other check is made."""
     from aima_gate.safeio.validation import schema_errors
 
     if not isinstance(raw, dict):
@@ -149,7 +151,7 @@ def compile_policy(
     problem = catalog.check_ref(aima["domain"], aima["practice"], aima["stream"], aima["level"])
     if problem:
         raise comp.error("/aima", problem, hint="run `aima-gate controls` to list AIMA domains and practices")
-    for name, spec in raw.get("params", {}).items():
+    for name, spec in () if schema_checked else raw.get("params", {}).items():
         problem = param_value_problem(spec, spec["default"])
         if problem:
             raise comp.error(f"/params/{name}/default", f"default of parameter {name!r} {problem}")

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import atexit
 import datetime as _dt
-import shutil
-import subprocess
-import tempfile
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -82,6 +79,8 @@ class Verifier:
         assert self.cfg.keyring is not None
         key_data = self.repo.read_bytes(self.cfg.keyring)
         _refuse_secret_keys(key_data, self.cfg.keyring)
+        import tempfile
+
         import gnupg
 
         self.home = tempfile.mkdtemp(prefix="aima-gate-gnupg-")
@@ -111,6 +110,8 @@ class Verifier:
         if not self.cfg.keyring:
             return make_result(base, "unknown_key", "no keys are pinned: set signing.keyring (an armored public-key "
                            "file in the repository) and signing.allowed_fingerprints in .aima-gate.yml")
+        import subprocess  # here, not at the top: every run imports this module (collectors), few verify
+
         self._start(sig_rel)
         sig_path = self.repo.path(sig_rel)
         target_path = self.repo.path(target_rel, referenced_from=(sig_rel, None))
@@ -223,6 +224,9 @@ def classify(base: dict[str, Any], status_text: str, allowed: frozenset[str]) ->
 
 
 def _cleanup(home: str) -> None:
+    import shutil
+    import subprocess
+
     gpgconf = shutil.which("gpgconf")
     if gpgconf:
         subprocess.run([gpgconf, "--homedir", home, "--kill", "all"], capture_output=True, check=False, timeout=10)

@@ -74,12 +74,22 @@ def code_fingerprint() -> str:
     """Version plus (name, size, mtime) of every module of the gate: an edited collector is a new identity."""
     from aima_gate import __version__
 
-    package = Path(__file__).resolve().parents[1]
+    package = str(Path(__file__).resolve().parents[1])
+    # os.walk rather than Path.rglob (every run, ~400 files: a third of the time): the same files (Path.suffix's
+    # rule), in the same order (a Path sorts by its parts), so the same fingerprint.
+    parts_of: dict[str, tuple[str, ...]] = {package: ()}
+    found: list[tuple[tuple[str, ...], str]] = []
+    for dirpath, dirs, names in os.walk(package):
+        here = parts_of[dirpath]
+        parts_of.update((f"{dirpath}{os.sep}{d}", (*here, d)) for d in dirs)
+        for name in names:
+            dot = name.rfind(".")
+            if 0 < dot < len(name) - 1 and name[dot:] in (".py", ".txt", ".json", ".yml", ".yaml"):
+                found.append(((*here, name), f"{dirpath}{os.sep}{name}"))
     parts = [__version__]
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".txt", ".json", ".yml", ".yaml"):
-            st = path.stat()
-            parts.append(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}")
+    for key, full in sorted(found):
+        st = os.stat(full)  # noqa: PTH116 (what Path.stat calls)
+        parts.append(f"{'/'.join(key)}:{st.st_size}:{st.st_mtime_ns}")
     return sha("\n".join(parts).encode())
 
 
@@ -311,7 +321,9 @@ class ArtifactCache:
         """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
         self.repo.glob_memo = None
         try:
-            changed = self._dirty or set(self._new_entries) != set(self._entries)
+            # The same as comparing the two sets of names, without building them (20,000 names each at 5,000 models).
+            new, old = self._new_entries, self._entries
+            changed = self._dirty or len(new) != len(old) or not new.keys() <= old.keys()
             if changed and (not self._base_size or not write_delta(self, MAGIC)):  # a delta, else a whole pack
                 self._write()
         finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import hmac
 import os
-import secrets
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -117,10 +116,10 @@ def _key(top: int) -> bytes | None:
         try:
             fd = os.open("key", os.O_RDONLY | _NOFOLLOW, dir_fd=top)
         except FileNotFoundError:
-            tmp = f".key-{os.getpid()}-{secrets.token_hex(8)}"
+            tmp = f".key-{os.getpid()}-{os.urandom(8).hex()}"
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=top)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(32))
+                fh.write(os.urandom(32))  # what secrets.token_bytes(32) returns, without importing secrets
             try:
                 os.link(tmp, "key", src_dir_fd=top, dst_dir_fd=top, follow_symlinks=False)
             except FileExistsError:

@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,7 +121,7 @@ class SchemaMarks:
         body = MAGIC + json.dumps(marks, ensure_ascii=False, separators=(",", ":")).encode()
         if len(body) > MAX_BYTES:
             return  # over the limit: not written (then read as no marks)
-        tmp = f".marks-{os.getpid()}-{secrets.token_hex(8)}"
+        tmp = f".marks-{os.getpid()}-{os.urandom(8).hex()}"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._top)
             with os.fdopen(fd, "wb") as fh:

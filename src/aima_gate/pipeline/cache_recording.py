@@ -141,7 +141,7 @@ _WALKED: weakref.WeakKeyDictionary[Repo, frozenset[str]] = weakref.WeakKeyDictio
 def walked(repo: Repo) -> frozenset[str]:
     got = _WALKED.get(repo)
     if got is None:
-        got = _WALKED[repo] = frozenset(repo.files())
+        got = _WALKED[repo] = repo.walked()  # the repository's own set of its walk: not a second one of 20,000
     return got
 
 

@@ -15,7 +15,6 @@ import itertools
 import json
 import marshal
 import os
-import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -91,7 +90,7 @@ class PackWriter:
         self.failed = False
 
     def _open(self) -> int:
-        self._tmp = f".tmp-{os.getpid()}-{secrets.token_hex(8)}"
+        self._tmp = f".tmp-{os.getpid()}-{os.urandom(8).hex()}"
         self._fd = os.open(self._tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._folder)
         self._tag = hmac.new(self._key, digestmod="sha256")
         self._put(self._magic)
