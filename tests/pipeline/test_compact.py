@@ -1,5 +1,5 @@
 """A full cached run holds each kind's artifacts encoded until the first stage that reads them (pipeline/compact.py,
-staged.py's ``materialize``), and sorts the findings one policy at a time (runner._sorted_findings): the same
+staged.py's ``materialize``), and sorts the findings one policy at a time (run_findings.sorted_findings): the same
 report as a run without the cache, cold and warm (issue 16: memory flat in the number of models)."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from aima_gate.core.clock import Clock
 from aima_gate.core.model import Evidence, Finding, Severity, Status, Subject
 from aima_gate.pipeline import compact
 from aima_gate.pipeline.cache_codec import LazyData
-from aima_gate.pipeline.runner import KEPT_AFTER_EVALUATION, RunOptions, _sorted_findings, run_check
+from aima_gate.pipeline.run_findings import sorted_findings
+from aima_gate.pipeline.runner import KEPT_AFTER_EVALUATION, RunOptions, run_check
 from aima_gate.reporters.json_report import render
 from tests.conftest import TODAY, bench_repo
 
@@ -108,5 +109,5 @@ def test_sorting_one_policy_at_a_time_is_one_stable_sort(rows: list[Any], cut: i
     expected = tuple(sorted(findings, key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
                                                      f.evidence[0].line if f.evidence else 0,
                                                      f.evidence[0].message if f.evidence else "")))
-    got = _sorted_findings(findings[:cut], iter(findings[cut:]))
+    got = sorted_findings(findings[:cut], iter(findings[cut:]))
     assert [id(f) for f in got] == [id(f) for f in expected]  # the same objects, ties in the same order

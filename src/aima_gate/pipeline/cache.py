@@ -29,7 +29,7 @@ import json
 import marshal
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -374,31 +374,4 @@ class ArtifactCache:
             self._prune()
 
 
-def run_batch(cache: ArtifactCache | None, todo: Sequence[tuple[str, str]],
-              parse_one: Callable[[tuple[str, str]], list[Any]],
-              mapper: Callable[[Callable[[Any], list[Any]], Sequence[Any]], Iterable[list[Any]]]) -> list[list[Any]]:
-    """Results per pair in ``todo`` order: cached ones read back, the others parsed (in parallel) and recorded.
-    ``mapper`` may yield the parses as they finish (``imap_in_order``): each one's record (its blobs) is absorbed
-    and let go before the next, never all of them held at once."""
-    if cache is None:
-        return list(mapper(parse_one, todo))
-    from aima_gate.core.parallel import no_gc
-
-    with no_gc():  # reading back builds many long-lived objects and no garbage cycles
-        hits = dict(zip(todo, cache.lookup_many(todo), strict=True))
-    misses = [pair for pair in todo if hits[pair] is None]
-    parsed = iter(mapper(parse_one, misses))
-    out = []
-    for pair in todo:
-        got = hits[pair]
-        if got is None:
-            got = next(parsed)
-            if got and isinstance(got[-1], Record):
-                cache.absorb(pair[0], pair[1], got[-1])
-                got = got[:-1]
-        out.append(got)
-    next(parsed, None)  # an iterator ends (and its pool closes) here, not when it is collected
-    return out
-
-
-__all__ = ["CACHEABLE_KINDS", "ArtifactCache", "cache_folder", "parse_recorded", "run_batch", "walked"]
+__all__ = ["CACHEABLE_KINDS", "ArtifactCache", "cache_folder", "parse_recorded", "walked"]

@@ -1,4 +1,5 @@
-"""The entries of a pack's index (see cache.py), and reading them back for a run's files.
+"""The entries of a pack's index (see cache.py), and reading them back for a run's files (:func:`run_batch`: a
+batch of files, read back where the cache holds them, parsed and recorded where it does not).
 
 An entry holds what one parse of (kind, file) left: its dependencies, its result items and the spans of its
 blobs. Nearly every entry has the same shape: one artifact of that kind at that file, made from reading that file
@@ -20,12 +21,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aima_gate.core.model import Artifact
 from aima_gate.pipeline.cache_codec import Blobs, LazyData, LazyLines, decode_results
-from aima_gate.pipeline.cache_recording import walked
+from aima_gate.pipeline.cache_recording import Record, walked
 
 COMPACT = 9
 _UNSET: Any = object()
@@ -149,4 +150,33 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
             except (ValueError, TypeError, KeyError, IndexError, AttributeError):
                 results = None
         append(results)
+    return out
+
+
+def run_batch(cache: Any, todo: Sequence[tuple[str, str]],
+              parse_one: Callable[[tuple[str, str]], list[Any]],
+              mapper: Callable[[Callable[[Any], list[Any]], Sequence[Any]], Iterable[list[Any]]]) -> list[list[Any]]:
+    """Results per pair in ``todo`` order: cached ones read back, the others parsed (in parallel) and recorded.
+    ``cache`` is the run's :class:`~aima_gate.pipeline.cache.ArtifactCache`, or None (not imported here: it
+    imports this module).
+    ``mapper`` may yield the parses as they finish (``imap_in_order``): each one's record (its blobs) is absorbed
+    and let go before the next, never all of them held at once."""
+    if cache is None:
+        return list(mapper(parse_one, todo))
+    from aima_gate.core.parallel import no_gc
+
+    with no_gc():  # reading back builds many long-lived objects and no garbage cycles
+        hits = dict(zip(todo, cache.lookup_many(todo), strict=True))
+    misses = [pair for pair in todo if hits[pair] is None]
+    parsed = iter(mapper(parse_one, misses))
+    out = []
+    for pair in todo:
+        got = hits[pair]
+        if got is None:
+            got = next(parsed)
+            if got and isinstance(got[-1], Record):
+                cache.absorb(pair[0], pair[1], got[-1])
+                got = got[:-1]
+        out.append(got)
+    next(parsed, None)  # an iterator ends (and its pool closes) here, not when it is collected
     return out

@@ -37,7 +37,12 @@ from aima_gate.core.model import (
 )
 from aima_gate.core.report import Report
 from aima_gate.engine.policy import resolve_params
-from aima_gate.pipeline.run_findings import duplicate_subject_errors, error_finding, missing_kinds_once
+from aima_gate.pipeline.run_findings import (
+    duplicate_subject_errors,
+    error_finding,
+    missing_kinds_once,
+    sorted_findings,
+)
 from aima_gate.safeio.loaders import decode_text
 from aima_gate.safeio.repo import Repo
 
@@ -119,7 +124,8 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     data and lines still encoded where they encode exactly (pipeline/compact.py), as the cache's read-back ones do.
     """
     from aima_gate.core.parallel import imap_in_order
-    from aima_gate.pipeline.cache import CACHEABLE_KINDS, parse_recorded, run_batch
+    from aima_gate.pipeline.cache import CACHEABLE_KINDS, parse_recorded
+    from aima_gate.pipeline.cache_entries import run_batch
     from aima_gate.pipeline.compact import Encoded, expanded
 
     needed = sorted(set(kinds))
@@ -248,28 +254,6 @@ def _open_cache(options: RunOptions, loaded: LoadedPolicies, config: Config, rep
         repo.max_bytes, list(repo.exclude), repo.default_exclusions])
 
 
-def _sorted_findings(*parts: Iterable[Finding]) -> tuple[Finding, ...]:
-    """Every finding of ``parts``, sorted by policy, file, subject and first evidence: one policy at a time, so that
-    the sort keys of one policy's findings (not of every finding: 720,000 at 20,000 models) are alive at once.
-    The same order as one stable sort of them all: the policy id leads the key, and each policy's findings keep
-    their order of arrival into its group."""
-    by_policy: dict[str, list[Finding]] = {}
-    for part in parts:
-        for f in part:
-            group = by_policy.get(f.policy_id)
-            if group is None:
-                group = by_policy[f.policy_id] = []
-            group.append(f)
-    out: list[Finding] = []
-    for policy_id in sorted(by_policy):
-        group = by_policy.pop(policy_id)
-        group.sort(key=lambda f: (f.subject.file, f.subject.kind, f.subject.name,
-                                  f.evidence[0].line if f.evidence else 0,
-                                  f.evidence[0].message if f.evidence else ""))
-        out += group
-    return tuple(out)
-
-
 def run_check(options: RunOptions) -> Report:
     root = options.root
     if not root.is_dir():
@@ -371,7 +355,7 @@ def run_check(options: RunOptions) -> Report:
     imports = report_extra(artifacts, config.raw)  # pickle allowlist additions, listed like waivers
     attestations = [a for a in artifacts if a.kind == "attestation"]
     del artifacts
-    findings = _sorted_findings(evaluated, (error_finding(e) for e in errors))
+    findings = sorted_findings(evaluated, (error_finding(e) for e in errors))
     del evaluated
     extra: dict[str, Any] = {}
     baseline = _baseline(options, config, repo)
