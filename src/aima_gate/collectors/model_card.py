@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
@@ -20,7 +20,7 @@ from aima_gate.collectors.model_card_words import derived_count
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import intern_short, split_front_matter
-from aima_gate.safeio.markdown import normalize_title, sections, word_count
+from aima_gate.safeio.markdown import Section, normalize_title, sections, word_count
 
 # Canonical section -> predicate on the normalized heading. A heading's first match is its own section; a combined
 # heading such as "Intended uses & limitations" also stands in for its other matches (here: limitations) when the
@@ -69,6 +69,33 @@ def _model_name(front: dict[str, Any], heads: list[Any], file: str) -> str:
     return posixpath.splitext(posixpath.basename(file))[0]
 
 
+class _SectionWords:
+    """Word counts of a card's sections, each counted when a canonical section first asks (a heading no section
+    matches, or one that loses to an earlier filled heading, is never counted: the count was most of a card).
+
+    A class, not a closure that calls itself by name: such a closure is a reference cycle (the function and the
+    cell holding it) that keeps the card's sections alive until the cyclic collector runs, and parsing runs with
+    it paused (core/parallel.no_gc), so every card's sections stayed alive to the end of the run."""
+
+    def __init__(self, heads: Sequence[Section]) -> None:
+        self.heads = heads
+        self.seen: dict[str, bool] = {}  # sentence -> template's: sections nest, so their sentences repeat
+        self.counted: dict[int, int] = {}
+
+    def count_text(self, text: str) -> int:
+        return word_count(strip_template_text(text, self.seen))
+
+    def words_of(self, n: int) -> int:
+        """Words of the n-th heading's section. A heading with subsections adds up theirs where that is provably
+        its own count (model_card_words.py): the title section spans the whole card and was counted again over
+        every subsection."""
+        counted = self.counted
+        if n not in counted:
+            derived = derived_count(self.heads, n, self.words_of, self.count_text)
+            counted[n] = self.count_text(self.heads[n].text) if derived is None else derived
+        return counted[n]
+
+
 def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str, Any], dict[str, int]]:
     front, fm_lines, body, body_line = split_front_matter(text, file)
     if front is None:
@@ -78,22 +105,8 @@ def parse_markdown_card(text: str, file: str, min_words: int) -> tuple[dict[str,
     heads = sections(body, body_line)
     found: dict[str, dict[str, Any]] = {}
     line_map: dict[str, int] = {}
-    seen: dict[str, bool] = {}  # sentence -> template's: sections nest, so their sentences repeat
     matched = [(head, _canonical(head.title)) for head in heads]
-    counted: dict[int, int] = {}
-
-    def count_text(text: str) -> int:
-        return word_count(strip_template_text(text, seen))
-
-    def words_of(n: int) -> int:
-        """Words of the n-th heading's section, counted when a canonical section first asks (a heading no section
-        matches, or one that loses to an earlier filled heading, is never counted: the count was most of a card).
-        A heading with subsections adds up theirs where that is provably its own count (model_card_words.py): the
-        title section spans the whole card and was counted again over every subsection."""
-        if n not in counted:
-            derived = derived_count(heads, n, words_of, count_text)
-            counted[n] = count_text(matched[n][0].text) if derived is None else derived
-        return counted[n]
+    words_of = _SectionWords(heads).words_of
 
     for own in (True, False):  # dedicated headings first; a combined heading only stands in for a missing one
         for n, (head, names) in enumerate(matched):

@@ -122,26 +122,37 @@ def _expanded_size(node: yaml.Node, file: str) -> int:
 
     Memoized per node, so an alias bomb is measured in time linear in its *source* size.
     """
-    memo: dict[int, int] = {}
-    on_stack: set[int] = set()
+    return _Expansion(file).size(node, 0)
 
-    def size(n: yaml.Node, depth: int) -> int:
+
+class _Expansion:
+    """:func:`_expanded_size`'s walk. An object, not a closure that calls itself by name: such a closure is a
+    reference cycle (the function and the cell holding it), kept with its memo until the cyclic collector runs,
+    which parsing pauses (core/parallel.no_gc)."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.memo: dict[int, int] = {}
+        self.on_stack: set[int] = set()
+
+    def size(self, n: yaml.Node, depth: int) -> int:
+        memo, file = self.memo, self.file
         key = id(n)
         if key in memo:
             return memo[key]
-        if key in on_stack:
+        if key in self.on_stack:
             raise InputError("recursive YAML alias (a node contains itself)", file=file, line=n.start_mark.line + 1)
         if depth > MAX_DEPTH:
             raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", file=file, line=n.start_mark.line + 1)
-        on_stack.add(key)
+        self.on_stack.add(key)
         total = 1
         if isinstance(n, yaml.SequenceNode):
             for child in n.value:
-                total += size(child, depth + 1)
+                total += self.size(child, depth + 1)
         elif isinstance(n, yaml.MappingNode):
             for k, v in n.value:
-                total += size(k, depth + 1) + size(v, depth + 1)
-        on_stack.discard(key)
+                total += self.size(k, depth + 1) + self.size(v, depth + 1)
+        self.on_stack.discard(key)
         memo[key] = total
         if total > MAX_NODES:
             raise InputError(
@@ -151,9 +162,6 @@ def _expanded_size(node: yaml.Node, file: str) -> int:
                 hint="remove the nested anchors/aliases; aima-gate refuses documents that expand this much",
             )
         return total
-
-    size(node, 0)
-    return memo[id(node)]
 
 
 def _scalar(node: yaml.ScalarNode, file: str) -> Any:
