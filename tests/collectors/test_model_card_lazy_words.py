@@ -11,37 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aima_gate.collectors import model_card
 from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, parse_markdown_card
-from aima_gate.collectors.model_card_boilerplate import strip_template_text
 from aima_gate.core.errors import AimaGateError
-from aima_gate.safeio.markdown import word_count
+from tests.collectors.card_reference import reference_sections
 from tests.conftest import DATA
-
-
-def _reference(text: str, file: str, min_words: int) -> tuple[dict[str, Any], dict[str, int]]:
-    """The previous matching loop, verbatim, on eagerly counted headings."""
-    from aima_gate.safeio.loaders import intern_short, split_front_matter
-    from aima_gate.safeio.markdown import sections
-
-    _front, _lines, body, body_line = split_front_matter(text, file)
-    heads = sections(body, body_line)
-    found: dict[str, dict[str, Any]] = {}
-    line_map: dict[str, int] = {}
-    seen: dict[str, bool] = {}
-    matched = [(head, model_card._canonical(head.title), word_count(strip_template_text(head.text, seen)))
-               for head in heads]
-    for own in (True, False):
-        for head, names, words in matched:
-            for name in names[:1] if own else names[1:]:
-                current = found.get(name)
-                if current is None or (own and not current["filled"] and words >= min_words):
-                    found[name] = {"title": intern_short(head.title), "words": words, "filled": words >= min_words}
-                    line_map[f"/sections/{name}"] = head.line
-    for name in model_card.CANONICAL_SECTIONS:
-        found.setdefault(name, {"title": None, "words": 0, "filled": False})
-    return found, line_map
-
 
 HEADINGS = ["Model Card for x", "Intended uses & limitations", "Uses", "Direct Use", "Bias, Risks, and Limitations",
             "Limitations", "Training Data", "2. Training data", "Evaluation", "Results", "Model Details",
@@ -66,7 +39,7 @@ def cards(draw: Any) -> str:
 @given(cards(), st.integers(1, 8))
 def test_lazy_counts_give_what_eager_counts_gave(text: str, min_words: int) -> None:
     data, line_map = parse_markdown_card(text, "card.md", min_words)
-    sections_ref, lines_ref = _reference(text, "card.md", min_words)
+    sections_ref, lines_ref = reference_sections(text, "card.md", min_words)
     assert data["sections"] == sections_ref
     assert {k: v for k, v in line_map.items() if k.startswith("/sections/")} == lines_ref
 
@@ -78,8 +51,8 @@ def test_real_cards() -> None:
             data, line_map = parse_markdown_card(text, path.name, DEFAULT_MIN_WORDS)
         except AimaGateError:  # a card whose front matter is refused: the reference refuses it the same way
             with pytest.raises(AimaGateError):
-                _reference(text, path.name, DEFAULT_MIN_WORDS)
+                reference_sections(text, path.name, DEFAULT_MIN_WORDS)
             continue
-        sections_ref, lines_ref = _reference(text, path.name, DEFAULT_MIN_WORDS)
+        sections_ref, lines_ref = reference_sections(text, path.name, DEFAULT_MIN_WORDS)
         assert data["sections"] == sections_ref, path.name
         assert {k: v for k, v in line_map.items() if k.startswith("/sections/")} == lines_ref, path.name

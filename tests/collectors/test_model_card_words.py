@@ -14,37 +14,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from aima_gate.collectors import model_card
 from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, parse_markdown_card
 from aima_gate.collectors.model_card_boilerplate import strip_template_text
 from aima_gate.collectors.model_card_words import derived_count, direct_children, split_parts
 from aima_gate.core.errors import AimaGateError
-from aima_gate.safeio.loaders import intern_short, split_front_matter
+from aima_gate.safeio.loaders import split_front_matter
 from aima_gate.safeio.markdown import Section, sections, word_count
+from tests.collectors.card_reference import reference_sections
 from tests.conftest import DATA
 
 REALWORLD = Path(__file__).resolve().parents[1] / "realworld" / "repos"
-
-
-def _reference_card(text: str, file: str, min_words: int) -> tuple[dict[str, Any], dict[str, int]]:
-    """parse_markdown_card's sections before the derivation: every heading counted from its own text."""
-    _front, _lines, body, body_line = split_front_matter(text, file)
-    heads = sections(body, body_line)
-    found: dict[str, dict[str, Any]] = {}
-    line_map: dict[str, int] = {}
-    seen: dict[str, bool] = {}
-    matched = [(head, model_card._canonical(head.title), word_count(strip_template_text(head.text, seen)))
-               for head in heads]
-    for own in (True, False):
-        for head, names, words in matched:
-            for name in names[:1] if own else names[1:]:
-                current = found.get(name)
-                if current is None or (own and not current["filled"] and words >= min_words):
-                    found[name] = {"title": intern_short(head.title), "words": words, "filled": words >= min_words}
-                    line_map[f"/sections/{name}"] = head.line
-    for name in model_card.CANONICAL_SECTIONS:
-        found.setdefault(name, {"title": None, "words": 0, "filled": False})
-    return found, line_map
 
 
 def _check_every_heading(body: str) -> int:
@@ -149,7 +128,7 @@ def test_a_tiled_text_counts_as_its_parts(tiling: tuple[str, list[str], list[str
 @given(bodies(), st.integers(1, 8))
 def test_card_sections_are_the_reference(body: str, min_words: int) -> None:
     data, line_map = parse_markdown_card(body, "card.md", min_words)
-    sections_ref, lines_ref = _reference_card(body, "card.md", min_words)
+    sections_ref, lines_ref = reference_sections(body, "card.md", min_words)
     assert data["sections"] == sections_ref
     assert {k: v for k, v in line_map.items() if k.startswith("/sections/")} == lines_ref
 
@@ -173,9 +152,9 @@ def test_real_cards_give_the_reference_counts() -> None:
             data, line_map = parse_markdown_card(text, path.name, DEFAULT_MIN_WORDS)
         except AimaGateError:
             with pytest.raises(AimaGateError):
-                _reference_card(text, path.name, DEFAULT_MIN_WORDS)
+                reference_sections(text, path.name, DEFAULT_MIN_WORDS)
             continue
-        sections_ref, lines_ref = _reference_card(text, path.name, DEFAULT_MIN_WORDS)
+        sections_ref, lines_ref = reference_sections(text, path.name, DEFAULT_MIN_WORDS)
         assert data["sections"] == sections_ref, path
         assert {k: v for k, v in line_map.items() if k.startswith("/sections/")} == lines_ref, path
     assert derived > 0  # the corpus reaches the derivation, not only its fallback

@@ -32,8 +32,8 @@ def _float(value: float) -> str:
     return float.__repr__(value)
 
 
-def _scalar(value: Any) -> str | None:
-    """The JSON text of an exact scalar, or None for anything else."""
+def scalar_text(value: Any) -> str | None:
+    """The JSON text of an exact scalar (``json.dumps``'s), or None for anything else."""
     kind = type(value)
     if kind is str:
         return encode_basestring(value)
@@ -70,7 +70,7 @@ def _encode(value: Any, indent: str, out: list[str]) -> None:
         inner = indent + "  "
         separator = "{" + inner
         for key, item in value.items():
-            text = _scalar(item)
+            text = scalar_text(item)
             if text is None:
                 out.append(separator + encode_basestring(key) + ": ")
                 _encode(item, inner, out)
@@ -85,7 +85,7 @@ def _encode(value: Any, indent: str, out: list[str]) -> None:
         inner = indent + "  "
         separator = "[" + inner
         for item in value:
-            text = _scalar(item)
+            text = scalar_text(item)
             if text is None:
                 out.append(separator)
                 _encode(item, inner, out)
@@ -94,7 +94,7 @@ def _encode(value: Any, indent: str, out: list[str]) -> None:
             separator = "," + inner
         out.append(indent + "]")
     else:
-        text = _scalar(value)
+        text = scalar_text(value)
         out.append(_fallback(value, indent) if text is None else text)
 
 
@@ -102,4 +102,4 @@ def _fallback(value: Any, indent: str) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", indent)
 
 
-__all__ = ["dumps_indented"]
+__all__ = ["dumps_indented", "scalar_text"]

@@ -40,12 +40,7 @@ def escape_text(text: str) -> str:
 
 
 def escape_attribute(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
+    text = escape_text(text)  # ``& < >`` first, as _escape_attrib does; then what only attributes escape
     if '"' in text:
         text = text.replace('"', "&quot;")
     if "\r" in text:

@@ -17,6 +17,7 @@ from typing import Any
 
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
+from aima_gate.reporters._json_indent import scalar_text
 
 SCHEMA_VERSION = "1"
 FINDINGS_SUMMARY = "summary"
@@ -192,18 +193,8 @@ def _dumps(value: Any, compact: bool = False) -> str:
 # json.dumps itself.
 
 def _value(value: Any) -> str:
-    kind = type(value)
-    if kind is str:
-        return encode_basestring(value)
-    if kind is int:
-        return int.__repr__(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return _dumps(value, compact=True)
+    text = scalar_text(value)  # str, int, None, bools and floats as json.dumps writes them
+    return _dumps(value, compact=True) if text is None else text
 
 
 _EVIDENCE = '{"actual":%s,"expected":%s,"file":%s,"line":%s,"message":%s,"pointer":%s}'
