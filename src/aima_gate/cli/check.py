@@ -30,7 +30,7 @@ from aima_gate.core.clock import Clock
 from aima_gate.core.errors import ConfigError
 from aima_gate.core.exit_codes import ExitCode
 from aima_gate.core.model import Severity, Status
-from aima_gate.reporters import REPORTERS, STREAMED
+from aima_gate.reporters import RENDER_COST, REPORTERS, STREAMED
 
 
 def _parse_reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -225,10 +225,6 @@ def _encoded(text: str) -> bytes:
 
 ASIDE_MIN_FINDINGS = 20_000
 """From this many findings (a few tenths of a second per report) outputs are shared with the second core."""
-
-RENDER_COST = {"junit": 6.0, "gitlab": 3.0, "html": 3.0, "sarif": 2.0, "json": 1.0, "text": 1.0, "markdown": 0.8,
-               "github": 0.3}
-"""Relative CPU cost of each format's rendering (measured at 5,000 models; JUnit lists every finding)."""
 
 
 def _split_outputs(formats: list[str]) -> int:

@@ -31,6 +31,11 @@ STREAMED = frozenset({"junit", "gitlab"})
 pieces, so that a large report is never one string (and, for these, never one tree or list)."""
 
 
+RENDER_COST = {"junit": 6.0, "gitlab": 3.0, "html": 3.0, "sarif": 2.0, "json": 1.0, "text": 1.0, "markdown": 0.8,
+               "github": 0.3}
+"""Relative CPU cost of each format's rendering (measured at 5,000 models; JUnit lists every finding)."""
+
+
 class Renderer(Protocol):
     def __call__(self, report: Report) -> str: ...
 
