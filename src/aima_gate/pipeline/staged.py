@@ -11,19 +11,25 @@ The result is exactly :func:`aima_gate.engine.evaluate.evaluate` over every poli
 policy is evaluated once, against every artifact of every kind it can read, and findings come back in the
 engine's order (by policy id, each policy's findings as the engine ordered them). Waivers are matched per policy,
 so a waiver is unused only if no stage used it; its finding is made once, at the end, as the engine makes it.
+
+On a large run the last stage is split: a forked child evaluates its last policies while this process evaluates
+the others, and their findings come back as plain values (split_evaluation.py). The child is forked only after
+the earlier stages, once the kinds they read are released, so it does not hold those documents as well.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any
 
+from aima_gate.core.aside import Aside, aside, can_aside
 from aima_gate.core.model import UNUSED_WAIVER, Artifact, Finding, Waiver
 from aima_gate.engine.evaluate import Evaluation, evaluate, unused_waiver_finding
 from aima_gate.engine.policy import Policy
+from aima_gate.pipeline.split_evaluation import child_policies, decode, encode
 
 
 def plan_stages(policies: Sequence[Policy], join_kinds: Mapping[str, Sequence[str]], counts: Mapping[str, int],
@@ -74,19 +80,27 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
     reads = [{k for p in stage for k in (p.kind, *join_kinds.get(p.id, ()))} for stage in stages]
     groups: list[tuple[str, Sequence[Finding]]] = []  # (policy id, its findings), as the stages made them
     used: set[int] = set()
-    for n, stage in enumerate(stages):
-        wanted = reads[n]
-        if materialize is not None:  # this stage's kinds decoded now (each once: a decoded artifact is returned as is)
-            artifacts[:] = [materialize(a) if a.kind in wanted else a for a in artifacts]
-        result = evaluate(stage, [a for a in artifacts if a.kind in wanted], params=params, waivers=waivers,
-                          today=today, anchor_file=anchor_file, unreadable=unreadable, pass_evidence=pass_evidence,
-                          na_evidence=na_evidence)
-        groups += _by_policy(result.findings)
-        used |= result.used_waivers
-        del result
-        later = keep.union(*reads[n + 1:])
-        if any(a.kind not in later for a in artifacts):
-            artifacts[:] = [a for a in artifacts if a.kind in later]
+    theirs = child_policies(stages, reads, counts, keep)
+    if theirs and not can_aside():
+        theirs = ()
+    options: dict[str, Any] = {"params": params, "waivers": waivers, "today": today, "anchor_file": anchor_file,
+                               "unreadable": unreadable, "pass_evidence": pass_evidence, "na_evidence": na_evidence}
+    if not theirs:
+        _run_stages(stages, reads, artifacts, keep, groups, used, materialize=materialize, **options)
+    else:  # the last stage's last policies on the second core (split_evaluation.py), the others here
+        _run_stages(stages[:-1], reads, artifacts, keep, groups, used, materialize=materialize, **options)
+        # Forked only now: the kinds the earlier stages read are gone, so the child does not hold them too.
+        away = _evaluate_aside(theirs, artifacts, join_kinds, materialize=materialize, **options)
+        try:
+            mine = stages[-1][:len(stages[-1]) - len(theirs)]
+            if mine:
+                _run_stages([mine], [{k for p in mine for k in (p.kind, *join_kinds.get(p.id, ()))}], artifacts,
+                            keep, groups, used, materialize=materialize, **options)
+            their_groups, their_used = decode(away.pieces(), theirs)
+            groups += their_groups
+            used |= their_used
+        finally:
+            away.cancel()
     unused = [unused_waiver_finding(w) for i, w in enumerate(waivers) if i not in used]
     unused.sort(key=lambda f: (f.subject.file, f.subject.kind, f.subject.name))  # as the engine orders them
     if unused:
@@ -96,6 +110,40 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
     # the stages' own tuples at the run's peak of memory.
     groups.sort(key=lambda g: g[0])
     return Evaluation(tuple(chain.from_iterable(g[1] for g in groups)), frozenset(used))
+
+
+def _evaluate_aside(theirs: tuple[Policy, ...], artifacts: list[Artifact], join_kinds: Mapping[str, Sequence[str]],
+                    *, materialize: Callable[[Artifact], Artifact] | None, **options: Any) -> Aside:
+    """The child's evaluation of ``theirs`` (encoded, split_evaluation.py), started now. Its kinds are never
+    released from ``artifacts`` (child_policies), so the fallback (run here, after this process's policies) sees
+    them too."""
+    wanted = {k for p in theirs for k in (p.kind, *join_kinds.get(p.id, ()))}
+
+    def produce() -> Iterator[bytes]:
+        mine = [a for a in artifacts if a.kind in wanted]
+        if materialize is not None:
+            mine = [materialize(a) for a in mine]
+        result = evaluate(theirs, mine, **options)
+        yield from encode(_by_policy(result.findings), theirs, result.used_waivers)
+
+    return aside(produce)
+
+
+def _run_stages(stages: Sequence[tuple[Policy, ...]], reads: Sequence[set[str]], artifacts: list[Artifact],
+                keep: frozenset[str], groups: list[tuple[str, Sequence[Finding]]], used: set[int], *,
+                materialize: Callable[[Artifact], Artifact] | None,
+                **options: Any) -> None:
+    for n, stage in enumerate(stages):
+        wanted = reads[n]
+        if materialize is not None:  # this stage's kinds decoded now (each once: a decoded artifact is returned as is)
+            artifacts[:] = [materialize(a) if a.kind in wanted else a for a in artifacts]
+        result = evaluate(stage, [a for a in artifacts if a.kind in wanted], **options)
+        groups += _by_policy(result.findings)
+        used |= result.used_waivers
+        del result
+        later = keep.union(*reads[n + 1:])
+        if any(a.kind not in later for a in artifacts):
+            artifacts[:] = [a for a in artifacts if a.kind in later]
 
 
 def _by_policy(findings: tuple[Finding, ...]) -> list[tuple[str, Sequence[Finding]]]:
