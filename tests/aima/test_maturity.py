@@ -9,7 +9,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import aima_gate.aima.maturity as maturity
 from aima_gate.aima.maturity import compute, maturity_markdown, maturity_text
 from aima_gate.aima.radar import radar_svg
 from aima_gate.core.clock import Clock
@@ -162,3 +165,52 @@ def test_score_cli_exits_2_when_evidence_cannot_be_read(tmp_path: Path) -> None:
     (tmp_path / "governance" / "policy.md").write_text("# no front matter\n")
     proc = run_cli("score", str(tmp_path), "--today", TODAY.isoformat(), "--brief")
     assert proc.returncode == 2 and "could not be evaluated" in proc.stderr
+
+
+def _cell_one_list(cell: str, policy_ids: Any, findings: Any, att: Any, att_failing: bool, today: Any) -> Any:
+    """The cell as round 8 computed it, from one list of its policies' findings: the reference for ``_cell``."""
+    from collections import Counter
+
+    from aima_gate.aima.maturity import _attestation_state
+
+    counts = Counter(f.status for f in findings)
+    bad = counts[Status.FAIL] + counts[Status.ERROR] + counts[Status.WAIVED]
+    out: dict[str, Any] = {"cell": cell, "policies": sorted(policy_ids)}
+    if bad:
+        failing = sorted({f.policy_id for f in findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)})
+        subjects = sorted({f.subject.name for f in findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)})
+        shown = ", ".join(subjects[:3]) + (f" and {len(subjects) - 3} more" if len(subjects) > 3 else "")
+        verbs = [v for st, v in ((Status.FAIL, "failed"), (Status.ERROR, "could not be evaluated"),
+                                 (Status.WAIVED, "was waived")) if counts[st]]
+        out.update(status="fails", source="policies", detail=f"{', '.join(failing)} {' / '.join(verbs)} for {shown}")
+    elif counts[Status.PASS]:
+        out.update(status="holds", source="policies",
+                   detail=f"{counts[Status.PASS]} passing finding(s) of {', '.join(sorted(policy_ids))}")
+    else:
+        status, detail = _attestation_state(att, att_failing, today)
+        if status == "unknown" and policy_ids and att is None:
+            detail = f"{', '.join(sorted(policy_ids))} selected no subject here; add the evidence or attest the cell"
+        out.update(status=status, source="attestation" if att is not None else "none", detail=detail)
+    return out
+
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["p1", "p2", "p3", "p4"]), st.sampled_from(list(Status)),
+                          st.sampled_from(["m@1", "m@2", "a", "b", "c", "d"]),
+                          st.sampled_from(["model", "attestation"])), max_size=40),
+       st.lists(st.tuples(st.sampled_from(["p1", "p2", "p3", "p4"]), st.sampled_from("AB"), st.integers(1, 3)),
+                min_size=1, max_size=6))
+def test_cells_counted_per_policy_are_the_cells_of_one_list(rows: Any, policies: Any) -> None:
+    findings = [_finding(*row) for row in rows]  # any order: runs of one policy are gathered
+    pols = [_policy(*p) for p in policies]  # an id may be listed twice, in one cell or two
+    atts = [_att("A/1", answer="yes")]
+    got = compute(pols, findings, atts, TODAY)
+    cell = maturity._cell
+    maturity._cell = lambda c, pids, by_policy, *rest: _cell_one_list(
+        c, pids, [f for p in pids for f in by_policy.get(p, [])], *rest)
+    try:
+        want = compute(pols, findings, atts, TODAY)
+    finally:
+        maturity._cell = cell
+    assert got == want

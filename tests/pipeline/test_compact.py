@@ -111,3 +111,21 @@ def test_sorting_one_policy_at_a_time_is_one_stable_sort(rows: list[Any], cut: i
                                                      f.evidence[0].message if f.evidence else "")))
     got = sorted_findings(findings[:cut], iter(findings[cut:]))
     assert [id(f) for f in got] == [id(f) for f in expected]  # the same objects, ties in the same order
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c.x"]), st.sampled_from(["f1", "f0", "f2"]),
+                          st.sampled_from(["n", "m", "o"]), st.integers(0, 3), st.sampled_from(["u", "v"])),
+                max_size=30),
+       st.integers(0, 30), st.booleans())
+def test_groups_already_in_subject_order_are_kept_as_they_are(rows: list[Any], cut: int, dedupe: bool) -> None:
+    # The engine's order: by policy and subject (a group with one finding per subject is not sorted again).
+    rows.sort(key=lambda r: (r[0], r[1], "model", r[2]))
+    if dedupe:
+        rows = list({(r[0], r[1], r[2]): r for r in rows}.values())
+    findings = [_finding(*row) for row in rows]
+    expected = tuple(sorted(findings, key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name,
+                                                     f.evidence[0].line if f.evidence else 0,
+                                                     f.evidence[0].message if f.evidence else "")))
+    got = sorted_findings(findings[:cut], iter(findings[cut:]))
+    assert [id(f) for f in got] == [id(f) for f in expected]

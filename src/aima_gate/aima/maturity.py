@@ -19,6 +19,8 @@ import datetime as _dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from aima_gate.aima.catalog import LEVELS, STREAMS, Practice, load_catalog
@@ -51,19 +53,24 @@ def _attestation_state(att: Mapping[str, Any] | None, failing: bool, today: _dt.
     return "holds", f"attested 'yes' by {who} on {att.get('date')} (expires {expires})"
 
 
-def _cell(cell: str, policy_ids: Sequence[str], findings: Sequence[Finding], att: Mapping[str, Any] | None,
-          att_failing: bool, today: _dt.date) -> dict[str, Any]:
-    counts = Counter(f.status for f in findings)
+def _cell(cell: str, policy_ids: Sequence[str], by_policy: Mapping[str, Sequence[Finding]],
+          att: Mapping[str, Any] | None, att_failing: bool, today: _dt.date) -> dict[str, Any]:
+    counts: Counter[Status] = Counter()
+    failing: set[str] = set()
+    for p in policy_ids:  # per policy, each finding counted once per time its policy is listed (as one list of them)
+        found = Counter(map(_STATUS, by_policy.get(p, ())))
+        counts.update(found)
+        if found[Status.FAIL] or found[Status.ERROR] or found[Status.WAIVED]:
+            failing.add(p)
     bad = counts[Status.FAIL] + counts[Status.ERROR] + counts[Status.WAIVED]
     out: dict[str, Any] = {"cell": cell, "policies": sorted(policy_ids)}
     if bad:
-        failing = sorted({f.policy_id for f in findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)})
-        subjects = sorted({f.subject.name for f in findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)})
+        subjects = sorted({f.subject.name for p in failing for f in by_policy[p] if f.status in _BAD})
         shown = ", ".join(subjects[:3]) + (f" and {len(subjects) - 3} more" if len(subjects) > 3 else "")
         verbs = [v for st, v in ((Status.FAIL, "failed"), (Status.ERROR, "could not be evaluated"),
                                  (Status.WAIVED, "was waived")) if counts[st]]
         out.update(status="fails", source="policies",
-                   detail=f"{', '.join(failing)} {' / '.join(verbs)} for {shown}")
+                   detail=f"{', '.join(sorted(failing))} {' / '.join(verbs)} for {shown}")
     elif counts[Status.PASS]:
         out.update(status="holds", source="policies",
                    detail=f"{counts[Status.PASS]} passing finding(s) of {', '.join(sorted(policy_ids))}")
@@ -73,6 +80,10 @@ def _cell(cell: str, policy_ids: Sequence[str], findings: Sequence[Finding], att
             detail = f"{', '.join(sorted(policy_ids))} selected no subject here; add the evidence or attest the cell"
         out.update(status=status, source="attestation" if att is not None else "none", detail=detail)
     return out
+
+
+_STATUS = attrgetter("status")
+_BAD = (Status.FAIL, Status.ERROR, Status.WAIVED)
 
 
 def _practice_level(cells: Mapping[tuple[str, int], Mapping[str, Any]]) -> tuple[int, bool]:
@@ -94,11 +105,11 @@ def compute(policies: Iterable[Any], findings: Iterable[Finding], attestations: 
     for p in policies:
         by_cell[f"{p.aima.domain}/{p.aima.practice}/{p.aima.stream}/{p.aima.level}"].append(p.id)
     by_policy: dict[str, list[Finding]] = defaultdict(list)
-    att_failing: set[str] = set()
-    for f in findings:
-        by_policy[f.policy_id].append(f)
-        if f.subject.kind == "attestation" and f.status in (Status.FAIL, Status.ERROR):
-            att_failing.add(f.subject.name)
+    for policy_id, run in groupby(findings, key=attrgetter("policy_id")):  # runs of one policy, in order
+        by_policy[policy_id] += run
+    kind_of = attrgetter("subject.kind")
+    att_failing = {f.subject.name for run in by_policy.values() if "attestation" in map(kind_of, run) for f in run
+                   if f.subject.kind == "attestation" and f.status in (Status.FAIL, Status.ERROR)}
     atts: dict[str, Mapping[str, Any]] = {}
     for art in sorted(attestations, key=lambda a: (a.file, a.line)):
         if art.data.get("known_cell"):
@@ -112,8 +123,7 @@ def compute(policies: Iterable[Any], findings: Iterable[Finding], attestations: 
                 for lv in LEVELS:
                     cid = _cell_id(prac, s, lv)
                     pids = by_cell.get(cid, [])
-                    cells[(s, lv)] = {**_cell(cid, pids, [f for p in pids for f in by_policy.get(p, [])],
-                                              atts.get(cid), cid in att_failing, today),
+                    cells[(s, lv)] = {**_cell(cid, pids, by_policy, atts.get(cid), cid in att_failing, today),
                                       "stream": s, "level": lv, "question": prac.questions.get((s, lv), "")}
             level, plus = _practice_level(cells)
             nxt = None

@@ -35,9 +35,15 @@ def _field(finding: Finding) -> str | None:
     return name or None
 
 
+_NOTED_SOURCES = ("discovered", "mlflow", "mlflow-file-store")
+"""The sources whose models' failed findings get a note below; any other source leaves its findings as they are."""
+
+
 def where_to_add(findings: Sequence[Finding], artifacts: Sequence[Artifact]) -> list[Finding]:
     """Failed ``model`` findings about a missing fact say where the fact goes for that subject: a registry entry
     for a discovered model (``aima-gate init`` writes one), an MLflow tag for an MLflow model."""
+    if not any(a.kind == "model" and a.data.get("source") in _NOTED_SOURCES for a in artifacts):
+        return list(findings)  # no model from those sources: no finding gets a note (a pass over the models only)
     by_subject: dict[tuple[str, str], Artifact] | None = None  # made for the first failed model finding, if any
     out = []
     for f in findings:
