@@ -44,11 +44,13 @@ def _repo(name: str, tmp_path: Path) -> Path:
     return EXAMPLES / name if (EXAMPLES / name).is_dir() else REALWORLD / name / "repo"
 
 
-@pytest.fixture
-def forced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Split whatever there is (no minimum), on two jobs; the sizes of what the child sent back, as read."""
+@pytest.fixture(params=["early", "late"])
+def forced(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Split whatever there is (no minimum), on two jobs, the child forked before the first stage or before the
+    last; the sizes of what the child sent back, as read."""
     monkeypatch.setenv("AIMA_GATE_JOBS", "2")
     monkeypatch.setattr(split, "SPLIT_MIN_SUBJECTS", 0)
+    monkeypatch.setattr(split, "EARLY_FORK_MAX_ARTIFACTS", 10**9 if request.param == "early" else -1)
     sizes: list[int] = []
     real = split.decode
 
@@ -62,13 +64,14 @@ def forced(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @needs_fork
-@pytest.mark.parametrize("share", [0.3, 1.0])
+@pytest.mark.parametrize("share", [0.3, 1.0])  # of the last stage, or of every stage when forked early
 @pytest.mark.parametrize("name", ["bench", "credit-scoring", "llm-assistant", "breast-cancer-pkl",
                                   "readmission-fairness-evidently", "toxic-moderation-aibom"])
 def test_the_same_findings_as_one_process(name: str, share: float, tmp_path: Path, forced: list[int],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(name, tmp_path)
     monkeypatch.setattr(split, "CHILD_SHARE", share)
+    monkeypatch.setattr(split, "EARLY_CHILD_SHARE", share)
     two = _run(root)
     cold, warm = _run(root, tmp_path / "cache"), _run(root, tmp_path / "cache")  # artifacts decoded per stage
     assert len(forced) == 3, "the child was not used"
@@ -99,8 +102,8 @@ def _last_stage_ids(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[s
     seen: list[tuple[str, ...]] = []
     real = split.child_policies
 
-    def spy(*args: Any) -> Any:
-        out = real(*args)
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
         seen.append(tuple(p.id for p in out))
         return out
 
@@ -116,6 +119,7 @@ def test_the_error_one_process_raises_first(tmp_path: Path, forced: list[int],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo("bench", tmp_path)
     monkeypatch.setattr(split, "CHILD_SHARE", 0.3)
+    monkeypatch.setattr(split, "EARLY_CHILD_SHARE", 0.2)
     theirs, mine = _last_stage_ids(root, monkeypatch)
     assert theirs and mine
     # Only a child's policy raises: the child does not finish, and this process raises it (the fallback).
@@ -153,6 +157,41 @@ def test_a_child_that_does_not_finish_changes_nothing(how: str, tmp_path: Path, 
     assert two.findings == one.findings and two.exit_code == one.exit_code
 
 
+@needs_fork
+def test_a_child_forked_late_holds_no_released_kind(tmp_path: Path, forced: list[int],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forked before the last stage, the child's memory holds none of the documents the earlier stages released
+    (its resident memory counts every page it shares with this process); forked early, it holds them all."""
+    root = _repo("bench", tmp_path)
+    seen = tmp_path / "seen"
+    real = staged.evaluate
+
+    def evaluate(policies: Any, artifacts: Any, **options: Any) -> Any:
+        if os.getpid() != PARENT:  # the child: which kinds are alive in its memory now
+            import gc
+
+            from aima_gate.core.model import Artifact
+
+            kinds = sorted({o.kind for o in gc.get_objects() if type(o) is Artifact})
+            seen.write_text(" ".join(kinds), encoding="utf-8")
+        return real(policies, artifacts, **options)
+
+    monkeypatch.setattr(staged, "evaluate", evaluate)
+    _run(root)
+    assert forced
+    alive = set(seen.read_text(encoding="utf-8").split())
+    assert "model" in alive
+    early = split.EARLY_FORK_MAX_ARTIFACTS > 0
+    assert ("bias_report" in alive and "model_card" in alive) is early
+    assert ("bias_report" in alive or "model_card" in alive) is early
+
+
+def test_the_fork_point_follows_the_number_of_artifacts() -> None:
+    assert split.fork_early(split.EARLY_FORK_MAX_ARTIFACTS)
+    assert not split.fork_early(split.EARLY_FORK_MAX_ARTIFACTS + 1)
+    assert split.EARLY_FORK_MAX_ARTIFACTS < 50_000  # the memory bound's size (issue 16) forks late
+
+
 def test_nothing_is_split_on_one_job(tmp_path: Path, forced: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIMA_GATE_JOBS", "1")
     _run(_repo("bench", tmp_path))
@@ -177,6 +216,13 @@ def test_the_child_takes_a_suffix_of_the_last_stage_within_its_share(monkeypatch
     assert [p.id for p in split.child_policies(stages, reads, counts, frozenset({"model"}))] == ["d", "e"]
     monkeypatch.setattr(split, "CHILD_SHARE", 1.0)
     assert [p.id for p in split.child_policies(stages, reads, counts, frozenset({"model"}))] == ["b", "c", "d", "e"]
+    # Forked early, the share is of every stage's subjects (500), and still of the last stage's policies only.
+    monkeypatch.setattr(split, "EARLY_CHILD_SHARE", 0.6)
+    assert [p.id for p in split.child_policies(stages, reads, counts, frozenset({"model"}), early=True)] == [
+        "c", "d", "e"]
+    monkeypatch.setattr(split, "EARLY_CHILD_SHARE", 1.0)
+    assert [p.id for p in split.child_policies(stages, reads, counts, frozenset({"model"}), early=True)] == [
+        "b", "c", "d", "e"]
 
 
 def test_no_split_when_it_could_change_or_cost(monkeypatch: pytest.MonkeyPatch) -> None:

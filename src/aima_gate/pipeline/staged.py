@@ -13,8 +13,10 @@ engine's order (by policy id, each policy's findings as the engine ordered them)
 so a waiver is unused only if no stage used it; its finding is made once, at the end, as the engine makes it.
 
 On a large run the last stage is split: a forked child evaluates its last policies while this process evaluates
-the others, and their findings come back as plain values (split_evaluation.py). The child is forked only after
-the earlier stages, once the kinds they read are released, so it does not hold those documents as well.
+the others, and their findings come back as plain values (split_evaluation.py). Up to
+``EARLY_FORK_MAX_ARTIFACTS`` artifacts the child is forked before the first stage and works alongside all of
+them; above it, only after the earlier stages, once the kinds they read are released, so that the child does not
+hold those documents as well.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from aima_gate.core.aside import Aside, aside, can_aside
 from aima_gate.core.model import UNUSED_WAIVER, Artifact, Finding, Waiver
 from aima_gate.engine.evaluate import Evaluation, evaluate, unused_waiver_finding
 from aima_gate.engine.policy import Policy
-from aima_gate.pipeline.split_evaluation import child_policies, decode, encode
+from aima_gate.pipeline.split_evaluation import child_policies, decode, encode, fork_early
 
 
 def plan_stages(policies: Sequence[Policy], join_kinds: Mapping[str, Sequence[str]], counts: Mapping[str, int],
@@ -80,7 +82,8 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
     reads = [{k for p in stage for k in (p.kind, *join_kinds.get(p.id, ()))} for stage in stages]
     groups: list[tuple[str, Sequence[Finding]]] = []  # (policy id, its findings), as the stages made them
     used: set[int] = set()
-    theirs = child_policies(stages, reads, counts, keep)
+    early = fork_early(len(artifacts))
+    theirs = child_policies(stages, reads, counts, keep, early=early)
     if theirs and not can_aside():
         theirs = ()
     options: dict[str, Any] = {"params": params, "waivers": waivers, "today": today, "anchor_file": anchor_file,
@@ -88,10 +91,11 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
     if not theirs:
         _run_stages(stages, reads, artifacts, keep, groups, used, materialize=materialize, **options)
     else:  # the last stage's last policies on the second core (split_evaluation.py), the others here
-        _run_stages(stages[:-1], reads, artifacts, keep, groups, used, materialize=materialize, **options)
-        # Forked only now: the kinds the earlier stages read are gone, so the child does not hold them too.
-        away = _evaluate_aside(theirs, artifacts, join_kinds, materialize=materialize, **options)
+        away = _evaluate_aside(theirs, artifacts, join_kinds, materialize=materialize, **options) if early else None
         try:
+            _run_stages(stages[:-1], reads, artifacts, keep, groups, used, materialize=materialize, **options)
+            if away is None:  # forked only now: the kinds the earlier stages read are gone (fork_early)
+                away = _evaluate_aside(theirs, artifacts, join_kinds, materialize=materialize, **options)
             mine = stages[-1][:len(stages[-1]) - len(theirs)]
             if mine:
                 _run_stages([mine], [{k for p in mine for k in (p.kind, *join_kinds.get(p.id, ()))}], artifacts,
@@ -100,7 +104,8 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
             groups += their_groups
             used |= their_used
         finally:
-            away.cancel()
+            if away is not None:
+                away.cancel()
     unused = [unused_waiver_finding(w) for i, w in enumerate(waivers) if i not in used]
     unused.sort(key=lambda f: (f.subject.file, f.subject.kind, f.subject.name))  # as the engine orders them
     if unused:
