@@ -168,31 +168,14 @@ def test_score_cli_exits_2_when_evidence_cannot_be_read(tmp_path: Path) -> None:
 
 
 def _cell_one_list(cell: str, policy_ids: Any, findings: Any, att: Any, att_failing: bool, today: Any) -> Any:
-    """The cell as round 8 computed it, from one list of its policies' findings: the reference for ``_cell``."""
+    """The cell as round 8 counted it, from one list of its policies' findings: the reference for ``_cell``'s
+    counting per policy (the description from those counts is shared)."""
     from collections import Counter
 
-    from aima_gate.aima.maturity import _attestation_state
-
-    counts = Counter(f.status for f in findings)
-    bad = counts[Status.FAIL] + counts[Status.ERROR] + counts[Status.WAIVED]
-    out: dict[str, Any] = {"cell": cell, "policies": sorted(policy_ids)}
-    if bad:
-        failing = sorted({f.policy_id for f in findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)})
-        subjects = sorted({f.subject.name for f in findings if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)})
-        shown = ", ".join(subjects[:3]) + (f" and {len(subjects) - 3} more" if len(subjects) > 3 else "")
-        verbs = [v for st, v in ((Status.FAIL, "failed"), (Status.ERROR, "could not be evaluated"),
-                                 (Status.WAIVED, "was waived")) if counts[st]]
-        out.update(status="fails", source="policies", detail=f"{', '.join(failing)} {' / '.join(verbs)} for {shown}")
-    elif counts[Status.PASS]:
-        out.update(status="holds", source="policies",
-                   detail=f"{counts[Status.PASS]} passing finding(s) of {', '.join(sorted(policy_ids))}")
-    else:
-        status, detail = _attestation_state(att, att_failing, today)
-        if status == "unknown" and policy_ids and att is None:
-            detail = f"{', '.join(sorted(policy_ids))} selected no subject here; add the evidence or attest the cell"
-        out.update(status=status, source="attestation" if att is not None else "none", detail=detail)
-    return out
-
+    bad = (Status.FAIL, Status.ERROR, Status.WAIVED)
+    return maturity._described(cell, policy_ids, Counter(f.status for f in findings),
+                               {f.policy_id for f in findings if f.status in bad},
+                               lambda: {f.subject.name for f in findings if f.status in bad}, att, att_failing, today)
 
 
 @settings(max_examples=80, deadline=None)

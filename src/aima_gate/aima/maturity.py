@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
@@ -62,10 +62,19 @@ def _cell(cell: str, policy_ids: Sequence[str], by_policy: Mapping[str, Sequence
         counts.update(found)
         if found[Status.FAIL] or found[Status.ERROR] or found[Status.WAIVED]:
             failing.add(p)
-    bad = counts[Status.FAIL] + counts[Status.ERROR] + counts[Status.WAIVED]
+    return _described(cell, policy_ids, counts, failing,
+                      lambda: {f.subject.name for p in failing for f in by_policy[p] if f.status in _BAD},
+                      att, att_failing, today)
+
+
+def _described(cell: str, policy_ids: Sequence[str], counts: Mapping[Status, int], failing: set[str],
+               failing_subjects: Callable[[], set[str]], att: Mapping[str, Any] | None, att_failing: bool,
+               today: _dt.date) -> dict[str, Any]:
+    """The cell from its findings' status counts, the policies with a failing, erroring or waived finding and (asked
+    only then) those findings' subjects."""
     out: dict[str, Any] = {"cell": cell, "policies": sorted(policy_ids)}
-    if bad:
-        subjects = sorted({f.subject.name for p in failing for f in by_policy[p] if f.status in _BAD})
+    if counts[Status.FAIL] + counts[Status.ERROR] + counts[Status.WAIVED]:
+        subjects = sorted(failing_subjects())
         shown = ", ".join(subjects[:3]) + (f" and {len(subjects) - 3} more" if len(subjects) > 3 else "")
         verbs = [v for st, v in ((Status.FAIL, "failed"), (Status.ERROR, "could not be evaluated"),
                                  (Status.WAIVED, "was waived")) if counts[st]]
