@@ -125,3 +125,14 @@ def test_one_child_makes_several_outputs_in_order_and_a_cancelled_one_falls_back
     more[0].cancel()  # the run stopped: the child goes, and what it was to make is made here if still read
     assert b"".join(more[1].pieces()) == b"pid %d\ny" % PARENT
     assert not aside_module._LIVE
+
+
+def test_whole_says_whether_the_childs_bytes_are_there() -> None:
+    made = aside(lambda: _made_by([b"x"]))
+    assert made.whole() and made.whole()  # waited for once
+    out = b"".join(made.pieces())
+    assert out.endswith(b"\nx") and not out.startswith(b"pid %d" % PARENT)  # the child's
+    failed = aside(lambda: _failing_in_child("raise"))
+    assert not failed.whole()
+    assert b"".join(failed.pieces()) == b"first second"  # made here
+    assert not aside(lambda: iter([b"y"]), worth=False).whole()  # no child at all

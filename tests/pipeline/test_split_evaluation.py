@@ -152,8 +152,16 @@ def test_a_child_that_does_not_finish_changes_nothing(how: str, tmp_path: Path, 
         return real(*args)
 
     monkeypatch.setattr(staged, "encode", encode)
+    started: list[int] = []
+    real_aside = staged._evaluate_aside
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        started.append(1)
+        return real_aside(*args, **kwargs)
+
+    monkeypatch.setattr(staged, "_evaluate_aside", spy)
     two = _run(root)
-    assert forced  # decoded: the child's share, made again here
+    assert started == [1] and forced == []  # a child was started; its share evaluated here, nothing decoded
     assert two.findings == one.findings and two.exit_code == one.exit_code
 
 
@@ -190,6 +198,33 @@ def test_the_fork_point_follows_the_number_of_artifacts() -> None:
     assert split.fork_early(split.EARLY_FORK_MAX_ARTIFACTS)
     assert not split.fork_early(split.EARLY_FORK_MAX_ARTIFACTS + 1)
     assert split.EARLY_FORK_MAX_ARTIFACTS < 50_000  # the memory bound's size (issue 16) forks late
+
+
+@needs_fork
+def test_a_value_the_child_cannot_send_is_evaluated_here(tmp_path: Path, forced: list[int],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finding whose evidence holds a value ``marshal`` cannot write (here an enum) stops the child's encoding;
+    this process then evaluates those policies itself, without encoding them: the run's findings are one
+    process's, never an error."""
+    from dataclasses import replace
+
+    real = staged.evaluate
+
+    def evaluate(policies: Any, artifacts: Any, **options: Any) -> Any:
+        result = real(policies, artifacts, **options)
+        odd = tuple(replace(f, evidence=(replace(f.evidence[0], actual=Status.FAIL),)) if f.evidence else f
+                    for f in result.findings)
+        return replace(result, findings=odd)
+
+    monkeypatch.setattr(staged, "evaluate", evaluate)
+    root = _repo("bench", tmp_path)
+    monkeypatch.setenv("AIMA_GATE_JOBS", "1")
+    one = _run(root)
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
+    two = _run(root)
+    assert forced == []  # nothing decoded: the child did not finish
+    assert any(e.actual is Status.FAIL for f in two.findings for e in f.evidence)
+    assert two.findings == one.findings and two.exit_code == one.exit_code
 
 
 def test_nothing_is_split_on_one_job(tmp_path: Path, forced: list[int], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,6 +81,11 @@ class Aside:
         self._child = child
         self._file = file
 
+    def whole(self) -> bool:
+        """Whether the child made the bytes and finished (waiting for it): :meth:`pieces` then reads them back.
+        False: :meth:`pieces` would run ``produce()`` here, which a caller can do better its own way."""
+        return self._file is not None and self._child is not None and self._child.wait()
+
     def pieces(self) -> Iterator[bytes]:
         """The output: the child's bytes when it finished, else ``produce()`` run here."""
         file, self._file = self._file, None

@@ -1,12 +1,13 @@
 """A full run's evaluation on two cores: a forked child evaluates the last policies while this process evaluates
 the others (:func:`aima_gate.pipeline.staged.evaluate_staged` uses it).
 
-Evaluation is one thread and most of a run's time (at 5,000 models, 1.7 s of 3.1 s in a warm run) while the
-second core idles. Each policy's findings depend only on that policy and the artifacts of the kinds it reads
-(staged.py's premise), so a share of the policies can be evaluated elsewhere on the same artifacts. The child is
-forked (core/aside.py): it sees the run's data copy-on-write, never pickled, and sends back its findings as one
-``marshal`` document of plain values (:func:`encode`), which this process turns back into the same findings
-(:func:`decode`).
+Evaluation was one thread and most of a warm run's time (at 5,000 models, 1.7 s of 3.1 s) while the second core
+idled. Each policy's findings depend only on that policy and the artifacts of the kinds it reads (staged.py's
+premise), so a share of the policies can be evaluated elsewhere on the same artifacts. The child is forked
+(core/aside.py), before the first stage on a run of up to :data:`EARLY_FORK_MAX_ARTIFACTS` artifacts and before
+the last one above that (:func:`fork_early`): it sees the run's data copy-on-write, never pickled, and sends back
+its findings as ``marshal`` frames of plain values (:func:`encode`), which this process turns back into the same
+findings one frame at a time (:func:`decode`).
 
 Exactness:
 
@@ -14,8 +15,8 @@ Exactness:
   the end (``keep``) or kinds with no artifacts: the artifacts they need are never released, and if this process
   raises first, it raises what one process would have raised first (its policies come earlier in that order).
 * Whenever the child's bytes are not known to be whole (no fork, a failure, a value ``marshal`` cannot write,
-  the child killed), this process evaluates those policies itself (core/aside.py's fallback): the mechanism can
-  cost time, never change a finding or which error is raised.
+  the child killed), this process evaluates those policies itself, as one process would, without encoding them:
+  the mechanism can cost time, never change a finding or which error is raised.
 * ``marshal`` writes only values of exactly its own types (a ``dict`` subclass, an enum or any object is an
   error, not a conversion) and reads back equal values of the same types, floats bit for bit; the finding's
   own classes (:class:`Finding`, :class:`Evidence`, :class:`Subject`, :class:`AimaRef`, the two enums) are
@@ -165,7 +166,8 @@ def _frames(chunks: Iterable[bytes]) -> Iterator[Any]:
         at = start + size
 
 
-def decode(chunks: Iterable[bytes], policies: Sequence[Policy]) -> tuple[list[tuple[str, list[Finding]]], set[int]]:
+def decode(chunks: Iterable[bytes],
+           policies: Sequence[Policy]) -> tuple[list[tuple[str, Sequence[Finding]]], set[int]]:
     """:func:`encode`'s runs and used waivers, made again from its frames (its own child's bytes, read back from
     its file in pieces of any size), one frame at a time."""
     from aima_gate.engine.evaluate import finding_maker
@@ -174,7 +176,7 @@ def decode(chunks: Iterable[bytes], policies: Sequence[Policy]) -> tuple[list[tu
     new_finding, new_evidence = finding_maker(), evidence_maker()
     subjects: list[Subject] = []  # one object per subject, as in the engine
     statuses = _STATUSES
-    out: list[tuple[str, list[Finding]]] = []
+    out: list[tuple[str, Sequence[Finding]]] = []
     used: list[int] | None = None
     for frame in _frames(chunks):
         if used is not None or frame[0] not in ("run", "used"):

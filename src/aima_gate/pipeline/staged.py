@@ -100,7 +100,12 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
             if mine:
                 _run_stages([mine], [{k for p in mine for k in (p.kind, *join_kinds.get(p.id, ()))}], artifacts,
                             keep, groups, used, materialize=materialize, **options)
-            their_groups, their_used = decode(away.pieces(), theirs)
+            if away.whole():
+                their_groups, their_used = decode(away.pieces(), theirs)
+            else:  # evaluated here (never encoded: a value the child could not encode is no error here)
+                result = evaluate(theirs, _readers(theirs, artifacts, join_kinds, materialize), **options)
+                their_groups, their_used = _by_policy(result.findings), set(result.used_waivers)
+                del result
             groups += their_groups
             used |= their_used
         finally:
@@ -119,19 +124,23 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
 
 def _evaluate_aside(theirs: tuple[Policy, ...], artifacts: list[Artifact], join_kinds: Mapping[str, Sequence[str]],
                     *, materialize: Callable[[Artifact], Artifact] | None, **options: Any) -> Aside:
-    """The child's evaluation of ``theirs`` (encoded, split_evaluation.py), started now. Its kinds are never
-    released from ``artifacts`` (child_policies), so the fallback (run here, after this process's policies) sees
-    them too."""
-    wanted = {k for p in theirs for k in (p.kind, *join_kinds.get(p.id, ()))}
+    """The child's evaluation of ``theirs``, encoded (split_evaluation.py), started now. When the child's bytes are
+    not whole, the caller evaluates ``theirs`` itself: their kinds are never released from ``artifacts``
+    (child_policies), so they are all still there then."""
 
     def produce() -> Iterator[bytes]:
-        mine = [a for a in artifacts if a.kind in wanted]
-        if materialize is not None:
-            mine = [materialize(a) for a in mine]
-        result = evaluate(theirs, mine, **options)
+        result = evaluate(theirs, _readers(theirs, artifacts, join_kinds, materialize), **options)
         yield from encode(_by_policy(result.findings), theirs, result.used_waivers)
 
     return aside(produce)
+
+
+def _readers(theirs: Sequence[Policy], artifacts: list[Artifact], join_kinds: Mapping[str, Sequence[str]],
+             materialize: Callable[[Artifact], Artifact] | None) -> list[Artifact]:
+    """The artifacts of the kinds ``theirs`` read, decoded."""
+    wanted = {k for p in theirs for k in (p.kind, *join_kinds.get(p.id, ()))}
+    mine = [a for a in artifacts if a.kind in wanted]
+    return [materialize(a) for a in mine] if materialize is not None else mine
 
 
 def _run_stages(stages: Sequence[tuple[Policy, ...]], reads: Sequence[set[str]], artifacts: list[Artifact],
