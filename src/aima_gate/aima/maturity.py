@@ -19,12 +19,12 @@ import datetime as _dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
 from aima_gate.aima.catalog import LEVELS, STREAMS, Practice, load_catalog
 from aima_gate.core.model import Artifact, Finding, Status
+from aima_gate.core.report import by_policy
 
 METHOD = ("AIMA V1 document method: level N when every cell of levels 1..N (streams A and B) holds, N+ when "
           "some cells of level N+1 hold. A cell holds when its policies pass (none fails, errors or is waived) "
@@ -53,17 +53,17 @@ def _attestation_state(att: Mapping[str, Any] | None, failing: bool, today: _dt.
     return "holds", f"attested 'yes' by {who} on {att.get('date')} (expires {expires})"
 
 
-def _cell(cell: str, policy_ids: Sequence[str], by_policy: Mapping[str, Sequence[Finding]],
+def _cell(cell: str, policy_ids: Sequence[str], findings_of: Mapping[str, Sequence[Finding]],
           att: Mapping[str, Any] | None, att_failing: bool, today: _dt.date) -> dict[str, Any]:
     counts: Counter[Status] = Counter()
     failing: set[str] = set()
     for p in policy_ids:  # per policy, each finding counted once per time its policy is listed (as one list of them)
-        found = Counter(map(_STATUS, by_policy.get(p, ())))
+        found = Counter(map(_STATUS, findings_of.get(p, ())))
         counts.update(found)
         if found[Status.FAIL] or found[Status.ERROR] or found[Status.WAIVED]:
             failing.add(p)
     return _described(cell, policy_ids, counts, failing,
-                      lambda: {f.subject.name for p in failing for f in by_policy[p] if f.status in _BAD},
+                      lambda: {f.subject.name for p in failing for f in findings_of[p] if f.status in _BAD},
                       att, att_failing, today)
 
 
@@ -113,12 +113,10 @@ def compute(policies: Iterable[Any], findings: Iterable[Finding], attestations: 
     by_cell: dict[str, list[str]] = defaultdict(list)
     for p in policies:
         by_cell[f"{p.aima.domain}/{p.aima.practice}/{p.aima.stream}/{p.aima.level}"].append(p.id)
-    by_policy: dict[str, list[Finding]] = defaultdict(list)
-    for policy_id, run in groupby(findings, key=attrgetter("policy_id")):  # runs of one policy, in order
-        by_policy[policy_id] += run
+    policies_findings = by_policy(findings)
     kind_of = attrgetter("subject.kind")
-    att_failing = {f.subject.name for run in by_policy.values() if "attestation" in map(kind_of, run) for f in run
-                   if f.subject.kind == "attestation" and f.status in (Status.FAIL, Status.ERROR)}
+    att_failing = {f.subject.name for run in policies_findings.values() if "attestation" in map(kind_of, run)
+                   for f in run if f.subject.kind == "attestation" and f.status in (Status.FAIL, Status.ERROR)}
     atts: dict[str, Mapping[str, Any]] = {}
     for art in sorted(attestations, key=lambda a: (a.file, a.line)):
         if art.data.get("known_cell"):
@@ -132,7 +130,8 @@ def compute(policies: Iterable[Any], findings: Iterable[Finding], attestations: 
                 for lv in LEVELS:
                     cid = _cell_id(prac, s, lv)
                     pids = by_cell.get(cid, [])
-                    cells[(s, lv)] = {**_cell(cid, pids, by_policy, atts.get(cid), cid in att_failing, today),
+                    cells[(s, lv)] = {**_cell(cid, pids, policies_findings, atts.get(cid), cid in att_failing,
+                                              today),
                                       "stream": s, "level": lv, "question": prac.questions.get((s, lv), "")}
             level, plus = _practice_level(cells)
             nxt = None

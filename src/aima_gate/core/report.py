@@ -6,6 +6,7 @@ import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import attrgetter
 from typing import Any, TypeVar
 
@@ -100,6 +101,21 @@ def finding_kinds(findings: Iterable[Finding]) -> list[tuple[Finding, int]]:
     return [(last[kind], n) for kind, n in counts.items()]
 
 
+def by_policy(*parts: Iterable[Finding]) -> dict[str, list[Finding]]:
+    """The findings of ``parts`` per policy id, each policy's in their order of arrival. Gathered a run of one
+    policy at a time (at C speed): the engine and a sorted report give each policy's findings together."""
+    out: dict[str, list[Finding]] = {}
+    for part in parts:
+        for policy_id, run in groupby(part, key=_POLICY_ID):
+            group = out.get(policy_id)
+            if group is None:
+                out[policy_id] = list(run)
+            else:
+                group += run
+    return out
+
+
+_POLICY_ID = attrgetter("policy_id")
 _T = TypeVar("_T")
 
 

@@ -5,13 +5,14 @@ nothing was found of, and the error for a subject defined twice; and the order e
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import groupby, islice
+from itertools import islice
 from operator import attrgetter, lt
 
 from aima_gate.collectors import load_collector
 from aima_gate.config.repo_config import Config
 from aima_gate.core.errors import AimaGateError, ArtifactError
 from aima_gate.core.model import INPUT_ERROR, NO_SUBJECTS, Artifact, Evidence, Finding, Severity, Status, Subject
+from aima_gate.core.report import by_policy
 
 
 def error_finding(err: AimaGateError) -> Finding:
@@ -89,17 +90,10 @@ def sorted_findings(*parts: Iterable[Finding]) -> tuple[Finding, ...]:
     The same order as one stable sort of them all: the policy id leads the key, and each policy's findings keep
     their order of arrival into its group. A group whose (file, kind, name) strictly increase (the engine's order,
     one finding per subject) is already in that order, with no ties for the evidence to break: it is not sorted."""
-    by_policy: dict[str, list[Finding]] = {}
-    for part in parts:
-        for policy_id, run in groupby(part, key=_POLICY_ID):  # runs of one policy, as the engine returns them
-            group = by_policy.get(policy_id)
-            if group is None:
-                by_policy[policy_id] = list(run)
-            else:
-                group += run
+    groups = by_policy(*parts)
     out: list[Finding] = []
-    for policy_id in sorted(by_policy):
-        group = by_policy.pop(policy_id)
+    for policy_id in sorted(groups):
+        group = groups.pop(policy_id)
         subjects = list(map(_SUBJECT_KEY, group))
         if not all(map(lt, subjects, islice(subjects, 1, None))):
             group.sort(key=lambda f: (f.subject.file, f.subject.kind, f.subject.name,
@@ -109,5 +103,4 @@ def sorted_findings(*parts: Iterable[Finding]) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-_POLICY_ID = attrgetter("policy_id")
 _SUBJECT_KEY = attrgetter("subject.file", "subject.kind", "subject.name")

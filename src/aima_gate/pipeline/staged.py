@@ -79,7 +79,7 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
         return result
     counts = Counter(a.kind for a in artifacts)  # no loop variable left holding an artifact
     stages = plan_stages(policies, join_kinds, counts, keep)
-    reads = [{k for p in stage for k in (p.kind, *join_kinds.get(p.id, ()))} for stage in stages]
+    reads = [_reads(stage, join_kinds) for stage in stages]
     groups: list[tuple[str, Sequence[Finding]]] = []  # (policy id, its findings), as the stages made them
     used: set[int] = set()
     early = fork_early(len(artifacts))
@@ -98,8 +98,8 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
                 away = _evaluate_aside(theirs, artifacts, join_kinds, materialize=materialize, **options)
             mine = stages[-1][:len(stages[-1]) - len(theirs)]
             if mine:
-                _run_stages([mine], [{k for p in mine for k in (p.kind, *join_kinds.get(p.id, ()))}], artifacts,
-                            keep, groups, used, materialize=materialize, **options)
+                _run_stages([mine], [_reads(mine, join_kinds)], artifacts, keep, groups, used,
+                            materialize=materialize, **options)
             if away.whole():
                 their_groups, their_used = decode(away.pieces(), theirs)
             else:  # evaluated here (never encoded: a value the child could not encode is no error here)
@@ -138,9 +138,14 @@ def _evaluate_aside(theirs: tuple[Policy, ...], artifacts: list[Artifact], join_
 def _readers(theirs: Sequence[Policy], artifacts: list[Artifact], join_kinds: Mapping[str, Sequence[str]],
              materialize: Callable[[Artifact], Artifact] | None) -> list[Artifact]:
     """The artifacts of the kinds ``theirs`` read, decoded."""
-    wanted = {k for p in theirs for k in (p.kind, *join_kinds.get(p.id, ()))}
+    wanted = _reads(theirs, join_kinds)
     mine = [a for a in artifacts if a.kind in wanted]
     return [materialize(a) for a in mine] if materialize is not None else mine
+
+
+def _reads(policies: Sequence[Policy], join_kinds: Mapping[str, Sequence[str]]) -> set[str]:
+    """The kinds ``policies`` read: each one's subjects' kind and the kinds its joins name."""
+    return {k for p in policies for k in (p.kind, *join_kinds.get(p.id, ()))}
 
 
 def _run_stages(stages: Sequence[tuple[Policy, ...]], reads: Sequence[set[str]], artifacts: list[Artifact],
