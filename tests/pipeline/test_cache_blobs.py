@@ -1,4 +1,4 @@
-"""Artifact blobs (cache_codec.exact_blob, Blobs): what is read back is exactly what was written, interned
+"""Artifact blobs (cache_codec.exact_blob, Blobs, PairBlobs): what is read back is exactly what was written, interned
 strings come back interned (so read-back artifacts share their keys as parsed ones do), and anything that is not
 an exact built-in type is refused."""
 
@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aima_gate.pipeline.cache_codec import Blobs, Uncacheable, exact_blob
+from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs
+from aima_gate.pipeline.cache_codec import Uncacheable, exact_blob
 
 _leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
 _values = st.recursive(_leaf, lambda inner: st.lists(inner, max_size=4)
@@ -37,3 +38,41 @@ def test_interned_keys_come_back_interned_and_shared_across_blobs() -> None:
 def test_anything_but_exact_built_in_types_is_refused(value: dict[str, Any]) -> None:
     with pytest.raises(Uncacheable):
         exact_blob(value)
+
+
+_docs = st.dictionaries(st.text(max_size=6), _values, max_size=4)
+
+
+@given(_docs, _docs, st.binary(max_size=8), st.binary(max_size=8),
+       st.lists(st.sampled_from(["get 0", "get 1", "detach"]), max_size=6), st.booleans())
+def test_a_compact_entrys_pair_of_blobs_is_the_blobs_of_its_two_slices(
+        data: dict[str, Any], lines: dict[str, Any], before: bytes, after: bytes, steps: list[str],
+        from_view: bool) -> None:
+    """PairBlobs(view, offset, data size, lines size), as lookup_many makes it for a compact entry, answers every
+    ``get`` and ``decoded`` exactly as Blobs of the entry's two slices of the pack does, before and after any
+    number of detaches (which must leave it holding bytes of its own, never the pack)."""
+    one, two = exact_blob(data), exact_blob(lines)
+    pack = before + one + two + after
+    view: bytes | memoryview = memoryview(pack) if from_view else pack
+    pair = PairBlobs(view, len(before), len(one), len(two))
+    plain = Blobs([view[len(before):len(before) + len(one)], view[len(before) + len(one):len(pack) - len(after)]])
+    for step in steps:
+        if step == "detach":
+            pair.detach()
+            plain.detach()
+            assert type(pair._view) is bytes and len(pair._view) <= len(one) + len(two)
+        else:
+            n = int(step[-1])
+            got = pair.get(n)
+            assert got == plain.get(n) and marshal.dumps(got, 2) == marshal.dumps(plain.get(n), 2)
+            assert pair.get(n) is got  # decoded once
+        assert [pair.decoded(n) for n in (0, 1)] == [plain.decoded(n) for n in (0, 1)]
+    assert pair.get(0) == data and pair.get(1) == lines
+    assert marshal.dumps(pair.get(0), 2) == marshal.dumps(data, 2)
+
+
+def test_a_pair_of_blobs_has_two() -> None:
+    blob = exact_blob({})
+    pair = PairBlobs(blob * 2, 0, len(blob), len(blob))
+    with pytest.raises(IndexError):
+        pair.get(2)

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from aima_gate.collectors.inventory_merge import merge_models
 from aima_gate.core.model import Artifact
-from aima_gate.pipeline.cache_codec import PEEK_KEYS, Blobs, LazyData, decode_results, encode_results, materialized
+from aima_gate.pipeline.cache_blobs import Blobs
+from aima_gate.pipeline.cache_codec import PEEK_KEYS, LazyData, decode_results, encode_results, materialized
 
 KEYS = st.sampled_from([*PEEK_KEYS, "name", "version", "found_by", "owner"])
 VALUES = st.none() | st.integers() | st.text(max_size=3) | st.lists(st.integers(), max_size=2) | st.dictionaries(
@@ -28,7 +29,7 @@ def read_back(data: dict[str, Any], name: str = "m@1", file: str = "registry/m.y
 
 def decoded(data: Any) -> bool:
     assert type(data) is LazyData
-    return 0 in data._blobs._decoded
+    return data._blobs.decoded(0)
 
 
 @PROPS

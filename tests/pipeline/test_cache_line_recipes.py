@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from aima_gate.collectors.bias_report import report_lines
 from aima_gate.core.model import Artifact, LineIndex
-from aima_gate.pipeline.cache_codec import Blobs, decode_results, encode_results
+from aima_gate.pipeline.cache_blobs import Blobs
+from aima_gate.pipeline.cache_codec import decode_results, encode_results
 from aima_gate.safeio.loaders import load_json
 
 REPORT = """{

@@ -13,7 +13,8 @@ import pytest
 
 from aima_gate.core.model import Artifact
 from aima_gate.pipeline import cache as cache_mod
-from aima_gate.pipeline.cache_codec import Blobs, decode_results, encode_results, materialized
+from aima_gate.pipeline.cache_blobs import Blobs
+from aima_gate.pipeline.cache_codec import decode_results, encode_results, materialized
 from aima_gate.pipeline.cache_entries import expand
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES

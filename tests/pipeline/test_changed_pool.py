@@ -42,7 +42,8 @@ def test_join_candidates_stay_undecoded_unless_a_join_reads_a_whole_document() -
     join reads a whole document (``path: .``, where a mapping must be a dict), with the same outcome as a run
     on plain data."""
     from aima_gate.engine.evaluate import evaluate
-    from aima_gate.pipeline.cache_codec import Blobs, LazyData, decode_results, encode_results, materialized
+    from aima_gate.pipeline.cache_blobs import Blobs
+    from aima_gate.pipeline.cache_codec import LazyData, decode_results, encode_results, materialized
     from aima_gate.pipeline.changed import join_pool, reads_whole_documents
     from tests.engine.helpers import make_policy
 
@@ -69,4 +70,4 @@ def test_join_candidates_stay_undecoded_unless_a_join_reads_a_whole_document() -
                         anchor_file=".", only_subjects=lambda a: (a.kind, a.name, a.file) in keys)
         assert [(f.policy_id, f.status) for f in got.findings] == [(f.policy_id, f.status) for f in want.findings]
         assert all(f.status.value == "pass" for f in got.findings)
-        assert not any(a.data._n in a.data._blobs._decoded for a in lazy if type(a.data) is LazyData)
+        assert not any(a.data._blobs.decoded(a.data._n) for a in lazy if type(a.data) is LazyData)

@@ -82,7 +82,8 @@ def test_an_encoded_parse_expands_to_what_the_cache_reads_back() -> None:
 
 
 def test_detached_copies_views_so_the_pack_can_go() -> None:
-    from aima_gate.pipeline.cache_codec import Blobs, decode_artifact, exact_blob
+    from aima_gate.pipeline.cache_blobs import Blobs
+    from aima_gate.pipeline.cache_codec import decode_artifact, exact_blob
 
     pack = exact_blob({"x": 1}) + exact_blob({"p": "", "t": {"": 1}})
     view = memoryview(pack)

@@ -36,7 +36,7 @@ from typing import Any
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.pipeline.cache_codec import listing_digest, sha
 from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, outgrown, read_delta, write_delta
-from aima_gate.pipeline.cache_entries import COMPACT, lookup_many, stored, with_spans
+from aima_gate.pipeline.cache_entries import COMPACT, entry_chunks, lookup_many, stored, with_spans
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
     CACHE_DIR_ENV,
     NO_CACHE_ENV,
@@ -110,8 +110,9 @@ class ArtifactCache:
         row) pair, before those of :attr:`_new_stat` in the index (a path in both keeps the row read back, which held
         this run; either row names the bytes of one state of the file): one buffer, not 50,000 small objects
         freed among the artifacts at 12,500 models."""
-        self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview]]] = {}
-        """Each entry read back for the next pack (in its stored form, cache_entries.py) with its blobs."""
+        self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview] | None]] = {}
+        """Each entry read back for the next pack (in its stored form, cache_entries.py) with its blobs (None: a
+        compact entry's, at its spans in the pack's view: cache_entries.entry_chunks)."""
         self._base: Sequence[Mapping[str, list[Any]]] = ({}, {}, {}, {})
         """The pack's own tables (:data:`~cache_delta.TABLES`) as read, before its delta: what a delta is relative
         to (cache_delta.py)."""
@@ -354,8 +355,9 @@ class ArtifactCache:
         # marshal bytes of the whole index, and no second copy of it, are ever held (tens of MB at 12,500 models).
         entries: dict[str, list[Any]] = {}
         try:
+            view = self._view
             for name, (entry, chunks) in self._new_entries.items():
-                spans = self._writer.add(chunks)
+                spans = self._writer.add(entry_chunks(view, entry, chunks))
                 if spans is None:
                     return
                 entries[name] = as_json(with_spans(name, entry, spans))

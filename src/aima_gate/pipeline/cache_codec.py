@@ -27,6 +27,7 @@ from typing import Any
 from aima_gate.core import errors as core_errors
 from aima_gate.core.errors import AimaGateError
 from aima_gate.core.model import Artifact, LineIndex, _PrefixView
+from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs
 
 ERROR_CLASSES: dict[str, type[AimaGateError]] = {
     cls.__name__: cls for cls in (core_errors.AimaGateError, core_errors.InputError, core_errors.ConfigError,
@@ -223,32 +224,6 @@ def encode_results(results: Sequence[Any]) -> tuple[list[Any], list[bytes]]:
     return items, blobs
 
 
-class Blobs:
-    """The verified blobs of one cache entry, each decoded once, on first use."""
-
-    __slots__ = ("_chunks", "_decoded")
-
-    def __init__(self, chunks: Sequence[bytes | memoryview]) -> None:
-        self._chunks = chunks
-        self._decoded: dict[int, dict[str, Any]] = {}
-
-    def get(self, n: int) -> dict[str, Any]:
-        got = self._decoded.get(n)
-        if got is None:
-            # S302: only the bytes of a pack authenticated under our key, which exact_blob wrote
-            got = marshal.loads(self._chunks[n])  # noqa: S302
-            if not isinstance(got, dict):
-                raise ValueError("cached blob is not a mapping")
-            self._decoded[n] = got
-        return got
-
-    def detach(self) -> None:
-        """Keep only what is still to be decoded, as bytes of its own: a chunk read back is a view of the whole
-        pack, which any one view keeps in memory (75 MB at 12,500 models) for as long as a line index waits."""
-        self._chunks = [b"" if i in self._decoded else c if type(c) is bytes else bytes(c)
-                        for i, c in enumerate(self._chunks)]
-
-
 class LazyData(Mapping[str, Any]):
     """An artifact's data, decoded from its verified blob on first use. A key of the entry's peek
     (:data:`PEEK_KEYS`) and one set by :meth:`with_key` are answered without decoding (``get``, ``in``, ``[]``):
@@ -256,7 +231,7 @@ class LazyData(Mapping[str, Any]):
 
     __slots__ = ("_blobs", "_extra", "_n", "_peek", "_value")
 
-    def __init__(self, blobs: Blobs, n: int, peek: dict[str, Any] | None,
+    def __init__(self, blobs: Blobs | PairBlobs, n: int, peek: dict[str, Any] | None,
                  extra: dict[str, Any] | None = None) -> None:
         self._blobs = blobs
         self._n = n
@@ -328,7 +303,7 @@ class LazyData(Mapping[str, Any]):
 class LazyLines(LineIndex):
     __slots__ = ("_blobs", "_n", "_real")
 
-    def __init__(self, blobs: Blobs, n: int) -> None:
+    def __init__(self, blobs: Blobs | PairBlobs, n: int) -> None:
         self._lines = self._build = None  # LineIndex's own slots, set without a call (never read: line_of is ours)
         self._blobs = blobs
         self._n = n

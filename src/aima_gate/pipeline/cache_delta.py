@@ -25,7 +25,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from aima_gate.pipeline.cache_entries import expand, with_spans
+from aima_gate.pipeline.cache_entries import entry_chunks, expand, with_spans
 from aima_gate.pipeline.cache_files import mac
 from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, index_pair, joined, read_layout
 
@@ -153,7 +153,8 @@ def write_delta(cache: Any, pack_magic: bytes) -> bool:
     # What was read back is the pack's (left out) unless the delta before had it (carried into this one). A stat
     # row both read back and remembered keeps the row read back, as a whole pack's index does.
     new_entries, new_stat, delta = cache._new_entries, cache._new_stat, cache._delta or {"gone": {}}
-    carried = {n: new_entries[n] for n in delta.get("entries", ()) if n in new_entries}
+    carried = {n: (new_entries[n][0], entry_chunks(cache._view, *new_entries[n])) for n in delta.get("entries", ())
+               if n in new_entries}
     entries_gone = _gone(base_entries, cache._entries, delta["gone"].get("entries", ()), new_entries, absorbed)
     stat = {rel: row for rel, row in remembered.items() if rel not in new_stat and base_stat.get(rel) != row}
     stat.update((rel, new_stat[rel]) for rel in delta.get("stat", ()) if rel in new_stat)

@@ -25,7 +25,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aima_gate.core.model import Artifact
-from aima_gate.pipeline.cache_codec import Blobs, LazyData, LazyLines, decode_results
+from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs
+from aima_gate.pipeline.cache_codec import LazyData, LazyLines, decode_results
 from aima_gate.pipeline.cache_recording import Record, walked
 
 COMPACT = 9
@@ -67,6 +68,17 @@ def expand(name: str, entry: Sequence[Any]) -> tuple[list[Any], list[Any], list[
             [["a", kind, art_name, file, line, refs, peek]], [[off, data], [off + data, lines]])
 
 
+def entry_chunks(view: memoryview, entry: Sequence[Any], chunks: list[bytes | memoryview] | None
+                 ) -> list[bytes | memoryview]:
+    """The blobs of an entry read back (for the next pack): ``chunks`` as :func:`lookup_many` kept them, or, for a
+    compact entry (kept without them), its two blobs at its own spans in ``view``, the pack the entry was read from.
+    """
+    if chunks is not None:
+        return chunks
+    off, data, lines = entry[6], entry[7], entry[8]
+    return [view[off:off + data], view[off + data:off + data + lines]]
+
+
 def known_shas(cache: Any, files: Iterable[str]) -> None:
     """Fill the cache's per-run digests (``_shas``) of ``files`` in one loop: a file whose (device, inode, size,
     mtime, ctime) are those of its stat row gets the row's digest, as :meth:`ArtifactCache._hash` answers it,
@@ -102,11 +114,12 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
     groups_hold: dict[str, bool] = {}
     out: list[list[Any] | None] = []
     append = out.append
-    artifact, lazy_data, lazy_lines, blobs_of = Artifact, LazyData, LazyLines, Blobs
+    artifact, lazy_data, lazy_lines, pair_blobs = Artifact, LazyData, LazyLines, PairBlobs
     for kind, file in pairs:
         name = f"{kind}\0{file}"
         entry = entries.get(name)
         results: list[Any] | None = None
+        chunks: list[bytes | memoryview] | None
         if entry is not None and kind in cacheable:
             try:
                 if len(entry) == COMPACT:
@@ -132,9 +145,8 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                     if now == digest and (not groups or all(
                             groups_hold[g] if g in groups_hold else groups_hold.setdefault(g, holds(["group", g]))
                             for g in groups)):
-                        end = off + data
-                        chunks: list[bytes | memoryview] = [view[off:end], view[end:end + lines]]
-                        blobs = blobs_of(chunks)  # decode_artifact's work, without its call per entry
+                        chunks = None  # the next pack takes its blobs from the view at the entry's own spans
+                        blobs = pair_blobs(view, off, data, lines)  # decode_artifact's work, without its call
                         results = [artifact(kind, art_name, file, lazy_data(blobs, 0, peek), line,
                                             lazy_lines(blobs, 1), tuple(map(tuple, refs)) if refs else ())]
                 else:
@@ -166,12 +178,11 @@ def run_batch(cache: Any, todo: Sequence[tuple[str, str]],
     from aima_gate.core.parallel import no_gc
 
     with no_gc():  # reading back builds many long-lived objects and no garbage cycles
-        hits = dict(zip(todo, cache.lookup_many(todo), strict=True))
-    misses = [pair for pair in todo if hits[pair] is None]
+        hits = cache.lookup_many(todo)
+    misses = [pair for pair, got in zip(todo, hits, strict=True) if got is None]
     parsed = iter(mapper(parse_one, misses))
     out = []
-    for pair in todo:
-        got = hits[pair]
+    for pair, got in zip(todo, hits, strict=True):  # in step, not by pair: no hash of 20,000 tuples, twice
         if got is None:
             got = next(parsed)
             if got and isinstance(got[-1], Record):

@@ -37,7 +37,8 @@ def expanded(results: Sequence[Any]) -> list[Any]:
     data and lines stay encoded until read (``cache_codec.LazyData``, ``LazyLines``)."""
     if not any(type(r) is Encoded for r in results):
         return list(results)
-    from aima_gate.pipeline.cache_codec import Blobs, decode_results
+    from aima_gate.pipeline.cache_blobs import Blobs
+    from aima_gate.pipeline.cache_codec import decode_results
 
     out: list[Any] = []
     for r in results:
