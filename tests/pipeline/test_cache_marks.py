@@ -1,10 +1,13 @@
 """Schema marks (pipeline/cache_marks.py): a policy file or config that passed its schema is not checked again in
 a later run with the cache on, byte for byte only; a damaged or forged marks file marks nothing; a document that
-fails its schema is never marked; reports are unchanged."""
+fails its schema is never marked; reports are unchanged; each version of the code reads and writes its own marks
+file, and other versions' old files are removed."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,6 +20,8 @@ from aima_gate.core.clock import Clock
 from aima_gate.core.errors import ConfigError, PolicyError
 from aima_gate.core.resources import builtin_policies_dir
 from aima_gate.pipeline import cache_marks
+from aima_gate.pipeline.cache import code_fingerprint
+from aima_gate.pipeline.cache_files import PRUNE_AFTER_DAYS
 from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import get_renderer
 from tests.conftest import EXAMPLES, TODAY
@@ -38,6 +43,10 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     yield seen
 
 
+def marks_file(cache_dir: Path) -> Path:
+    return cache_dir / cache_marks.marks_name(code_fingerprint())
+
+
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     return Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
@@ -57,7 +66,7 @@ def test_checked_once_then_skipped_with_the_same_report(example: Path, tmp_path:
     checks.clear()
     assert render(example, cache_dir) == plain  # first run: every document checked, then marked
     assert checks["policy.schema.json"] == without["policy.schema.json"]
-    assert (cache_dir / cache_marks.NAME).is_file()
+    assert marks_file(cache_dir).is_file()
     checks.clear()
     assert render(example, cache_dir) == plain  # marked: no schema check of a policy or the config
     assert checks["policy.schema.json"] == 0 and checks["config.schema.json"] == 0
@@ -98,7 +107,7 @@ def test_a_damaged_or_forged_marks_file_marks_nothing(how: str, example: Path, t
     cache_dir = tmp_path / "cache"
     plain = render(example, cache_dir)
     first = checks.copy()
-    marks = cache_dir / cache_marks.NAME
+    marks = marks_file(cache_dir)
     data = bytearray(marks.read_bytes())
     if how == "flipped":
         data[len(data) // 2] ^= 0x01
@@ -109,7 +118,7 @@ def test_a_damaged_or_forged_marks_file_marks_nothing(how: str, example: Path, t
     elif how == "forged":  # the marks of a run under another key: a valid file, but not this folder's
         other = tmp_path / "other"
         render(example, other)
-        data = bytearray((other / cache_marks.NAME).read_bytes())
+        data = bytearray(marks_file(other).read_bytes())
     if how == "link":
         real = tmp_path / "real-marks"
         real.write_bytes(bytes(data))
@@ -192,3 +201,33 @@ def test_a_marked_config_is_not_parsed_again_and_reads_alike(example: Path, tmp_
     with cache_marks.schema_marks(tmp_path / "cache", example) as marks:
         repo_config.parse_config(edited, ".aima-gate.yml", marks)
     assert parsed == [".aima-gate.yml"]
+
+
+def test_each_version_reads_only_its_own_marks_and_old_ones_go(example: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               checks: Counter[str]) -> None:
+    """Marks are kept per code fingerprint: a run of another version neither reads nor rewrites this version's
+    file (a run reads only marks it can use), and when a version writes its marks, another version's file (or the
+    one file of versions before this rule) that no run wrote for PRUNE_AFTER_DAYS is removed; a recent one stays."""
+    cache_dir = tmp_path / "cache"
+    plain = render(example, cache_dir)
+    mine = marks_file(cache_dir)
+    size, written = mine.stat().st_size, mine.read_bytes()
+    old = time.time() - PRUNE_AFTER_DAYS * 86400 - 60
+    legacy, stale, recent = "schema-marks", "schema-marks-" + "a" * 40, "schema-marks-" + "b" * 40
+    for name in (legacy, stale, recent):
+        (cache_dir / name).write_bytes(written)
+    for name in (legacy, stale):
+        os.utime(cache_dir / name, (old, old))
+    monkeypatch.setattr(cache_marks, "code_fingerprint", lambda: "c" * 64)
+    checks.clear()
+    assert render(example, cache_dir) == plain
+    assert checks["config.schema.json"] == 1  # another version: none of the first version's marks is used
+    theirs = cache_dir / cache_marks.marks_name("c" * 64)
+    assert theirs.stat().st_size == size  # its own marks only, nothing of the others' files
+    assert mine.read_bytes() == written
+    assert sorted(p.name for p in cache_dir.iterdir() if p.name.startswith("schema-marks")) == sorted(
+        [mine.name, theirs.name, recent])
+    checks.clear()
+    assert render(example, cache_dir) == plain  # that version's marks hold for it
+    assert checks["config.schema.json"] == 0

@@ -10,10 +10,14 @@ YAML parse; everything else is compiled as before. A document that fails is neve
 found and reported as without marks.
 
 The marks live in the artifact cache's folder (``--no-cache`` reads and writes none; a folder inside the checked
-repository is never used) in one file, ``schema-marks``, authenticated like a pack with the folder's key
-(HMAC-SHA256 over the whole file) and opened without following links: a damaged, truncated, foreign or forged
-file is no marks at all, so every document is validated. The code fingerprint covers the schemas and the
-validator, so a new version of either marks nothing.
+repository is never used), one file per version of the code, ``schema-marks-<code fingerprint>``, authenticated
+like a pack with the folder's key (HMAC-SHA256 over the whole file) and opened without following links: a
+damaged, truncated, foreign or forged file is no marks at all, so every document is validated. The code
+fingerprint covers the schemas and the validator, so a new version of either marks nothing; its own file means a
+run reads only the marks it can use (one file for every version made each run parse them all: 2.5 MB after a
+dozen versions), and two versions sharing the folder never overwrite each other's. Another version's file (or the
+single file of versions before this rule) that no run wrote for ``PRUNE_AFTER_DAYS`` is removed when marks are
+written.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import hashlib
 import hmac
 import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,10 +35,12 @@ from typing import Any
 from aima_gate.core.model import LineIndex
 from aima_gate.pipeline.cache import code_fingerprint
 from aima_gate.pipeline.cache_codec import Uncacheable, exact_json, line_table
-from aima_gate.pipeline.cache_files import _private, inside, mac, open_folder
+from aima_gate.pipeline.cache_files import PRUNE_AFTER_DAYS, _private, inside, mac, open_folder
 
 MAGIC = b"aima-gate schema marks 2\n"
 NAME = "schema-marks"
+"""The prefix of every marks file's name (and the whole name of the one file of versions before per-version files).
+"""
 MAX_MARKS = 4096
 """Kept at most (newest last): a policy set and a config per repository and version, with room to spare."""
 MAX_BYTES = 16 * 1024 * 1024
@@ -46,7 +53,9 @@ class SchemaMarks:
     def __init__(self, top: int, key: bytes) -> None:
         self._top = top
         self._key = key
-        self._fingerprint = code_fingerprint().encode()
+        fingerprint = code_fingerprint()
+        self._fingerprint = fingerprint.encode()
+        self.name = marks_name(fingerprint)
         self._marks: dict[str, Any] = self._load()
         self._new: dict[str, Any] = {}
 
@@ -64,7 +73,7 @@ class SchemaMarks:
 
     def _load(self) -> dict[str, Any]:
         try:
-            fd = os.open(NAME, os.O_RDONLY | _NOFOLLOW, dir_fd=self._top)
+            fd = os.open(self.name, os.O_RDONLY | _NOFOLLOW, dir_fd=self._top)
         except OSError:
             return {}  # none yet, or a link (never followed)
         try:
@@ -126,10 +135,25 @@ class SchemaMarks:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._top)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(body + self._mac(body))
-            os.replace(tmp, NAME, src_dir_fd=self._top, dst_dir_fd=self._top)
+            os.replace(tmp, self.name, src_dir_fd=self._top, dst_dir_fd=self._top)
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp, dir_fd=self._top)
+        self._prune()
+
+    def _prune(self) -> None:
+        """Remove the marks files of other versions that no run wrote for ``PRUNE_AFTER_DAYS``."""
+        limit = time.time() - PRUNE_AFTER_DAYS * 86400
+        for name in os.listdir(self._top):  # noqa: PTH208 (a folder opened as a descriptor, never by its path)
+            if name.startswith(NAME) and name != self.name:
+                with contextlib.suppress(OSError):
+                    if os.stat(name, dir_fd=self._top, follow_symlinks=False).st_mtime < limit:
+                        os.unlink(name, dir_fd=self._top)
+
+
+def marks_name(fingerprint: str) -> str:
+    """The marks file of the code with this fingerprint (:func:`~aima_gate.pipeline.cache.code_fingerprint`)."""
+    return f"{NAME}-{fingerprint[:40]}"
 
 
 @contextlib.contextmanager
