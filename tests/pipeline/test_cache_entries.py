@@ -78,6 +78,33 @@ def test_compact_entries_of_a_real_pack_read_back_as_parsed(tmp_path: Path) -> N
         cache.save()
 
 
+@pytest.mark.parametrize("spans", [(10**9, 5, 5), (0, 10**9, 0), ("0", 5, 5), (0, None, 5)])
+def test_a_compact_entry_whose_blobs_are_not_in_the_pack_is_a_miss(spans: tuple[Any, Any, Any],
+                                                                   tmp_path: Path) -> None:
+    """Spans outside the pack, or not numbers (never written by this writer; an authenticated pack holds only
+    what it wrote), make the entry a miss at lookup, never a blob that fails when it is decoded later."""
+    example = Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
+    config = load_config(example, None)
+    kinds = sorted(cache_mod.CACHEABLE_KINDS)
+    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(example), ["test"])
+    assert cache is not None
+    try:
+        collect(cache.repo, config, kinds, Clock.at(TODAY), {}, cache=cache)
+    finally:
+        cache.save()
+    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(example), ["test"])
+    assert cache is not None
+    try:
+        name = next(name for name, entry in cache._entries.items() if len(entry) == COMPACT)
+        kind, _, file = name.partition("\0")
+        assert cache.lookup_many([(kind, file)])[0] is not None
+        cache._entries[name] = [*cache._entries[name][:6], *spans]
+        cache._new_entries.clear()
+        assert cache.lookup_many([(kind, file)]) == [None]
+    finally:
+        cache.save()
+
+
 def test_known_shas_answers_as_hash_and_leaves_the_rest_to_it(tmp_path: Path) -> None:
     """``known_shas`` (the batched stat check of a lookup) fills a file's digest only from a stat row matching in
     every field, as ``_hash`` would; every other file (a row one field off, no row, a file made after the walk, a

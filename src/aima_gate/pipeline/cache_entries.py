@@ -111,6 +111,7 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
     new_entries, new_groups, old_groups = cache._new_entries, cache._new_groups, cache._groups
     shas, rows, new_stat, repo = cache._shas, cache._stat, cache._new_stat, cache.repo
     walk, prefix, lstat, is_regular = walked(repo), f"{repo.root}/", os.lstat, stat.S_ISREG
+    size = len(view)
     groups_hold: dict[str, bool] = {}
     out: list[list[Any] | None] = []
     append = out.append
@@ -145,6 +146,8 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                     if now == digest and (not groups or all(
                             groups_hold[g] if g in groups_hold else groups_hold.setdefault(g, holds(["group", g]))
                             for g in groups)):
+                        if off + data + lines > size:  # (and a non-number raises): a miss, as a slice would
+                            raise ValueError("blobs outside the pack")
                         chunks = None  # the next pack takes its blobs from the view at the entry's own spans
                         blobs = pair_blobs(view, off, data, lines)  # decode_artifact's work, without its call
                         results = [artifact(kind, art_name, file, lazy_data(blobs, 0, peek), line,
