@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from aima_gate.core.clock import Clock
+from aima_gate.core.model import Artifact
 from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline.cache_entries import COMPACT, expand, stored, with_spans
 from aima_gate.pipeline.runner import collect, load_config
@@ -50,7 +51,9 @@ def test_any_other_entry_stays_general(deps: list[Any], items: list[Any], blobs:
     assert expand(NAME, entry) == (deps, items, spans)
 
 
-def test_compact_entries_of_a_real_pack_read_back_as_parsed(tmp_path: Path) -> None:
+def _filled(tmp_path: Path) -> tuple[cache_mod.ArtifactCache, list[Artifact]]:
+    """A pack of the credit-scoring example (every cacheable kind collected once), opened again, and what the
+    collection parsed."""
     example = Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
     config = load_config(example, None)
     kinds = sorted(cache_mod.CACHEABLE_KINDS)
@@ -62,6 +65,11 @@ def test_compact_entries_of_a_real_pack_read_back_as_parsed(tmp_path: Path) -> N
         cache.save()
     cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(example), ["test"])
     assert cache is not None
+    return cache, parsed
+
+
+def test_compact_entries_of_a_real_pack_read_back_as_parsed(tmp_path: Path) -> None:
+    cache, parsed = _filled(tmp_path)
     try:
         compact = [name for name, entry in cache._entries.items() if len(entry) == COMPACT]
         assert compact and len(compact) < len(cache._entries)  # both forms in one pack
@@ -83,17 +91,7 @@ def test_a_compact_entry_whose_blobs_are_not_in_the_pack_is_a_miss(spans: tuple[
                                                                    tmp_path: Path) -> None:
     """Spans outside the pack, or not numbers (never written by this writer; an authenticated pack holds only
     what it wrote), make the entry a miss at lookup, never a blob that fails when it is decoded later."""
-    example = Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
-    config = load_config(example, None)
-    kinds = sorted(cache_mod.CACHEABLE_KINDS)
-    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(example), ["test"])
-    assert cache is not None
-    try:
-        collect(cache.repo, config, kinds, Clock.at(TODAY), {}, cache=cache)
-    finally:
-        cache.save()
-    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(example), ["test"])
-    assert cache is not None
+    cache, _ = _filled(tmp_path)
     try:
         name = next(name for name, entry in cache._entries.items() if len(entry) == COMPACT)
         kind, _, file = name.partition("\0")
