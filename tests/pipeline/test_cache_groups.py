@@ -1,7 +1,9 @@
 """Shared dependency groups of the artifact cache (``RecordingRepo.shared``, ``("group", digest)`` deps): bias
 reports are cached although each one's protected attributes depend on every registry file; the registry read is
 computed once per run and recorded once per pack, and any change to what it read makes every report that used it
-a miss (never a stale declaration)."""
+a miss (never a stale declaration). A registry file that declares nothing is recorded as holding none of the
+strings a declaration needs (``("lacks", ...)``), not by its bytes: editing it elsewhere keeps the reports cached,
+and an edit that adds one of those strings makes them misses."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aima_gate.collectors import CollectContext, bias_protected
 from aima_gate.core.clock import Clock
@@ -162,5 +166,66 @@ def test_a_group_that_names_another_group_never_holds(example: Path, tmp_path: P
         assert cache._holds(["group", "b"])
         assert not cache._holds(["group", "a"])
         assert not cache._holds(["group", "missing"])
+    finally:
+        cache.save()
+
+
+def test_an_edit_that_declares_nothing_keeps_the_reports_cached(example: Path, tmp_path: Path,
+                                                                parses: list[str]) -> None:
+    registry = example / "registry" / "models.yml"
+    render(example, tmp_path)
+    text = registry.read_text(encoding="utf-8")
+    assert "protected_attributes" not in text and "\\" not in text
+    registry.write_text(text.replace("owner: risk-ml-team@bank.example", "owner: credit-ml@bank.example", 1),
+                        encoding="utf-8")
+    parses.clear()
+    warm = render(example, tmp_path)
+    assert REPORT not in parses and "registry/models.yml" in parses  # the registry itself is parsed again
+    assert warm == render(example, None)
+    # A backslash may spell the key in a quoted string: the reports are parsed again (and still identical).
+    registry.write_text(registry.read_text(encoding="utf-8") + '# "a\\u0020b"\n', encoding="utf-8")
+    parses.clear()
+    warm = render(example, tmp_path)
+    assert REPORT in parses
+    assert warm == render(example, None)
+
+
+NEEDLES = (b"protected_attributes", b"\\")
+_texts = st.lists(st.sampled_from([b"owner: x\n", b"protected_attributes: [sex]\n", b'k: "\\u0041"\n', b"# \n",
+                                   b"name: m\n"]), max_size=4).map(b"".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(before=_texts, after=_texts)
+def test_a_lacks_dependency_holds_exactly_when_the_file_still_holds_no_needle(tmp_path: Path, before: bytes,
+                                                                              after: bytes) -> None:
+    """What RecordingRepo.read_bytes_if_any records and what the cache checks: the bytes (a "read" dependency)
+    when a needle is there, else a "lacks" dependency, which holds after any rewrite that adds no needle and
+    fails after one that adds any, or when the file is gone."""
+    root = tmp_path / f"r{abs(hash((before, after)))}"
+    (root / "registry").mkdir(parents=True)
+    target = root / "registry" / "m.yml"
+    target.write_bytes(before)
+    recorder = RecordingRepo(Repo(root))
+    got = recorder.read_bytes_if_any("registry/m.yml", NEEDLES)
+    has = any(n in before for n in NEEDLES)
+    assert got == (before if has else None)
+    (dep,) = recorder.deps
+    assert dep[0] == ("read" if has else "lacks")
+    target.write_bytes(after)
+    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(root), ["test"])
+    assert cache is not None
+    try:
+        if has:
+            assert cache._holds(list(dep)) is (after == before)
+        else:
+            assert cache._holds(json.loads(json.dumps(dep))) is not any(n in after for n in NEEDLES)
+    finally:
+        cache.save()
+    target.unlink()
+    cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(root), ["test"])
+    assert cache is not None
+    try:
+        assert not cache._holds(json.loads(json.dumps(dep)))
     finally:
         cache.save()

@@ -60,26 +60,35 @@ def _entries(doc: Any) -> list[Mapping[str, Any]]:
     return [e for e in items if isinstance(e, Mapping)]
 
 
+_DECLARING = (b"protected_attributes", b"\\")
+"""What a registry file that declares protected attributes must hold: the key, or a backslash (a quoted key can
+spell it with escapes; folding and aliases cannot make it from other text)."""
+
 _REGISTRIES: weakref.WeakKeyDictionary[Repo, list[tuple[str, Mapping[str, Any]]]] = weakref.WeakKeyDictionary()
 
 
 def _registry_entries(ctx: CollectContext) -> list[tuple[str, Mapping[str, Any]]]:
     """(registry file, entry) for every readable registry entry that may declare protected attributes, read once
-    per run (many reports, one registry). A file whose text holds neither the key ``protected_attributes`` nor a
-    backslash (a quoted key can spell it with escapes; folding and aliases cannot make it from other text) has no
-    entry that declares any, so it is not parsed: most registries declare none, and this parse is a second one
-    of every registry file, in every parse process."""
+    per run (many reports, one registry). A file that holds none of :data:`_DECLARING` has no entry that declares
+    any, so it is not parsed: most registries declare none, and this parse is a second one of every registry file,
+    in every parse process. While the artifact cache records, such a file is recorded as holding none of them
+    (``read_bytes_if_any``), not by its bytes, so that editing it elsewhere keeps every bias report cached."""
     if ctx.repo not in _REGISTRIES:
         artifacts = ctx.settings.get("artifacts") if isinstance(ctx.settings, Mapping) else None
         options = artifacts.get("model") if isinstance(artifacts, Mapping) else None
         paths = (options or {}).get("paths") or REGISTRY_DEFAULT_PATHS
         found: list[tuple[str, Mapping[str, Any]]] = []
+        reader = getattr(type(ctx.repo), "read_bytes_if_any", None)  # the cache's recorder: a weaker dependency
         for file in ctx.repo.glob(paths):
             try:
                 # the bytes are searched before decoding: UTF-8 (BOM or not) holds these ASCII strings exactly when
                 # its decoded text does, and a file that cannot be decoded declares nothing either way
-                raw = ctx.repo.read_bytes(file)
-                if b"protected_attributes" not in raw and b"\\" not in raw:
+                if reader is not None:
+                    raw = reader(ctx.repo, file, _DECLARING)
+                else:
+                    raw = ctx.repo.read_bytes(file)
+                    raw = raw if any(n in raw for n in _DECLARING) else None
+                if raw is None:
                     continue
                 doc, _ = load_structured(decode_text(raw, file), file)
             except AimaGateError:

@@ -271,6 +271,8 @@ class ArtifactCache:
         what = dep[0]
         if what == "read":
             return bool(self.current_sha(dep[1]) == dep[2])
+        if what == "lacks" and len(dep) == 4 and type(dep[2]) is list and all(type(n) is str for n in dep[2]):
+            return self._lacks(dep[1], dep[2], dep[3])
         if what == "exists":
             return self.repo.exists(dep[1]) is dep[2]
         if what == "glob":
@@ -283,6 +285,22 @@ class ArtifactCache:
                                                for d in group)
         return False
 
+    def _lacks(self, rel: str, needles: list[str], digest: str) -> bool:
+        """Whether the file still holds none of ``needles``: at once when its digest is the recorded one (the same
+        bytes), else by reading it as :meth:`RecordingRepo.read_bytes_if_any` did (a file that cannot be read so
+        now is a miss: the parse that recorded this read it)."""
+        now = self.current_sha(rel)
+        if now is None:
+            return False
+        if now == digest:
+            return True
+        try:
+            data = self.repo.read_bytes(rel)
+            wanted = [n.encode("ascii") for n in needles]
+        except (AimaGateError, OSError, UnicodeEncodeError):
+            return False
+        return not any(n in data for n in wanted)
+
     def lookup(self, kind: str, file: str) -> list[Any] | None:
         """The cached results of parsing ``file`` as ``kind``, when every dependency holds; else None."""
         return self.lookup_many([(kind, file)])[0]
@@ -294,7 +312,7 @@ class ArtifactCache:
     # ------------------------------------------------------------------------------------------ storing
     def absorb(self, kind: str, file: str, record: Record) -> None:
         for rel, st in record.stats.items():
-            digest = next((d[2] for d in record.deps if d[0] == "read" and d[1] == rel), None)
+            digest = next((d[-1] for d in record.deps if d[0] in ("read", "lacks") and d[1] == rel), None)
             if digest is not None:
                 self._remember(rel, st, digest)
         if record.items is None:

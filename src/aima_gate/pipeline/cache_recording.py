@@ -87,6 +87,29 @@ class RecordingRepo:
         return self._repo.resolve_reference(reference, base_file=base_file, line=line)
 
     def read_bytes(self, rel: str, *, max_bytes: int | None = None) -> bytes:
+        data, digest = self._read(rel, max_bytes)
+        if digest is not None:
+            self.deps.append(("read", rel, digest))
+        return data
+
+    def read_bytes_if_any(self, rel: str, needles: Sequence[bytes]) -> bytes | None:
+        """The file's bytes when they hold any of ``needles`` (ASCII), else None: for a parse that reads only the
+        files that mention a key (every registry file, for the few that declare protected attributes). A file
+        that holds none is recorded as ``("lacks", rel, needles, digest)``, not as its bytes: an edit that adds
+        no needle (a new owner in a registry entry) keeps the dependency, where a read would make every parse
+        that shares it a miss (5,000 bias reports parsed again after one registry edit at 5,000 models)."""
+        data, digest = self._read(rel, None)
+        if any(n in data for n in needles):
+            if digest is not None:
+                self.deps.append(("read", rel, digest))
+            return data
+        if digest is not None:
+            self.deps.append(("lacks", rel, [n.decode("ascii") for n in needles], digest))
+        return None
+
+    def _read(self, rel: str, max_bytes: int | None) -> tuple[bytes, str | None]:
+        """The bytes and their digest (None: the read is not one a digest can stand for, so this parse is
+        uncacheable)."""
         identity = self._file_stat
         if identity is None:
             identity = self._file_stat = stat_reader(self._repo)
@@ -98,11 +121,10 @@ class RecordingRepo:
             raise
         if before is None or len(data) != before[2]:
             self.cacheable = False
-        else:
-            if identity(rel) == before:
-                self.stats[rel] = before
-            self.deps.append(("read", rel, sha(data)))
-        return data
+            return data, None
+        if identity(rel) == before:
+            self.stats[rel] = before
+        return data, sha(data)
 
     def read_text(self, rel: str, *, max_bytes: int | None = None) -> str:
         return decode_text(self.read_bytes(rel, max_bytes=max_bytes), rel)
