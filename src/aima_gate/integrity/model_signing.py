@@ -11,16 +11,20 @@ per file, v0.2). aima-gate checks, offline:
   this installation cannot verify is ``unsupported_algorithm``, never ``bad_signature``: failing to check a
   signature is not evidence that the model was tampered with;
 - every listed file's digest (streamed), the statement's subject digest over the resource digests, and files in
-  the model folder that the bundle does not list;
+  the model folder that the bundle does not list. A single-file bundle (one resource named ``"."``, what
+  ``model_signing sign ... FILE`` writes) signs one file and no folder: its file is found by its bytes (see
+  :mod:`aima_gate.integrity.model_signing_files`); when no repository file holds them the status is
+  ``signed_file_missing`` (not a pass, not tampering), naming the expected digest;
 - Sigstore keyless (``certificate`` + Rekor ``tlogEntries``) and certificate-chain bundles cannot be verified
   offline: checking the Fulcio chain, the transparency-log inclusion proof and the signer identity needs the
   Sigstore trust root. They are reported as ``unverifiable_offline`` with the identity the certificate claims,
-  never as valid.
+  its key's fingerprint and the log's integration time as claimed, never as valid.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as _dt
 import hashlib
 import json
 import posixpath
@@ -33,14 +37,13 @@ from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import LineIndex
 from aima_gate.integrity import gpg
 from aima_gate.integrity.digests import sha256_file
+from aima_gate.integrity.model_signing_files import folder_rows, is_single_file, signed_file_missing, single_file_row
 from aima_gate.safeio.repo import Repo
 
 PREDICATE_V1 = "https://model_signing/signature/v1.0"
 PREDICATE_V02 = "https://model_signing/Digests/v0.1"
-DEFAULT_IGNORED = (".git", ".gitattributes", ".github", ".gitignore")
-"""What ``model_signing`` leaves out of a signed folder by default."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_CACHE: weakref.WeakKeyDictionary[Repo, dict[str, dict[str, Any]]] = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[Repo, dict[tuple[str, str | None], dict[str, Any]]] = weakref.WeakKeyDictionary()
 
 
 def is_bundle(doc: Any) -> bool:
@@ -141,13 +144,18 @@ def _key_fingerprint(key: Any) -> str:
     return "sha256:" + hashlib.sha256(der).hexdigest()
 
 
-def _identity(cert_der: bytes) -> str:
+def _cert_facts(cert_der: bytes) -> tuple[str, str | None]:
+    """The identity a signing certificate claims (SAN e-mail/URI, Fulcio OIDC issuer) and its key's fingerprint."""
     from cryptography import x509
 
     try:
         cert = x509.load_der_x509_certificate(cert_der)
     except ValueError:
-        return "(unparseable certificate)"
+        return "(unparseable certificate)", None
+    try:
+        fingerprint = _key_fingerprint(cert.public_key())
+    except ValueError:  # a key type cryptography cannot load
+        fingerprint = None
     names: list[str] = []
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -161,14 +169,16 @@ def _identity(cert_der: bytes) -> str:
             raw = getattr(ext.value, "value", b"")
             issuer = raw.decode("utf-8", "replace").lstrip("\x0c\x16").strip() if isinstance(raw, bytes) else ""
     who = ", ".join(names) or cert.subject.rfc4514_string()
-    return who + (f" (OIDC issuer {issuer[-80:].lstrip(chr(0)).strip()})" if issuer else "")
+    return who + (f" (OIDC issuer {issuer[-80:].lstrip(chr(0)).strip()})" if issuer else ""), fingerprint
 
 
-def inspect_bundle(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any]:
+def inspect_bundle(repo: Repo, settings: Mapping[str, Any], rel: str, signed: str | None = None) -> dict[str, Any]:
+    """The status of bundle ``rel`` (a signature subject). ``signed``: for a single-file bundle, the repository file
+    to check against it (by default the file is looked for, see :func:`.model_signing_files.single_file_row`)."""
     cache = _CACHE.setdefault(repo, {})
-    if rel not in cache:
-        cache[rel] = _inspect(repo, settings, rel)
-    return cache[rel]
+    if (rel, signed) not in cache:
+        cache[rel, signed] = _inspect(repo, settings, rel, signed)
+    return cache[rel, signed]
 
 
 _TYPE_NAMES: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
@@ -229,18 +239,7 @@ def _statement_resources(statement: Mapping[str, Any], rel: str) -> tuple[list[t
     return resources, ignore
 
 
-def _ignored(path: str, base_dir: str, ignore: list[str]) -> bool:
-    """Whether ``path`` is left out of the signed folder: by the bundle's ``ignore_paths`` (relative to the folder)
-    or by model-signing's own defaults (git metadata), as ``model_signing`` itself leaves them out."""
-    inner = path[len(base_dir) + 1:] if base_dir else path
-    for pattern in (*ignore, *DEFAULT_IGNORED):
-        pattern = posixpath.normpath(pattern).strip("/")
-        if inner == pattern or inner.startswith(pattern + "/"):
-            return True
-    return False
-
-
-def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any]:
+def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str, signed: str | None = None) -> dict[str, Any]:
     from aima_gate.safeio.loaders import load_json
 
     doc, _ = load_json(repo.read_text(rel), rel)
@@ -266,39 +265,31 @@ def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any
     reject_lone_surrogates(statement, body.decode("utf-8", "replace"), rel, LineIndex({}))
     statement = _typed(statement, dict, "the DSSE payload (an in-toto statement)", rel)
     ptype = statement.get("predicateType")
-    base_dir = posixpath.dirname(rel)
     resources, ignore = _statement_resources(statement, rel)
-    data: dict[str, Any] = {"format": "model-signing", "signature_file": rel, "signed_file": base_dir or ".",
-                            "predicate_type": ptype, "media_type": doc.get("mediaType")}
+    data: dict[str, Any] = {"format": "model-signing", "signature_file": rel,
+                            "signed_file": posixpath.dirname(rel) or ".", "predicate_type": ptype,
+                            "media_type": doc.get("mediaType")}
     # --- files
-    rows = []
-    changed = []
-    for name, digest in resources:
-        path = posixpath.normpath(posixpath.join(base_dir, name)) if name != "." else None
-        if path is None or path == ".." or path.startswith(("../", "/")) or not repo.exists(path):
-            rows.append({"name": name, "path": path, "expected": digest, "actual": None, "status": "missing"})
-            changed.append(f"{name} is missing")
-            continue
-        actual = sha256_file(repo, path)
-        ok = actual == digest
-        rows.append({"name": name, "path": path, "expected": digest, "actual": actual,
-                     "status": "match" if ok else "mismatch"})
-        if not ok:
-            changed.append(f"{path} changed after signing")
-    listed = {r["path"] for r in rows if r["path"]}
-    prefix = base_dir + "/" if base_dir else ""
-    # Files of the signed folder that the bundle does not list fail it, as an incomplete SHA256SUMS fails: a loader
-    # reads the whole folder (configs, tokenizers, extra weights), so an unsigned file beside the model is an
-    # unsigned model. Only the bundle's own ignore list and model-signing's defaults are honoured.
-    unlisted = [f for f in repo.files() if f.startswith(prefix) and f not in listed and f != rel
-                and not _ignored(f, base_dir, ignore)]
-    data.update(resources=rows, unlisted=unlisted, ignore_paths=ignore)
+    single, name = is_single_file(resources), ""
+    if single:
+        subjects = statement.get("subject")
+        first = subjects[0] if isinstance(subjects, list) and subjects and isinstance(subjects[0], dict) else {}
+        name = str(first.get("name")) if ptype == PREDICATE_V1 and isinstance(first.get("name"), str) else ""
+        row = single_file_row(repo, rel, resources[0][1], name, signed)
+        rows, unlisted = [row], list[str]()
+        changed = [f"{row['path']} changed after signing (SHA-256 {row['actual']}, signed {row['expected']})"
+                   ] if row["status"] == "mismatch" else []
+        data["signed_file"] = row["path"]
+    else:
+        rows, changed, unlisted = folder_rows(repo, rel, resources, ignore)
+    data.update(resources=rows, unlisted=unlisted, ignore_paths=ignore, single_file=single)
     # --- signature
     if "publicKey" in vm:
         data["key_details"] = _get(_get(vm, "publicKey", dict, "verificationMaterial.publicKey", rel),
                                    "keyDetails", str, "verificationMaterial.publicKey.keyDetails", rel) or None
         status, detail, fpr = _key_based(repo, settings, vm, env, body, sig, rel)
         data["fingerprint"] = fpr
+        how, claim = f"`model_signing verify key --signature {rel} --public_key <pinned key> <the file>`", ""
     else:
         cert = _get(_get(vm, "certificate", dict, "verificationMaterial.certificate", rel), "rawBytes", str,
                     "verificationMaterial.certificate.rawBytes", rel)
@@ -307,22 +298,39 @@ def _inspect(repo: Repo, settings: Mapping[str, Any], rel: str) -> dict[str, Any
         first_cert = _typed(chain[0], dict, "verificationMaterial.x509CertificateChain.certificates[0]",
                             rel) if chain else {}
         raw = cert or _get(first_cert, "rawBytes", str, "the chain's first certificate rawBytes", rel)
-        ident = _identity(_b64(raw, "the certificate", rel)) if raw else "(no certificate)"
+        ident, data["fingerprint"] = _cert_facts(_b64(raw, "the certificate", rel)) if raw else (
+            "(no certificate)", None)
         data["user_id"] = ident
+        # As claimed by the bundle, like the identity: checking the log entry needs Sigstore's trust root.
+        data["signed_at"] = _integrated_time(vm)
         kind = "Sigstore keyless (Fulcio certificate, Rekor log)" if cert else "certificate-chain"
+        how = f"`model_signing verify sigstore --signature {rel} <the file>`"
+        claim = f"{kind} bundle claiming signer {ident}"
         status, detail = "unverifiable_offline", (
-            f"{kind} bundle claiming signer {ident}: its certificate chain, transparency-log proof and signer "
+            f"{claim}: its certificate chain, transparency-log proof and signer "
             "identity need Sigstore's trust root, which aima-gate does not fetch at run time, so the signature is "
             "NOT verified (file digests were compared with the signed statement only). Verify it online with "
-            "`model_signing verify sigstore`, or sign with a pinned key")
+            f"{how}, or sign with a pinned key")
     if unlisted:
         changed.append(f"{len(unlisted)} file(s) in the signed folder are not in the bundle: "
                        f"{', '.join(unlisted[:5])}{' ...' if len(unlisted) > 5 else ''} (sign the whole folder again, "
                        "or list them in the bundle's ignore_paths when signing)")
     if changed and status in ("valid", "unverifiable_offline"):
         status, detail = "bad_signature", "; ".join(changed[:5])
+    elif single and rows[0]["status"] == "not_found":
+        status, detail = signed_file_missing(rel, rows[0]["expected"], name, status, detail, how, claim)
     return gpg.make_result(data, status, detail, allowlisted=status == "valid",
-                           **{k: data[k] for k in ("fingerprint", "user_id") if k in data})
+                           **{k: data[k] for k in ("fingerprint", "user_id", "signed_at") if k in data})
+
+
+def _integrated_time(vm: Mapping[str, Any]) -> str | None:
+    """The first transparency-log entry's ``integratedTime`` (Unix seconds) as UTC ISO 8601, if the bundle has one."""
+    entries = vm.get("tlogEntries")
+    first = entries[0] if isinstance(entries, list) and entries and isinstance(entries[0], dict) else {}
+    when = str(first.get("integratedTime") or "")
+    if not when.isdigit() or len(when) > 12:
+        return None
+    return _dt.datetime.fromtimestamp(int(when), _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _key_based(repo: Repo, settings: Mapping[str, Any], vm: Mapping[str, Any], env: Mapping[str, Any], body: bytes,
@@ -364,6 +372,12 @@ def _key_based(repo: Repo, settings: Mapping[str, Any], vm: Mapping[str, Any], e
 def bundle_status_for(repo: Repo, settings: Mapping[str, Any], bundle: str, rel: str) -> dict[str, Any] | None:
     """The bundle's status as it concerns model file ``rel`` (None if the bundle does not list it)."""
     data = inspect_bundle(repo, settings, bundle)
+    if data.get("single_file") and data["resources"][0]["path"] != rel:
+        # A single-file signature names no path: it covers ``rel`` exactly when ``rel`` holds the signed bytes (as
+        # `model_signing verify ... rel` would succeed); another file of its folder is not signed by it.
+        if sha256_file(repo, rel) != data["resources"][0]["expected"]:
+            return None
+        data = inspect_bundle(repo, settings, bundle, rel)
     row = next((r for r in data["resources"] if r["path"] == rel), None)
     if row is None:
         return None
