@@ -169,6 +169,10 @@ def test_normalized_shapes_match_the_schemas(tmp_path: Path) -> None:
         "security/pip-audit.json": PIP_AUDIT_WERKZEUG,
         "security/osv.json": SCANS / "osv-scanner/osv_scanner_repo_fixture_results_groups_no_max_severity.json",
         "security/dependency-check-report.json": SCANS / "recorded/dependency_check_template_pypi_requests.json",
+        # an image report with vendored copies (target, locations, vendored_in) and a CycloneDX vulnerability BOM
+        "security/trivy-image.json": REPO_ROOT / "tests/realworld/repos/trivy-image-vendored-mlops/repo/trivy.json",
+        "security/pip-audit-cdx.json":
+            SCANS / "recorded/pip_audit_2.10.1_cyclonedx_json_formatter_requests_jinja2.json",
         "security/bandit.json": SCANS / "recorded/bandit/bandit_1.9.4_src_app.json",
         "src/app.py": SCANS / "recorded/bandit/app.py"}, {"requirements.txt": "werkzeug==0.11\n"})
     artifacts, errs = collect(Repo(root), Config(file=None), ["dependency_scan", "sast_report", "vulnerability"],

@@ -1,6 +1,7 @@
 """Scanner report adapters: read the real JSON of dependency scanners, detect the tool by content, normalize.
 
-One small module per tool (``safety``, ``pip_audit``, ``trivy``, ``osv``, ``dependency_check``), registered in the
+One small module per tool or format (``safety``, ``pip_audit``, ``trivy``, ``osv``, ``dependency_check``,
+``cyclonedx`` for vulnerability BOMs such as ``pip-audit -f cyclonedx-json``), registered in the
 plain dict :data:`DETECTORS` (name -> "module"). Each module has ``detect(doc) -> bool`` (by content only, never
 by file name) and ``normalize(doc, ctx) -> ScanReport``. A document no detector claims is an error naming the
 file: a text report saved as ``.json``, a shields.io badge named ``trivy-fs.json`` or an OSV-like shape that
@@ -29,6 +30,7 @@ DETECTORS: dict[str, str] = {
     "trivy": "aima_gate.collectors.scans.trivy",
     "osv-scanner": "aima_gate.collectors.scans.osv",
     "dependency-check": "aima_gate.collectors.scans.dependency_check",
+    "cyclonedx": "aima_gate.collectors.scans.cyclonedx",
 }
 
 SEVERITIES = ("critical", "high", "medium", "low", "unknown")
@@ -48,6 +50,14 @@ class Vuln:
     ignored_by_scanner: bool = False
     pointer: str = ""
     """JSON pointer of the entry in the source document (for line numbers)."""
+    location: str | None = None
+    """Where the scanner found this copy, as the report says (Trivy ``PkgPath``, else a lock-file target)."""
+    attributable: bool = True
+    """The report shows this copy is the distribution a requirement/lock file declares (a lock-file target, a
+    top-level installed distribution). False for a copy vendored inside another package, an OS package or an
+    installed package of unknown origin: no pin can be said to supersede it (no stale-report claim)."""
+    vendored_in: str | None = None
+    """The installed package directory that vendors this copy (``setuptools`` for ``setuptools/_vendor/...``)."""
 
 
 @dataclass
@@ -66,6 +76,12 @@ class ScanReport:
     """Normalized field -> pointer in the source (scan_time, tool_version)."""
     scan_time_source: str | None = None
     """Where scan_time came from: ``report``, ``scanner-run`` or ``git-commit`` (see scans/git_time.py)."""
+    states_fixes: bool = True
+    """False when the format has no field for fixed versions (CycloneDX: its ``recommendation`` is free text), so
+    an empty ``fixed_versions`` does not mean none is published."""
+    target: dict[str, str] | None = None
+    """What was scanned when it is not a file (``{"type": "container_image", "name": "app:1"}``, from Trivy's
+    ``ArtifactType``/``ArtifactName``); ``manifests`` holds only files."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,11 @@ def detect(doc: Any, file: str) -> tuple[str, Any]:
         return hits[0]
     if len(hits) > 1:  # pragma: no cover - detectors are disjoint (tested)
         raise ArtifactError(f"report matches several scanners: {', '.join(n for n, _ in hits)}", file=file)
+    if isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX":
+        raise ArtifactError("a CycloneDX BOM without a vulnerabilities array: an inventory (SBOM) that does not "
+                            "say it was checked for vulnerabilities, so it is not read as a clean scan",
+                            file=file, line=1, hint="pip-audit omits the array when it finds nothing: use "
+                            "`pip-audit -f json`, which records a clean result explicitly")
     raise ArtifactError(f"not a recognized dependency-scan report ({describe(doc)})", file=file, line=1,
                         hint=f"expected the JSON output of one of: {', '.join(DETECTORS)}; the tool is detected "
                              "from the content, not the file name")

@@ -32,7 +32,7 @@ def _vuln_line(parsed: Parsed, vuln: Vuln, declared: Declared | None) -> int:
 def _vuln_data(v: Vuln) -> dict[str, Any]:
     return {"package": v.package, "installed_version": v.installed_version, "id": v.id, "aliases": list(v.aliases),
             "severity": v.severity, "cvss_score": v.cvss_score, "fixed_versions": list(v.fixed_versions),
-            "ignored_by_scanner": v.ignored_by_scanner}
+            "ignored_by_scanner": v.ignored_by_scanner, "location": v.location, "attributable": v.attributable}
 
 
 def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
@@ -53,7 +53,7 @@ def scan_artifact(parsed: Parsed, declared: Declared | None) -> Artifact:
         "tool": report.tool, "tool_version": report.tool_version, "format": report.format,
         "scan_time": report.scan_time,
         "scan_time_source": report.scan_time_source or ("scanner-run" if parsed.source == "scanner" else None),
-        "manifests": report.manifests, "source": parsed.source,
+        "manifests": report.manifests, "target": report.target, "source": parsed.source,
         "scanner": parsed.scanner, "noise": parsed.noise, "streamed": parsed.streamed,
         "packages_listed": report.packages_listed, "package_count": len(report.packages),
         "packages": [{"name": n, "version": v} for n, v in sorted(report.packages.items())],
@@ -185,16 +185,26 @@ def _merged(members: list[tuple[Parsed, Vuln, frozenset[str]]], declared: Declar
         "ignored_by_scanner": all(v.ignored_by_scanner for _, v, _ in members),
         "sources": sources, "tools": tools,
     }
+    locations = sorted({v.location for _, v, _ in members if v.location})
+    vendors = sorted({v.vendored_in for _, v, _ in members if v.vendored_in})
+    if locations:
+        data["locations"] = locations
+    if vendors:
+        data["vendored_in"] = vendors
     score = data["cvss_score"]
-    stale = _fixed_by_pin(package, versions, fixed, declared)
+    # A pin supersedes a scanned version only when every report shows the copy it saw is the one the
+    # requirement/lock file declares: a vendored copy or an OS package of the same name stays as found.
+    attributable = all(v.attributable for _, v, _ in members)
+    stale = _fixed_by_pin(package, versions, fixed, declared) if attributable else None
     if stale is not None:
         data["fixed_by_current_pin"] = stale
         data["stale_report"] = (f"the report predates {stale['file']}:{stale['line']}, which now pins "
                                 f"{package}=={stale['pin']} (fixed in {stale['fixed_in']}): re-run the scanner")
     data["summary"] = (f"{package} {data['installed_version'] or '(version unknown)'}: {advisory} severity {severity}"
                        + (f" (CVSS {score:g})" if score is not None else "")
-                       + (f"; fixed in {', '.join(fixed)}" if fixed else "; no fixed version published")
+                       + (f"; fixed in {', '.join(fixed)}" if fixed else _no_fix(members))
                        + (f"; stale: {stale['file']}:{stale['line']} now pins {stale['pin']}" if stale else "")
+                       + _copy_note(members)
                        + _scope_note(data["dependency_scope_source"])
                        + f"; reported by {', '.join(tools)}")
     if severity == "unknown":
@@ -202,6 +212,28 @@ def _merged(members: list[tuple[Parsed, Vuln, frozenset[str]]], declared: Declar
     first = min(sources, key=lambda s: (int(s["line"]) <= 1, s["file"], s["line"]))  # a precise line first
     return Artifact(kind="vulnerability", name=f"{package}|{advisory}", file=str(first["file"]), data=data,
                     line=int(first["line"]))
+
+
+def _no_fix(members: list[tuple[Parsed, Vuln, frozenset[str]]]) -> str:
+    if all(p.report is None or p.report.states_fixes for p, _, _ in members):
+        return "; no fixed version published"
+    return "; the report names no fixed version (its format has no field for one)"
+
+
+def _copy_note(members: list[tuple[Parsed, Vuln, frozenset[str]]]) -> str:
+    """Where a copy no requirement declares was found and, when vendored, what fixes it (its vendoring package:
+    a pin of the package's own name does not). Paths are shown from ``site-packages/`` on so the summary stays
+    within the 200 characters evidence shows; ``locations`` has them whole."""
+    notes = []
+    for v in sorted((v for _, v, _ in members if not v.attributable), key=lambda v: (v.location or "", v.id)):
+        where = v.location or ""
+        at = max(where.find("site-packages/"), where.find("dist-packages/"))
+        shown = where[at:].removesuffix("/METADATA").removesuffix("/PKG-INFO") if at >= 0 else where
+        note = (f"; vendored copy {shown}: upgrade or remove {v.vendored_in}" if v.vendored_in
+                else f"; found at {shown}" if shown else "")
+        if note not in notes:
+            notes.append(note)
+    return "".join(notes)
 
 
 def _scope_note(source: dict[str, Any]) -> str:
