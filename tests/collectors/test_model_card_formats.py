@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from aima_gate.collectors.model_card_formats import parse_json_card
 from aima_gate.core.errors import AimaGateError
-from tests.conftest import DATA, TODAY, check_json, run_cli, write
+from tests.conftest import DATA, REPO_ROOT, TODAY, check_json, run_cli, write
 
 MCT = DATA / "model-card-toolkit"
 CDX = DATA / "cyclonedx-mlbom"
@@ -22,7 +22,7 @@ REQUIRED = ("intended_use", "bias_risks_limitations", "training_data", "evaluati
 
 # A card in the 0.0.2 shape, written from the stored v0.0.2 schema (licenses[{identifier}], data as a list,
 # considerations.*[{description}], metric value as string with a confidence interval).
-MCT_002 = {
+MCT_002: dict[str, Any] = {
     "schema_version": "0.0.2",
     "model_details": {"name": "census-income", "overview": "Predicts whether income exceeds 50k.",
                       "version": {"name": "1.2.0", "date": "2026-09-01"},
@@ -70,6 +70,33 @@ def test_mct_002_with_empty_considerations_is_not_filled(tmp_path: Path) -> None
     (card,) = cards(write(tmp_path, "model_card.json", json.dumps(doc)))
     assert not card["sections"]["bias_risks_limitations"]["filled"]
     assert not card["sections"]["intended_use"]["filled"]
+
+
+def test_mct_owners_of_a_real_card_are_its_owner() -> None:
+    # model_cards/data/model_card.json of EllaN12/Customer_Churn_Analysis (tests/realworld/repos/churn-mct-json)
+    path = REPO_ROOT / "tests/realworld/repos/churn-mct-json/repo/model_cards/data/model_card.json"
+    ((card, lines, _name),) = parse_json_card(path.read_text(encoding="utf-8"), "model_cards/data/model_card.json")
+    assert card["owners"] == [{"name": "Ella Ndalla", "contact": "ndallaella@gmail.com"}]
+    assert card["owner"] == "Ella Ndalla <ndallaella@gmail.com>"
+    assert lines.line_of("/owner") == lines.line_of("/owners") == 6  # the "owners": [ line
+
+
+def test_mct_keeps_every_owner_and_drops_placeholders(tmp_path: Path) -> None:
+    owners = [{"name": "Risk ML team", "contact": "risk-ml@bank.example"}, {"name": "Ana Ruiz"},
+              {"contact": "oncall@bank.example"}, {"name": "TODO", "contact": ""}, {"name": "  "}, "ml-team", 7]
+    doc = {**MCT_002, "model_details": {**MCT_002["model_details"], "owners": owners}}
+    (card,) = cards(write(tmp_path, "model_card.json", json.dumps(doc)))
+    assert card["owners"] == [{"name": "Risk ML team", "contact": "risk-ml@bank.example"}, {"name": "Ana Ruiz"},
+                              {"contact": "oncall@bank.example"}]
+    assert card["owner"] == "Risk ML team <risk-ml@bank.example>; Ana Ruiz; oncall@bank.example"
+
+
+@pytest.mark.parametrize("owners", [None, [], [{"name": "TBD"}], {"name": "ml-team"}, "ml-team"])
+def test_mct_without_owners_has_no_owner(tmp_path: Path, owners: Any) -> None:
+    details = {k: v for k, v in MCT_002["model_details"].items() if k != "owners"}
+    doc = {**MCT_002, "model_details": details if owners is None else {**details, "owners": owners}}
+    (card,) = cards(write(tmp_path, "model_card.json", json.dumps(doc)))
+    assert card["owner"] is None and card["owners"] == []
 
 
 @pytest.mark.parametrize("fmt", ["mct", "cyclonedx"])
@@ -139,7 +166,8 @@ def test_bom_without_model_component_is_rejected(tmp_path: Path) -> None:
 
 keys = st.sampled_from(["schema_version", "model_details", "name", "version", "considerations", "use_cases",
                         "limitations", "model_parameters", "data", "quantitative_analysis", "performance_metrics",
-                        "bomFormat", "components", "type", "modelCard", "datasets", "ref", "licenses", "license"])
+                        "bomFormat", "components", "type", "modelCard", "datasets", "ref", "licenses", "license",
+                        "owners", "contact"])
 values = st.none() | st.booleans() | st.integers() | st.text(max_size=6) | st.sampled_from(
     ["CycloneDX", "machine-learning-model", "0.0.2"])
 docs = st.recursive(values, lambda inner: st.dictionaries(keys, inner, max_size=5) | st.lists(inner, max_size=3),

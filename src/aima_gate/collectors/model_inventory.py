@@ -12,6 +12,9 @@ Routes, in the order they claim what they find (a later route never re-counts fi
 - ``huggingface-folder``: a folder with ``adapter_config.json``, or ``config.json`` plus a Hugging Face sign (a
   ``model_type``/``architectures`` key, weight files, a README card with front matter); its README is the card.
   ``checkpoint-N`` folders are checkpoints of one training run: one subject for their parent folder.
+- ``spark-ml-folder``: a Spark ML model saved with ``MLWriter``, a folder whose ``metadata/part-00000`` is
+  JSON naming an ``org.apache.spark.ml.`` class (:mod:`aima_gate.collectors.spark_ml`); a pipeline's stages
+  and other nested models are part of it. Folder @ ``unversioned``.
 - ``model-file``: a model file (:data:`MODEL_FILE_EXTENSIONS`, or a ``.txt`` that begins like a LightGBM text
   model) in no folder above and outside virtualenvs.
 
@@ -33,6 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aima_gate.collectors import CollectContext, Result
+from aima_gate.collectors.spark_ml import ROUTE as SPARK_ROUTE
+from aima_gate.collectors.spark_ml import spark_folders
 from aima_gate.collectors.vocabulary import normalize_entry
 from aima_gate.core.errors import AimaGateError, ArtifactError
 from aima_gate.core.model import Artifact
@@ -143,6 +148,11 @@ def discover(ctx: CollectContext) -> Iterable[Result]:
                 candidates.append(item)
             else:
                 yield item
+    for found in spark_folders(ctx, [c.location for c in candidates]):
+        if isinstance(found, AimaGateError):
+            yield found
+        else:
+            candidates.append(_spark_candidate(*found))
     owned = [c.location for c in candidates]
     for file in _maybe_model_files(ctx.repo.files()):
         if (_is_model_file(file) or _text_model(ctx, file)) and not any(_inside(file, loc) for loc in owned) \
@@ -151,6 +161,15 @@ def discover(ctx: CollectContext) -> Iterable[Result]:
     files = sorted(ctx.repo.files())
     for cand in candidates:
         yield from cand.artifact(ctx, files)
+
+
+def _spark_candidate(folder: str, file: str, meta: Mapping[str, Any]) -> Candidate:
+    cand = Candidate(SPARK_ROUTE, file, folder, safe_name(folder or "model"), UNVERSIONED)
+    for tag, key in (("spark_class", "class"), ("spark_version", "sparkVersion")):
+        if isinstance(meta.get(key), str) and meta[key]:
+            cand.facts.setdefault("tags", {})[tag] = meta[key]
+            cand.fact_sources[f"tags.{tag}"] = file
+    return cand
 
 
 TEXT_MODEL_HEADS = (b"tree\nversion=v", b"tree\r\nversion=v")

@@ -1,6 +1,7 @@
 """What ``init`` finds: the model inventory exactly as ``check`` builds it (registry files, committed MLflow file
-stores, logged models, MLmodel and Hugging Face folders, model files; merged by
-:mod:`aima_gate.collectors.inventory_merge`), plus which evidence kinds exist at their default paths."""
+stores, logged models, MLmodel, Hugging Face and Spark ML folders, model files; merged by
+:mod:`aima_gate.collectors.inventory_merge`), plus which evidence kinds exist at their default paths (the files
+``check`` reads as that kind)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,17 @@ def take_inventory(root: Path, *, ignore: frozenset[str] = frozenset()) -> Inven
     found = {}
     for kind in sorted(COLLECTORS):
         files = tuple(f for f in repo.glob(load_collector(kind).default_paths) if f not in ignore)
+        if kind == "model_card":
+            files = tuple(f for f in files if _read_as_card(ctx, f))
         if files:
             found[kind] = files
     return Inventory(tuple(models), tuple(r for r in results if isinstance(r, AimaGateError)), found)
+
+
+def _read_as_card(ctx: CollectContext, file: str) -> bool:
+    """Whether ``check`` reads ``file`` as a model card. The root ``README.md`` is a default card path, but the
+    collector reads it as a card only when it is one (a project README is not gated); every other file at a card
+    path is a card, or an error ``check`` reports naming it."""
+    if file != "README.md":
+        return True
+    return bool(parse_file(load_collector("model_card"), ctx, file))

@@ -25,8 +25,8 @@ ENTRY_FIELDS = (*MLFLOW_TAG_FIELDS, "personal_data", "training_data", "stage", "
 LOOKED_FOR = ("registry files (registry/*.yml, model-registry.yml, models/registry.yml), MLflow registries "
               "(--mlflow-uri, mlflow: in the config) and file stores (mlruns/models/), MLflow logged models "
               "(mlruns/<experiment>/models/) and run artifacts, MLmodel folders, Hugging Face model folders "
-              "(config.json, adapter_config.json, weights, README card) and model files (.pkl, .joblib, .pt, "
-              ".safetensors, .onnx, .h5, ...)")
+              "(config.json, adapter_config.json, weights, README card), Spark ML model folders "
+              "(metadata/part-00000) and model files (.pkl, .joblib, .pt, .safetensors, .onnx, .h5, ...)")
 
 
 def _field(finding: Finding) -> str | None:

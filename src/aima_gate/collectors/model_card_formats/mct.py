@@ -1,4 +1,10 @@
-"""Google Model Card Toolkit JSON (``model_card.schema.json`` 0.0.1 and 0.0.2 shapes) -> normalized card."""
+"""Google Model Card Toolkit JSON (``model_card.schema.json`` 0.0.1 and 0.0.2 shapes) -> normalized card.
+
+Besides the fields every card format has, an MCT card gives ``owners`` (``model_details.owners``, each
+``{name, contact}`` that is not a placeholder, in order) and ``owner``, the same people as one string in the form
+registry entries and governance documents use for ``owner`` (``Name <contact>``, several joined by ``; ``), or
+None when the card names nobody.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aima_gate.collectors._shapes import seq, sub
-from aima_gate.collectors.model_card_formats import Card, card_data, mapped_lines, section, text_of
+from aima_gate.collectors.model_card_formats import PLACEHOLDERS, Card, card_data, mapped_lines, section, text_of
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import LineIndex
 
@@ -26,6 +32,26 @@ def _license(details: Mapping[str, Any]) -> Any:
     if isinstance(licenses, list) and licenses and isinstance(licenses[0], Mapping):
         return licenses[0].get("identifier") or licenses[0].get("custom_text")
     return None
+
+
+def _owners(details: Mapping[str, Any]) -> list[dict[str, str]]:
+    """``model_details.owners`` as ``[{name, contact}]`` (either may be absent); entries naming nobody are dropped,
+    so a template's ``{"name": "TODO"}`` is no owner."""
+    owners = details.get("owners")
+    out: list[dict[str, str]] = []
+    for item in owners if isinstance(owners, list) else []:
+        if isinstance(item, Mapping):
+            entry = {key: item[key].strip() for key in ("name", "contact")
+                     if isinstance(item.get(key), str) and item[key].strip().lower() not in PLACEHOLDERS}
+            if entry:
+                out.append(entry)
+    return out
+
+
+def _owner(owners: list[dict[str, str]]) -> str | None:
+    shown = [f"{o['name']} <{o['contact']}>" if "name" in o and "contact" in o else o.get("name") or o["contact"]
+             for o in owners]
+    return "; ".join(shown) or None
 
 
 def _datasets(params: Mapping[str, Any]) -> tuple[list[str], Any]:
@@ -70,8 +96,11 @@ def parse(doc: Mapping[str, Any], lines: LineIndex, file: str, min_words: int) -
     data = card_data(f"model-card-toolkit-{doc.get('schema_version', 'unknown')}", name=name.strip(),
                      version=version, license_=_license(details), datasets=names, metrics=metrics, sections=sections,
                      extra={"schema_version": doc.get("schema_version")})
+    owners = _owners(details)
+    data["owner"], data["owners"] = _owner(owners), owners
     idx = mapped_lines(lines, {
         "/version": "/model_details/version", "/license": "/model_details/license",
+        "/owner": "/model_details/owners", "/owners": "/model_details/owners",
         "/sections/model_details": "/model_details", "/sections/intended_use": "/considerations/use_cases",
         "/sections/bias_risks_limitations": "/considerations/limitations",
         "/sections/training_data": "/model_parameters/data",
