@@ -260,6 +260,8 @@ class ArtifactCache:
     def _holds(self, dep: Any) -> bool:
         if dep[0] == "read" and len(dep) == 3:
             return bool(self.current_sha(dep[1]) == dep[2])
+        if dep[0] == "lacks" and len(dep) == 4 and self.current_sha(dep[1]) == dep[3]:
+            return True  # the same bytes (as a "read" is checked: no JSON key per dependency, 5,000 in a group)
         # A group (one per shared read, named by every entry that made it) is keyed by its name without
         # re-encoding the dependency; anything else by its JSON text.
         key = ("group", dep[1]) if dep[0] == "group" and len(dep) == 2 and type(dep[1]) is str else json.dumps(dep)
