@@ -1,9 +1,11 @@
 """``signature``: detached OpenPGP signatures (``.asc``/``.sig``) and OpenSSF model-signing bundles.
 
-A detached signature ``<file>.asc``/``<file>.sig`` signs ``<file>``; a model-signing bundle (JSON) signs the
-files of its folder that it lists. OpenPGP signatures are verified by the real ``gpg`` in an isolated temporary
-home against ``signing.keyring`` and ``signing.allowed_fingerprints`` (see :mod:`aima_gate.integrity.gpg`).
-Armored public keys (the pinned keyring itself) are not signatures and are not subjects.
+A detached signature ``<file>.asc``/``<file>.sig`` signs ``<file>``; a model-signing bundle (JSON) signs the files
+of its folder that it lists or, as a single-file bundle (one resource named ``.``), the one file holding its digest
+(:mod:`aima_gate.integrity.model_signing_files`). OpenPGP signatures are verified by the real ``gpg`` in an isolated
+temporary home against ``signing.keyring`` and ``signing.allowed_fingerprints`` (see
+:mod:`aima_gate.integrity.gpg`). Armored public keys (the pinned keyring itself) are not signatures and are not
+subjects.
 """
 
 from __future__ import annotations

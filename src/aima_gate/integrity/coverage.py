@@ -1,10 +1,11 @@
 """Which signatures cover a model file, and the one status that results.
 
-A file is covered by (1) a detached OpenPGP signature next to it (``<file>.asc`` or ``<file>.sig``), (2) a
-signed digest manifest (``SHA256SUMS`` in its folder or a parent folder, with ``SHA256SUMS.asc``/``.sig``) that
-lists it with the file's actual digest, (3) an OpenSSF model-signing bundle (``model.sig`` JSON) in its folder or
-a parent folder whose resources list it. Rule: any ``bad_signature`` (content changed) wins; else any ``valid``;
-else the first failure; no covering signature at all is ``missing_signature``.
+A file is covered by (1) a detached OpenPGP signature next to it (``<file>.asc`` or ``<file>.sig``), (2) a signed
+digest manifest (``SHA256SUMS`` in its folder or a parent folder, with ``SHA256SUMS.asc``/``.sig``) that lists it
+with the file's actual digest, (3) an OpenSSF model-signing bundle (``model.sig`` JSON) in its folder or a parent
+folder whose resources list it (a single-file bundle: whose signed digest is the file's). Rule: any
+``bad_signature`` (content changed) wins; else any ``valid``; else the first failure; no covering signature at all
+is ``missing_signature``.
 """
 
 from __future__ import annotations
