@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -213,7 +212,7 @@ def test_each_version_reads_only_its_own_marks_and_old_ones_go(example: Path, tm
     plain = render(example, cache_dir)
     mine = marks_file(cache_dir)
     size, written = mine.stat().st_size, mine.read_bytes()
-    old = time.time() - PRUNE_AFTER_DAYS * 86400 - 60
+    old = mine.stat().st_mtime - PRUNE_AFTER_DAYS * 86400 - 60  # on the clock that dates files (not a faked one)
     legacy, stale, recent = "schema-marks", "schema-marks-" + "a" * 40, "schema-marks-" + "b" * 40
     for name in (legacy, stale, recent):
         (cache_dir / name).write_bytes(written)

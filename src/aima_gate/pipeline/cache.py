@@ -43,6 +43,7 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
     _private,
     _prune_folder,
     cache_folder,
+    filesystem_now_ns,
     inside,
     mac,
     open_folder,
@@ -133,7 +134,10 @@ class ArtifactCache:
         self._valid: dict[Any, bool] = {}
         self._shas: dict[str, str | None] = {}
         self._file_stat: Callable[[str], tuple[int, ...] | None] | None = None
-        self._started = time.time_ns()
+        # The racy-file guard (_remember) compares a file's mtime with the start of the run: the earlier of the
+        # process clock and the filesystem's, so a clock that runs ahead of the one dating files never counts a file
+        # being written now as settled.
+        self._started = min(time.time_ns(), filesystem_now_ns(fd))
         from aima_gate.core.parallel import no_gc
 
         with no_gc():  # the index is one large document of long-lived objects

@@ -45,11 +45,38 @@ def mac(key: bytes, body: bytes | memoryview) -> bytes:
     return hmac.digest(key, body, "sha256")
 
 
+def filesystem_now_ns(fd: int) -> int:
+    """The time the filesystem of the folder ``fd`` stamps on a write now, in ns.
+    A file's age is read on the clock that dated it: the process clock can be another (shifted by libfaketime in
+    CI, or an NFS server's), and an age taken across two clocks would prune a file just written or keep one a year
+    old. The stamp comes from a file the kernel creates (``utime`` would take the process clock's "now"); the
+    process clock when the folder cannot be written."""
+    tmpfile = getattr(os, "O_TMPFILE", 0)
+    try:
+        if tmpfile:  # an unnamed file: nothing to remove, nothing left by a killed run
+            with contextlib.suppress(OSError):
+                made = os.open(".", os.O_WRONLY | tmpfile | _NOFOLLOW, 0o600, dir_fd=fd)
+                try:
+                    return os.fstat(made).st_mtime_ns
+                finally:
+                    os.close(made)
+        name = f".tmp-clock-{os.getpid()}-{os.urandom(8).hex()}"  # pruned a day later if a killed run leaves it
+        made = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=fd)
+        try:
+            return os.fstat(made).st_mtime_ns
+        finally:
+            os.close(made)
+            os.unlink(name, dir_fd=fd)
+    except OSError:
+        return time.time_ns()
+
+
 def _prune_folder(fd: int, *keep: str) -> None:
     """Remove packs and deltas no run has written for :data:`PRUNE_AFTER_DAYS` (other versions, other
-    repositories), and temporary files left by killed runs after :data:`TEMPORARY_PRUNE_AFTER_SECONDS`. A run that
-    writes a delta touches its pack (cache.py): a pack in use is never older than its delta."""
-    now = time.time()
+    repositories), and temporary files left by killed runs after :data:`TEMPORARY_PRUNE_AFTER_SECONDS`, both on the
+    folder's own clock (:func:`filesystem_now_ns`). A run that writes a delta touches its pack (cache.py): a pack in
+    use is never older than its delta."""
+    now = filesystem_now_ns(fd) / 1e9
     for name in os.listdir(fd):
         if name in keep:
             continue

@@ -27,7 +27,6 @@ import hashlib
 import hmac
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from typing import Any
 from aima_gate.core.model import LineIndex
 from aima_gate.pipeline.cache import code_fingerprint
 from aima_gate.pipeline.cache_codec import Uncacheable, exact_json, line_table
-from aima_gate.pipeline.cache_files import PRUNE_AFTER_DAYS, _private, inside, mac, open_folder
+from aima_gate.pipeline.cache_files import PRUNE_AFTER_DAYS, _private, filesystem_now_ns, inside, mac, open_folder
 
 MAGIC = b"aima-gate schema marks 2\n"
 NAME = "schema-marks"
@@ -142,8 +141,9 @@ class SchemaMarks:
         self._prune()
 
     def _prune(self) -> None:
-        """Remove the marks files of other versions that no run wrote for ``PRUNE_AFTER_DAYS``."""
-        limit = time.time() - PRUNE_AFTER_DAYS * 86400
+        """Remove the marks files of other versions that no run wrote for ``PRUNE_AFTER_DAYS`` (on the folder's own
+        clock: :func:`~aima_gate.pipeline.cache_files.filesystem_now_ns`)."""
+        limit = filesystem_now_ns(self._top) / 1e9 - PRUNE_AFTER_DAYS * 86400
         for name in os.listdir(self._top):  # noqa: PTH208 (a folder opened as a descriptor, never by its path)
             if name.startswith(NAME) and name != self.name:
                 with contextlib.suppress(OSError):
