@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from aima_gate.core.errors import InputError
-from aima_gate.safeio.repo import Repo, glob_filter
+from aima_gate.safeio.globs import glob_filter
+from aima_gate.safeio.repo import Repo
 from tests.conftest import write
 
 
@@ -151,7 +152,7 @@ def test_glob_prefilter_never_changes_what_matches() -> None:
     import itertools
 
     from aima_gate.collectors import COLLECTORS, load_collector
-    from aima_gate.safeio.repo import _compiled
+    from aima_gate.safeio.globs import _compiled
 
     parts = ["cards", "registry", "x.md", "README.md", "model_card.md", "b.json", "SHA256SUMS", "m.pkl.gz", "z.asc",
              ".hidden", "bias-report1.json", "MLmodel", "y.yml", "governance", "threat-model.yml", "attestations.yml"]
@@ -170,7 +171,7 @@ def test_glob_prefilter_never_changes_what_matches() -> None:
 
 
 def test_a_glob_lists_exact_regex_is_compiled_only_when_a_path_gets_past_the_prefilters() -> None:
-    from aima_gate.safeio.repo import _compiled
+    from aima_gate.safeio.globs import _compiled
 
     patterns = ("**/never-here-*.json", "!**/skip/**")
     globs = _compiled(patterns)

@@ -162,7 +162,7 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
         options = replace(options, progress=progress)
     from aima_gate.pipeline.cache_files import cache_folder
 
-    options = replace(options, cache_dir=cache_folder(cache_dir, no_cache))
+    options = replace(options, cache_dir=cache_folder(cache_dir, no_cache), walk_aside=True)
     from aima_gate.reporters import shown_evidence
 
     # Evidence of the statuses no requested output shows is never built (a framework view reads every finding's).

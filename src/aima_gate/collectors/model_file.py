@@ -16,7 +16,7 @@ from typing import ClassVar
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.core.model import Artifact
 from aima_gate.integrity.coverage import signature_for
-from aima_gate.safeio.repo import glob_filter
+from aima_gate.safeio.globs import glob_filter
 
 
 class ModelFileCollector(Collector):

@@ -23,7 +23,6 @@ authenticated with the pack's tag and read with that pack only (cache_delta.py).
 from __future__ import annotations
 
 import contextlib
-import functools
 import hmac
 import json
 import marshal
@@ -49,6 +48,7 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
     open_folder,
     read_private,
 )
+from aima_gate.pipeline.cache_identity import code_fingerprint
 from aima_gate.pipeline.cache_recording import (
     Record,
     forget_run,
@@ -57,7 +57,8 @@ from aima_gate.pipeline.cache_recording import (
     walked,
 )
 from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, index_pair, joined, read_layout
-from aima_gate.safeio.repo import Repo, glob_filter
+from aima_gate.safeio.globs import glob_filter
+from aima_gate.safeio.repo import Repo
 
 FORMAT = "aima-gate artifact cache 7"
 MAGIC = (FORMAT + "\n").encode()
@@ -68,30 +69,6 @@ CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "do
 files that the recording would miss (bias reports read every registry once per run, through
 ``RecordingRepo.shared``: one group of dependencies per pack)."""
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """Version plus (name, size, mtime) of every module of the gate: an edited collector is a new identity."""
-    from aima_gate import __version__
-
-    package = str(Path(__file__).resolve().parents[1])
-    # os.walk rather than Path.rglob (every run, ~400 files: a third of the time): the same files (Path.suffix's
-    # rule), in the same order (a Path sorts by its parts), so the same fingerprint.
-    parts_of: dict[str, tuple[str, ...]] = {package: ()}
-    found: list[tuple[tuple[str, ...], str]] = []
-    for dirpath, dirs, names in os.walk(package):
-        here = parts_of[dirpath]
-        parts_of.update((f"{dirpath}{os.sep}{d}", (*here, d)) for d in dirs)
-        for name in names:
-            dot = name.rfind(".")
-            if 0 < dot < len(name) - 1 and name[dot:] in (".py", ".txt", ".json", ".yml", ".yaml"):
-                found.append(((*here, name), f"{dirpath}{os.sep}{name}"))
-    parts = [__version__]
-    for key, full in sorted(found):
-        st = os.stat(full)  # noqa: PTH116 (what Path.stat calls)
-        parts.append(f"{'/'.join(key)}:{st.st_size}:{st.st_mtime_ns}")
-    return sha("\n".join(parts).encode())
 
 
 class ArtifactCache:
@@ -134,6 +111,9 @@ class ArtifactCache:
         self._valid: dict[Any, bool] = {}
         self._shas: dict[str, str | None] = {}
         self._file_stat: Callable[[str], tuple[int, ...] | None] | None = None
+        self.walk_stats: dict[str, list[int] | None] | None = None
+        """Each listed file's [dev, ino, size, mtime_ns, ctime_ns] (None: not a regular file) as a child took them
+        with the walk (pipeline/walk_aside.py), for :func:`~cache_entries.lookup_many`; None: it takes its own."""
         # The racy-file guard (_remember) compares a file's mtime with the start of the run: the earlier of the
         # process clock and the filesystem's, so a clock that runs ahead of the one dating files never counts a file
         # being written now as settled.
@@ -216,12 +196,17 @@ class ArtifactCache:
         return digest
 
     def _hash(self, rel: str) -> str | None:
+        old = self._stat.get(rel)
+        taken = self.walk_stats  # the stat the walk took (walk_aside.py), a listed regular file's only
+        if taken is not None and type(old) is list and len(old) == 6 and type(old[5]) is str and (
+                old[:5] == taken.get(rel)):
+            self._new_stat[rel] = old
+            return old[5]
         if self._file_stat is None:  # file_stat with the walk and root bound (the walk is made by then)
             self._file_stat = stat_reader(self.repo)
         st = self._file_stat(rel)  # a regular file the walk found: no folder on its path is a link
         if st is None:
             return None
-        old = self._stat.get(rel)
         # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha], recorded only for a file older than the run
         # that recorded it (_remember): when all five fields hold, the file is the one that was hashed.
         if type(old) is list and len(old) == 6 and type(old[5]) is str and tuple(old[:5]) == st:
@@ -352,9 +337,14 @@ class ArtifactCache:
             if changed and (not self._base_size or not write_delta(self, MAGIC)):  # a delta, else a whole pack
                 self._write()
         finally:
-            self._writer.discard()  # no-op once written; else the temporary file goes
-            os.close(self._fd)
-            self._release()
+            self.close()
+
+    def close(self) -> None:
+        """Let the pack go without writing (:meth:`save` ends here)."""
+        self.repo.glob_memo = None
+        self._writer.discard()  # no-op once written; else the temporary file goes
+        os.close(self._fd)
+        self._release()
 
     def _release(self) -> None:
         """Drop the index and the next pack's blobs once the pack is written: the run keeps this object until
@@ -365,8 +355,10 @@ class ArtifactCache:
         self._valid, self._shas, self._delta = {}, {}, {}
         self._absorbed, self._remembered = bytearray(), bytearray()
         self._view = memoryview(b"")
-        self._file_stat = None  # its copy of the walk, and the per-run memos of the recording (the shared
-        forget_run(self.repo)  # registry reads and their dependencies): a few MB at 12,500 models, unused after
+        # Its copies of the walk (and its stats), and the per-run memos of the recording (the shared registry reads
+        # and their dependencies): a few MB at 12,500 models, unused after.
+        self._file_stat = self.walk_stats = None
+        forget_run(self.repo)
 
     def _prune(self, *also: str) -> None:
         _prune_folder(self._fd, self._name, *also)
@@ -400,4 +392,5 @@ class ArtifactCache:
             self._prune()
 
 
-__all__ = ["CACHEABLE_KINDS", "ArtifactCache", "cache_folder", "parse_recorded", "walked"]
+__all__ = ["CACHEABLE_KINDS", "ArtifactCache", "cache_folder", "code_fingerprint", "parse_recorded", "stat_reader",
+           "walked"]

@@ -111,6 +111,7 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
     new_entries, new_groups, old_groups = cache._new_entries, cache._new_groups, cache._groups
     shas, rows, new_stat, repo = cache._shas, cache._stat, cache._new_stat, cache.repo
     walk, prefix, lstat, is_regular = walked(repo), f"{repo.root}/", os.lstat, stat.S_ISREG
+    taken = cache.walk_stats  # the stats taken with the walk (walk_aside.py), else one lstat here per file
     size = len(view)
     groups_hold: dict[str, bool] = {}
     out: list[list[Any] | None] = []
@@ -132,15 +133,20 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                     if now is _UNSET:
                         old = rows.get(file)
                         if file in walk and type(old) is list and len(old) == 6 and type(old[5]) is str:
-                            try:
-                                st = lstat(prefix + file)
-                            except OSError:
-                                st = None
-                            if (st is not None and is_regular(st.st_mode) and old[4] == st.st_ctime_ns
-                                    and old[3] == st.st_mtime_ns and old[2] == st.st_size and old[1] == st.st_ino
-                                    and old[0] == st.st_dev):
-                                new_stat[file] = old
-                                now = shas[file] = old[5]
+                            if taken is not None:
+                                if old[:5] == taken.get(file):
+                                    new_stat[file] = old
+                                    now = shas[file] = old[5]
+                            else:
+                                try:
+                                    st = lstat(prefix + file)
+                                except OSError:
+                                    st = None
+                                if (st is not None and is_regular(st.st_mode) and old[4] == st.st_ctime_ns
+                                        and old[3] == st.st_mtime_ns and old[2] == st.st_size
+                                        and old[1] == st.st_ino and old[0] == st.st_dev):
+                                    new_stat[file] = old
+                                    now = shas[file] = old[5]
                         if now is _UNSET:
                             now = current_sha(file)
                     if now == digest and (not groups or all(

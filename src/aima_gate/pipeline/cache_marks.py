@@ -32,9 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate.core.model import LineIndex
-from aima_gate.pipeline.cache import code_fingerprint
 from aima_gate.pipeline.cache_codec import Uncacheable, exact_json, line_table
 from aima_gate.pipeline.cache_files import PRUNE_AFTER_DAYS, _private, filesystem_now_ns, inside, mac, open_folder
+from aima_gate.pipeline.cache_identity import code_fingerprint
 
 MAGIC = b"aima-gate schema marks 2\n"
 NAME = "schema-marks"
@@ -152,7 +152,7 @@ class SchemaMarks:
 
 
 def marks_name(fingerprint: str) -> str:
-    """The marks file of the code with this fingerprint (:func:`~aima_gate.pipeline.cache.code_fingerprint`)."""
+    """The marks file of the code with this fingerprint (:func:`.cache_identity.code_fingerprint`)."""
     return f"{NAME}-{fingerprint[:40]}"
 
 

@@ -89,6 +89,9 @@ class RunOptions:
     passing findings then carry none, and evaluation does not build it. Statuses are the same either way."""
     na_evidence: bool = True
     """The same for not-applicable findings (reporters.needs_na_evidence); a full run only."""
+    walk_aside: bool = False
+    """With the cache on, walk the repository and stat its files in a forked child while the cache opens
+    (pipeline/walk_aside.py). Set by the CLI, a process of its own; the same results either way."""
 
 
 def load_config(root: Path, config_path: Path | None, memo: SchemaMemo | None = None) -> Config:
@@ -276,14 +279,19 @@ def run_check(options: RunOptions) -> Report:
                 default_exclusions=config.default_exclusions)
     fail_on = options.fail_on or config.fail_on
     anchor = config.file or "."
+    from aima_gate.pipeline.walk_aside import opened_alongside
+
+    cache = opened_alongside(repo, lambda: _open_cache(options, loaded, config, repo),
+                             options.walk_aside and options.cache_dir is not None)
     if repo.is_empty():
+        if cache is not None:
+            cache.close()
         ev = Evidence(".", 1, "", 0, "at least one file", "the repository has no files to evaluate")
         finding = Finding(EMPTY_REPOSITORY, "Empty repository", Status.ERROR, Severity.HIGH,
                           Subject("repository", ".", "."), None, (ev,),
                           "Run aima-gate on the repository root that holds your models and their evidence; "
                           "`aima-gate init` there writes a starter config and a registry of the models it finds.")
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
-    cache = _open_cache(options, loaded, config, repo)
     full = options.changed_files is None  # a full run holds cached artifacts encoded until their stage (compact.py)
     try:
         artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli,

@@ -32,7 +32,8 @@ from aima_gate.collectors.scans.dev_scope import (
     uv_dev_reasons,
 )
 from aima_gate.core.errors import InputError
-from aima_gate.safeio.repo import Repo, glob_filter
+from aima_gate.safeio.globs import glob_filter
+from aima_gate.safeio.repo import Repo
 
 DEFAULT_REQUIREMENTS = ("requirements*.txt", "requirements/*.txt", "poetry.lock", "uv.lock", "Pipfile.lock")
 NOT_DECLARED = "not declared in any requirement or lock file the gate reads (an undeclared dependency is runtime)"

@@ -1,0 +1,190 @@
+"""The walk made aside (pipeline/walk_aside.py): a forked child's walk installs exactly what the walk would have
+found (skipped folders, escaping folder links, undecodable names included) with each file's stat; a child that
+fails or sends anything else leaves the repository to walk itself; runs with it give the same reports, and a file
+whose stat does not match its row is hashed as before."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aima_gate.core.clock import Clock
+from aima_gate.pipeline import walk_aside
+from aima_gate.pipeline.runner import RunOptions, run_check
+from aima_gate.reporters import get_renderer
+from aima_gate.safeio.repo import Repo
+from tests.conftest import EXAMPLES, TODAY
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
+
+
+@pytest.fixture
+def odd_repo(tmp_path: Path) -> Path:
+    """A repository with what the walk notes besides files: a skipped folder, a folder link out of the repository,
+    a file link, a non-UTF-8 name."""
+    root = tmp_path / "odd"
+    for rel in ("cards/a.md", "registry/m.yml", "node_modules/x/index.js", "top.txt"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("x\n", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "leaves").symlink_to(outside, target_is_directory=True)
+    (root / "cards" / "link.md").symlink_to(root / "cards" / "a.md")
+    with open(os.fsencode(root) + b"/cards/bad\xff.md", "wb") as fh:
+        fh.write(b"x\n")
+    return root
+
+
+def _joined(root: Path, **kw: object) -> tuple[Repo, dict[str, list[int] | None] | None]:
+    repo = Repo(root, **kw)  # type: ignore[arg-type]
+    aside = walk_aside.start(repo)
+    assert aside is not None
+    return repo, aside.join(repo)
+
+
+def test_the_child_walk_is_the_walk_and_its_stats_are_the_files(odd_repo: Path) -> None:
+    repo, stats = _joined(odd_repo, exclude=("top.txt",))
+    plain = Repo(odd_repo, exclude=("top.txt",))
+    assert stats is not None
+    assert repo.listing() == plain.listing()
+    assert repo.excluded_folders() == plain.excluded_folders() == [("node_modules", plain.excluded_folders()[0][1])]
+    assert repo.escaping_folder_links() == plain.escaping_folder_links() != []
+    assert repo.undecodable_names() == plain.undecodable_names() == ["cards/bad\\xff.md"]
+    assert list(stats) == plain.files()
+    for rel, got in stats.items():
+        st = (odd_repo / rel).lstat()
+        if rel == "cards/link.md":
+            assert got is None  # not a regular file: never a stat row's match
+        else:
+            assert got == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns], rel
+
+
+@pytest.mark.parametrize("how", ["raises", "garbage", "wrong shape", "too few stats"])
+def test_a_failed_child_leaves_the_walk_to_this_process(how: str, odd_repo: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import marshal
+
+    def broken(repo: Repo) -> bytes:
+        if how == "raises":
+            raise OSError("no")
+        if how == "garbage":
+            return b"\x00garbage"
+        if how == "wrong shape":
+            return marshal.dumps((walk_aside._TAG, (["a"], [], []), [None]))
+        listing = repo.listing()
+        return marshal.dumps((walk_aside._TAG, listing, [None] * (len(listing[0]) - 1)))
+
+    monkeypatch.setattr(walk_aside, "_walk_and_stat", broken)
+    repo = Repo(odd_repo)
+    aside = walk_aside.start(repo)
+    assert aside is not None
+    assert aside.join(repo) is None
+    assert repo._files is None  # untouched: it walks itself when asked
+    assert repo.listing() == Repo(odd_repo).listing()
+
+
+def test_no_fork_no_child(monkeypatch: pytest.MonkeyPatch, odd_repo: Path) -> None:
+    monkeypatch.setattr(os, "fork", _no_fork)
+    assert walk_aside.start(Repo(odd_repo)) is None
+
+
+def _no_fork() -> int:
+    raise OSError("fork failed")
+
+
+def test_an_abandoned_child_is_reaped(odd_repo: Path) -> None:
+    aside = walk_aside.start(Repo(odd_repo))
+    assert aside is not None
+    walk_aside.abandon(aside)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(aside._pid, os.WNOHANG)
+
+
+@pytest.fixture
+def jobs_here(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("AIMA_GATE_JOBS", "1")
+    yield
+
+
+def _render(options: RunOptions) -> str:
+    report = run_check(options)
+    return "\n".join(get_renderer(fmt)(report) for fmt in ("json", "text", "sarif"))
+
+
+def test_runs_walking_aside_report_alike(example: Path, tmp_path: Path, parses: list[str]) -> None:
+    """Cold, warm, after an edit, and a partial run: the same bytes with and without the walk aside; a file whose
+    taken stat does not match its row is parsed again (the edit), and only that one."""
+    base = RunOptions(root=example, clock=Clock.at(TODAY))
+    plain = _render(base)
+    cache = tmp_path / "cache"
+    aside = replace(base, cache_dir=cache, walk_aside=True)
+    assert _render(aside) == plain  # cold
+    shutil.copytree(cache, tmp_path / "other")
+    parses.clear()
+    assert _render(replace(base, cache_dir=tmp_path / "other")) == plain
+    uncached = sorted(parses)  # kinds the cache does not keep (model files, signatures...) are parsed each run
+    parses.clear()
+    assert _render(aside) == plain  # warm: every other file read back
+    assert sorted(parses) == uncached
+    card = next((example / "cards").glob("*.md"))
+    card.write_text(card.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    edited = _render(base)
+    parses.clear()
+    assert _render(aside) == edited
+    assert sorted(parses) == sorted([*uncached, str(card.relative_to(example))])
+    rel = str(card.relative_to(example))
+    partial = replace(base, changed_files=frozenset({rel}))
+    assert _render(replace(partial, cache_dir=cache, walk_aside=True)) == _render(partial)
+
+
+def test_an_empty_repository_closes_the_cache(tmp_path: Path) -> None:
+    root = tmp_path / "empty"
+    root.mkdir()
+    report = run_check(RunOptions(root=root, clock=Clock.at(TODAY), cache_dir=tmp_path / "cache", walk_aside=True))
+    assert [f.policy_id for f in report.findings] == ["aima-gate.empty-repository"]
+
+
+def test_taken_stats_answer_the_read_back_check_and_others_are_hashed(example: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Warm, with the stats the child took: no file is hashed. With stats that match no row (forged): every file
+    read back is hashed, and the reports are the same."""
+    from aima_gate.pipeline import cache as cache_mod
+
+    base = RunOptions(root=example, clock=Clock.at(TODAY), cache_dir=tmp_path / "cache", walk_aside=True)
+    monkeypatch.setattr(cache_mod, "RACY_NS", -10**18)  # the copied files' rows are kept at once
+    plain = _render(base)
+    _render(base)  # the rows recorded by the first run are in the pack now
+    hashed: list[str] = []  # files whose stat row was checked by an lstat of their own (then hashed if need be)
+    real = cache_mod.stat_reader
+
+    def spy(repo: Repo) -> Any:
+        reader = real(repo)
+
+        def counted(rel: str) -> tuple[int, ...] | None:
+            hashed.append(rel)
+            return reader(rel)
+
+        return counted
+
+    monkeypatch.setattr(cache_mod, "stat_reader", spy)
+    assert _render(base) == plain
+    assert hashed == []
+    real_join = walk_aside.WalkAside.join
+
+    def forged(self: walk_aside.WalkAside, repo: Repo) -> dict[str, list[int] | None] | None:
+        stats = real_join(self, repo)
+        assert stats is not None
+        return {rel: [0, 0, 0, 0, 0] for rel in stats}
+
+    monkeypatch.setattr(walk_aside.WalkAside, "join", forged)
+    assert _render(base) == plain
+    assert len(hashed) > 20
