@@ -76,3 +76,28 @@ def test_a_pair_of_blobs_has_two() -> None:
     pair = PairBlobs(blob * 2, 0, len(blob), len(blob))
     with pytest.raises(IndexError):
         pair.get(2)
+
+
+_tables = st.dictionaries(st.text(alphabet="/ab0", max_size=5).map(lambda s: "/" + s if s else s),
+                          st.integers(min_value=1, max_value=99), max_size=6)
+
+
+@given(_docs, _tables, st.sampled_from(["", "/a", "/a/0"]), st.booleans(),
+       st.lists(st.text(alphabet="/ab0", max_size=6), max_size=6))
+def test_a_pair_of_blobs_is_its_entrys_line_index_as_lazy_lines_is(data: dict[str, Any], table: dict[str, int],
+                                                                    prefix: str, detach_first: bool,
+                                                                    pointers: list[str]) -> None:
+    """lookup_many gives a compact entry's PairBlobs as the artifact's line index: it answers ``line_of`` as the
+    LazyLines of the same two blobs does (the table under the entry's prefix), before and after a detach."""
+    from aima_gate.core.model import LineIndex
+    from aima_gate.pipeline.cache_codec import LazyLines, stored_lines
+
+    index = LineIndex(table).under(prefix) if prefix else LineIndex(table)
+    one, two = exact_blob(data), exact_blob(stored_lines(index))
+    pair = PairBlobs(one + two, 0, len(one), len(two))
+    plain = LazyLines(Blobs([one, two]), 1)
+    if detach_first:
+        pair.detach()
+    for pointer in [*pointers, "", *table]:
+        assert pair.line_of(pointer) == plain.line_of(pointer) == index.line_of(pointer), pointer
+    assert pair.get(0) == data

@@ -7,6 +7,8 @@ import marshal
 from collections.abc import Sequence
 from typing import Any
 
+from aima_gate.core.model import LineIndex
+
 
 class Blobs:
     """The verified blobs of one cache entry, each decoded once, on first use."""
@@ -38,30 +40,33 @@ class Blobs:
                         for i, c in enumerate(self._chunks)]
 
 
-class PairBlobs:
+class PairBlobs(LineIndex):
     """The two verified blobs of a compact cache entry (cache_entries.py), its data then its lines, one after the
     other at ``offset`` in ``view``: :class:`Blobs` of ``[view[offset:offset + data], view[offset + data:...]]``,
     without the two slices, the list and the memo dict per entry (20,000 entries in a warm hook run at 5,000
-    models)."""
+    models). It is also the entry's line index (``line_of`` reads the lines blob on first use, as
+    ``cache_codec.LazyLines`` does for a :class:`Blobs`): one object per entry fewer."""
 
-    __slots__ = ("_data", "_lines", "_offset", "_one", "_view", "_zero")
+    # LineIndex's own slots (_lines, _build) are never set nor read: line_of and under go through _real.
+    __slots__ = ("_data_size", "_lines_size", "_offset", "_one", "_real", "_view", "_zero")
 
     def __init__(self, view: bytes | memoryview, offset: int, data: int, lines: int) -> None:
         self._view = view
         self._offset = offset
-        self._data = data
-        self._lines = lines
+        self._data_size = data
+        self._lines_size = lines
         self._zero: dict[str, Any] | None = None
         self._one: dict[str, Any] | None = None
+        self._real: LineIndex | None = None
 
     def get(self, n: int) -> dict[str, Any]:
         got = self._zero if n == 0 else self._one if n == 1 else None
         if got is None:
             if n == 0:
-                chunk = self._view[self._offset:self._offset + self._data]
+                chunk = self._view[self._offset:self._offset + self._data_size]
             elif n == 1:
-                start = self._offset + self._data
-                chunk = self._view[start:start + self._lines]
+                start = self._offset + self._data_size
+                chunk = self._view[start:start + self._lines_size]
             else:
                 raise IndexError("a compact entry has two blobs")
             # S302: only the bytes of a pack authenticated under our key, which exact_blob wrote
@@ -74,19 +79,35 @@ class PairBlobs:
                 self._one = got
         return got
 
+    def line_of(self, pointer: str) -> int | None:
+        real = self._real
+        if real is None:
+            real = self._real = lines_from_blob(self.get(1))
+        return real.line_of(pointer)
+
     def decoded(self, n: int) -> bool:
         """Whether blob ``n`` was decoded."""
         return (self._zero if n == 0 else self._one if n == 1 else None) is not None
 
     def detach(self) -> None:
         """:meth:`Blobs.detach`: keep only the blob(s) still to be decoded, as bytes of their own."""
-        start, data, lines = self._offset, self._data, self._lines
+        start, data, lines = self._offset, self._data_size, self._lines_size
         if self._zero is None and self._one is None:
             kept = self._view[start:start + data + lines]
         elif self._one is None:
-            kept, self._data = self._view[start + data:start + data + lines], 0
+            kept, self._data_size = self._view[start + data:start + data + lines], 0
         elif self._zero is None:
-            kept, self._lines = self._view[start:start + data], 0
+            kept, self._lines_size = self._view[start:start + data], 0
         else:
-            kept, self._data, self._lines = b"", 0, 0
+            kept, self._data_size, self._lines_size = b"", 0, 0
         self._view, self._offset = kept if type(kept) is bytes else bytes(kept), 0
+
+
+def lines_from_blob(got: dict[str, Any]) -> LineIndex:
+    """The line index an artifact's lines blob describes (cache_codec.stored_lines wrote it): ``p`` the prefix, and
+    ``t`` a table or ``r`` the recipe of a lazily built one. Raises on a bad shape."""
+    from aima_gate.pipeline.cache_codec import rebuilt_lines
+
+    prefix = got["p"]
+    base = LineIndex(got["t"]) if "r" not in got else rebuilt_lines(got["r"])
+    return base.under(prefix) if prefix else base

@@ -27,7 +27,7 @@ from typing import Any
 from aima_gate.core import errors as core_errors
 from aima_gate.core.errors import AimaGateError
 from aima_gate.core.model import Artifact, LineIndex, _PrefixView
-from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs
+from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs, lines_from_blob
 
 ERROR_CLASSES: dict[str, type[AimaGateError]] = {
     cls.__name__: cls for cls in (core_errors.AimaGateError, core_errors.InputError, core_errors.ConfigError,
@@ -313,10 +313,7 @@ class LazyLines(LineIndex):
 
     def line_of(self, pointer: str) -> int | None:
         if self._real is None:
-            got = self._blobs.get(self._n)
-            prefix = got["p"]
-            base = LineIndex(got["t"]) if "r" not in got else rebuilt_lines(got["r"])
-            self._real = base.under(prefix) if prefix else base
+            self._real = lines_from_blob(self._blobs.get(self._n))
         return self._real.line_of(pointer)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from aima_gate.core.model import Artifact
 from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs
-from aima_gate.pipeline.cache_codec import LazyData, LazyLines, decode_results
+from aima_gate.pipeline.cache_codec import LazyData, decode_results
 from aima_gate.pipeline.cache_recording import Record, walked
 
 COMPACT = 9
@@ -116,7 +116,7 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
     groups_hold: dict[str, bool] = {}
     out: list[list[Any] | None] = []
     append = out.append
-    artifact, lazy_data, lazy_lines, pair_blobs = Artifact, LazyData, LazyLines, PairBlobs
+    artifact, lazy_data, pair_blobs = Artifact, LazyData, PairBlobs
     for kind, file in pairs:
         name = f"{kind}\0{file}"
         entry = entries.get(name)
@@ -157,7 +157,7 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                         chunks = None  # the next pack takes its blobs from the view at the entry's own spans
                         blobs = pair_blobs(view, off, data, lines)  # decode_artifact's work, without its call
                         results = [artifact(kind, art_name, file, lazy_data(blobs, 0, peek), line,
-                                            lazy_lines(blobs, 1), tuple(map(tuple, refs)) if refs else ())]
+                                            blobs, tuple(map(tuple, refs)) if refs else ())]  # blobs: the lines too
                 else:
                     deps, items, spans = entry
                     groups = [d[1] for d in deps if d[0] == "group"]
