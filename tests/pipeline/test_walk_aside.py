@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -97,6 +96,12 @@ def test_no_fork_no_child(monkeypatch: pytest.MonkeyPatch, odd_repo: Path) -> No
     assert walk_aside.start(Repo(odd_repo)) is None
 
 
+def test_one_job_no_child(monkeypatch: pytest.MonkeyPatch, odd_repo: Path) -> None:
+    monkeypatch.setenv("AIMA_GATE_JOBS", "1")  # everything in one process, as the README promises
+    monkeypatch.setattr(os, "fork", _no_fork)
+    assert walk_aside.start(Repo(odd_repo)) is None
+
+
 def _no_fork() -> int:
     raise OSError("fork failed")
 
@@ -109,20 +114,25 @@ def test_an_abandoned_child_is_reaped(odd_repo: Path) -> None:
         os.waitpid(aside._pid, os.WNOHANG)
 
 
-@pytest.fixture
-def jobs_here(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("AIMA_GATE_JOBS", "1")
-    yield
-
-
 def _render(options: RunOptions) -> str:
     report = run_check(options)
     return "\n".join(get_renderer(fmt)(report) for fmt in ("json", "text", "sarif"))
 
 
-def test_runs_walking_aside_report_alike(example: Path, tmp_path: Path, parses: list[str]) -> None:
+def test_runs_walking_aside_report_alike(example: Path, tmp_path: Path, parses: list[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Cold, warm, after an edit, and a partial run: the same bytes with and without the walk aside; a file whose
     taken stat does not match its row is parsed again (the edit), and only that one."""
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")  # (parses sets 1) a child walks; the example's few files still parse
+    joined: list[bool] = []  # here (under MIN_PARALLEL_ITEMS), where the spy sees them
+    real_join = walk_aside.WalkAside.join
+
+    def spy(self: walk_aside.WalkAside, repo: Repo) -> dict[str, list[int] | None] | None:
+        got = real_join(self, repo)
+        joined.append(got is not None)
+        return got
+
+    monkeypatch.setattr(walk_aside.WalkAside, "join", spy)
     base = RunOptions(root=example, clock=Clock.at(TODAY))
     plain = _render(base)
     cache = tmp_path / "cache"
@@ -144,6 +154,7 @@ def test_runs_walking_aside_report_alike(example: Path, tmp_path: Path, parses: 
     rel = str(card.relative_to(example))
     partial = replace(base, changed_files=frozenset({rel}))
     assert _render(replace(partial, cache_dir=cache, walk_aside=True)) == _render(partial)
+    assert joined == [True] * 4  # every run walking aside (cold, warm, edited, partial) got the walk
 
 
 def test_an_empty_repository_closes_the_cache(tmp_path: Path) -> None:

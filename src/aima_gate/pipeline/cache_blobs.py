@@ -106,8 +106,21 @@ class PairBlobs(LineIndex):
 def lines_from_blob(got: dict[str, Any]) -> LineIndex:
     """The line index an artifact's lines blob describes (cache_codec.stored_lines wrote it): ``p`` the prefix, and
     ``t`` a table or ``r`` the recipe of a lazily built one. Raises on a bad shape."""
-    from aima_gate.pipeline.cache_codec import rebuilt_lines
-
     prefix = got["p"]
     base = LineIndex(got["t"]) if "r" not in got else rebuilt_lines(got["r"])
     return base.under(prefix) if prefix else base
+
+
+def rebuilt_lines(recipe: Any) -> LineIndex:
+    """The lazy index a recipe (cache_codec.line_recipe) describes. Raises ValueError on a bad shape."""
+    from aima_gate.collectors.bias_report import ReportLines
+    from aima_gate.safeio.json_lines import JsonLines
+
+    match recipe:
+        case ["json", str(text)]:
+            return LineIndex(build=JsonLines(text))
+        case ["table", dict(table)]:
+            return LineIndex(table)
+        case ["bias", source, list(names)]:
+            return LineIndex(build=ReportLines(rebuilt_lines(source), names))
+    raise ValueError("cached line recipe of an unknown shape")

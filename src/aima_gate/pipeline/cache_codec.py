@@ -128,8 +128,9 @@ def stored_lines(index: LineIndex) -> dict[str, Any]:
 
 
 def line_recipe(index: LineIndex) -> Any:
-    """A JSON value :func:`rebuilt_lines` turns back into an index answering like ``index``, or None (store the
-    table). Only the lazy builders known here, and only while unbuilt (a built table is stored as it is)."""
+    """A JSON value :func:`.cache_blobs.rebuilt_lines` turns back into an index answering like ``index``, or None
+    (store the table). Only the lazy builders known here, and only while unbuilt (a built table is stored as it
+    is)."""
     from aima_gate.collectors.bias_report import ReportLines
     from aima_gate.safeio.json_lines import JsonLines
 
@@ -144,21 +145,6 @@ def line_recipe(index: LineIndex) -> Any:
             source = ["table", dict(build.source._lines)]
         return None if source is None else ["bias", source, build.attribute_names()]
     return None
-
-
-def rebuilt_lines(recipe: Any) -> LineIndex:
-    """The lazy index a :func:`line_recipe` recipe describes. Raises ValueError on a bad shape."""
-    from aima_gate.collectors.bias_report import ReportLines
-    from aima_gate.safeio.json_lines import JsonLines
-
-    match recipe:
-        case ["json", str(text)]:
-            return LineIndex(build=JsonLines(text))
-        case ["table", dict(table)]:
-            return LineIndex(table)
-        case ["bias", source, list(names)]:
-            return LineIndex(build=ReportLines(rebuilt_lines(source), names))
-    raise ValueError("cached line recipe of an unknown shape")
 
 
 def exact_blob(value: Any) -> bytes:

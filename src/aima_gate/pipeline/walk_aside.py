@@ -109,9 +109,11 @@ def _walk_and_stat(repo: Repo) -> bytes:
 
 
 def start(repo: Repo) -> WalkAside | None:
-    """Fork a child that walks ``repo`` and stats its files; None where fork is unavailable or fails (the caller
-    then walks itself)."""
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+    """Fork a child that walks ``repo`` and stats its files; None where fork is unavailable or fails, or with
+    ``AIMA_GATE_JOBS=1`` (everything in one process): the caller then walks itself."""
+    from aima_gate.core.parallel import workers
+
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or workers() < 2:
         return None
     try:
         read_end, write_end = os.pipe()
