@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aima_gate.core.clock import Clock
 from aima_gate.pipeline import walk_aside
@@ -19,6 +21,12 @@ from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import get_renderer
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES, TODAY
+
+
+@pytest.fixture(autouse=True)
+def two_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child is forked only with two jobs or more (one core, or AIMA_GATE_JOBS=1: none); these tests need one."""
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
 
 
 @pytest.fixture
@@ -199,3 +207,51 @@ def test_taken_stats_answer_the_read_back_check_and_others_are_hashed(example: P
     monkeypatch.setattr(walk_aside.WalkAside, "join", forged)
     assert _render(base) == plain
     assert len(hashed) > 20
+
+
+_names = st.sampled_from(["a.md", "b.yml", "c.json", ".hidden", "node_modules", ".venv", "x.egg-info", "dir",
+                          "sub", "card.md", "é.md", "we ird.txt"])
+_trees = st.lists(st.tuples(st.lists(_names, min_size=1, max_size=4),
+                            st.sampled_from(["file", "file", "file", "pyvenv", "link-in", "link-out", "raw"])),
+                  max_size=14)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=_trees, exclude=st.sampled_from([(), ("**/*.json",), ("dir/**",)]), defaults=st.booleans())
+def test_the_child_walk_is_the_walk_on_any_tree(tmp_path_factory: pytest.TempPathFactory,
+                                                tree: list[tuple[list[str], str]], exclude: tuple[str, ...],
+                                                defaults: bool) -> None:
+    """On random trees (default-excluded folders, virtualenvs, folder links inside and out of the repository,
+    non-UTF-8 names), with and without exclusions: the listing a child sends back is the one this process walks,
+    and each regular file's stat is its own."""
+    base = tmp_path_factory.mktemp("tree")
+    root, outside = base / "repo", base / "outside"
+    root.mkdir()
+    outside.mkdir()
+    for parts, what in tree:
+        path = root.joinpath(*parts)
+        if path.exists() or path.is_symlink() or any(p.is_file() or p.is_symlink() for p in path.parents
+                                                     if p != root and root in p.parents):
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if what == "file":
+            path.write_text("x\n", encoding="utf-8")
+        elif what == "pyvenv":
+            path.mkdir()
+            (path / "pyvenv.cfg").write_text("home = /usr\n", encoding="utf-8")
+        elif what == "link-in":
+            path.symlink_to(root, target_is_directory=True)
+        elif what == "link-out":
+            path.symlink_to(outside, target_is_directory=True)
+        else:
+            with open(os.fsencode(path) + b"\xff", "wb") as fh:
+                fh.write(b"x\n")
+    kw = {"exclude": exclude, "default_exclusions": defaults}
+    repo, stats = _joined(root, **kw)
+    plain = Repo(root, **kw)  # type: ignore[arg-type]
+    assert stats is not None
+    assert repo.listing() == plain.listing()
+    for rel, got in stats.items():
+        st_ = os.lstat(root / rel)
+        expect = [st_.st_dev, st_.st_ino, st_.st_size, st_.st_mtime_ns, st_.st_ctime_ns]
+        assert got == (expect if os.path.isfile(root / rel) and not os.path.islink(root / rel) else None), rel
