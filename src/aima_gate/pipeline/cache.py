@@ -196,17 +196,15 @@ class ArtifactCache:
         return digest
 
     def _hash(self, rel: str) -> str | None:
-        old = self._stat.get(rel)
-        taken = self.walk_stats  # the stat the walk took (walk_aside.py), a listed regular file's only
-        if taken is not None and type(old) is list and len(old) == 6 and type(old[5]) is str and (
-                old[:5] == taken.get(rel)):
-            self._new_stat[rel] = old
-            return old[5]
         if self._file_stat is None:  # file_stat with the walk and root bound (the walk is made by then)
             self._file_stat = stat_reader(self.repo)
-        st = self._file_stat(rel)  # a regular file the walk found: no folder on its path is a link
+        # The stat before the read: the one the walk took (walk_aside.py; a listed regular file's only), else our
+        # own. The one after the read is always our own.
+        taken = self.walk_stats.get(rel) if self.walk_stats is not None else None
+        st = tuple(taken) if type(taken) is list else self._file_stat(rel)  # no folder on its path is a link
         if st is None:
             return None
+        old = self._stat.get(rel)
         # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha], recorded only for a file older than the run
         # that recorded it (_remember): when all five fields hold, the file is the one that was hashed.
         if type(old) is list and len(old) == 6 and type(old[5]) is str and tuple(old[:5]) == st:

@@ -27,7 +27,7 @@ from typing import Any
 from aima_gate.core.model import Artifact
 from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs
 from aima_gate.pipeline.cache_codec import LazyData, decode_results
-from aima_gate.pipeline.cache_recording import Record, walked
+from aima_gate.pipeline.cache_recording import Record, stat_reader, walked
 
 COMPACT = 9
 _UNSET: Any = object()
@@ -110,8 +110,8 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
     entries, view, holds, current_sha = cache._entries, cache._view, cache._holds, cache.current_sha
     new_entries, new_groups, old_groups = cache._new_entries, cache._new_groups, cache._groups
     shas, rows, new_stat, repo = cache._shas, cache._stat, cache._new_stat, cache.repo
-    walk, prefix, lstat, is_regular = walked(repo), f"{repo.root}/", os.lstat, stat.S_ISREG
     taken = cache.walk_stats  # the stats taken with the walk (walk_aside.py), else one lstat here per file
+    stat_now = stat_reader(repo)
     size = len(view)
     groups_hold: dict[str, bool] = {}
     out: list[list[Any] | None] = []
@@ -132,21 +132,11 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                     now = shas.get(file, _UNSET)
                     if now is _UNSET:
                         old = rows.get(file)
-                        if file in walk and type(old) is list and len(old) == 6 and type(old[5]) is str:
-                            if taken is not None:
-                                if old[:5] == taken.get(file):
-                                    new_stat[file] = old
-                                    now = shas[file] = old[5]
-                            else:
-                                try:
-                                    st = lstat(prefix + file)
-                                except OSError:
-                                    st = None
-                                if (st is not None and is_regular(st.st_mode) and old[4] == st.st_ctime_ns
-                                        and old[3] == st.st_mtime_ns and old[2] == st.st_size
-                                        and old[1] == st.st_ino and old[0] == st.st_dev):
-                                    new_stat[file] = old
-                                    now = shas[file] = old[5]
+                        if type(old) is list and len(old) == 6 and type(old[5]) is str and (
+                                old[:5] == taken.get(file) if taken is not None  # (only walked files are in it)
+                                else tuple(old[:5]) == stat_now(file)):  # (None for a file the walk did not find)
+                            new_stat[file] = old
+                            now = shas[file] = old[5]
                         if now is _UNSET:
                             now = current_sha(file)
                     if now == digest and (not groups or all(

@@ -73,6 +73,13 @@ class WalkAside:
             return None
         return dict(zip(listing[0], stats, strict=True))
 
+    def abandon(self) -> None:
+        """Reap the child when its result is not wanted (the run stopped before it was joined)."""
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(self._pid, 0)
+
 
 def _is_listing(listing: Any) -> bool:
     """The shape of :meth:`~aima_gate.safeio.repo.Repo.listing` as marshal gives it back."""
@@ -93,6 +100,8 @@ def _are_stats(stats: Any, count: int) -> bool:
 
 
 def _walk_and_stat(repo: Repo) -> bytes:
+    # What cache_recording.stat_reader answers, as lists (a stat row's form), in one loop: calling it per file and
+    # converting its tuples made the child, the longer of the two sides, about 10 ms slower at 20,000 files.
     files = repo.files()
     prefix, lstat, is_regular = f"{repo.root}/", os.lstat, stat.S_ISREG
     stats: list[list[int] | None] = []
@@ -142,15 +151,6 @@ def start(repo: Repo) -> WalkAside | None:
     return WalkAside(pid, read_end)
 
 
-def abandon(aside: WalkAside | None) -> None:
-    """Reap a child whose result is not wanted (the run stopped before it was joined)."""
-    if aside is not None:
-        with contextlib.suppress(OSError):
-            os.close(aside._fd)
-        with contextlib.suppress(ChildProcessError, OSError):
-            os.waitpid(aside._pid, 0)
-
-
 def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None],
                      enabled: bool) -> ArtifactCache | None:
     """``open_cache()``, ``repo`` walked and its files stat'ed meanwhile by a child when ``enabled``; the stats go to
@@ -159,7 +159,8 @@ def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None],
     try:
         cache = open_cache()
     except BaseException:
-        abandon(aside)
+        if aside is not None:
+            aside.abandon()
         raise
     stats = aside.join(repo) if aside is not None else None
     if cache is not None:
