@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, parse_markdown_card
+from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS
+from aima_gate.collectors.model_card_markdown import parse_markdown_card
 from aima_gate.core.clock import Clock
 from aima_gate.core.model import Status
 from aima_gate.pipeline.runner import RunOptions, run_check

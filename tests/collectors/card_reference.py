@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aima_gate.collectors import model_card
+from aima_gate.collectors import model_card_markdown as model_card
 from aima_gate.collectors.model_card_boilerplate import strip_template_text
 from aima_gate.safeio.loaders import intern_short, split_front_matter
 from aima_gate.safeio.markdown import sections, word_count

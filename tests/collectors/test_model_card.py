@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from aima_gate.collectors import CollectContext
-from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, ModelCardCollector, parse_markdown_card
+from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, ModelCardCollector
+from aima_gate.collectors.model_card_markdown import parse_markdown_card
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import AimaGateError, InputError
 from aima_gate.core.model import Artifact

@@ -58,7 +58,7 @@ def test_a_shared_sentence_memo_strips_exactly_what_no_memo_strips(texts: list[s
 
 def test_a_cards_nested_sections_key_each_sentence_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from aima_gate.collectors import model_card_boilerplate
-    from aima_gate.collectors.model_card import parse_markdown_card
+    from aima_gate.collectors.model_card_markdown import parse_markdown_card
     from tests.spies import record_first_args
 
     template = sorted(template_sentences())[0]

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, parse_markdown_card
+from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS
+from aima_gate.collectors.model_card_markdown import parse_markdown_card
 from aima_gate.core.errors import AimaGateError
 from tests.collectors.card_reference import reference_sections
 from tests.conftest import DATA

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aima_gate.collectors.model_card import parse_markdown_card
 from aima_gate.collectors.model_card_boilerplate import template_sentences
+from aima_gate.collectors.model_card_markdown import parse_markdown_card
 from tests.conftest import DATA, check_json, write
 
 CARDS = DATA / "hf-model-card"

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS, parse_markdown_card
+from aima_gate.collectors.model_card import DEFAULT_MIN_WORDS
 from aima_gate.collectors.model_card_boilerplate import strip_template_text
+from aima_gate.collectors.model_card_markdown import parse_markdown_card
 from aima_gate.collectors.model_card_words import derived_count, direct_children, split_parts
 from aima_gate.core.errors import AimaGateError
 from aima_gate.safeio.loaders import split_front_matter

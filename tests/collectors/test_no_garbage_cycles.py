@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from aima_gate.collectors.model_card import parse_markdown_card
+from aima_gate.collectors.model_card_markdown import parse_markdown_card
 from aima_gate.core.errors import AimaGateError
 from tests.conftest import REPO_ROOT
 

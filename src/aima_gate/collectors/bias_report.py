@@ -10,8 +10,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
-from aima_gate.collectors.bias_formats import normalize
-from aima_gate.collectors.bias_protected import apply_declaration, declared, min_group_support
 from aima_gate.collectors.plausibility import interval_inconsistencies, non_finite_numbers, prechecks
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
@@ -66,6 +64,11 @@ class BiasReportCollector(Collector):
     description: ClassVar[str] = "Fairness reports: fairlearn MetricFrame exports, AIF360 metrics, by-group tables"
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
+        # The format readers are imported by the first report parsed: a run that reads every report back from the
+        # artifact cache never needs them.
+        from aima_gate.collectors.bias_formats import normalize
+        from aima_gate.collectors.bias_protected import apply_declaration, declared, min_group_support
+
         doc, lines = load_json(ctx.repo.read_text(file), file)
         data = normalize(doc, file, min_group_support(ctx), lines)
         data = apply_declaration(data, declared(ctx, file, data))

@@ -33,7 +33,6 @@ from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import load_yaml, split_front_matter
-from aima_gate.safeio.markdown import normalize_title, sections, word_count
 
 DOCUMENT_KINDS: dict[str, str] = {
     "ai-policy": "Organisation-wide AI policy (principles, scope, roles, compliance)",
@@ -62,6 +61,8 @@ _NUMBERING = re.compile(r"^(?:\d+|[ivx]+|[a-z])(?: \d+)* ")
 
 
 def section_slug(title: str) -> str:
+    from aima_gate.safeio.markdown import normalize_title  # (lazy, as in parse_document)
+
     norm = normalize_title(title)
     norm = _NUMBERING.sub("", norm) if _NUMBERING.match(norm) and len(norm.split()) > 1 else norm
     return norm.replace(" ", "_")
@@ -136,6 +137,10 @@ def normalize(front: Mapping[str, Any], fm_lines: LineIndex, file: str, known: M
 
 
 def parse_document(text: str, file: str, known: Mapping[str, str], min_words: int) -> tuple[dict[str, Any], LineIndex]:
+    # The Markdown reader is imported by the first document parsed: a run that reads every document back from the
+    # artifact cache never needs it.
+    from aima_gate.safeio.markdown import sections, word_count
+
     line_map: dict[str, int] = {}
     found: dict[str, dict[str, Any]] = {}
     if file.endswith((".yml", ".yaml")):

@@ -14,14 +14,14 @@ from typing import Any, ClassVar
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.core.errors import AimaGateError, ArtifactError
 from aima_gate.core.model import Artifact, LineIndex
-from aima_gate.integrity import gpg
-from aima_gate.integrity.coverage import BUNDLE_NAMES, combine, detached_signatures
 from aima_gate.integrity.digests import HEX64, MANIFEST_NAMES, parse_sums, sha256_file
 from aima_gate.safeio.repo import Repo
 
 
 def _ignored(repo: Repo, rel: str, manifest: str) -> bool:
     """The manifest itself, other manifests, bundles and detached signatures of existing files are metadata."""
+    from aima_gate.integrity.coverage import BUNDLE_NAMES  # (lazy, as in check)
+
     base = posixpath.basename(rel)
     if rel == manifest or base in MANIFEST_NAMES or base in BUNDLE_NAMES:
         return True
@@ -30,6 +30,10 @@ def _ignored(repo: Repo, rel: str, manifest: str) -> bool:
 
 def check(repo: Repo, settings: Mapping[str, Any], manifest: str, entries: list[tuple[str, str, int]],
           directory: str | None) -> tuple[dict[str, Any], LineIndex]:
+    # Imported here: a run with no manifest to check (a warm hook run reads them back) never needs gpg's driver.
+    from aima_gate.integrity import gpg
+    from aima_gate.integrity.coverage import combine, detached_signatures
+
     rows: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     lines: dict[str, int] = {}

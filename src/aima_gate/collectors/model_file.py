@@ -15,7 +15,6 @@ from typing import ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.core.model import Artifact
-from aima_gate.integrity.coverage import signature_for
 from aima_gate.safeio.globs import glob_filter
 
 
@@ -30,6 +29,7 @@ class ModelFileCollector(Collector):
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         # Imported here: a run with no model file to parse (a warm hook run reads them back) never needs them.
         from aima_gate.integrity.allowlist import Allowlist
+        from aima_gate.integrity.coverage import signature_for
         from aima_gate.integrity.model_files import in_virtualenv, inspect_model_file
 
         # A file the globs did not select reached us as a registry reference: a pickle loader may open it.

@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.collectors.references import REFERENCE_FIELDS
-from aima_gate.collectors.vocabulary import normalize_entry
 from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError
 from aima_gate.core.model import Artifact, LineIndex
 from aima_gate.safeio.loaders import load_structured
@@ -67,6 +66,8 @@ class ModelRegistryCollector(Collector):
                 continue
             # Enumerated fields in canonical form; an unknown value is an error at its line (the entry is still
             # evaluated, so its other findings are reported, but the run cannot pass).
+            from aima_gate.collectors.vocabulary import normalize_entry  # (parsing only: read-back runs skip it)
+
             normalized, vocab_errors = normalize_entry(entry, ctx.settings, file=file, line_of=lines.line_of,
                                                        prefix=prefix)
             yield from vocab_errors

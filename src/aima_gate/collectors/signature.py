@@ -16,8 +16,6 @@ from typing import ClassVar
 from aima_gate.collectors import CollectContext, Collector, Result
 from aima_gate.core.errors import ArtifactError
 from aima_gate.core.model import Artifact
-from aima_gate.integrity import gpg
-from aima_gate.integrity.coverage import is_json_file
 
 
 class SignatureCollector(Collector):
@@ -26,6 +24,10 @@ class SignatureCollector(Collector):
     description: ClassVar[str] = "Detached GPG signatures and OpenSSF model-signing bundles over model artifacts"
 
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
+        # Imported here: a run with no signature to parse (a warm hook run reads them back) never needs them.
+        from aima_gate.integrity import gpg
+        from aima_gate.integrity.coverage import is_json_file
+
         signing = ctx.settings.get("signing") or {}
         if file == signing.get("keyring") or file in (signing.get("model_signing_keys") or ()):
             return

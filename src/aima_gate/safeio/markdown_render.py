@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import re
-import secrets
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -224,6 +223,8 @@ def visible(body: str) -> list[Event]:
 
 def rendered(body: str) -> list[Event]:
     """``visible`` through the renderer: markdown-it-py's HTML, read back as a browser shows it."""
+    import secrets  # here: only this slow path needs it (random and its seeding, about 1 ms to import)
+
     md = _parser()
     tokens = md.parse(body)
     marker = "data-aima-" + secrets.token_hex(8)
