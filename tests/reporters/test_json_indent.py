@@ -64,3 +64,32 @@ def test_a_value_placed_deeper_is_its_text_in_the_enclosing_one(value: Any, leve
     whole = json.dumps(nested, indent=2, ensure_ascii=False)
     assert whole == "".join(f"[\n{'  ' * (k + 1)}" for k in range(level)) + dumps_indented(value, level) + "".join(
         f"\n{'  ' * k}]" for k in reversed(range(level)))
+
+
+class Opaque:
+    """What ``default=str`` turns into its text (a value json cannot write)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_WITH_OPAQUE = st.recursive(st.one_of(_SCALARS, st.text(max_size=4).map(Opaque)), _containers, max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_WITH_OPAQUE)
+def test_sorted_keys_and_a_default_the_same_text_as_json(value: Any) -> None:
+    # The JSON report's form (json_report._dumps): keys sorted, anything json cannot write as its str().
+    try:
+        expected = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+    except TypeError:  # keys of several types cannot be sorted: json refuses, and so must the fast writer
+        with pytest.raises(TypeError):
+            dumps_indented(value, sort_keys=True, default=str)
+        return
+    assert dumps_indented(value, sort_keys=True, default=str) == expected
+    nested = [value]
+    assert json.dumps(nested, indent=2, ensure_ascii=False, sort_keys=True, default=str) == (
+        "[\n  " + dumps_indented(value, 1, sort_keys=True, default=str) + "\n]")
