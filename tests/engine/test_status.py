@@ -53,10 +53,12 @@ def _quantified(mode: str, child: dict[str, Any], allow_empty: bool) -> dict[str
     return {mode: {"path": "items", "assert": child, **({"allow_empty": True} if allow_empty else {})}}
 
 
-def _join(child: dict[str, Any] | None, via: bool, where: bool, require: str) -> dict[str, Any]:
+def _join(child: dict[str, Any] | None, link: str, where: bool, require: str) -> dict[str, Any]:
     body: dict[str, Any] = {"kind": "model_card", "require": require}
-    body.update({"via": "model_card"} if via else {"on": {"model_name": "name"}})
-    if where:
+    # by reference, on keys, or over every card (with a filter: the pool every subject shares, Join.shared_pool_key)
+    links: dict[str, dict[str, Any]] = {"via": {"via": "model_card"}, "on": {"on": {"model_name": "name"}}, "all": {}}
+    body.update(links[link])
+    if where or link == "all":  # (a join over every card must filter them: the policy schema says so)
         body["where"] = {"path": "words", "gte": 1}
     if child is not None:
         body["assert"] = child
@@ -78,7 +80,8 @@ _card = st.recursive(
 _base = st.one_of(
     st.sampled_from(_LEAVES),
     st.builds(_quantified, st.sampled_from(["every", "some", "none"]), _items, st.booleans()),
-    st.builds(_join, st.none() | _card, st.booleans(), st.booleans(), st.sampled_from(["some", "every", "none"])),
+    st.builds(_join, st.none() | _card, st.sampled_from(["via", "on", "all"]), st.booleans(),
+              st.sampled_from(["some", "every", "none"])),
 )
 _tree = st.recursive(
     _base,

@@ -306,12 +306,20 @@ class Join(Node):
             return Tri.FAIL if self.require == "none" else Tri.PASS
         return quantified(self.require, (child.status(scope.at(a), a.data, "") for a in found))
 
+    def shared_pool_key(self, scope: Scope) -> tuple[int, int] | None:
+        """Where the filtered candidates are kept when they are the same for every subject (a filter that cannot
+        see the subject, over every artifact of the kind): computed once per run (engine/batch.py fills it in one
+        batch). None when they depend on the subject."""
+        if self.where is None or not self.subject_free or self.via is not None or self.on:
+            return None
+        return (id(self), id(scope.params))  # both live as long as the index (one evaluation run)
+
     def _filtered(self, scope: Scope, found: list[Artifact]) -> list[Artifact]:
         assert self.where is not None
         where = self.where  # asked for statuses only: the same checks as evaluate, no outcome nobody reads
-        if not self.subject_free or self.via is not None or self.on:
+        key = self.shared_pool_key(scope)
+        if key is None:
             return [a for a in found if where.status(scope.at(a), a.data, "") is Tri.PASS]
-        key = (id(self), id(scope.params))  # both live as long as the index (one evaluation run)
         cached = scope.index.filtered.get(key)
         if cached is None:
             cached = scope.index.filtered[key] = [a for a in found
