@@ -255,3 +255,104 @@ def test_the_child_walk_is_the_walk_on_any_tree(tmp_path_factory: pytest.TempPat
         st_ = os.lstat(root / rel)
         expect = [st_.st_dev, st_.st_ino, st_.st_size, st_.st_mtime_ns, st_.st_ctime_ns]
         assert got == (expect if os.path.isfile(root / rel) and not os.path.islink(root / rel) else None), rel
+
+
+def _hook_runs(example: Path, tmp_path: Path) -> tuple[RunOptions, RunOptions, Path, str]:
+    """(a hook run naming the example's first card, with the cache and the walk aside; the same without the cache),
+    the card, its name: the cache filled by a full run."""
+    card = next((example / "cards").glob("*.md"))
+    rel = str(card.relative_to(example))
+    plain = RunOptions(root=example, clock=Clock.at(TODAY), changed_files=frozenset({rel}))
+    hook = replace(plain, cache_dir=tmp_path / "cache", walk_aside=True)
+    run_check(replace(hook, changed_files=None))
+    return hook, plain, card, rel
+
+
+def _told(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What each run told its child to parse (None: leave)."""
+    told: list[Any] = []
+    real_go = walk_aside.WalkAside.go
+
+    def spy(self: walk_aside.WalkAside, todo: Any) -> None:
+        if self._go is not None:
+            told.append(todo)
+        real_go(self, todo)
+
+    monkeypatch.setattr(walk_aside.WalkAside, "go", spy)
+    return told
+
+
+def test_the_first_hook_run_after_an_edit_takes_the_childs_parse(example: Path, tmp_path: Path, parses: list[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edited card named by a hook run is parsed by the walk's child, not here; the reports are those of the
+    run without the cache, and the next run reads the card back (the child is then told to leave)."""
+    from aima_gate.pipeline import cache as cache_mod
+
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")  # (parses sets 1) a child walks
+    monkeypatch.setattr(cache_mod, "RACY_NS", -10**18)  # a file just written gets its stat row at once
+    hook, plain, card, rel = _hook_runs(example, tmp_path)
+    told = _told(monkeypatch)
+    card.write_text(card.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    parses.clear()
+    assert _render(hook) == _render(plain)
+    assert rel in parses  # (the run without the cache)
+    parses.clear()
+    _render(hook)  # (the pack written by the one before: read back, child told to leave)
+    edited = _render(plain)
+    parses.clear()
+    text = card.read_text(encoding="utf-8")
+    card.write_text(text.replace('version: "2.3.0"', 'version: "2.3.1"'), encoding="utf-8")
+    again = _render(plain)  # (a failure: the card's version is not the registry's)
+    assert again != edited
+    parses.clear()
+    assert _render(hook) == again
+    assert rel not in parses  # the child's
+    assert told == [([["model_card", rel]], []), None, ([["model_card", rel]], [])]
+    parses.clear()
+    assert _render(hook) == again
+    assert rel not in parses  # read back
+    assert told[3:] == [None]
+
+
+@pytest.mark.parametrize("how", ["edited", "garbled", "raises"])
+def test_a_childs_parse_that_does_not_hold_is_parsed_here(how: str, example: Path, tmp_path: Path,
+                                                          parses: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record of other bytes than those the run hashed (the file edited again between the run's hash and the
+    child's read), one that does not decode, a child that fails while parsing: the card is parsed here, and the
+    reports are those of the run without the cache."""
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
+    hook, plain, card, rel = _hook_runs(example, tmp_path)
+    real_run = walk_aside.NamedParses.run
+
+    def child(self: walk_aside.NamedParses, repo: Repo, todo: Any) -> list[list[Any]]:
+        if how == "raises":
+            raise OSError("no")
+        if how == "edited":  # (in the child, told to parse: after the run hashed the card)
+            text = card.read_text(encoding="utf-8")
+            card.write_text(text.replace('version: "2.3.0"', 'version: "2.3.1"'), encoding="utf-8")
+        got = real_run(self, repo, todo)
+        assert [r[:2] for r in got] == [["model_card", rel]]
+        return [[*r[:2], "x", {}, [["a"]], [], {}] for r in got] if how == "garbled" else got
+
+    monkeypatch.setattr(walk_aside.NamedParses, "run", child)
+    card.write_text(card.read_text(encoding="utf-8") + "\nEdited.\n", encoding="utf-8")
+    parses.clear()
+    got = _render(hook)
+    assert rel in parses  # parsed here
+    assert got == _render(plain)
+    assert ('version: "2.3.1"' in card.read_text(encoding="utf-8")) is (how == "edited")
+
+
+def test_a_new_file_named_by_a_hook_run_is_parsed_aside_as_the_kinds_that_glob_it(
+        example: Path, tmp_path: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
+    hook, plain, card, _ = _hook_runs(example, tmp_path)
+    told = _told(monkeypatch)
+    new = card.with_name("new-model.md")
+    new.write_text(card.read_text(encoding="utf-8").replace("credit-scorer", "new-model"), encoding="utf-8")
+    rel = str(new.relative_to(example))
+    hook, plain = replace(hook, changed_files=frozenset({rel})), replace(plain, changed_files=frozenset({rel}))
+    parses.clear()
+    assert _render(hook) == _render(plain)
+    assert parses.count(rel) == 1  # (the run without the cache); the child parsed it for the hook run
+    assert told == [([], [rel])]

@@ -49,13 +49,7 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
     read_private,
 )
 from aima_gate.pipeline.cache_identity import code_fingerprint
-from aima_gate.pipeline.cache_recording import (
-    Record,
-    forget_run,
-    parse_recorded,
-    stat_reader,
-    walked,
-)
+from aima_gate.pipeline.cache_recording import Record, forget_run, parse_recorded, stat_reader, walked
 from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, index_pair, joined, read_layout
 from aima_gate.safeio.globs import glob_filter
 from aima_gate.safeio.repo import Repo
@@ -114,6 +108,9 @@ class ArtifactCache:
         self.walk_stats: dict[str, list[int] | None] | None = None
         """Each listed file's [dev, ino, size, mtime_ns, ctime_ns] (None: not a regular file) as a child took them
         with the walk (pipeline/walk_aside.py), for :func:`~cache_entries.lookup_many`; None: it takes its own."""
+        self.aside: Any = None
+        """That child (a walk_aside.WalkAside, which imports this module), for what it parsed after its walk
+        (cache_entries.run_batch); let go by :meth:`close`."""
         # The racy-file guard (_remember) compares a file's mtime with the start of the run: the earlier of the
         # process clock and the filesystem's, so a clock that runs ahead of the one dating files never counts a file
         # being written now as settled.
@@ -340,6 +337,9 @@ class ArtifactCache:
     def close(self) -> None:
         """Let the pack go without writing (:meth:`save` ends here)."""
         self.repo.glob_memo = None
+        aside, self.aside = self.aside, None
+        if aside is not None:
+            aside.finish()
         self._writer.discard()  # no-op once written; else the temporary file goes
         os.close(self._fd)
         self._release()

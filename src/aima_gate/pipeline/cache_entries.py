@@ -179,14 +179,39 @@ def run_batch(cache: Any, todo: Sequence[tuple[str, str]],
     with no_gc():  # reading back builds many long-lived objects and no garbage cycles
         hits = cache.lookup_many(todo)
     misses = [pair for pair, got in zip(todo, hits, strict=True) if got is None]
-    parsed = iter(mapper(parse_one, misses))
+    aside = parsed_aside(cache, misses)
+    parsed = iter(mapper(parse_one, [pair for pair in misses if pair not in aside] if aside else misses))
     out = []
     for pair, got in zip(todo, hits, strict=True):  # in step, not by pair: no hash of 20,000 tuples, twice
         if got is None:
-            got = next(parsed)
+            got = aside[pair] if pair in aside else next(parsed)
             if got and isinstance(got[-1], Record):
                 cache.absorb(pair[0], pair[1], got[-1])
                 got = got[:-1]
         out.append(got)
     next(parsed, None)  # an iterator ends (and its pool closes) here, not when it is collected
+    return out
+
+
+def parsed_aside(cache: Any, misses: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[Any]]:
+    """The misses the walk's child parsed (walk_aside.NamedParses) whose every dependency holds now, each as
+    ``parse_one`` returns it (its results, then its :class:`Record`): decoded from the record exactly as an entry
+    read back is, so that the run sees what the next run will read back. The child is waited for only when a miss
+    is among the files it was given; a record that does not hold or decode is parsed again here."""
+    aside = cache.aside
+    if aside is None or not any(file in aside.named for _, file in misses):
+        return {}
+    records = aside.parsed()
+    out: dict[tuple[str, str], list[Any]] = {}
+    for pair in misses:
+        record = records.get(pair)
+        if record is None:
+            continue
+        try:
+            groups = record.groups
+            if all(all(type(d) in (list, tuple) and d and d[0] != "group" and cache._holds(d) for d in groups[dep[1]])
+                   if dep[0] == "group" else cache._holds(dep) for dep in record.deps):
+                out[pair] = [*decode_results(record.items, Blobs(record.blobs)), record]
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            continue
     return out

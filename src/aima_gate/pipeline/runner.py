@@ -25,7 +25,7 @@ from aima_gate.config.repo_config import (
     parse_config,
 )
 from aima_gate.core.clock import Clock
-from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, PolicyError, pointer_to_path
+from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, pointer_to_path
 from aima_gate.core.model import (
     EMPTY_REPOSITORY,
     Artifact,
@@ -116,6 +116,10 @@ def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
     return sorted(needed)
 
 
+def _context(repo: Repo, config: Config, kind: str, clock: Clock, cli: Mapping[str, Any]) -> CollectContext:
+    return CollectContext(repo, config.artifacts.get(kind, {}), config.raw, clock, cli)
+
+
 def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
             cli: Mapping[str, Any], progress: Callable[[str], None] = _silent,
             cache: ArtifactCache | None = None, *,
@@ -133,7 +137,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
 
     needed = sorted(set(kinds))
     collectors = {kind: load_collector(kind) for kind in needed}
-    contexts = {kind: CollectContext(repo, config.artifacts.get(kind, {}), config.raw, clock, cli) for kind in needed}
+    contexts = {kind: _context(repo, config, kind, clock, cli) for kind in needed}
     artifacts: list[Artifact] = []
     errors: list[AimaGateError] = []
     parsed: dict[tuple[str, str], list[Any]] = {}
@@ -201,32 +205,6 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     return artifacts, errors
 
 
-def _narrow(loaded: LoadedPolicies, options: RunOptions) -> tuple[LoadedPolicies, dict[str, list[str]]]:
-    """Apply ``--skip-policy`` and ``--min-severity``: (what is left, skipped ids by the option that skipped them).
-    An unknown id is an error, and so is narrowing the set to nothing (an empty policy set passes everything)."""
-    from aima_gate.config.policy_packs import check_policy_ids
-
-    check_policy_ids(options.skip_policies, loaded.all_ids, "--skip-policy")
-    skipped: dict[str, list[str]] = {}
-    selected = {p.id for p in loaded.policies}
-    if options.skip_policies & selected:
-        skipped["--skip-policy"] = sorted(options.skip_policies & selected)
-    low = options.min_severity
-    if low is not None:
-        below = sorted(p.id for p in loaded.policies
-                       if p.severity.rank < low.rank and p.id not in options.skip_policies)
-        if below:
-            skipped[f"--min-severity {low.value}"] = below
-    gone = {i for ids in skipped.values() for i in ids}
-    if not gone:
-        return loaded, skipped
-    left = tuple(p for p in loaded.policies if p.id not in gone)
-    if not left:
-        raise PolicyError("no policies left to evaluate after " + " and ".join(skipped),
-                          hint="an empty policy set would pass everything; skip fewer policies")
-    return replace(loaded, policies=left), skipped
-
-
 def _baseline(options: RunOptions, config: Config, repo: Repo) -> Baseline | None:
     if options.baseline is None and config.baseline is None:
         return None  # the usual case: nothing to import
@@ -273,16 +251,21 @@ def run_check(options: RunOptions) -> Report:
         only = options.only_policies
         loaded = replace(loaded, policies=tuple(p for p in loaded.policies if only is None or p.id in only))
     check_against_policies(config, loaded.all_ids, loaded.declared_params)
-    loaded, skipped = _narrow(loaded, options)
+    from aima_gate.pipeline.scope import narrowed
+
+    loaded, skipped = narrowed(loaded, options.skip_policies, options.min_severity)
     policies = loaded.policies
     repo = Repo(root, max_bytes=config.max_file_bytes, exclude=config.exclude,
                 default_exclusions=config.default_exclusions)
     fail_on = options.fail_on or config.fail_on
     anchor = config.file or "."
-    from aima_gate.pipeline.walk_aside import opened_alongside
+    from aima_gate.pipeline.walk_aside import NamedParses, opened_alongside
 
+    named = None if options.changed_files is None else NamedParses(
+        options.changed_files, _needed_kinds(loaded),
+        lambda kind, r: (load_collector(kind), _context(r, config, kind, options.clock, options.cli)))
     cache = opened_alongside(repo, lambda: _open_cache(options, loaded, config, repo),
-                             options.walk_aside and options.cache_dir is not None)
+                             options.walk_aside and options.cache_dir is not None, named)
     if repo.is_empty():
         if cache is not None:
             cache.close()
