@@ -91,6 +91,18 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def _renamed_member(name: bytes) -> bytes:
+    """A deflated npz whose one member (a pickled object array) is then renamed ``name`` in both of its headers
+    (zipfile refuses to write such names): a name ending in "/" (a folder's) or one that zipfile cuts at a NUL to
+    nothing. numpy still loads the member's bytes by that name."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("QQ", _npy_object("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }") + bytes(256))
+    data = buf.getvalue()
+    assert data.count(b"QQ") == 2
+    return data.replace(b"QQ", name)
+
+
 def _gguf_front() -> bytes:
     # 'G' is BINFLOAT: it swallows the next 8 bytes ("GUF", version 3, one byte), POP drops the float
     return b"GGUF\x03\x00\x00\x00\x00" + b"0" + _inner_pickle()
@@ -243,6 +255,8 @@ PAYLOADS: tuple[Payload, ...] = (
     Payload("npz-member-without-npy-suffix", "f6.npz", "numpy",
             lambda: _zip({"weights": _npy_object("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }")}),
             "formats"),
+    Payload("npz-member-named-like-a-folder", "f12.npz", "numpy", lambda: _renamed_member(b"w/"), "formats"),
+    Payload("npz-member-name-cut-at-nul", "f13.npz", "numpy", lambda: _renamed_member(b"\x00Q"), "formats"),
     Payload("second-pickle-after-stop", "f7.pkl", "pickle2", lambda: _two_pickles(pickle.dumps(_Evil(), 4)),
             "formats"),
     Payload("second-protocol0-pickle-after-stop", "f8.pkl", "pickle2", lambda: _two_pickles(_inner_pickle()),

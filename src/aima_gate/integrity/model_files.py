@@ -252,9 +252,10 @@ class Scanner:
             plan = zip_plan([i.filename for i in infos])
             storages: set[str] = set()  # storages the torch pickles reference: torch.load reads them as raw bytes
             for info in sorted(infos, key=lambda i: plan is None or i.filename not in plan.pickles):
-                name = info.filename if member is None else f"{member}!{info.filename}"
-                if info.is_dir():
-                    continue
+                label = info.filename or '""'  # (zipfile cuts a name at its first NUL: it may be empty)
+                name = label if member is None else f"{member}!{label}"
+                if info.file_size == 0:  # (a zip reader yields no byte past the declared size: nothing to load)
+                    continue  # never skipped by its name: numpy loads a member named "w/" (or "", after a NUL) too
                 if info.flag_bits & 0x1:
                     raise ins.error("zip member is encrypted and cannot be scanned", member=name)
                 lim = self.limits
