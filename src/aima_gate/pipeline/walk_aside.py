@@ -17,15 +17,16 @@ None for anything else. Nothing else differs:
 - Any failure (no fork, a child that dies or sends what does not decode as expected) means this process walks and
   stats as before: the result is the same, only later.
 
-A run that names its files (a hook run) gives the child a second task (:class:`NamedParses`): once the pack is open,
-this process tells it which named files the cache will likely miss (their stat rows do not hold), and the child
-parses them as the cache records a parse, while this process reads the rest of the pack back. The first hook run
-after an edit no longer parses the edited file (and imports its parsers) on the critical path: 320 -> 296 ms in a
-run at 5,000 models. Such a record is used exactly as a cache entry is: only once every dependency it names holds
-now (the file's digest, each ``exists``, each shared registry read), checked here, and decoded as an entry read back;
-anything else (a record that does not hold or decode, a child that fails or was told to leave) is a miss parsed
-here, as before. Each message is its size (8 bytes) and its marshal bytes; the child, our own fork, is stopped and
-reaped when the cache closes.
+A run that names its files (a hook run) gives the child a second task (:class:`NamedParses`): once the pack is open
+and the walk joined, this process tells it which named files the cache will likely miss (the digest the pack records
+for one is not the file's now, or the file is new: :func:`_to_parse`), and the child parses them as the cache records
+a parse, while this process reads the rest of the pack back. The first hook run after an edit no longer parses the
+edited file (and imports its parsers) on the critical path: 328 -> 314 ms at 5,000 models (alternating runs).
+Such a record is used exactly as a cache entry is: only once every dependency it names holds now (the file's
+digest, each ``exists``, each shared registry read), checked here, and decoded as an entry read back; anything else
+(a record that does not hold or decode, a child that fails or was told to leave) is a miss parsed here, as before.
+Each message is its size (8 bytes) and its marshal bytes; the child, our own fork, is stopped and reaped when the
+cache closes.
 """
 
 from __future__ import annotations
