@@ -117,7 +117,7 @@ def _no_fork() -> int:
 def test_an_abandoned_child_is_reaped(odd_repo: Path) -> None:
     aside = walk_aside.start(Repo(odd_repo))
     assert aside is not None
-    aside.abandon()
+    aside.finish()
     with pytest.raises(ChildProcessError):
         os.waitpid(aside._pid, os.WNOHANG)
 

@@ -35,7 +35,7 @@ from typing import Any
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.pipeline.cache_codec import listing_digest, sha
 from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, outgrown, read_delta, write_delta
-from aima_gate.pipeline.cache_entries import COMPACT, entry_chunks, lookup_many, stored, with_spans
+from aima_gate.pipeline.cache_entries import COMPACT, entry_chunks, group_holds, lookup_many, stored, with_spans
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
     CACHE_DIR_ENV,
     NO_CACHE_ENV,
@@ -265,10 +265,8 @@ class ArtifactCache:
             return bool(listing_digest(self.glob(list(dep[1]))) == dep[2])
         if what == "files":
             return bool(listing_digest(self.repo.files()) == dep[1])
-        if what == "group" and len(dep) == 2:  # a group holds only plain dependencies (never another group)
-            group = self._groups.get(dep[1])
-            return type(group) is list and all(type(d) is list and d and d[0] != "group" and self._holds(d)
-                                               for d in group)
+        if what == "group" and len(dep) == 2:
+            return group_holds(self._holds, self._groups.get(dep[1]))
         return False
 
     def _lacks(self, rel: str, needles: list[str], digest: str) -> bool:

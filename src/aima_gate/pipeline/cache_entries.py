@@ -199,7 +199,7 @@ def parsed_aside(cache: Any, misses: Sequence[tuple[str, str]]) -> dict[tuple[st
     read back is, so that the run sees what the next run will read back. The child is waited for only when a miss
     is among the files it was given; a record that does not hold or decode is parsed again here."""
     aside = cache.aside
-    if aside is None or not any(file in aside.named for _, file in misses):
+    if aside is None or aside.parses is None or not any(file in aside.parses.files for _, file in misses):
         return {}
     records = aside.parsed()
     out: dict[tuple[str, str], list[Any]] = {}
@@ -208,10 +208,15 @@ def parsed_aside(cache: Any, misses: Sequence[tuple[str, str]]) -> dict[tuple[st
         if record is None:
             continue
         try:
-            groups = record.groups
-            if all(all(type(d) in (list, tuple) and d and d[0] != "group" and cache._holds(d) for d in groups[dep[1]])
-                   if dep[0] == "group" else cache._holds(dep) for dep in record.deps):
+            if all(group_holds(cache._holds, record.groups[dep[1]]) if dep[0] == "group" else cache._holds(dep)
+                   for dep in record.deps):
                 out[pair] = [*decode_results(record.items, Blobs(record.blobs)), record]
         except (ValueError, TypeError, KeyError, IndexError, AttributeError):
             continue
     return out
+
+
+def group_holds(holds: Callable[[Any], bool], group: Any) -> bool:
+    """Whether a group of dependencies (:meth:`RecordingRepo.shared`: plain ones only, never another group) holds,
+    each asked of ``holds``: a pack's own group, or one a record made aside brings."""
+    return type(group) is list and all(type(d) is list and d and d[0] != "group" and holds(d) for d in group)

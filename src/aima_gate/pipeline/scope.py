@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from aima_gate.config.policy_packs import LoadedPolicies
+from aima_gate.config.policy_packs import LoadedPolicies, check_policy_ids
 from aima_gate.config.repo_config import Config
 from aima_gate.core.errors import PolicyError
 from aima_gate.core.model import Severity
@@ -97,16 +97,13 @@ def narrowed(loaded: LoadedPolicies, skip: frozenset[str], low: Severity | None
              ) -> tuple[LoadedPolicies, dict[str, list[str]]]:
     """Apply ``--skip-policy`` and ``--min-severity``: (what is left, skipped ids by the option that skipped them).
     An unknown id is an error, and so is narrowing the set to nothing (an empty policy set passes everything)."""
-    from aima_gate.config.policy_packs import check_policy_ids
-
     check_policy_ids(skip, loaded.all_ids, "--skip-policy")
     skipped: dict[str, list[str]] = {}
     selected = {p.id for p in loaded.policies}
     if skip & selected:
         skipped["--skip-policy"] = sorted(skip & selected)
     if low is not None:
-        below = sorted(p.id for p in loaded.policies
-                       if p.severity.rank < low.rank and p.id not in skip)
+        below = sorted(p.id for p in loaded.policies if p.severity.rank < low.rank and p.id not in skip)
         if below:
             skipped[f"--min-severity {low.value}"] = below
     gone = {i for ids in skipped.values() for i in ids}

@@ -28,11 +28,10 @@ Exactness:
 
 from __future__ import annotations
 
-import marshal
-import struct
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from aima_gate.core import frames as framing
 from aima_gate.core.model import AimaRef, Evidence, Finding, Severity, Status, Subject
 from aima_gate.engine.policy import Policy
 
@@ -86,10 +85,6 @@ _STATUSES = tuple(Status)
 _STATUS_CODE = {s: n for n, s in enumerate(_STATUSES)}
 
 
-_HEADER = struct.Struct("<Q")
-"""Each frame's size, before its ``marshal`` bytes."""
-
-
 def encode(groups: Iterable[tuple[str, Sequence[Finding]]], policies: Sequence[Policy],
            used: Iterable[int]) -> Iterator[bytes]:
     """The child's findings (runs of one policy id, as staged.py's ``_by_policy`` gives them), then the waivers it
@@ -136,34 +131,8 @@ def encode(groups: Iterable[tuple[str, Sequence[Finding]]], policies: Sequence[P
                 special[pos] = (f.waiver, f.policy_id, f.title, f.severity.value,
                                 None if a is None else (a.domain, a.practice, a.stream, a.level), f.remediation,
                                 f.mappings)
-        yield _frame(("run", table, n, bytes(codes), subjects, evidence, special))
-    yield _frame(("used", sorted(used)))
-
-
-def _frame(value: Any) -> bytes:
-    data = marshal.dumps(value)
-    return _HEADER.pack(len(data)) + data
-
-
-def _frames(chunks: Iterable[bytes]) -> Iterator[Any]:
-    """The values of the frames in ``chunks`` (pieces of any size), one at a time."""
-    buf = bytearray()
-    at = 0
-    source = iter(chunks)
-    while True:
-        while len(buf) - at < _HEADER.size or len(buf) - at < _HEADER.size + _HEADER.unpack_from(buf, at)[0]:
-            chunk = next(source, None)
-            if chunk is None:
-                if at != len(buf):
-                    raise ValueError("the child's findings end inside a frame")
-                return
-            del buf[:at]
-            at = 0
-            buf += chunk
-        size = _HEADER.unpack_from(buf, at)[0]
-        start = at + _HEADER.size
-        yield marshal.loads(memoryview(buf)[start:start + size])  # noqa: S302 - our own forked child's bytes
-        at = start + size
+        yield framing.frame(("run", table, n, bytes(codes), subjects, evidence, special))
+    yield framing.frame(("used", sorted(used)))
 
 
 def decode(chunks: Iterable[bytes],
@@ -178,7 +147,7 @@ def decode(chunks: Iterable[bytes],
     statuses = _STATUSES
     out: list[tuple[str, Sequence[Finding]]] = []
     used: list[int] | None = None
-    for frame in _frames(chunks):
+    for frame in framing.frames(chunks):
         if used is not None or frame[0] not in ("run", "used"):
             raise ValueError("the child's findings are not in their frames' order")
         if frame[0] == "used":

@@ -42,6 +42,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aima_gate.core.frames import frame, framed, frames
+from aima_gate.core.parallel import no_gc
 from aima_gate.safeio.repo import Repo
 
 if TYPE_CHECKING:
@@ -50,71 +52,60 @@ if TYPE_CHECKING:
 
 _TAG = "aima-gate walk 2"
 _PARSED_TAG = "aima-gate parsed aside 1"
-_MAX_MESSAGE = 1 << 34
 _MAX_GO = 1 << 12
+"""What the child is told (:meth:`WalkAside.go`) fits one write of PIPE_BUF bytes (Linux): written whole or not."""
 
 
 class WalkAside:
     """A child walking ``repo`` (:func:`start`); :meth:`join` installs its walk, :meth:`parsed` hands over what it
-    parsed after, :meth:`finish` lets it go."""
+    parsed after (``parses``, as told by :meth:`go`), :meth:`finish` lets it go. Its messages are frames
+    (core/frames.py)."""
 
     def __init__(self, pid: int, fd: int, parses: NamedParses | None = None, go: int | None = None) -> None:
-        self.named = parses.files if parses is not None else frozenset()
-        """The files it may parse after its walk, as told (:class:`NamedParses`, :meth:`go`)."""
-        self.kinds = parses.kinds if parses is not None else ()
+        self.parses = parses
         self._pid = pid
         self._fd: int | None = fd
         self._go = go
+        self._messages = frames(iter(functools.partial(os.read, fd, 1 << 20), b""))
         self._parsed: dict[tuple[str, str], Record] | None = None
 
-    def _message(self) -> bytes | None:
-        """The child's next message (its 8-byte size, then its bytes), None when it does not come whole."""
-        fd = self._fd
-        if fd is None:
+    def _message(self) -> Any:
+        """The child's next message; None when it does not come whole (or at all)."""
+        if self._fd is None:
             return None
         try:
-            head = _read_exactly(fd, 8)
-            size = int.from_bytes(head, "big") if len(head) == 8 else -1
-            body = _read_exactly(fd, size) if 0 <= size <= _MAX_MESSAGE else b""
-        except OSError:
+            with no_gc():  # 20,000 lists and names, no cycles: a collection pass midway only costs (2 ms)
+                return next(self._messages, None)
+        except (OSError, EOFError, ValueError, TypeError):
             return None
-        return body if len(body) == size else None
 
     def join(self, repo: Repo) -> dict[str, list[int] | None] | None:
         """The child's stats by file, its walk installed in ``repo``; None (``repo`` untouched) when the child
         failed (it is then let go)."""
-        payload = self._message()
-        from aima_gate.core.parallel import no_gc
-
-        try:
-            with no_gc():  # 20,000 lists and names, no cycles: a collection pass midway only costs (2 ms)
-                tag, listing, stats = marshal.loads(payload)  # type: ignore[arg-type]  # noqa: S302 - our child's
-        except (EOFError, ValueError, TypeError):
-            tag = listing = stats = None
-        if tag != _TAG or not _is_listing(listing) or not _are_stats(stats, len(listing[0])):
-            self.finish()
-            return None
-        if not repo.adopt_listing(*listing):
-            self.finish()
-            return None
-        return dict(zip(listing[0], stats, strict=True))
+        message = self._message()
+        if type(message) is tuple and len(message) == 3 and message[0] == _TAG:
+            _, listing, stats = message
+            if _is_listing(listing) and _are_stats(stats, len(listing[0])) and repo.adopt_listing(*listing):
+                return dict(zip(listing[0], stats, strict=True))
+        self.finish()
+        return None
 
     def parsed(self) -> dict[tuple[str, str], Record]:
         """What the child parsed after its walk (:class:`NamedParses`), by (kind, file), read once (waiting for the
         child to finish); empty when it sent nothing whole. Each is a :class:`Record` as the cache absorbs one,
         used only once every dependency it names is found to hold (cache_entries.run_batch)."""
         if self._parsed is None:
-            payload = self._message()
+            from aima_gate.pipeline.cache_recording import Record
+
+            message = self._message()
             self.finish()
             self._parsed = {}
             try:
-                tag, records = marshal.loads(payload)  # type: ignore[arg-type]  # noqa: S302 - our child's bytes
-                from aima_gate.pipeline.cache_recording import Record
-
+                tag, records = message
                 if tag == _PARSED_TAG:
                     for kind, file, deps, stats, items, blobs, groups in records:
                         self._parsed[(kind, file)] = Record(deps, stats, items, blobs, groups)
-            except (EOFError, ValueError, TypeError):
+            except (ValueError, TypeError):
                 self._parsed = {}
         return self._parsed
 
@@ -131,7 +122,8 @@ class WalkAside:
                 os.close(go)
 
     def finish(self) -> None:
-        """Let the child go: it is stopped if it is still parsing (what it would send is not wanted), and reaped."""
+        """Let the child go: it is stopped if it is still parsing (what it would send is not wanted), and reaped.
+        Also what a run that stopped before the join calls."""
         self.go(None)
         fd, self._fd = self._fd, None
         if fd is None:
@@ -142,20 +134,6 @@ class WalkAside:
             os.kill(self._pid, signal.SIGKILL)  # (not reaped yet: the pid is still our child's)
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(self._pid, 0)
-
-    abandon = finish
-    """Reap the child when its result is not wanted (the run stopped before it was joined)."""
-
-
-def _read_exactly(fd: int, size: int) -> bytes:
-    chunks, got = [], 0
-    while got < size:
-        chunk = os.read(fd, min(size - got, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
 
 
 def _is_listing(listing: Any) -> bool:
@@ -214,6 +192,7 @@ class NamedParses:
     def run(self, repo: Repo, todo: tuple[list[list[str]], list[str]]) -> list[list[Any]]:
         """In the child: the records of each (kind, file) pair of ``todo`` (the kinds the pack holds the file as),
         then of each new file of ``todo`` as the kinds that glob it, as :meth:`WalkAside.parsed` reads them."""
+        from aima_gate.collectors import parse_file
         from aima_gate.pipeline.cache import CACHEABLE_KINDS, parse_recorded
         from aima_gate.safeio.globs import glob_filter
 
@@ -229,21 +208,15 @@ class NamedParses:
         for kind, file in wanted[:MAX_NAMED]:
             if file in walked:
                 collector, ctx = prepared[kind]
-                record = parse_recorded(functools.partial(_parse_file_as, collector, file), ctx, repo)[-1]
+                record = parse_recorded(functools.partial(parse_file, collector, file=file), ctx, repo)[-1]
                 if record.items is not None:
                     out.append([kind, file, record.deps, dict(record.stats), record.items, record.blobs,
                                 dict(record.groups)])
         return out
 
 
-def _parse_file_as(collector: Any, file: str, ctx: Any) -> list[Any]:
-    from aima_gate.collectors import parse_file
-
-    return parse_file(collector, ctx, file)
-
-
-def _send(fd: int, payload: bytes) -> None:
-    view = memoryview(len(payload).to_bytes(8, "big") + payload)
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
@@ -272,10 +245,11 @@ def start(repo: Repo, named: NamedParses | None = None) -> WalkAside | None:
             os.close(read_end)
             if go:
                 os.close(go[1])
-            _send(write_end, _walk_and_stat(repo))
-            todo = marshal.loads(_read_exactly(go[0], _MAX_GO)) if named is not None else None  # noqa: S302
+            _send(write_end, framed(_walk_and_stat(repo)))
+            # (one write of at most PIPE_BUF bytes, or none: one read takes it whole; our parent's bytes)
+            todo = marshal.loads(os.read(go[0], _MAX_GO + 1)) if named is not None else None  # noqa: S302
             if named is not None and todo is not None:  # (our parent's bytes)
-                _send(write_end, marshal.dumps((_PARSED_TAG, named.run(repo, todo))))
+                _send(write_end, frame((_PARSED_TAG, named.run(repo, todo))))
             code = 0
         except BaseException:
             code = 1
@@ -297,46 +271,42 @@ def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None],
         cache = open_cache()
     except BaseException:
         if aside is not None:
-            aside.abandon()
+            aside.finish()
         raise
     stats = aside.join(repo) if aside is not None else None  # (a child that failed is let go)
     if cache is not None:
         cache.walk_stats = stats
         if aside is not None and stats is not None:
             cache.aside = aside
-            aside.go(_to_parse(cache, aside.named, aside.kinds) if aside.named else None)
+            aside.go(_to_parse(cache, aside.parses) if aside.parses is not None else None)
     elif aside is not None:
         aside.finish()
     return cache
 
 
-def _to_parse(cache: ArtifactCache, files: frozenset[str], kinds: Sequence[str]
-              ) -> tuple[list[list[str]], list[str]] | None:
-    """What of ``files`` the run will likely parse (None: nothing): each (kind, file) the pack holds whose recorded
-    digest is not the file's now (an edit), and each file it does not hold (a new file: parsed as the kinds that
-    glob it, :meth:`NamedParses.run`). The digests asked here are the ones the read-back check asks next (memoized
-    by the cache): no file is hashed twice. Only a guess at what is worth parsing aside: whatever the child parses
-    is checked before it is used, and a miss it did not parse is parsed here."""
+def _to_parse(cache: ArtifactCache, parses: NamedParses) -> tuple[list[list[str]], list[str]] | None:
+    """What of the named files the run will likely parse (None: nothing): each (kind, file) the pack holds whose
+    recorded digest is not the file's now (an edit), and each file it does not hold (a new file: parsed as the
+    kinds that glob it, :meth:`NamedParses.run`). The digests asked here are the ones the read-back check asks next
+    (memoized by the cache): no file is hashed twice. Only a guess at what is worth parsing aside: whatever the
+    child parses is checked before it is used, and a miss it did not parse is parsed here."""
+    from aima_gate.pipeline.cache_entries import expand
+
     entries = cache._entries
     pairs: list[list[str]] = []
     new: list[str] = []
-    for rel in sorted(files):
-        held = [kind for kind in kinds if f"{kind}\0{rel}" in entries]
+    for rel in sorted(parses.files):
+        held = [f"{kind}\0{rel}" for kind in parses.kinds if f"{kind}\0{rel}" in entries]
         if not held:
             new.append(rel)
         now = cache.current_sha(rel) if held else None
-        pairs.extend([kind, rel] for kind in held
-                     if now is None or _recorded_digest(entries[f"{kind}\0{rel}"], rel) != now)
+        for name in held:
+            try:  # the digest of ``rel`` the entry (either form) was parsed from, if it names one
+                recorded = next((d[2] for d in expand(name, entries[name])[0] if d[:2] == ["read", rel]), None)
+            except (ValueError, TypeError, IndexError):
+                recorded = None
+            if now is None or recorded != now:
+                pairs.append([name.partition("\0")[0], rel])
         if len(pairs) + len(new) >= MAX_NAMED:
             break
     return (pairs[:MAX_NAMED], new[:MAX_NAMED]) if pairs or new else None
-
-
-def _recorded_digest(entry: Any, rel: str) -> Any:
-    """The digest of ``rel`` an entry of the pack (either form, cache_entries.py) was parsed from, if it names one."""
-    from aima_gate.pipeline.cache_entries import COMPACT
-
-    if type(entry) is list and len(entry) == COMPACT:
-        return entry[0]
-    deps = entry[0] if type(entry) is list and entry else ()
-    return next((d[2] for d in deps if type(d) is list and len(d) == 3 and d[:2] == ["read", rel]), None)
