@@ -96,3 +96,42 @@ def test_changed_outside_git_is_an_error(tmp_path: Path) -> None:
     proc = run_cli("check", ".", "--changed", "--today", TODAY.isoformat(), cwd=tmp_path / "plain",
                    env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
     assert proc.returncode == 2 and "git" in proc.stderr
+
+
+def test_a_named_card_replaced_by_a_link_out_of_the_repository_fails_as_a_full_run_does(repo: Path,
+                                                                                         tmp_path: Path) -> None:
+    """A named file is the repository path named, never where a link points: resolving it dropped the card as
+    outside the repository, and the hook run evaluated nothing and passed."""
+    outside = tmp_path / "outside.md"
+    outside.write_text("# not ours\n", encoding="utf-8")
+    card = repo / "cards" / "fraud-scorer.md"
+    card.unlink()
+    card.symlink_to(outside)
+    full_code, _ = check(repo)
+    code, report = check(repo, "cards/fraud-scorer.md")
+    assert code == full_code == 2
+    assert any(f["status"] == "error" and f["subject"]["file"] == "cards/fraud-scorer.md" for f in report["findings"])
+
+
+def test_a_named_file_under_a_folder_link_out_of_the_repository_reports_the_link(repo: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.md").write_text("# not ours\n", encoding="utf-8")
+    (repo / "escape").symlink_to(outside, target_is_directory=True)
+    code, report = check(repo, "escape/x.md")
+    assert code == 2
+    assert any(f["status"] == "error" and f["subject"]["file"] == "escape" for f in report["findings"])
+
+
+def test_relative_files_are_the_names_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aima_gate.pipeline.changed import relative_files
+
+    root = tmp_path / "repo"
+    (root / "cards").mkdir(parents=True)
+    (root / "cards" / "link.md").symlink_to("/etc/passwd")
+    (tmp_path / "via").symlink_to(root, target_is_directory=True)
+    monkeypatch.chdir(root)
+    assert relative_files(root, ["cards/link.md", "./cards/../cards/a.md", "../elsewhere.md"]) == {
+        "cards/link.md", "cards/a.md"}
+    assert relative_files(root, [str(tmp_path / "via" / "cards" / "a.md")]) == {"cards/a.md"}  # a linked path
+    assert relative_files(tmp_path / "via", ["cards/link.md"]) == {"cards/link.md"}

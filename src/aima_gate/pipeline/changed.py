@@ -12,6 +12,7 @@ error (unless optional), as in a full run.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,16 +52,23 @@ def git_changed_files(root: Path, base: str | None = None) -> frozenset[str]:
 
 
 def relative_files(root: Path, files: Iterable[str]) -> frozenset[str]:
-    """Command-line file names (relative to the working directory) as paths relative to ``root``."""
+    """Command-line file names (relative to the working directory) as paths relative to ``root``.
+
+    Lexically, as git and pre-commit name them: a named file that is a symbolic link (to anywhere), or that lies
+    under a linked folder, is the repository path named, never where the link points. Resolving it made a card
+    replaced by a link out of the repository fall outside, so a hook run naming it evaluated nothing and passed,
+    where a full run fails it. A name that is outside lexically is tried with its folders resolved (a repository
+    reached through a linked path)."""
     base = root.resolve()
+    as_named = Path(os.path.abspath(root))  # noqa: PTH100 - normalised, its links kept (resolve() follows them)
     out = set()
     for name in files:
-        path = Path(name)
-        absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
-        try:
-            out.add(absolute.relative_to(base).as_posix())
-        except ValueError:
-            continue  # outside the checked repository: cannot concern any of its subjects
+        given = Path(os.path.abspath(name))  # noqa: PTH100 - as above
+        for path, under in ((given, base), (given, as_named), (given.parent.resolve() / given.name, base)):
+            if path.is_relative_to(under):
+                out.add(path.relative_to(under).as_posix())
+                break
+        # else: outside the checked repository, so it cannot concern any of its subjects
     return frozenset(out)
 
 
@@ -193,6 +201,9 @@ def evaluate_changed(
     def keep(f: Finding) -> bool:
         return f.policy_id in absent or (f.subject.kind, f.subject.name, f.subject.file) in subject_keys
 
-    files = changed | {a.file for a in subjects}
+    # Errors of the changed files and the subjects' files, and of a folder a changed file is in (a folder link
+    # that leaves the repository is reported at the folder).
+    folders = {f.rsplit("/", k)[0] for f in changed for k in range(1, f.count("/") + 1)}
+    files = changed | {a.file for a in subjects} | folders
     kept_errors = [e for e in errors if e.file in files]
     return Evaluation(tuple(f for f in result.findings if keep(f)), result.used_waivers), kept_errors
