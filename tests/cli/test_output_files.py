@@ -59,3 +59,20 @@ def test_a_reader_that_goes_away_leaves_the_verdict_as_the_exit_code(fmt: str) -
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1, err  # llm-assistant fails its policies on purpose
     assert "internal error" not in err and "Traceback" not in err, err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_standard_output_that_cannot_be_written_is_exit_2_naming_it(fmt: str) -> None:
+    """A full disk under the redirected output is not a bug in aima-gate (it was exit 3, "please report it"): exit
+    2, as for a report file that cannot be written, naming standard output and the reason, and nothing else."""
+    exe = Path(sys.executable).with_name("aima-gate")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "aima_gate"]
+    with Path("/dev/full").open("wb") as full:
+        proc = subprocess.run([*cmd, "check", str(EXAMPLES / "credit-scoring"), "--format", fmt,
+                               "--today", TODAY.isoformat()], stdout=full, stderr=subprocess.PIPE, timeout=120,
+                              check=False)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert f"cannot write the {fmt} report to standard output: No space left on device" in err
+    assert "internal error" not in err and "Traceback" not in err and "Exception ignored" not in err, err

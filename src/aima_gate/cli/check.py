@@ -201,12 +201,16 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
                 continue
             try:
                 _write_stdout(out.pieces())
-            except BrokenPipeError:
-                # The reader went away (`| head`): the verdict stands and is the exit code, not an internal error.
+            except _StdoutUnwritable as unwritable:
                 # Standard output now points at /dev/null so the interpreter's final flush cannot fail again.
                 devnull = os.open(os.devnull, os.O_WRONLY)
                 os.dup2(devnull, sys.stdout.fileno())
                 os.close(devnull)
+                if not isinstance(unwritable.error, BrokenPipeError):  # a full disk, a closed descriptor
+                    raise ConfigError(f"cannot write the {out_fmt} report to standard output: "
+                                      f"{unwritable.error.strerror or unwritable.error}",
+                                      hint="write it to a file with --output, or free the space") from None
+                # else the reader went away (`| head`): the verdict stands and is the exit code
     finally:
         for out in made:
             out.cancel()  # nothing once read; a report that failed leaves the child's other outputs unwanted
@@ -250,11 +254,29 @@ def _stdout_bytes(fmt: str, report: Any, findings: str, verbose: bool, quiet: bo
         yield _encoded(paint(piece) if paint else piece)
 
 
+class _StdoutUnwritable(Exception):
+    """A write to standard output failed (``error``); an error made while producing the pieces is not one."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 def _write_stdout(pieces: Iterable[bytes]) -> None:
-    sys.stdout.flush()
-    for piece in pieces:
-        sys.stdout.buffer.write(piece)
-    sys.stdout.buffer.flush()
+    out = sys.stdout.buffer
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        raise _StdoutUnwritable(exc) from None
+    for piece in pieces:  # (an error producing a piece is raised as it is)
+        try:
+            out.write(piece)
+        except OSError as exc:
+            raise _StdoutUnwritable(exc) from None
+    try:
+        out.flush()
+    except OSError as exc:
+        raise _StdoutUnwritable(exc) from None
 
 
 def write_report(file: Path, data: bytes | Iterable[bytes], fmt: str, repo: Path) -> None:
