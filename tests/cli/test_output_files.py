@@ -76,3 +76,19 @@ def test_standard_output_that_cannot_be_written_is_exit_2_naming_it(fmt: str) ->
     assert proc.returncode == 2, err
     assert f"cannot write the {fmt} report to standard output: No space left on device" in err
     assert "internal error" not in err and "Traceback" not in err and "Exception ignored" not in err, err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [("controls",), ("explain", "model.owner-and-risk-tier"),
+                                  ("score", str(EXAMPLES / "credit-scoring"), "--today", TODAY.isoformat())])
+def test_every_command_on_a_full_disk_is_exit_2_not_a_bug(args: tuple[str, ...]) -> None:
+    """Whatever a command writes, a full disk (or quota) is the machine's state: exit 2 naming it, never exit 3 and
+    a request to report a bug, and never the interpreter's exit 120 from a last failed flush."""
+    exe = Path(sys.executable).with_name("aima-gate")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "aima_gate"]
+    with Path("/dev/full").open("wb") as full:
+        proc = subprocess.run([*cmd, *args], stdout=full, stderr=subprocess.PIPE, timeout=120, check=False)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert "cannot write the output: No space left on device" in err
+    assert "internal error" not in err and "Traceback" not in err and "Exception ignored" not in err, err

@@ -6,7 +6,9 @@ Exit codes are the contract in :mod:`aima_gate.core.exit_codes`. Every user-fixa
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -49,18 +51,44 @@ def guarded(fn: F) -> F:
             _fail(text + (f"\n  hint: {escape_terminal(exc.hint)}" if exc.hint else ""), ExitCode.CANNOT_EVALUATE)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
+        except OSError as exc:
+            if exc.errno not in _NO_SPACE:
+                _internal(exc, debug)
+            # A full disk (or quota) under what a command writes is the machine's state, not a bug: exit 2, named.
+            _drop_unwritable_stdout()
+            where = f" {exc.filename}" if exc.filename else " the output"
+            _fail(escape_terminal(f"aima-gate: error: cannot write{where}: {exc.strerror or exc}") +
+                  "\n  hint: free the space, or write the output somewhere else", ExitCode.CANNOT_EVALUATE)
         except Exception as exc:
-            if debug:
-                traceback.print_exc()
-            _fail(
-                f"aima-gate: internal error: {type(exc).__name__}: {exc}\n"
-                f"This is a bug in aima-gate {__version__}. Please report it at {BUG_URL} "
-                "with the output of the same command run with --debug.",
-                ExitCode.INTERNAL_ERROR,
-            )
+            _internal(exc, debug)
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _internal(exc: Exception, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    _fail(
+        f"aima-gate: internal error: {type(exc).__name__}: {exc}\n"
+        f"This is a bug in aima-gate {__version__}. Please report it at {BUG_URL} "
+        "with the output of the same command run with --debug.",
+        ExitCode.INTERNAL_ERROR,
+    )
+
+
+_NO_SPACE = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT") if hasattr(errno, name))
+
+
+def _drop_unwritable_stdout() -> None:
+    """Point standard output at the null device when what it holds cannot be written: the interpreter's last
+    flush would fail again and turn the exit status into 120."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def common(fn: F) -> F:
