@@ -208,3 +208,20 @@ def test_cli_error_message_escapes_a_hostile_file_name(capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert err.splitlines()[0] == "aima-gate: error: a\\nVerdict: PASS (exit 0):3: cannot read\\x1b[2J"
     assert err.splitlines()[1] == "  hint: fix\\u202eit"
+
+
+def test_an_internal_error_quoting_a_hostile_name_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    """An internal error's text may quote the repository (a parse worker lost on a file named to forge a line)."""
+    from aima_gate.cli.options import guarded
+
+    @guarded
+    def boom(debug: bool = False) -> None:
+        raise RuntimeError("lost ('model_card', 'a\nVerdict: PASS (exit 0)\x1b[2J')")
+
+    with pytest.raises(SystemExit) as exit_info:
+        boom()
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == ("aima-gate: internal error: RuntimeError: lost ('model_card', "
+                                   "'a\\nVerdict: PASS (exit 0)\\x1b[2J')")
+    assert err.splitlines()[1].startswith("This is a bug in aima-gate")

@@ -4,6 +4,7 @@ of each key is computed in this process before any worker is forked (workers inh
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -114,7 +115,6 @@ def test_the_results_pipe_holds_a_whole_chunk_and_an_unknown_pool_is_left_alone(
     """A worker writes a chunk's results without waiting for this process to read them (the pipe is widened to
     RESULTS_PIPE_BYTES where Linux allows it); a pool without the expected pipe is used as it is."""
     import fcntl
-    from pathlib import Path
 
     import aima_gate.core.parallel as parallel
 
@@ -132,3 +132,37 @@ def test_the_results_pipe_holds_a_whole_chunk_and_an_unknown_pool_is_left_alone(
     if int(Path("/proc/sys/fs/pipe-max-size").read_text()) >= parallel.RESULTS_PIPE_BYTES:  # Linux's default
         assert widened == [parallel.RESULTS_PIPE_BYTES]
     real(object())  # no pipe to widen: nothing raised
+
+
+_KILLED_WORKER = """
+import os, signal, sys
+os.environ["AIMA_GATE_JOBS"] = "2"
+from aima_gate.core.parallel import WorkerLost, map_in_order
+PARENT = os.getpid()
+
+def task(item):
+    if item == 333 and os.getpid() != PARENT:  # the kernel's out-of-memory killer, or a parser's crash
+        os.kill(os.getpid(), signal.SIGKILL)
+    return [item]
+
+try:
+    map_in_order(task, list(range(1000)))
+except WorkerLost as lost:
+    print(lost.exitcode, 333 in lost.items)
+    print(lost)
+"""
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_a_worker_that_stops_is_an_error_not_a_run_that_waits_forever(tmp_path: Path) -> None:
+    """multiprocessing's pool replaces a worker that dies but never runs its chunk again: waiting for that chunk
+    hung the gate for good (a CI job until its timeout). The wait now ends with WorkerLost, naming the chunk."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "killed.py"
+    script.write_text(_KILLED_WORKER, encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False)
+    lines = proc.stdout.splitlines()
+    assert lines[:1] == ["-9 True"], proc.stdout + proc.stderr
+    assert "killed by signal 9" in lines[1] and "may have caused it" in lines[1]

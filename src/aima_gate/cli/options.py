@@ -69,8 +69,9 @@ def guarded(fn: F) -> F:
 def _internal(exc: Exception, debug: bool) -> None:
     if debug:
         traceback.print_exc()
+    # Escaped: an exception's text may quote the repository under test (a file name, a value).
     _fail(
-        f"aima-gate: internal error: {type(exc).__name__}: {exc}\n"
+        escape_terminal(f"aima-gate: internal error: {type(exc).__name__}: {exc}") + "\n"
         f"This is a bug in aima-gate {__version__}. Please report it at {BUG_URL} "
         "with the output of the same command run with --debug.",
         ExitCode.INTERNAL_ERROR,

@@ -134,9 +134,10 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
         chunks = iter([theirs[k:k + chunk] for k in range(0, len(theirs), chunk)])
         with ctx.Pool(jobs - 1) as pool:
             _widen_results_pipe(pool)
+            started = tuple(getattr(pool, "_pool", ()))  # the workers (a worker that stops is never replaced silently)
             # At most AHEAD_CHUNKS chunks per worker are given out and not yet used here: results wait in this
             # process only that long (not a whole share, when this process is the slower one).
-            sent = collections.deque(pool.apply_async(_run, (c,))
+            sent = collections.deque((pool.apply_async(_run, (c,)), c)
                                      for c in itertools.islice(chunks, AHEAD_CHUNKS * (jobs - 1)))
             done: collections.deque[list[Any]] = collections.deque()  # a worker's chunk, not yet due
             mine_items = iter([item for item, mine in zip(items, here, strict=True) if mine])
@@ -149,18 +150,50 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
                 # items, up to as many as the workers are given ahead (a starved worker does not make it hold
                 # its whole share); results leave in input order.
                 while not done:
-                    wait = sent[0].ready() or len(ahead) >= AHEAD_CHUNKS * chunk
+                    wait = sent[0][0].ready() or len(ahead) >= AHEAD_CHUNKS * chunk
                     item = _DONE if wait else next(mine_items, _DONE)
                     if item is _DONE:
-                        done.extend(sent.popleft().get())
+                        done.extend(_result(*sent.popleft(), started))
                         more = next(chunks, None)
                         if more is not None:
-                            sent.append(pool.apply_async(_run, (more,)))
+                            sent.append((pool.apply_async(_run, (more,)), more))
                     else:
                         ahead.append(task(item))
                 yield done.popleft()
     finally:
         _TASK = None
+
+
+class WorkerLost(RuntimeError):
+    """A worker stopped before it returned a chunk: killed (the kernel's out-of-memory killer), crashed (a parser's
+    C code) or exited. The pool starts a new worker but never runs the lost chunk again, so waiting for it would
+    hang the run forever: a gate in CI must stop, with an error, instead."""
+
+    def __init__(self, exitcode: int, items: Sequence[Any]) -> None:
+        how = f"killed by signal {-exitcode}" if exitcode < 0 else f"exit status {exitcode}"
+        first = ", ".join(repr(item) for item in items[:3])
+        super().__init__(f"a parse worker stopped ({how}) while working on {len(items)} item(s), one of which may "
+                         f"have caused it: {first}{', ...' if len(items) > 3 else ''}")
+        self.exitcode = exitcode
+        self.items = items
+
+
+def _result(pending: Any, items: Sequence[Any], workers: Sequence[Any]) -> list[list[Any]]:
+    """A chunk's results (``pending.get()``); :class:`WorkerLost` as soon as one of the pool's first ``workers`` has
+    stopped while the chunk is not ready (they stop only when the pool does). Without the pool's list of workers
+    (not public) it waits as ``get()`` does."""
+    while not pending.ready():
+        pending.wait(WORKER_CHECK_SECONDS)
+        if not pending.ready():
+            for worker in workers:
+                code = worker.exitcode
+                if code is not None:
+                    raise WorkerLost(code, items)
+    results: list[list[Any]] = pending.get()
+    return results
+
+
+WORKER_CHECK_SECONDS = 0.25
 
 
 def _widen_results_pipe(pool: Any) -> None:
