@@ -166,3 +166,22 @@ def test_a_worker_that_stops_is_an_error_not_a_run_that_waits_forever(tmp_path: 
     lines = proc.stdout.splitlines()
     assert lines[:1] == ["-9 True"], proc.stdout + proc.stderr
     assert "killed by signal 9" in lines[1] and "may have caused it" in lines[1]
+
+
+def test_no_process_to_fork_computes_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container's process limit (fork fails with EAGAIN) is not a bug and no reason to stop: the same results,
+    in this process, as where fork is not available at all."""
+    import errno
+    import multiprocessing.context
+
+    def no_fork(self: object, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", no_fork, raising=False)
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
+    _SET_UP.clear()
+    items = _items()
+    for key in (None, lambda item: item[0]):
+        out = map_in_order(_task, items, key)
+        assert [r[:2] for r in out] == [[kind, n * n] for kind, n in items]
+        assert all(r[2] == os.getpid() for r in out)

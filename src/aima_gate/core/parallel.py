@@ -132,7 +132,12 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
         ctx = multiprocessing.get_context("fork")
         chunk = max(16, min(CHUNK, len(theirs) // ((jobs - 1) * 8)))
         chunks = iter([theirs[k:k + chunk] for k in range(0, len(theirs), chunk)])
-        with ctx.Pool(jobs - 1) as pool:
+        try:
+            pool = ctx.Pool(jobs - 1)
+        except (OSError, RuntimeError):  # no process or thread to start (a container's limits): computed here
+            yield from (task(item) for item in items)
+            return
+        with pool:
             _widen_results_pipe(pool)
             started = tuple(getattr(pool, "_pool", ()))  # the workers (a worker that stops is never replaced silently)
             # At most AHEAD_CHUNKS chunks per worker are given out and not yet used here: results wait in this
