@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -29,7 +29,7 @@ SEVERITIES = [s.value for s in Severity]
 BUG_URL = "https://github.com/aima-gate/aima-gate/issues"
 
 
-def _fail(message: str, code: ExitCode) -> None:
+def _fail(message: str, code: ExitCode) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(int(code))
 
@@ -54,6 +54,8 @@ def guarded(fn: F) -> F:
         except OSError as exc:
             if exc.errno not in _NO_SPACE:
                 _internal(exc, debug)
+            if debug:
+                traceback.print_exc()
             # A full disk (or quota) under what a command writes is the machine's state, not a bug: exit 2, named.
             _drop_unwritable_stdout()
             where = f" {exc.filename}" if exc.filename else " the output"
@@ -66,7 +68,7 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _internal(exc: Exception, debug: bool) -> None:
+def _internal(exc: Exception, debug: bool) -> NoReturn:
     if debug:
         traceback.print_exc()
     # Escaped: an exception's text may quote the repository under test (a file name, a value).

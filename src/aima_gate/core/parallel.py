@@ -139,7 +139,8 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
             return
         with pool:
             _widen_results_pipe(pool)
-            started = tuple(getattr(pool, "_pool", ()))  # the workers (a worker that stops is never replaced silently)
+            # The workers as started: one that stops is replaced, but its chunk is never run again (_result)
+            started = tuple(getattr(pool, "_pool", ()))
             # At most AHEAD_CHUNKS chunks per worker are given out and not yet used here: results wait in this
             # process only that long (not a whole share, when this process is the slower one).
             sent = collections.deque((pool.apply_async(_run, (c,)), c)
