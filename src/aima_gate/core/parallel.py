@@ -186,20 +186,28 @@ class WorkerLost(RuntimeError):
 
 def _result(pending: Any, items: Sequence[Any], workers: Sequence[Any]) -> list[list[Any]]:
     """A chunk's results (``pending.get()``); :class:`WorkerLost` as soon as one of the pool's first ``workers`` has
-    stopped while the chunk is not ready (they stop only when the pool does). Without the pool's list of workers
-    (not public) it waits as ``get()`` does."""
+    ended while the chunk is not ready (they end only when the pool does). The wait polls the workers' sentinels
+    with a relative timeout (``poll(2)``), never a timed lock: those take an absolute deadline on the monotonic
+    clock, which a shifted clock (libfaketime in CI) puts days away, so a lost chunk would again be waited for
+    forever. Without the pool's list of workers (not public) it waits as ``get()`` does."""
+    from multiprocessing.connection import wait
+
+    ends = [worker.sentinel for worker in workers]
     while not pending.ready():
-        pending.wait(WORKER_CHECK_SECONDS)
-        if not pending.ready():
-            for worker in workers:
-                code = worker.exitcode
-                if code is not None:
-                    raise WorkerLost(code, items)
+        if not ends:
+            pending.wait()
+            break
+        ended = wait(ends, timeout=WORKER_CHECK_SECONDS)
+        if ended and not pending.ready():
+            worker = workers[ends.index(ended[0])]
+            worker.join()  # (it has ended: this only reaps it, for its status)
+            raise WorkerLost(worker.exitcode if worker.exitcode is not None else -1, items)
     results: list[list[Any]] = pending.get()
     return results
 
 
-WORKER_CHECK_SECONDS = 0.25
+WORKER_CHECK_SECONDS = 0.001
+"""How long a wait for a chunk goes without looking whether it is ready: at most this much later than it could."""
 
 
 def _widen_results_pipe(pool: Any) -> None:
