@@ -134,40 +134,6 @@ def test_the_results_pipe_holds_a_whole_chunk_and_an_unknown_pool_is_left_alone(
     real(object())  # no pipe to widen: nothing raised
 
 
-_KILLED_WORKER = """
-import os, signal, sys
-os.environ["AIMA_GATE_JOBS"] = "2"
-from aima_gate.core.parallel import WorkerLost, map_in_order
-PARENT = os.getpid()
-
-def task(item):
-    if item == 333 and os.getpid() != PARENT:  # the kernel's out-of-memory killer, or a parser's crash
-        os.kill(os.getpid(), signal.SIGKILL)
-    return [item]
-
-try:
-    map_in_order(task, list(range(1000)))
-except WorkerLost as lost:
-    print(lost.exitcode, 333 in lost.items)
-    print(lost)
-"""
-
-
-@pytest.mark.skipif(not can_fork(), reason="needs fork")
-def test_a_worker_that_stops_is_an_error_not_a_run_that_waits_forever(tmp_path: Path) -> None:
-    """multiprocessing's pool replaces a worker that dies but never runs its chunk again: waiting for that chunk
-    hung the gate for good (a CI job until its timeout). The wait now ends with WorkerLost, naming the chunk."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "killed.py"
-    script.write_text(_KILLED_WORKER, encoding="utf-8")
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False)
-    lines = proc.stdout.splitlines()
-    assert lines[:1] == ["-9 True"], proc.stdout + proc.stderr
-    assert "killed by signal 9" in lines[1] and "may have caused it" in lines[1]
-
-
 def test_no_process_to_fork_computes_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
     """A container's process limit (fork fails with EAGAIN) is not a bug and no reason to stop: the same results,
     in this process, as where fork is not available at all."""

@@ -139,11 +139,9 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
             return
         with pool:
             _widen_results_pipe(pool)
-            # The workers as started: one that stops is replaced, but its chunk is never run again (_result)
-            started = tuple(getattr(pool, "_pool", ()))
             # At most AHEAD_CHUNKS chunks per worker are given out and not yet used here: results wait in this
             # process only that long (not a whole share, when this process is the slower one).
-            sent = collections.deque((pool.apply_async(_run, (c,)), c)
+            sent = collections.deque(pool.apply_async(_run, (c,))
                                      for c in itertools.islice(chunks, AHEAD_CHUNKS * (jobs - 1)))
             done: collections.deque[list[Any]] = collections.deque()  # a worker's chunk, not yet due
             mine_items = iter([item for item, mine in zip(items, here, strict=True) if mine])
@@ -156,58 +154,18 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
                 # items, up to as many as the workers are given ahead (a starved worker does not make it hold
                 # its whole share); results leave in input order.
                 while not done:
-                    wait = sent[0][0].ready() or len(ahead) >= AHEAD_CHUNKS * chunk
+                    wait = sent[0].ready() or len(ahead) >= AHEAD_CHUNKS * chunk
                     item = _DONE if wait else next(mine_items, _DONE)
                     if item is _DONE:
-                        done.extend(_result(*sent.popleft(), started))
+                        done.extend(sent.popleft().get())
                         more = next(chunks, None)
                         if more is not None:
-                            sent.append((pool.apply_async(_run, (more,)), more))
+                            sent.append(pool.apply_async(_run, (more,)))
                     else:
                         ahead.append(task(item))
                 yield done.popleft()
     finally:
         _TASK = None
-
-
-class WorkerLost(RuntimeError):
-    """A worker stopped before it returned a chunk: killed (the kernel's out-of-memory killer), crashed (a parser's
-    C code) or exited. The pool starts a new worker but never runs the lost chunk again, so waiting for it would
-    hang the run forever: a gate in CI must stop, with an error, instead."""
-
-    def __init__(self, exitcode: int, items: Sequence[Any]) -> None:
-        how = f"killed by signal {-exitcode}" if exitcode < 0 else f"exit status {exitcode}"
-        first = ", ".join(repr(item) for item in items[:3])
-        super().__init__(f"a parse worker stopped ({how}) while working on {len(items)} item(s), one of which may "
-                         f"have caused it: {first}{', ...' if len(items) > 3 else ''}")
-        self.exitcode = exitcode
-        self.items = items
-
-
-def _result(pending: Any, items: Sequence[Any], workers: Sequence[Any]) -> list[list[Any]]:
-    """A chunk's results (``pending.get()``); :class:`WorkerLost` as soon as one of the pool's first ``workers`` has
-    ended while the chunk is not ready (they end only when the pool does). The wait polls the workers' sentinels
-    with a relative timeout (``poll(2)``), never a timed lock: those take an absolute deadline on the monotonic
-    clock, which a shifted clock (libfaketime in CI) puts days away, so a lost chunk would again be waited for
-    forever. Without the pool's list of workers (not public) it waits as ``get()`` does."""
-    from multiprocessing.connection import wait
-
-    ends = [worker.sentinel for worker in workers]
-    while not pending.ready():
-        if not ends:
-            pending.wait()
-            break
-        ended = wait(ends, timeout=WORKER_CHECK_SECONDS)
-        if ended and not pending.ready():
-            worker = workers[ends.index(ended[0])]
-            worker.join()  # (it has ended: this only reaps it, for its status)
-            raise WorkerLost(worker.exitcode if worker.exitcode is not None else -1, items)
-    results: list[list[Any]] = pending.get()
-    return results
-
-
-WORKER_CHECK_SECONDS = 0.001
-"""How long a wait for a chunk goes without looking whether it is ready: at most this much later than it could."""
 
 
 def _widen_results_pipe(pool: Any) -> None:
