@@ -297,6 +297,30 @@ def test_a_parse_error_does_not_hide_other_results(tmp_path: Path) -> None:
     assert report["summary"]["fail"] >= 1 and report["summary"]["error"] >= 1
 
 
+def test_exit_2_a_parse_worker_killed_mid_run_stops_the_run(tmp_path: Path) -> None:
+    """A parse worker killed mid-chunk (what the out-of-memory killer does) stops the run at once, exit 2, naming
+    its files; it never hangs and never passes. The hook lowers the batch size that spreads work over workers and
+    kills any worker that parses a card."""
+    repo = mini_repo(tmp_path / "repo")
+    for n in range(12):
+        write(repo, f"model_cards/extra-{n}.md", CARD.replace("churn", f"extra{n}"))
+    hook = tmp_path / "hook"
+    write(hook, "sitecustomize.py",
+          "import os, signal\n"
+          "import aima_gate.core.parallel, aima_gate.pipeline.runner\n\n"
+          "_PARENT = os.getpid()\n"
+          "_parse_file = aima_gate.pipeline.runner.parse_file\n\n"
+          "def _killed_in_a_worker(collector, ctx, file):\n"
+          "    if os.getpid() != _PARENT and file.startswith('model_cards/'):\n"
+          "        os.kill(os.getpid(), signal.SIGKILL)\n"
+          "    return _parse_file(collector, ctx, file)\n\n"
+          "aima_gate.core.parallel.MIN_PARALLEL_ITEMS = 2\n"
+          "aima_gate.pipeline.runner.parse_file = _killed_in_a_worker\n")
+    proc = run_cli("check", str(repo), "--today", TODAY.isoformat(), "--no-cache", timeout=60,
+                   env={"PYTHONPATH": str(hook), "AIMA_GATE_JOBS": "2"})
+    assert_clean_exit_2(proc, "a parse worker ended (killed by signal 9)", "model_cards/extra-", "AIMA_GATE_JOBS=1")
+
+
 # --------------------------------------------------------------------------------------------------- 3
 
 

@@ -4,7 +4,6 @@ of each key is computed in this process before any worker is forked (workers inh
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -109,41 +108,15 @@ def test_a_small_window_of_chunks_keeps_the_results_and_their_order(monkeypatch:
             assert any(r[2] != os.getpid() for r in out)
 
 
-@pytest.mark.skipif(not can_fork(), reason="needs fork")
-def test_the_results_pipe_holds_a_whole_chunk_and_an_unknown_pool_is_left_alone(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker writes a chunk's results without waiting for this process to read them (the pipe is widened to
-    RESULTS_PIPE_BYTES where Linux allows it); a pool without the expected pipe is used as it is."""
-    import fcntl
-
-    import aima_gate.core.parallel as parallel
-
-    widened: list[int] = []
-    real = parallel._widen_results_pipe
-
-    def spy(pool: object) -> None:
-        real(pool)
-        widened.append(fcntl.fcntl(pool._outqueue._reader.fileno(), fcntl.F_GETPIPE_SZ))  # type: ignore[attr-defined]
-
-    monkeypatch.setattr(parallel, "_widen_results_pipe", spy)
-    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
-    items = _items()
-    assert [r[:2] for r in map_in_order(_task, items)] == [[kind, n * n] for kind, n in items]
-    if int(Path("/proc/sys/fs/pipe-max-size").read_text()) >= parallel.RESULTS_PIPE_BYTES:  # Linux's default
-        assert widened == [parallel.RESULTS_PIPE_BYTES]
-    real(object())  # no pipe to widen: nothing raised
-
-
 def test_no_process_to_fork_computes_everything_here(monkeypatch: pytest.MonkeyPatch) -> None:
     """A container's process limit (fork fails with EAGAIN) is not a bug and no reason to stop: the same results,
     in this process, as where fork is not available at all."""
     import errno
-    import multiprocessing.context
 
-    def no_fork(self: object, *args: object, **kwargs: object) -> None:
+    def no_fork() -> int:
         raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(multiprocessing.context.ForkContext, "Pool", no_fork, raising=False)
+    monkeypatch.setattr(os, "fork", no_fork)
     monkeypatch.setenv("AIMA_GATE_JOBS", "2")
     _SET_UP.clear()
     items = _items()

@@ -1,4 +1,4 @@
-"""Work on every core: a fork-based pool, results in input order.
+"""Work on every core: forked workers (core/forked_workers.py), results in input order.
 
 Parsing dominates large runs (thousands of registry entries and cards) and is independent per file, so it is
 spread over processes. Evaluation stays in one process: forked workers would share the artifacts, but
@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
-import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -20,14 +19,6 @@ from typing import Any
 
 MIN_PARALLEL_ITEMS = 300
 """Below this, a pool costs more than it saves."""
-
-_TASK: Callable[[Any], list[Any]] | None = None
-
-
-def _run(chunk: Sequence[Any]) -> list[list[Any]]:
-    assert _TASK is not None
-    return [_TASK(item) for item in chunk]
-
 
 def workers() -> int:
     configured = os.environ.get("AIMA_GATE_JOBS")
@@ -82,9 +73,7 @@ def imap_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
 
 
 def can_fork() -> bool:
-    import multiprocessing  # here, not at import: a run whose files all come from the cache never forks
-
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def _spread(items: Sequence[Any]) -> bool:
@@ -124,67 +113,40 @@ def _spread_out(task: Callable[[Any], list[Any]], items: Sequence[Any],
             seen[key] = n + 1
             here.append(n % jobs == 0)
     theirs = [item for item, mine in zip(items, here, strict=True) if not mine]
-    global _TASK
-    _TASK = task
-    try:
-        import multiprocessing
+    chunk = max(16, min(CHUNK, len(theirs) // ((jobs - 1) * 8)))
+    chunks = [theirs[k:k + chunk] for k in range(0, len(theirs), chunk)]
+    from aima_gate.core.forked_workers import ForkedWorkers
 
-        ctx = multiprocessing.get_context("fork")
-        chunk = max(16, min(CHUNK, len(theirs) // ((jobs - 1) * 8)))
-        chunks = iter([theirs[k:k + chunk] for k in range(0, len(theirs), chunk)])
-        try:
-            pool = ctx.Pool(jobs - 1)
-        except (OSError, RuntimeError):  # no process or thread to start (a container's limits): computed here
-            yield from (task(item) for item in items)
-            return
-        with pool:
-            _widen_results_pipe(pool)
-            # At most AHEAD_CHUNKS chunks per worker are given out and not yet used here: results wait in this
-            # process only that long (not a whole share, when this process is the slower one).
-            sent = collections.deque(pool.apply_async(_run, (c,))
-                                     for c in itertools.islice(chunks, AHEAD_CHUNKS * (jobs - 1)))
-            done: collections.deque[list[Any]] = collections.deque()  # a worker's chunk, not yet due
-            mine_items = iter([item for item, mine in zip(items, here, strict=True) if mine])
-            ahead: collections.deque[list[Any]] = collections.deque()  # this process's results not yet due
-            for mine in here:
-                if mine:
-                    yield ahead.popleft() if ahead else task(next(mine_items))
-                    continue
-                # A worker's result is due: while its chunk is not ready, this process computes its own next
-                # items, up to as many as the workers are given ahead (a starved worker does not make it hold
-                # its whole share); results leave in input order.
-                while not done:
-                    wait = sent[0].ready() or len(ahead) >= AHEAD_CHUNKS * chunk
-                    item = _DONE if wait else next(mine_items, _DONE)
+    try:
+        crew = ForkedWorkers(task, chunks, min(jobs - 1, len(chunks)))
+    except OSError:  # no process to start (a container's limits): computed here
+        yield from (task(item) for item in items)
+        return
+    with crew:
+        mine_items = iter([item for item, mine in zip(items, here, strict=True) if mine])
+        ahead: collections.deque[list[Any]] = collections.deque()  # this process's results not yet due
+        done: collections.deque[list[Any]] = collections.deque()  # a worker's chunk, not yet due
+        for mine in here:
+            if mine:
+                yield ahead.popleft() if ahead else task(next(mine_items))
+                continue
+            # A worker's result is due: while its chunk is not here, this process computes its own next items, up
+            # to AHEAD_CHUNKS chunks' worth (the results it holds stay bounded when the workers are the slower).
+            while not done:
+                full = len(ahead) >= AHEAD_CHUNKS * chunk
+                got = crew.take(wait=full)
+                if got is None:
+                    item = next(mine_items, _DONE)
                     if item is _DONE:
-                        done.extend(sent.popleft().get())
-                        more = next(chunks, None)
-                        if more is not None:
-                            sent.append(pool.apply_async(_run, (more,)))
+                        got = crew.take(wait=True)
                     else:
                         ahead.append(task(item))
-                yield done.popleft()
-    finally:
-        _TASK = None
+                if got is not None:
+                    done.extend(got)
+            yield done.popleft()
 
 
-def _widen_results_pipe(pool: Any) -> None:
-    """Let a worker write a whole chunk's results (about 180 KB for 256 files) and go on with its next chunk.
-    Through the pipe's default 64 KB the write waited for this process's result thread to read it, and that thread
-    waits for the interpreter lock while this process parses (up to the switch interval, 5 ms, for each read): the
-    worker idled 100-200 ms of a collection at 5,000 models. Linux only (``F_SETPIPE_SZ``, at most the system's
-    ``pipe-max-size``, 1 MiB by default). The pool's pipe is not public, so anything unexpected leaves it as it is:
-    its size sets how long a worker may wait, never what it sends."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(pool._outqueue._reader.fileno(), fcntl.F_SETPIPE_SZ, RESULTS_PIPE_BYTES)
-    except (ImportError, AttributeError, OSError, ValueError):
-        return
-
-
-RESULTS_PIPE_BYTES = 1 << 20
 _DONE = object()
 CHUNK = 256
-"""Most items a worker is given at a time."""
+"""Most items a worker sends back at a time."""
 AHEAD_CHUNKS = 4
