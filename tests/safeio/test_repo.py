@@ -160,7 +160,9 @@ def test_glob_prefilter_never_changes_what_matches() -> None:
                     else parts, repeat=n) for end in ("", "/", "\n") for sep in ("/", "//")})
     pattern_lists = [load_collector(k).default_paths for k in sorted(COLLECTORS)]
     pattern_lists += [("**/*.md", "!**/x*"), ("cards/*",), ("**",), ("**/[Rr]EADME.md",), ("{a,b}/x.md",),
-                      ("cards/**/?.md",), ("**/c*s/**/*.md",), ("registry/**",), ("**/x.m[d]",), ("x\\.md",)]
+                      ("cards/**/?.md",), ("**/c*s/**/*.md",), ("registry/**",), ("**/x.m[d]",), ("x\\.md",),
+                      # the first loose alternative a path fits is not the pattern that matches it exactly
+                      ("[b]/x.md", "?/x.md"), ("**/x.m[x]", "**/x.m?", "!**/c*/**"), ("**/[!x].md", "**/*.md")]
     for patterns in pattern_lists:
         for subset in (paths, paths[::7], [p for p in paths if "x.md" not in p], []):  # some without candidates
             include, exclude = _compiled(tuple(patterns)).exact()
@@ -168,6 +170,7 @@ def test_glob_prefilter_never_changes_what_matches() -> None:
             assert glob_filter(subset, patterns) == every, patterns
     card_globs = _compiled(tuple(load_collector("model_card").default_paths))
     assert card_globs.suffixes is not None and card_globs.names is not None  # the prefilters ran
+    assert card_globs.branch_of is not None  # and each pattern's own regex was tried first
 
 
 def test_a_glob_lists_exact_regex_is_compiled_only_when_a_path_gets_past_the_prefilters() -> None:

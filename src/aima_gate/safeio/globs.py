@@ -20,29 +20,44 @@ def glob_filter(paths: Iterable[str], patterns: Sequence[str]) -> list[str]:
     # large run): the path ends in a literal ending some pattern requires, then fits a plain regex that accepts
     # everything the translated one does; only then the exact match, whose regex is compiled only then (most
     # default globs find nothing in a given repository; compiling them all was most of the globbing time).
-    candidates = [p for p in paths if p.endswith(suffixes) and names.match(p)]
+    candidates = [p for p in paths if p.endswith(suffixes) and names.match(p)]  # (matched twice: cheaper than
+    # keeping every match object of a path list that mostly fails)
     if not candidates:
         return []
     include, exclude = globs.exact()
-    return [p for p in candidates if include.match(p) and not (exclude and exclude.match(p))]
+    if globs.branch_of is None:
+        return [p for p in candidates if include.match(p) and not (exclude and exclude.match(p))]
+    # The loose branch a path matched names the one pattern likely to match it exactly: its own translated regex
+    # (a piece of ``include``) is tried first, the whole union only when that fails (a path the loose regex let
+    # through for a pattern it does not fit). The union's first alternatives cost every later pattern's paths.
+    found = []
+    branch_of, branch_exact = globs.branch_of, globs.branch_exact
+    for p in candidates:
+        m = names.match(p)
+        j = branch_of[m.lastindex or 0] if m is not None else -1
+        if ((j >= 0 and branch_exact(j).match(p)) or include.match(p)) and not (exclude and exclude.match(p)):
+            found.append(p)
+    return found
 
 
 _META = re.compile(r"[*?\[\]{}\\!]")
 _ODD_ENDS = ("/", "\n")
 
 
-def _expanded_includes(patterns: Sequence[str]) -> list[str]:
+def _expanded_includes(patterns: Sequence[str]) -> list[tuple[int, str]]:
+    """The include patterns with braces expanded, each with the index of its pattern among the includes."""
     import bracex
 
-    return [e for pattern in patterns if not pattern.startswith("!") for e in bracex.expand(pattern, limit=1000)]
+    includes = [pattern for pattern in patterns if not pattern.startswith("!")]
+    return [(j, e) for j, pattern in enumerate(includes) for e in bracex.expand(pattern, limit=1000)]
 
 
-def _literal_endings(expanded: Sequence[str]) -> tuple[str, ...] | None:
+def _literal_endings(expanded: Sequence[tuple[int, str]]) -> tuple[str, ...] | None:
     """Endings of which every matching path has one: the literal tail of each include pattern's last segment
     (braces expanded), plus ``/`` and a newline (the translated patterns allow trailing slashes, and ``$`` matches
     before a final newline); None when some include pattern ends in a wildcard (then every path is a candidate)."""
     endings: list[str] = []
-    for pattern in expanded:
+    for _, pattern in expanded:
         # the literal end of the last path segment (a ``**/`` before it may match nothing, slash included)
         tail = _META.split(pattern)[-1].rsplit("/", 1)[-1]
         if not tail:
@@ -51,13 +66,14 @@ def _literal_endings(expanded: Sequence[str]) -> tuple[str, ...] | None:
     return (*endings, *_ODD_ENDS)
 
 
-def _loose_matcher(expanded: Sequence[str]) -> re.Pattern[str] | None:
+def _loose_matcher(expanded: Sequence[tuple[int, str]]) -> tuple[re.Pattern[str], tuple[int, ...]] | None:
     """A plain regex that accepts every path the translated patterns accept, and is much cheaper to run: ``**``
     as anything (``**/`` possibly nothing), ``*`` as anything but ``/``, ``?`` or a ``[...]`` class as any one
     character, runs of slashes, a trailing slash or newline. None when a pattern holds anything else that is
-    special (escapes, unexpanded braces): then no path is ruled out."""
-    alternatives = []
-    for pattern in expanded:
+    special (escapes, unexpanded braces): then no path is ruled out. Each pattern's alternative is a group; with
+    the regex comes, for each group number, the index of the include pattern it stands for."""
+    alternatives: list[tuple[int, str]] = []
+    for j, pattern in expanded:
         out: list[str] = []
         i = 0
         while i < len(pattern):
@@ -87,22 +103,38 @@ def _loose_matcher(expanded: Sequence[str]) -> re.Pattern[str] | None:
             else:
                 out.append(re.escape(c))
             i += 1
-        alternatives.append("".join(out))
+        alternatives.append((j, "".join(out)))
     if not alternatives:
         return None
-    return re.compile("(?:" + "|".join(alternatives) + r")/*\n?\Z", re.DOTALL)
+    # Alternatives that start with ``**/`` share that start: one ``(?:.*/)?`` before their group, not one each, so
+    # the engine walks back over the path's slashes once, not once per pattern (the same language either way).
+    anywhere = [(j, a[len(_ANY_FOLDERS):]) for j, a in alternatives if a.startswith(_ANY_FOLDERS)]
+    rooted = [(j, a) for j, a in alternatives if not a.startswith(_ANY_FOLDERS)]
+    text = "|".join(f"({a})" for _, a in rooted)
+    if anywhere:
+        text += ("|" if rooted else "") + _ANY_FOLDERS + "(?:" + "|".join(f"({a})" for _, a in anywhere) + ")"
+    branch_of = (-1, *(j for j, _ in rooted), *(j for j, _ in anywhere))  # group numbers count from 1
+    return re.compile("(?:" + text + r")/*\n?\Z", re.DOTALL), branch_of
+
+
+_ANY_FOLDERS = "(?:.*/)?"
 
 
 class _Globs:
     """A glob list translated to regexes (wcmatch), with its cheap prefilters; the translated regexes are compiled
-    on first use (:meth:`exact`). Translating stays eager, so a pattern wcmatch refuses fails as it always did."""
+    on first use (:meth:`exact`, :meth:`branch_exact`). Translating stays eager, so a pattern wcmatch refuses fails
+    as it always did."""
 
-    __slots__ = ("_exact", "_exclude", "_include", "names", "suffixes")
+    __slots__ = ("_branches", "_exact", "_exclude", "_include", "branch_of", "names", "suffixes")
 
     def __init__(self, include: str, exclude: str | None, suffixes: tuple[str, ...] | None,
-                 names: re.Pattern[str] | None) -> None:
+                 loose: tuple[re.Pattern[str], tuple[int, ...]] | None, branches: list[str] | None) -> None:
         self._include, self._exclude = include, exclude
-        self.suffixes, self.names = suffixes, names
+        self.suffixes = suffixes
+        self.names = loose[0] if loose is not None else None
+        self.branch_of = loose[1] if loose is not None and branches is not None else None
+        """For each group of :attr:`names`, the include pattern whose regex :meth:`branch_exact` gives."""
+        self._branches: list[str | re.Pattern[str]] = list(branches or ())
         self._exact: tuple[re.Pattern[str], re.Pattern[str] | None] | None = None
 
     def exact(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
@@ -112,6 +144,14 @@ class _Globs:
                            re.compile(self._exclude) if self._exclude is not None else None)
         return self._exact
 
+    def branch_exact(self, j: int) -> re.Pattern[str]:
+        """The translated regex of include pattern ``j`` alone: a piece of the include union, so what it matches,
+        the union matches."""
+        branch = self._branches[j]
+        if isinstance(branch, str):
+            branch = self._branches[j] = re.compile(branch)
+        return branch
+
 
 @functools.lru_cache(maxsize=256)
 def _compiled(patterns: tuple[str, ...]) -> _Globs:
@@ -120,11 +160,25 @@ def _compiled(patterns: tuple[str, ...]) -> _Globs:
     flags = wglob.GLOBSTAR | wglob.DOTGLOB | wglob.BRACE | wglob.NEGATE
     include, exclude = wglob.translate(list(patterns), flags=flags)
     endings: tuple[str, ...] | None = None
-    names: re.Pattern[str] | None = None
+    loose: tuple[re.Pattern[str], tuple[int, ...]] | None = None
+    branches: list[str] | None = None
     if not any("(?i" in r for r in include):  # case-sensitive matching only (as on Linux and macOS)
         try:
             expanded = _expanded_includes(patterns)
-            endings, names = _literal_endings(expanded), _loose_matcher(expanded)
+            endings, loose = _literal_endings(expanded), _loose_matcher(expanded)
+            branches = _pieces(include, [p for p in patterns if not p.startswith("!")], flags)
         except Exception:  # the prefilters only save time: when braces cannot be expanded, every path is a candidate
-            endings = names = None
-    return _Globs("|".join(include) if include else "(?!)", "|".join(exclude) if exclude else None, endings, names)
+            endings = loose = branches = None
+    return _Globs("|".join(include) if include else "(?!)", "|".join(exclude) if exclude else None, endings, loose,
+                  branches)
+
+
+def _pieces(include: Sequence[str], includes: Sequence[str], flags: int) -> list[str] | None:
+    """Each include pattern's own translated regex, or None unless together they are exactly ``include``, the
+    list's union, in order: only then does each one's match imply the union's."""
+    from wcmatch import glob as wglob
+
+    own = [wglob.translate([pattern], flags=flags)[0] for pattern in includes]
+    if [r for regexes in own for r in regexes] != list(include):
+        return None
+    return ["|".join(regexes) if regexes else "(?!)" for regexes in own]
