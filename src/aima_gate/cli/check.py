@@ -22,6 +22,7 @@ from aima_gate.cli.options import (
     project_path,
     source_options,
     source_settings,
+    stdout_to_devnull,
     terminal_progress,
     today_option,
     wants_color,
@@ -203,9 +204,7 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
                 _write_stdout(out.pieces())
             except _StdoutUnwritable as unwritable:
                 # Standard output now points at /dev/null so the interpreter's final flush cannot fail again.
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-                os.close(devnull)
+                stdout_to_devnull()
                 if not isinstance(unwritable.error, BrokenPipeError):  # a full disk, a closed descriptor
                     raise ConfigError(f"cannot write the {out_fmt} report to standard output: "
                                       f"{unwritable.error.strerror or unwritable.error}",

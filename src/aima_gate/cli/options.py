@@ -89,9 +89,14 @@ def _drop_unwritable_stdout() -> None:
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        stdout_to_devnull()
+
+
+def stdout_to_devnull() -> None:
+    """Point standard output's descriptor at the null device (what is still buffered then goes nowhere)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def common(fn: F) -> F:
