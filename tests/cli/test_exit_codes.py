@@ -321,6 +321,21 @@ def test_exit_2_a_parse_worker_killed_mid_run_stops_the_run(tmp_path: Path) -> N
     assert_clean_exit_2(proc, "a parse worker ended (killed by signal 9)", "model_cards/extra-", "AIMA_GATE_JOBS=1")
 
 
+def test_exit_2_an_interrupted_run_has_no_verdict(tmp_path: Path) -> None:
+    """Ctrl-C (KeyboardInterrupt anywhere in the run) is exit 2 with a message, not click's "Aborted!" and exit 1,
+    which reads as a policy failure."""
+    repo = mini_repo(tmp_path / "repo")
+    hook = tmp_path / "hook"
+    write(hook, "sitecustomize.py",
+          "import aima_gate.pipeline.runner\n\n"
+          "def _interrupted(*args, **kwargs):\n"
+          "    raise KeyboardInterrupt\n\n"
+          "aima_gate.pipeline.runner.run_check = _interrupted\n")
+    proc = run_cli("check", str(repo), env={"PYTHONPATH": str(hook)})
+    assert_clean_exit_2(proc, "interrupted before the run finished: there is no verdict")
+    assert "Aborted" not in proc.stderr
+
+
 # --------------------------------------------------------------------------------------------------- 3
 
 

@@ -110,6 +110,34 @@ def test_a_killed_worker_is_reported_at_once_with_its_files(monkeypatch: pytest.
     assert not _children()
 
 
+def _interrupted_on_13(item: int) -> list[Any]:
+    if item == 13 and os.getpid() != _PARENT:
+        os.kill(os.getpid(), signal.SIGINT)  # the default action (as in a worker): it ends, by SIGINT
+    return _square(item)
+
+
+def test_a_worker_ended_by_ctrl_c_is_an_interrupt_here() -> None:
+    """Ctrl-C reaches the whole process group; when this process sees its worker's end first, it is still an
+    interrupt (the CLI's exit 2 "interrupted"), not a lost worker."""
+    with _deadline(), ForkedWorkers(_interrupted_on_13, _chunks(40, 5), 2) as crew:
+        crew.take(wait=True)
+        crew.take(wait=True)
+        with pytest.raises(KeyboardInterrupt):  # (the signal went to the worker alone)
+            crew.take(wait=True)
+    assert not _children()
+
+
+def test_a_run_that_ignores_ctrl_c_has_workers_that_ignore_it_too() -> None:
+    """Started with SIGINT ignored (a background job of a script, nohup): the workers keep ignoring it."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        chunks = _chunks(40, 5)
+        with _deadline(), ForkedWorkers(_interrupted_on_13, chunks, 2) as crew:
+            assert [[r[0] for r in crew.take(wait=True) or ()] for _ in chunks] == [[i * i for i in c] for c in chunks]
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_a_killed_worker_stops_map_in_order_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIMA_GATE_JOBS", "2")
     items = list(range(MIN_PARALLEL_ITEMS + 40))

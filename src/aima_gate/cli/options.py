@@ -49,7 +49,14 @@ def guarded(fn: F) -> F:
             where = exc.location.render()
             text = escape_terminal(f"aima-gate: error: {where + ': ' if where else ''}{exc.diagnosis}")
             _fail(text + (f"\n  hint: {escape_terminal(exc.hint)}" if exc.hint else ""), ExitCode.CANNOT_EVALUATE)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            # Not click's "Aborted!" and exit 1, which reads as a policy failure: an interrupted run has no verdict.
+            if debug:
+                traceback.print_exc()
+            _drop_unwritable_stdout()
+            _fail("aima-gate: error: interrupted before the run finished: there is no verdict",
+                  ExitCode.CANNOT_EVALUATE)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except OSError as exc:
             if exc.errno not in _NO_SPACE:

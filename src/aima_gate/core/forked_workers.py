@@ -112,9 +112,11 @@ class _Worker:
                 self.ended = True
                 return
 
-    def lost(self) -> WorkerLost:
+    def lost(self) -> BaseException:
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
+            return KeyboardInterrupt()  # Ctrl-C reached the worker (its whole process group) first: an interrupt
         return WorkerLost(status, self.chunks[self.sent])
 
 
@@ -199,6 +201,8 @@ def _fork(task: Callable[[Any], Any], chunks: Sequence[Sequence[Any]], earlier: 
     if pid == 0:  # the worker
         status = 1
         try:
+            if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not where it is ignored)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # an interrupted run stops its workers, quietly
             os.close(read_end)
             for worker in earlier:
                 for fd in (worker.fd, worker.pidfd):
