@@ -216,6 +216,18 @@ def test_a_failed_second_fork_stops_the_first_worker(monkeypatch: pytest.MonkeyP
     assert not _children()
 
 
+def test_only_the_due_chunk_is_read_from_the_pipe() -> None:
+    """The results this process holds stay bounded: a chunk is read when it is due, the later ones wait in the
+    pipe (and the worker waits when it is full), even when the worker has written them all."""
+    chunks = _chunks(40, 5)
+    with _deadline(), ForkedWorkers(_square, chunks, 1) as crew:
+        worker = crew._workers[0]
+        os.waitid(os.P_PID, worker.pid, os.WEXITED | os.WNOWAIT)  # it has written every chunk and ended
+        assert [r[0] for r in crew.take(wait=True) or ()] == [i * i for i in chunks[0]]
+        assert worker.buffer == b""
+        assert [len(crew.take(wait=True) or ()) for _ in chunks[1:]] == [5] * 7
+
+
 def test_the_pipe_holds_a_few_chunks() -> None:
     chunks = _chunks(40, 5)
     with _deadline(), ForkedWorkers(_square, chunks, 1) as crew:

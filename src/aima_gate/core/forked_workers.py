@@ -86,15 +86,27 @@ class _Worker:
         return tag, data
 
     def read_available(self) -> None:
-        """Read whatever the pipe holds now, without waiting."""
+        """Read what the pipe holds now, without waiting, up to the end of the next frame: bytes read are held
+        here, so the rest waits in the pipe (and the worker waits when the pipe is full)."""
         while not self.ended:
+            wanted = self._wanted()
+            if not wanted:
+                return
             try:
-                piece = os.read(self.fd, RESULTS_PIPE_BYTES)
+                piece = os.read(self.fd, wanted)
             except BlockingIOError:
                 return
             if not piece:
                 self.ended = True
             self.buffer += piece
+
+    def _wanted(self) -> int:
+        """How many more bytes make the buffer's first frame whole (its header first)."""
+        held = len(self.buffer)
+        if held < _HEAD.size:
+            return _HEAD.size - held
+        size: int = _HEAD.unpack_from(self.buffer)[1]
+        return max(0, _HEAD.size + size - held)
 
     def wait(self) -> None:
         """Until the pipe has more to read, or the worker has ended (then :attr:`ended`, after reading what it left:
