@@ -24,18 +24,20 @@ def glob_filter(paths: Iterable[str], patterns: Sequence[str]) -> list[str]:
     # keeping every match object of a path list that mostly fails)
     if not candidates:
         return []
-    include, exclude = globs.exact()
     if globs.branch_of is None:
+        include, exclude = globs.exact()
         return [p for p in candidates if include.match(p) and not (exclude and exclude.match(p))]
     # The loose branch a path matched names the one pattern likely to match it exactly: its own translated regex
-    # (a piece of ``include``) is tried first, the whole union only when that fails (a path the loose regex let
-    # through for a pattern it does not fit). The union's first alternatives cost every later pattern's paths.
+    # (a piece of the union) is tried first, the whole union (compiled only then) when that fails: a path the loose
+    # regex let through for a pattern it does not fit. The union's first alternatives cost every later pattern's
+    # paths.
     found = []
-    branch_of, branch_exact = globs.branch_of, globs.branch_exact
+    branch_of, branch_exact, exclude = globs.branch_of, globs.branch_exact, globs.exclude()
     for p in candidates:
         m = names.match(p)
         j = branch_of[m.lastindex or 0] if m is not None else -1
-        if ((j >= 0 and branch_exact(j).match(p)) or include.match(p)) and not (exclude and exclude.match(p)):
+        if (((j >= 0 and branch_exact(j).match(p)) or globs.exact()[0].match(p))
+                and not (exclude and exclude.match(p))):
             found.append(p)
     return found
 
@@ -125,7 +127,7 @@ class _Globs:
     on first use (:meth:`exact`, :meth:`branch_exact`). Translating stays eager, so a pattern wcmatch refuses fails
     as it always did."""
 
-    __slots__ = ("_branches", "_exact", "_exclude", "_include", "branch_of", "names", "suffixes")
+    __slots__ = ("_branches", "_exact", "_exclude", "_excluding", "_include", "branch_of", "names", "suffixes")
 
     def __init__(self, include: str, exclude: str | None, suffixes: tuple[str, ...] | None,
                  loose: tuple[re.Pattern[str], tuple[int, ...]] | None, branches: list[str] | None) -> None:
@@ -136,13 +138,19 @@ class _Globs:
         """For each group of :attr:`names`, the include pattern whose regex :meth:`branch_exact` gives."""
         self._branches: list[str | re.Pattern[str]] = list(branches or ())
         self._exact: tuple[re.Pattern[str], re.Pattern[str] | None] | None = None
+        self._excluding: re.Pattern[str] | None = None
 
     def exact(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
         """(include, exclude): the exact matchers (exclude None when the list excludes nothing)."""
         if self._exact is None:
-            self._exact = (re.compile(self._include),
-                           re.compile(self._exclude) if self._exclude is not None else None)
+            self._exact = (re.compile(self._include), self.exclude())
         return self._exact
+
+    def exclude(self) -> re.Pattern[str] | None:
+        """The exact exclude matcher (None when the list excludes nothing)."""
+        if self._excluding is None and self._exclude is not None:
+            self._excluding = re.compile(self._exclude)
+        return self._excluding
 
     def branch_exact(self, j: int) -> re.Pattern[str]:
         """The translated regex of include pattern ``j`` alone: a piece of the include union, so what it matches,
@@ -166,19 +174,15 @@ def _compiled(patterns: tuple[str, ...]) -> _Globs:
         try:
             expanded = _expanded_includes(patterns)
             endings, loose = _literal_endings(expanded), _loose_matcher(expanded)
-            branches = _pieces(include, [p for p in patterns if not p.startswith("!")], flags)
+            branches = _pieces(include, [p for p in patterns if not p.startswith("!")])
         except Exception:  # the prefilters only save time: when braces cannot be expanded, every path is a candidate
             endings = loose = branches = None
     return _Globs("|".join(include) if include else "(?!)", "|".join(exclude) if exclude else None, endings, loose,
                   branches)
 
 
-def _pieces(include: Sequence[str], includes: Sequence[str], flags: int) -> list[str] | None:
-    """Each include pattern's own translated regex, or None unless together they are exactly ``include``, the
-    list's union, in order: only then does each one's match imply the union's."""
-    from wcmatch import glob as wglob
-
-    own = [wglob.translate([pattern], flags=flags)[0] for pattern in includes]
-    if [r for regexes in own for r in regexes] != list(include):
-        return None
-    return ["|".join(regexes) if regexes else "(?!)" for regexes in own]
+def _pieces(include: Sequence[str], includes: Sequence[str]) -> list[str] | None:
+    """Include pattern ``j``'s regex: the union's ``j``-th piece, where wcmatch gave one piece per include pattern
+    (None otherwise). Any piece's match implies the union's, so a wrong pairing could only cost time, never change
+    a match."""
+    return list(include) if len(include) == len(includes) else None
