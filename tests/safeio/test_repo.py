@@ -187,6 +187,22 @@ def test_a_glob_lists_exact_regex_is_compiled_only_when_a_path_gets_past_the_pre
         glob_filter([], ["a/{" + "x," * 2000 + "y}/" * 3])
 
 
+def test_a_default_glob_matches_each_path_with_its_own_patterns_piece() -> None:
+    """The loose branch a path fits names its expanded pattern, whose piece of the union matches it: the whole
+    union is never compiled for paths its own patterns match (braces expanded as wcmatch expands them)."""
+    from aima_gate.collectors import load_collector
+    from aima_gate.safeio.globs import _compiled
+
+    _compiled.cache_clear()
+    cases = {"model": ["registry/a.yml", "registry/x/b.yaml", "model-registry.json", "models/registry.yaml"],
+             "model_card": ["cards/a.md", "x/model_cards/b.json", "README.md", "deep/MODEL_CARD.md"],
+             "robustness_report": ["robustness-1.yaml", "a/red-team.json", "eval/b.report.jsonl"]}
+    for kind, paths in cases.items():
+        patterns = load_collector(kind).default_paths
+        assert glob_filter([*paths, "other/file.txt"], patterns) == paths, kind
+        assert _compiled(tuple(patterns))._exact is None, kind
+
+
 def _outcome(repo: Repo, rel: str, max_bytes: int | None = None) -> object:
     try:
         return repo.read_bytes(rel, max_bytes=max_bytes)

@@ -47,11 +47,11 @@ _ODD_ENDS = ("/", "\n")
 
 
 def _expanded_includes(patterns: Sequence[str]) -> list[tuple[int, str]]:
-    """The include patterns with braces expanded, each with the index of its pattern among the includes."""
+    """The include patterns with braces expanded, numbered (as wcmatch translates them: one piece each)."""
     import bracex
 
     includes = [pattern for pattern in patterns if not pattern.startswith("!")]
-    return [(j, e) for j, pattern in enumerate(includes) for e in bracex.expand(pattern, limit=1000)]
+    return list(enumerate(e for pattern in includes for e in bracex.expand(pattern, limit=1000)))
 
 
 def _literal_endings(expanded: Sequence[tuple[int, str]]) -> tuple[str, ...] | None:
@@ -73,7 +73,7 @@ def _loose_matcher(expanded: Sequence[tuple[int, str]]) -> tuple[re.Pattern[str]
     as anything (``**/`` possibly nothing), ``*`` as anything but ``/``, ``?`` or a ``[...]`` class as any one
     character, runs of slashes, a trailing slash or newline. None when a pattern holds anything else that is
     special (escapes, unexpanded braces): then no path is ruled out. Each pattern's alternative is a group; with
-    the regex comes, for each group number, the index of the include pattern it stands for."""
+    the regex comes, for each group number, the number of the expanded pattern it stands for."""
     alternatives: list[tuple[int, str]] = []
     for j, pattern in expanded:
         out: list[str] = []
@@ -135,7 +135,7 @@ class _Globs:
         self.suffixes = suffixes
         self.names = loose[0] if loose is not None else None
         self.branch_of = loose[1] if loose is not None and branches is not None else None
-        """For each group of :attr:`names`, the include pattern whose regex :meth:`branch_exact` gives."""
+        """For each group of :attr:`names`, the expanded include pattern whose regex :meth:`branch_exact` gives."""
         self._branches: list[str | re.Pattern[str]] = list(branches or ())
         self._exact: tuple[re.Pattern[str], re.Pattern[str] | None] | None = None
         self._excluding: re.Pattern[str] | None = None
@@ -153,8 +153,8 @@ class _Globs:
         return self._excluding
 
     def branch_exact(self, j: int) -> re.Pattern[str]:
-        """The translated regex of include pattern ``j`` alone: a piece of the include union, so what it matches,
-        the union matches."""
+        """The translated regex of expanded include pattern ``j`` alone: a piece of the include union, so what it
+        matches, the union matches."""
         branch = self._branches[j]
         if isinstance(branch, str):
             branch = self._branches[j] = re.compile(branch)
@@ -174,15 +174,15 @@ def _compiled(patterns: tuple[str, ...]) -> _Globs:
         try:
             expanded = _expanded_includes(patterns)
             endings, loose = _literal_endings(expanded), _loose_matcher(expanded)
-            branches = _pieces(include, [p for p in patterns if not p.startswith("!")])
+            branches = _pieces(include, expanded)
         except Exception:  # the prefilters only save time: when braces cannot be expanded, every path is a candidate
             endings = loose = branches = None
     return _Globs("|".join(include) if include else "(?!)", "|".join(exclude) if exclude else None, endings, loose,
                   branches)
 
 
-def _pieces(include: Sequence[str], includes: Sequence[str]) -> list[str] | None:
-    """Include pattern ``j``'s regex: the union's ``j``-th piece, where wcmatch gave one piece per include pattern
-    (None otherwise). Any piece's match implies the union's, so a wrong pairing could only cost time, never change
-    a match."""
-    return list(include) if len(include) == len(includes) else None
+def _pieces(include: Sequence[str], expanded: Sequence[tuple[int, str]]) -> list[str] | None:
+    """Expanded include pattern ``k``'s regex: the union's ``k``-th piece, where wcmatch gave one piece per expanded
+    pattern (None otherwise). Any piece's match implies the union's, so a wrong pairing could only cost time, never
+    change a match."""
+    return list(include) if len(include) == len(expanded) else None
