@@ -127,6 +127,30 @@ def test_a_worker_ended_by_ctrl_c_is_an_interrupt_here() -> None:
     assert not _children()
 
 
+def _keyboard_interrupt_on_13(item: int) -> list[Any]:
+    if item == 13 and os.getpid() != _PARENT:
+        raise KeyboardInterrupt  # as if Ctrl-C came before the worker set SIGINT's default action
+    return _square(item)
+
+
+def test_a_ctrl_c_raised_in_a_worker_ends_it_as_sigint_would() -> None:
+    with _deadline(), ForkedWorkers(_keyboard_interrupt_on_13, _chunks(40, 5), 2) as crew:
+        crew.take(wait=True)
+        crew.take(wait=True)
+        with pytest.raises(KeyboardInterrupt):
+            crew.take(wait=True)
+    assert not _children()
+
+
+def test_worker_lost_crosses_processes_as_every_error_does() -> None:
+    import pickle
+
+    lost = forked_workers.worker_lost(9, [("model_card", "cards/a.md")])
+    again = pickle.loads(pickle.dumps(lost))
+    assert type(again) is WorkerLost and str(again) == str(lost) and again.hint == lost.hint
+    assert (again.status, list(again.items)) == (9, [("model_card", "cards/a.md")])
+
+
 def test_a_run_that_ignores_ctrl_c_has_workers_that_ignore_it_too() -> None:
     """Started with SIGINT ignored (a background job of a script, nohup): the workers keep ignoring it."""
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)

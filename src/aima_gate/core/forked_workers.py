@@ -43,21 +43,27 @@ _RECHECK_MS = 50
 
 class WorkerLost(AimaGateError):
     """A worker ended before it sent a chunk whole: killed, crashed or out of memory. Its chunk is not computed again
-    elsewhere (whatever killed it may kill this process too): the run stops and says which files it held."""
+    elsewhere (whatever killed it may kill this process too): the run stops and says which files it held
+    (:func:`worker_lost`; the constructor is the base class's, so it crosses processes as every error does)."""
 
     kind = "worker"
+    status = 0
+    """The worker's wait status."""
+    items: Sequence[Any] = ()
+    """The items of the chunk it did not send."""
 
-    def __init__(self, status: int, items: Sequence[Any]) -> None:
-        how = (f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
-               else f"exit status {os.WEXITSTATUS(status)}" if os.WIFEXITED(status) else f"wait status {status}")
-        first = ", ".join(repr(item) for item in items[:3])
-        super().__init__(
-            f"a parse worker ended ({how}) while working on {len(items)} file(s), one of which may have caused it: "
-            f"{first}{', ...' if len(items) > 3 else ''}",
-            hint="signal 9 is most often the system's out-of-memory killer: give the job more memory, or run with "
-                 "AIMA_GATE_JOBS=1; otherwise report it, with the files named here")
-        self.status = status
-        self.items = items
+
+def worker_lost(status: int, items: Sequence[Any]) -> WorkerLost:
+    how = (f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+           else f"exit status {os.WEXITSTATUS(status)}" if os.WIFEXITED(status) else f"wait status {status}")
+    first = ", ".join(repr(item) for item in items[:3])
+    lost = WorkerLost(
+        f"a parse worker ended ({how}) while working on {len(items)} file(s), one of which may have caused it: "
+        f"{first}{', ...' if len(items) > 3 else ''}",
+        hint="signal 9 is most often the system's out-of-memory killer: give the job more memory, or run with "
+             "AIMA_GATE_JOBS=1; otherwise report it, with the files named here")
+    lost.status, lost.items = status, items
+    return lost
 
 
 class _Worker:
@@ -67,7 +73,7 @@ class _Worker:
         self.chunks = chunks
         self.sent = 0  # chunks taken so far
         self.buffer = bytearray()
-        self.ended = False  # the pipe's end was read
+        self.ended = False  # the pipe's end was read, or the worker's end seen
         self.pidfd = -1
         with contextlib.suppress(AttributeError, OSError):  # not Linux 5.3+: the wait re-checks with waitid
             self.pidfd = os.pidfd_open(pid)
@@ -129,7 +135,7 @@ class _Worker:
         self.pid = 0
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
             return KeyboardInterrupt()  # Ctrl-C reached the worker (its whole process group) first: an interrupt
-        return WorkerLost(status, self.chunks[self.sent])
+        return worker_lost(status, self.chunks[self.sent])
 
 
 def _has_ended(pid: int) -> bool:
@@ -182,7 +188,8 @@ class ForkedWorkers:
             if worker.pid:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(worker.pid, signal.SIGKILL)
-                os.waitpid(worker.pid, 0)
+                with contextlib.suppress(ChildProcessError):  # reaped by someone else already
+                    os.waitpid(worker.pid, 0)
                 worker.pid = 0
             for fd in (worker.fd, worker.pidfd):
                 if fd >= 0:
@@ -223,6 +230,9 @@ def _fork(task: Callable[[Any], Any], chunks: Sequence[Sequence[Any]], earlier: 
             for chunk in chunks:
                 _write(write_end, _RESULTS, pickle.dumps([task(item) for item in chunk], pickle.HIGHEST_PROTOCOL))
             status = 0
+        except KeyboardInterrupt:  # Ctrl-C before SIGINT's default action was set: end as that action would
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
         except BaseException:
             import traceback
 
