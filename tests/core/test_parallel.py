@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aima_gate.core.parallel import MIN_PARALLEL_ITEMS, can_fork, map_in_order
 
@@ -124,3 +126,27 @@ def test_no_process_to_fork_computes_everything_here(monkeypatch: pytest.MonkeyP
         out = map_in_order(_task, items, key)
         assert [r[:2] for r in out] == [[kind, n * n] for kind, n in items]
         assert all(r[2] == os.getpid() for r in out)
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["model", "model_card", "bias_report"]), st.integers(-50, 50)),
+                min_size=20, max_size=200),  # (a batch of several chunks: a chunk holds at least 16 items)
+       st.sampled_from(["1", "2", "3", "4"]), st.sampled_from([1, 2, 5, 16]), st.sampled_from([1, 2, 4]),
+       st.booleans())
+def test_any_batch_on_any_workers_gives_the_in_process_results(items: list[tuple[str, int]], jobs: str, chunk: int,
+                                                             ahead: int, keyed: bool) -> None:
+    """Whatever the batch, the number of workers, the chunk size and how far ahead this process may compute: the
+    results are ``[task(i) for i in items]``, in order (the spread threshold is lowered so small batches spread)."""
+    import aima_gate.core.parallel as parallel
+    from aima_gate.core.parallel import imap_in_order
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIMA_GATE_JOBS", jobs)
+        patch.setattr(parallel, "MIN_PARALLEL_ITEMS", 2)
+        patch.setattr(parallel, "CHUNK", chunk)
+        patch.setattr(parallel, "AHEAD_CHUNKS", ahead)
+        key = (lambda item: item[0]) if keyed else None
+        expected = [[kind, n * n] for kind, n in items]
+        assert [r[:2] for r in map_in_order(_task, items, key)] == expected
+        assert [r[:2] for r in imap_in_order(_task, items, key)] == expected
