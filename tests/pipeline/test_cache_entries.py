@@ -11,6 +11,7 @@ import pytest
 
 from aima_gate.core.clock import Clock
 from aima_gate.core.model import Artifact
+from aima_gate.core.parallel import can_fork
 from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline.cache_entries import COMPACT, expand, stored, with_spans
 from aima_gate.pipeline.runner import collect, load_config
@@ -202,3 +203,47 @@ def test_lookup_checks_stat_rows_as_known_shas_did_before_it(tmp_path: Path) -> 
     assert seen[0] == seen[1]
     hits = [r for r in seen[1][0] if r is not None]
     assert hits and len(hits) < len(seen[1][0])  # both hits and misses
+
+
+def _record_of(item: tuple[str, str]) -> list[Any]:
+    from aima_gate.pipeline.cache_recording import Record
+
+    return [item[1], Record(deps=(), stats={}, items=None, blobs=[], groups={})]
+
+
+class _FailingCache:
+    """A cache with nothing in it whose absorbing fails on the 100th parse (a full disk under the pack, say)."""
+
+    aside = None
+
+    def __init__(self) -> None:
+        self.absorbed = 0
+
+    def lookup_many(self, todo: Any) -> list[None]:
+        return [None] * len(todo)
+
+    def absorb(self, kind: str, file: str, record: Any) -> None:
+        self.absorbed += 1
+        if self.absorbed == 100:
+            raise OSError(28, "No space left on device")
+
+
+@pytest.mark.skipif(not can_fork(), reason="needs fork")
+def test_a_failed_absorb_stops_the_parse_workers_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The error leaves run_batch with the parses closed: their forked workers are stopped and reaped then, not
+    when the iterator is collected (which the error's traceback can put off until the process ends)."""
+    import os
+
+    from aima_gate.core.parallel import imap_in_order
+    from aima_gate.pipeline.cache_entries import run_batch
+
+    def children() -> set[str]:
+        return set(Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split())
+
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
+    before = children()
+    todo = [("model_card", f"cards/{n}.md") for n in range(2000)]
+    with pytest.raises(OSError, match="No space left") as failed:
+        run_batch(_FailingCache(), todo, _record_of, lambda task, items: imap_in_order(task, items))
+    assert failed.value.__traceback__ is not None  # (the traceback, and its frames, are still alive here)
+    assert children() == before

@@ -182,14 +182,21 @@ def run_batch(cache: Any, todo: Sequence[tuple[str, str]],
     aside = parsed_aside(cache, misses)
     parsed = iter(mapper(parse_one, [pair for pair in misses if pair not in aside] if aside else misses))
     out = []
-    for pair, got in zip(todo, hits, strict=True):  # in step, not by pair: no hash of 20,000 tuples, twice
-        if got is None:
-            got = aside[pair] if pair in aside else next(parsed)
-            if got and isinstance(got[-1], Record):
-                cache.absorb(pair[0], pair[1], got[-1])
-                got = got[:-1]
-        out.append(got)
-    next(parsed, None)  # an iterator ends (and its pool closes) here, not when it is collected
+    try:
+        for pair, got in zip(todo, hits, strict=True):  # in step, not by pair: no hash of 20,000 tuples, twice
+            if got is None:
+                got = aside[pair] if pair in aside else next(parsed)
+                if got and isinstance(got[-1], Record):
+                    cache.absorb(pair[0], pair[1], got[-1])
+                    got = got[:-1]
+            out.append(got)
+        next(parsed, None)
+    finally:
+        # The parses end (and their workers are stopped) here, also when absorbing one failed: not when the
+        # iterator is collected, which an error's traceback can put off to the process's end.
+        close = getattr(parsed, "close", None)
+        if close is not None:
+            close()
     return out
 
 
