@@ -51,23 +51,16 @@ def guarded(fn: F) -> F:
             _fail(text + (f"\n  hint: {escape_terminal(exc.hint)}" if exc.hint else ""), ExitCode.CANNOT_EVALUATE)
         except KeyboardInterrupt:
             # Not click's "Aborted!" and exit 1, which reads as a policy failure: an interrupted run has no verdict.
-            if debug:
-                traceback.print_exc()
-            _drop_unwritable_stdout()
-            _fail("aima-gate: error: interrupted before the run finished: there is no verdict",
-                  ExitCode.CANNOT_EVALUATE)
+            _no_verdict("aima-gate: error: interrupted before the run finished: there is no verdict", debug)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except OSError as exc:
             if exc.errno not in _NO_SPACE:
                 _internal(exc, debug)
-            if debug:
-                traceback.print_exc()
             # A full disk (or quota) under what a command writes is the machine's state, not a bug: exit 2, named.
-            _drop_unwritable_stdout()
             where = f" {exc.filename}" if exc.filename else " the output"
-            _fail(escape_terminal(f"aima-gate: error: cannot write{where}: {exc.strerror or exc}") +
-                  "\n  hint: free the space, or write the output somewhere else", ExitCode.CANNOT_EVALUATE)
+            _no_verdict(escape_terminal(f"aima-gate: error: cannot write{where}: {exc.strerror or exc}") +
+                        "\n  hint: free the space, or write the output somewhere else", debug)
         except Exception as exc:
             _internal(exc, debug)
         return None
@@ -85,6 +78,15 @@ def _internal(exc: Exception, debug: bool) -> NoReturn:
         "with the output of the same command run with --debug.",
         ExitCode.INTERNAL_ERROR,
     )
+
+
+def _no_verdict(message: str, debug: bool) -> NoReturn:
+    """Exit 2 with ``message`` for a run stopped by its machine, not by its input or a bug (an interrupt, a full
+    disk); standard output is let go if what it holds cannot be written."""
+    if debug:
+        traceback.print_exc()
+    _drop_unwritable_stdout()
+    _fail(message, ExitCode.CANNOT_EVALUATE)
 
 
 _NO_SPACE = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT") if hasattr(errno, name))

@@ -13,7 +13,8 @@ Used by :mod:`aima_gate.core.parallel` in place of :mod:`multiprocessing`'s pool
 - **Nothing is sent to a worker.** Its share is in its memory from the fork; only results travel, pickled by our
   own child and read back only by its parent.
 
-A worker runs the task on its chunks in order, writes each chunk's results as one frame (tag, size, pickle bytes)
+A worker runs the task on its chunks in order, writes each chunk's results as one frame (core/frames.py: its size,
+then a tag byte and the pickle bytes)
 and leaves with ``os._exit`` (no ``atexit``, no flush of the buffers it inherited). A task that raises sends its
 traceback instead (a bug: re-raised here as RuntimeError).
 """
@@ -25,15 +26,14 @@ import os
 import pickle
 import select
 import signal
-import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aima_gate.core.errors import AimaGateError
+from aima_gate.core.frames import HEADER, framed, send
 
-_HEAD = struct.Struct("<BQ")
-"""Each frame's tag and size, before its bytes."""
 _RESULTS, _FAILED = 0, 1
+"""A frame's first byte: the pickled results of a chunk follow, or a task's traceback (UTF-8)."""
 RESULTS_PIPE_BYTES = 1 << 20
 """The pipe's size asked for (Linux's ``F_SETPIPE_SZ``; its ``pipe-max-size`` is 1 MiB by default): a worker writes a
 few chunks' results (about 180 KB for 256 files) before it waits for this process to read them."""
@@ -75,21 +75,17 @@ class _Worker:
         self.buffer = bytearray()
         self.ended = False  # the pipe's end was read, or the worker's end seen
         self.pidfd = -1
+        self.poller: select.poll | None = None  # made by the first wait
         with contextlib.suppress(AttributeError, OSError):  # not Linux 5.3+: the wait re-checks with waitid
             self.pidfd = os.pidfd_open(pid)
 
-    def frame(self) -> tuple[int, bytes] | None:
-        """The next whole frame in the buffer (tag, bytes), taken out of it; None if there is none yet."""
-        if len(self.buffer) < _HEAD.size:
+    def frame(self) -> tuple[int, memoryview] | None:
+        """The frame in the buffer (its tag and the bytes after it), taken out of it; None if it is not whole yet.
+        The buffer never holds more than one frame (:meth:`read_available`)."""
+        if self._wanted():
             return None
-        tag, size = _HEAD.unpack_from(self.buffer)
-        end = _HEAD.size + size
-        if len(self.buffer) < end:
-            return None
-        with memoryview(self.buffer) as view:
-            data = bytes(view[_HEAD.size:end])
-        del self.buffer[:end]
-        return tag, data
+        data, self.buffer = self.buffer, bytearray()
+        return data[HEADER.size], memoryview(data)[HEADER.size + 1:]
 
     def read_available(self) -> None:
         """Read what the pipe holds now, without waiting, up to the end of the next frame: bytes read are held
@@ -109,20 +105,21 @@ class _Worker:
     def _wanted(self) -> int:
         """How many more bytes make the buffer's first frame whole (its header first)."""
         held = len(self.buffer)
-        if held < _HEAD.size:
-            return _HEAD.size - held
-        size: int = _HEAD.unpack_from(self.buffer)[1]
-        return max(0, _HEAD.size + size - held)
+        if held < HEADER.size:
+            return HEADER.size - held
+        size: int = HEADER.unpack_from(self.buffer)[0]
+        return max(0, HEADER.size + size - held)
 
     def wait(self) -> None:
         """Until the pipe has more to read, or the worker has ended (then :attr:`ended`, after reading what it left:
         another child of this process may hold the pipe open past the worker's end)."""
-        poller = select.poll()
-        poller.register(self.fd, select.POLLIN)
-        if self.pidfd >= 0:
-            poller.register(self.pidfd, select.POLLIN)
+        if self.poller is None:
+            self.poller = select.poll()
+            self.poller.register(self.fd, select.POLLIN)
+            if self.pidfd >= 0:
+                self.poller.register(self.pidfd, select.POLLIN)
         while True:
-            ready = {fd for fd, _ in poller.poll(None if self.pidfd >= 0 else _RECHECK_MS)}
+            ready = {fd for fd, _ in self.poller.poll(None if self.pidfd >= 0 else _RECHECK_MS)}
             if self.fd in ready:
                 return
             if (self.pidfd >= 0 and self.pidfd in ready) or (self.pidfd < 0 and _has_ended(self.pid)):
@@ -177,7 +174,7 @@ class ForkedWorkers:
             worker.wait()
         tag, data = got
         if tag != _RESULTS:
-            raise RuntimeError(f"a parse worker failed:\n{data.decode('utf-8', 'replace')}")
+            raise RuntimeError(f"a parse worker failed:\n{bytes(data).decode('utf-8', 'replace')}")
         worker.sent += 1
         self._next += 1
         results: list[Any] = pickle.loads(data)  # noqa: S301 - pickled by our own forked worker, from our objects
@@ -246,7 +243,4 @@ def _fork(task: Callable[[Any], Any], chunks: Sequence[Sequence[Any]], earlier: 
 
 
 def _write(fd: int, tag: int, data: bytes) -> None:
-    for piece in (_HEAD.pack(tag, len(data)), data):
-        view = memoryview(piece)
-        while view:
-            view = view[os.write(fd, view):]
+    send(fd, framed(bytes((tag,)) + data))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 MIN_PARALLEL_ITEMS = 300
-"""Below this, a pool costs more than it saves."""
+"""Below this, forking workers costs more than it saves."""
 
 def workers() -> int:
     configured = os.environ.get("AIMA_GATE_JOBS")

@@ -190,10 +190,9 @@ def run_batch(cache: Any, todo: Sequence[tuple[str, str]],
                     cache.absorb(pair[0], pair[1], got[-1])
                     got = got[:-1]
             out.append(got)
-        next(parsed, None)
     finally:
-        # The parses end (and their workers are stopped) here, also when absorbing one failed: not when the
-        # iterator is collected, which an error's traceback can put off to the process's end.
+        # The parses end (and their workers are stopped) here, after the last one or when absorbing one failed:
+        # not when the iterator is collected, which an error's traceback can put off to the process's end.
         close = getattr(parsed, "close", None)
         if close is not None:
             close()

@@ -42,7 +42,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aima_gate.core.frames import frame, framed, frames
+from aima_gate.core.frames import frame, framed, frames, send
 from aima_gate.core.parallel import no_gc
 from aima_gate.safeio.repo import Repo
 
@@ -215,12 +215,6 @@ class NamedParses:
         return out
 
 
-def _send(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
 def start(repo: Repo, named: NamedParses | None = None) -> WalkAside | None:
     """Fork a child that walks ``repo`` and stats its files, then makes ``named``'s parses; None where fork is
     unavailable or fails, or with ``AIMA_GATE_JOBS=1`` (everything in one process): the caller then walks
@@ -245,11 +239,11 @@ def start(repo: Repo, named: NamedParses | None = None) -> WalkAside | None:
             os.close(read_end)
             if go:
                 os.close(go[1])
-            _send(write_end, framed(_walk_and_stat(repo)))
+            send(write_end, framed(_walk_and_stat(repo)))
             # (one write of at most PIPE_BUF bytes, or none: one read takes it whole; our parent's bytes)
             todo = marshal.loads(os.read(go[0], _MAX_GO + 1)) if named is not None else None  # noqa: S302
             if named is not None and todo is not None:  # (our parent's bytes)
-                _send(write_end, frame((_PARSED_TAG, named.run(repo, todo))))
+                send(write_end, frame((_PARSED_TAG, named.run(repo, todo))))
             code = 0
         except BaseException:
             code = 1
