@@ -318,7 +318,8 @@ def test_exit_2_a_parse_worker_killed_mid_run_stops_the_run(tmp_path: Path) -> N
           "aima_gate.pipeline.runner.parse_file = _killed_in_a_worker\n")
     proc = run_cli("check", str(repo), "--today", TODAY.isoformat(), "--no-cache", timeout=60,
                    env={"PYTHONPATH": str(hook), "AIMA_GATE_JOBS": "2"})
-    assert_clean_exit_2(proc, "a parse worker ended (killed by signal 9)", "model_cards/extra-", "AIMA_GATE_JOBS=1")
+    assert_clean_exit_2(proc, "a parse worker ended (killed by signal 9) while on ('model_card', 'model_cards/extra-",
+                        "(the last file it started)", "AIMA_GATE_JOBS=1")
 
 
 def test_exit_2_an_interrupted_run_has_no_verdict(tmp_path: Path) -> None:

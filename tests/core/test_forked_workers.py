@@ -91,8 +91,9 @@ def test_chunks_come_back_in_order_from_each_worker() -> None:
 
 @pytest.mark.parametrize("pidfd", [True, False])
 def test_a_killed_worker_is_reported_at_once_with_its_files(monkeypatch: pytest.MonkeyPatch, pidfd: bool) -> None:
-    """SIGKILL mid-chunk (what the out-of-memory killer does): WorkerLost names the signal and the chunk's items.
-    Without a pidfd (before Linux 5.3) the wait re-checks with waitid; the result is the same."""
+    """SIGKILL mid-chunk (what the out-of-memory killer does): WorkerLost names the signal, the item the worker was
+    on (the one that killed it here) and the chunk's items. Without a pidfd (before Linux 5.3) the wait re-checks
+    with waitid; the result is the same."""
     if not pidfd:
         def no_pidfd(pid: int) -> int:
             raise OSError(errno.ENOSYS, "no pidfd_open")
@@ -106,6 +107,7 @@ def test_a_killed_worker_is_reported_at_once_with_its_files(monkeypatch: pytest.
             crew.take(wait=True)
     assert "killed by signal 9" in lost.value.diagnosis
     assert "[10, 11, 12, 13, 14]" in repr(lost.value.items) and "10, 11, 12" in lost.value.diagnosis
+    assert lost.value.started == 13 and "while on 13 (the last file it started)" in lost.value.diagnosis
     assert "AIMA_GATE_JOBS=1" in (lost.value.hint or "")
     assert not _children()
 
@@ -145,10 +147,11 @@ def test_a_ctrl_c_raised_in_a_worker_ends_it_as_sigint_would() -> None:
 def test_worker_lost_crosses_processes_as_every_error_does() -> None:
     import pickle
 
-    lost = forked_workers.worker_lost(9, [("model_card", "cards/a.md")])
+    lost = forked_workers.worker_lost(9, [("model_card", "cards/a.md")], ("model_card", "cards/a.md"))
     again = pickle.loads(pickle.dumps(lost))
     assert type(again) is WorkerLost and str(again) == str(lost) and again.hint == lost.hint
-    assert (again.status, list(again.items)) == (9, [("model_card", "cards/a.md")])
+    assert (again.status, list(again.items), again.started) == (9, [("model_card", "cards/a.md")],
+                                                                 ("model_card", "cards/a.md"))
 
 
 def test_a_run_that_ignores_ctrl_c_has_workers_that_ignore_it_too() -> None:

@@ -22,10 +22,12 @@ traceback instead (a bug: re-raised here as RuntimeError).
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import pickle
 import select
 import signal
+import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,6 +39,8 @@ _RESULTS, _FAILED = 0, 1
 RESULTS_PIPE_BYTES = 1 << 20
 """The pipe's size asked for (Linux's ``F_SETPIPE_SZ``; its ``pipe-max-size`` is 1 MiB by default): a worker writes a
 few chunks' results (about 180 KB for 256 files) before it waits for this process to read them."""
+_STARTED = struct.Struct("<Q")
+"""How many items a worker has started, in a page it shares with this process."""
 _RECHECK_MS = 50
 """Without a pidfd: how often a wait looks whether the worker has ended (another child may hold its pipe open)."""
 
@@ -51,26 +55,32 @@ class WorkerLost(AimaGateError):
     """The worker's wait status."""
     items: Sequence[Any] = ()
     """The items of the chunk it did not send."""
+    started: Any = None
+    """The last item it started (the one it was on, or had just finished), if any."""
 
 
-def worker_lost(status: int, items: Sequence[Any]) -> WorkerLost:
+def worker_lost(status: int, items: Sequence[Any], started: Any = None) -> WorkerLost:
+    """The error for a worker that ended (wait ``status``) before sending back ``items`` (the chunk that was due),
+    when the last item it started was ``started`` (None: it started none)."""
     how = (f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
            else f"exit status {os.WEXITSTATUS(status)}" if os.WIFEXITED(status) else f"wait status {status}")
     first = ", ".join(repr(item) for item in items[:3])
     lost = WorkerLost(
-        f"a parse worker ended ({how}) while working on {len(items)} file(s), one of which may have caused it: "
-        f"{first}{', ...' if len(items) > 3 else ''}",
+        f"a parse worker ended ({how})"
+        + (f" while on {started!r} (the last file it started)" if started is not None else "")
+        + f"; {len(items)} file(s) it was given were not sent back: {first}{', ...' if len(items) > 3 else ''}",
         hint="signal 9 is most often the system's out-of-memory killer: give the job more memory, or run with "
              "AIMA_GATE_JOBS=1; otherwise report it, with the files named here")
-    lost.status, lost.items = status, items
+    lost.status, lost.items, lost.started = status, items, started
     return lost
 
 
 class _Worker:
-    def __init__(self, pid: int, fd: int, chunks: Sequence[Sequence[Any]]) -> None:
+    def __init__(self, pid: int, fd: int, chunks: Sequence[Sequence[Any]], progress: mmap.mmap) -> None:
         self.pid = pid
         self.fd = fd
         self.chunks = chunks
+        self.progress = progress  # shared with the worker: how many items it has started (_STARTED)
         self.sent = 0  # chunks taken so far
         self.buffer = bytearray()
         self.ended = False  # the pipe's end was read, or the worker's end seen
@@ -132,7 +142,9 @@ class _Worker:
         self.pid = 0
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT:
             return KeyboardInterrupt()  # Ctrl-C reached the worker (its whole process group) first: an interrupt
-        return worker_lost(status, self.chunks[self.sent])
+        started = _STARTED.unpack_from(self.progress)[0]
+        flat = [item for chunk in self.chunks for item in chunk]
+        return worker_lost(status, self.chunks[self.sent], flat[started - 1] if 0 < started <= len(flat) else None)
 
 
 def _has_ended(pid: int) -> bool:
@@ -192,6 +204,7 @@ class ForkedWorkers:
                 if fd >= 0:
                     os.close(fd)
             worker.fd = worker.pidfd = -1
+            worker.progress.close()
 
     def __enter__(self) -> ForkedWorkers:
         return self
@@ -201,6 +214,7 @@ class ForkedWorkers:
 
 
 def _fork(task: Callable[[Any], Any], chunks: Sequence[Sequence[Any]], earlier: Sequence[_Worker]) -> _Worker:
+    progress = mmap.mmap(-1, _STARTED.size)  # anonymous and shared: the worker's writes are seen here
     read_end, write_end = os.pipe()
     try:
         import fcntl
@@ -213,6 +227,7 @@ def _fork(task: Callable[[Any], Any], chunks: Sequence[Sequence[Any]], earlier: 
     except BaseException:
         os.close(read_end)
         os.close(write_end)
+        progress.close()
         raise
     if pid == 0:  # the worker
         status = 1
@@ -224,8 +239,16 @@ def _fork(task: Callable[[Any], Any], chunks: Sequence[Sequence[Any]], earlier: 
                 for fd in (worker.fd, worker.pidfd):
                     if fd >= 0:
                         os.close(fd)
+            started, count = _STARTED.pack_into, 0
+
+            def tracked(item: Any) -> Any:  # counts the item as started, so that a lost worker's can be named
+                nonlocal count
+                count += 1
+                started(progress, 0, count)
+                return task(item)
+
             for chunk in chunks:
-                _write(write_end, _RESULTS, pickle.dumps([task(item) for item in chunk], pickle.HIGHEST_PROTOCOL))
+                _write(write_end, _RESULTS, pickle.dumps([tracked(item) for item in chunk], pickle.HIGHEST_PROTOCOL))
             status = 0
         except KeyboardInterrupt:  # Ctrl-C before SIGINT's default action was set: end as that action would
             signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -239,7 +262,7 @@ def _fork(task: Callable[[Any], Any], chunks: Sequence[Sequence[Any]], earlier: 
             os._exit(status)
     os.close(write_end)
     os.set_blocking(read_end, False)
-    return _Worker(pid, read_end, chunks)
+    return _Worker(pid, read_end, chunks, progress)
 
 
 def _write(fd: int, tag: int, data: bytes) -> None:
