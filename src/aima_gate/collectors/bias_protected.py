@@ -71,31 +71,41 @@ def _registry_entries(ctx: CollectContext) -> list[tuple[str, Mapping[str, Any]]
     """(registry file, entry) for every readable registry entry that may declare protected attributes, read once
     per run (many reports, one registry). A file that holds none of :data:`_DECLARING` has no entry that declares
     any, so it is not parsed: most registries declare none, and this parse is a second one of every registry file,
-    in every parse process. While the artifact cache records, such a file is recorded as holding none of them
-    (``read_bytes_if_any``), not by its bytes, so that editing it elsewhere keeps every bias report cached."""
+    in every parse process. While the artifact cache records, the registry files are read through its recorder's
+    ``glob_holding``, which records the files that hold none as such, not by their bytes nor by the glob's listing,
+    so that editing one elsewhere, or adding a model's registry file that declares nothing, keeps every bias report
+    cached."""
     if ctx.repo not in _REGISTRIES:
         artifacts = ctx.settings.get("artifacts") if isinstance(ctx.settings, Mapping) else None
         options = artifacts.get("model") if isinstance(artifacts, Mapping) else None
         paths = (options or {}).get("paths") or REGISTRY_DEFAULT_PATHS
         found: list[tuple[str, Mapping[str, Any]]] = []
-        reader = getattr(type(ctx.repo), "read_bytes_if_any", None)  # the cache's recorder: a weaker dependency
-        for file in ctx.repo.glob(paths):
+        recorded = getattr(type(ctx.repo), "glob_holding", None)  # the cache's recorder: a weaker dependency
+        declaring = recorded(ctx.repo, paths, _DECLARING) if recorded is not None else _holding(ctx.repo, paths)
+        for file, raw in declaring:
             try:
-                # the bytes are searched before decoding: UTF-8 (BOM or not) holds these ASCII strings exactly when
-                # its decoded text does, and a file that cannot be decoded declares nothing either way
-                if reader is not None:
-                    raw = reader(ctx.repo, file, _DECLARING)
-                else:
-                    raw = ctx.repo.read_bytes(file)
-                    raw = raw if any(n in raw for n in _DECLARING) else None
-                if raw is None:
-                    continue
                 doc, _ = load_structured(decode_text(raw, file), file)
             except AimaGateError:
                 continue  # the model collector reports an unreadable registry; here it declares nothing
             found.extend((file, entry) for entry in _entries(doc))
         _REGISTRIES[ctx.repo] = found
     return _REGISTRIES[ctx.repo]
+
+
+def _holding(repo: Repo, paths: Sequence[str]) -> list[tuple[str, bytes]]:
+    """(file, bytes) of each readable file of the glob that holds any of :data:`_DECLARING`, in the glob's order
+    (what ``RecordingRepo.glob_holding`` returns, without recording). The bytes are searched before decoding: UTF-8
+    (BOM or not) holds these ASCII strings exactly when its decoded text does, and a file that cannot be decoded
+    declares nothing either way."""
+    out = []
+    for file in repo.glob(paths):
+        try:
+            raw = repo.read_bytes(file)
+        except AimaGateError:
+            continue  # the model collector reports an unreadable registry; here it declares nothing
+        if any(n in raw for n in _DECLARING):
+            out.append((file, raw))
+    return out
 
 
 @dataclass(frozen=True)

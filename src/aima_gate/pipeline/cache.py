@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
+from aima_gate.pipeline.cache_checks import holding_holds
 from aima_gate.pipeline.cache_codec import listing_digest, sha
 from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, outgrown, read_delta, write_delta
 from aima_gate.pipeline.cache_entries import COMPACT, entry_chunks, group_holds, lookup_many, stored, with_spans
@@ -54,7 +55,7 @@ from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, in
 from aima_gate.safeio.globs import glob_filter
 from aima_gate.safeio.repo import Repo
 
-FORMAT = "aima-gate artifact cache 7"
+FORMAT = "aima-gate artifact cache 8"
 MAGIC = (FORMAT + "\n").encode()
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
@@ -244,8 +245,8 @@ class ArtifactCache:
     def _holds(self, dep: Any) -> bool:
         if dep[0] == "read" and len(dep) == 3:
             return bool(self.current_sha(dep[1]) == dep[2])
-        if dep[0] == "lacks" and len(dep) == 4 and self.current_sha(dep[1]) == dep[3]:
-            return True  # the same bytes (as a "read" is checked: no JSON key per dependency, 5,000 in a group)
+        if dep[0] == "holding":  # (only in a group, which is checked once per run: no JSON key of 5,000 files)
+            return self._check(dep)
         # A group (one per shared read, named by every entry that made it) is keyed by its name without
         # re-encoding the dependency; anything else by its JSON text.
         key = ("group", dep[1]) if dep[0] == "group" and len(dep) == 2 and type(dep[1]) is str else json.dumps(dep)
@@ -257,8 +258,8 @@ class ArtifactCache:
         what = dep[0]
         if what == "read":
             return bool(self.current_sha(dep[1]) == dep[2])
-        if what == "lacks" and len(dep) == 4 and type(dep[2]) is list and all(type(n) is str for n in dep[2]):
-            return self._lacks(dep[1], dep[2], dep[3])
+        if what == "holding" and len(dep) == 5:
+            return holding_holds(self, *dep[1:])
         if what == "exists":
             return self.repo.exists(dep[1]) is dep[2]
         if what == "glob":
@@ -268,22 +269,6 @@ class ArtifactCache:
         if what == "group" and len(dep) == 2:
             return group_holds(self._holds, self._groups.get(dep[1]))
         return False
-
-    def _lacks(self, rel: str, needles: list[str], digest: str) -> bool:
-        """Whether the file still holds none of ``needles``: at once when its digest is the recorded one (the same
-        bytes), else by reading it as :meth:`RecordingRepo.read_bytes_if_any` did (a file that cannot be read so
-        now is a miss: the parse that recorded this read it)."""
-        now = self.current_sha(rel)
-        if now is None:
-            return False
-        if now == digest:
-            return True
-        try:
-            data = self.repo.read_bytes(rel)
-            wanted = [n.encode("ascii") for n in needles]
-        except (AimaGateError, OSError, UnicodeEncodeError):
-            return False
-        return not any(n in data for n in wanted)
 
     def lookup(self, kind: str, file: str) -> list[Any] | None:
         """The cached results of parsing ``file`` as ``kind``, when every dependency holds; else None."""
@@ -296,7 +281,7 @@ class ArtifactCache:
     # ------------------------------------------------------------------------------------------ storing
     def absorb(self, kind: str, file: str, record: Record) -> None:
         for rel, st in record.stats.items():
-            digest = next((d[-1] for d in record.deps if d[0] in ("read", "lacks") and d[1] == rel), None)
+            digest = next((d[-1] for d in record.deps if d[0] == "read" and d[1] == rel), None)
             if digest is not None:
                 self._remember(rel, st, digest)
         if record.items is None:

@@ -38,8 +38,9 @@ the entry so that reading them does not decode the whole document."""
 _PEEK = frozenset(PEEK_KEYS)
 
 Dep = tuple[Any, ...]
-"""("read", path, sha256 hex) | ("lacks", path, [needles], sha256 hex): the file holds none of the (ASCII) needles,
-as it did when its bytes had that digest (:meth:`RecordingRepo.read_bytes_if_any`) | ("exists", path, bool) |
+"""("read", path, sha256 hex) | ("holding", [patterns], [needles], {path: sha256 hex}, {path: sha256 hex}): the
+files of the glob that hold any of the (ASCII) needles are those, with those bytes, and the others hold none
+(:meth:`RecordingRepo.glob_holding`) | ("exists", path, bool) |
 ("glob", [patterns], digest) | ("files", digest) | ("group", digest): the dependencies of a
 :meth:`RecordingRepo.shared` computation, stored once per pack under the digest of their JSON (many parses, one
 registry read)."""

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from aima_gate.core.errors import AimaGateError
 from aima_gate.pipeline.cache_codec import Dep, Uncacheable, encode_results, listing_digest, sha
 from aima_gate.safeio.loaders import decode_text
 from aima_gate.safeio.repo import Repo
@@ -92,20 +93,31 @@ class RecordingRepo:
             self.deps.append(("read", rel, digest))
         return data
 
-    def read_bytes_if_any(self, rel: str, needles: Sequence[bytes]) -> bytes | None:
-        """The file's bytes when they hold any of ``needles`` (ASCII), else None: for a parse that reads only the
-        files that mention a key (every registry file, for the few that declare protected attributes). A file
-        that holds none is recorded as ``("lacks", rel, needles, digest)``, not as its bytes: an edit that adds
-        no needle (a new owner in a registry entry) keeps the dependency, where a read would make every parse
-        that shares it a miss (5,000 bias reports parsed again after one registry edit at 5,000 models)."""
-        data, digest = self._read(rel, None)
-        if any(n in data for n in needles):
+    def glob_holding(self, patterns: Sequence[str], needles: Sequence[bytes]) -> list[tuple[str, bytes]]:
+        """(file, bytes) of each file of ``glob(patterns)``, in its order, whose bytes hold any of ``needles``
+        (ASCII); a file that cannot be read is left out (this parse is then uncacheable). For a parse that uses
+        only the files that mention a key (every registry file, for the few that declare protected attributes):
+        the files that hold none take no part in its result, so they are recorded as such, in one dependency
+        ``("holding", patterns, needles, {file: digest} holding, {file: digest} lacking)``, not by the glob's
+        listing and their bytes. It holds while the holding files keep their bytes and every other file of the
+        glob holds no needle (:meth:`ArtifactCache._holding`): an edit that adds none (a new owner) or a new
+        registry file that declares nothing (a new model) keeps it, where a glob's listing or a file's bytes would
+        make every parse that shares it a miss (5,000 bias reports parsed again at 5,000 models)."""
+        holding: dict[str, str] = {}
+        lacking: dict[str, str] = {}
+        out: list[tuple[str, bytes]] = []
+        for rel in self._repo.glob(patterns):
+            try:
+                data, digest = self._read(rel, None)
+            except AimaGateError:
+                continue  # (the parse left it out; _read made this parse uncacheable)
+            held = any(n in data for n in needles)
             if digest is not None:
-                self.deps.append(("read", rel, digest))
-            return data
-        if digest is not None:
-            self.deps.append(("lacks", rel, [n.decode("ascii") for n in needles], digest))
-        return None
+                (holding if held else lacking)[rel] = digest
+            if held:
+                out.append((rel, data))
+        self.deps.append(("holding", list(patterns), [n.decode("ascii") for n in needles], holding, lacking))
+        return out
 
     def _read(self, rel: str, max_bytes: int | None) -> tuple[bytes, str | None]:
         """The bytes and their digest (None: the read is not one a digest can stand for, so this parse is
