@@ -11,7 +11,9 @@ card (a typical commit) and times the real console script:
 * the edited file named on the command line, as pre-commit passes it, no cache;
 * the same with the cache: the first run after the edit (the edited file is parsed, the pack rewritten) and the
   hook run again (everything read back);
-* then a registry file edited (a comment appended) and named, with the cache: the first run and again.
+* then a registry file edited (a comment appended) and named, with the cache: the first run and again;
+* then a new model added (a copy of one model's registry file, card and two reports, under a new name: what a
+  commit that adds a model brings) and its 4 files named, with the cache: the first run and again.
 
 Medians of wall-clock seconds, and of CPU seconds (user + system of the run and its workers: the figure that does
 not depend on what else the machine runs). Every run's JSON report is compared with the no-cache run of the same
@@ -45,6 +47,18 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float,
     return wall, cpu, proc.stdout
 
 
+def new_model(repo: Path, number: str) -> list[str]:
+    """Model 00042's four files copied under a new model number; their paths, as pre-commit names them."""
+    added = []
+    for folder, suffix in (("registry", ".yml"), ("cards", ".md"), ("reports", "-bias.json"),
+                           ("reports", "-shap.json")):
+        text = (repo / folder / f"model-00042{suffix}").read_text(encoding="utf-8")
+        rel = f"{folder}/model-{number}{suffix}"
+        (repo / rel).write_text(text.replace("00042", number), encoding="utf-8")
+        added.append(rel)
+    return added
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, nargs="+", default=[1000, 5000])
@@ -71,7 +85,7 @@ def main() -> None:
             entry = "registry/model-00042.yml"
             timed(base_cmd, repo, env)  # fills the cache
             rows: dict[str, list[tuple[float, float]]] = {
-                k: [] for k in ("full", "one", "cold", "warm", "reg_cold", "reg_warm")}
+                k: [] for k in ("full", "one", "cold", "warm", "reg_cold", "reg_warm", "new_cold", "new_warm")}
             for k in range(args.runs):
                 card = repo / one
                 card.write_text(card.read_text(encoding="utf-8") + f"\nEdited {k}.\n", encoding="utf-8")
@@ -86,7 +100,7 @@ def main() -> None:
                 if not plain == cold == warm:
                     raise SystemExit("the cache changed the report")
                 # A registry edit that declares nothing new (a comment; an owner change reads alike): every bias
-                # report shares the registry read, yet stays cached (cache_recording.read_bytes_if_any).
+                # report shares the registry read, yet stays cached (cache_recording.glob_holding).
                 reg = repo / entry
                 reg.write_text(reg.read_text(encoding="utf-8") + f"# edited {k}\n", encoding="utf-8")
                 _, _, plain = timed([*base_cmd, "--no-cache", entry], repo, env)
@@ -94,6 +108,16 @@ def main() -> None:
                 rows["reg_cold"].append((w, c))
                 w, c, warm = timed([*base_cmd, entry], repo, env)
                 rows["reg_warm"].append((w, c))
+                if not plain == cold == warm:
+                    raise SystemExit("the cache changed the report")
+                # A new model: the listing changes (each glob is matched on the new paths only) and the bias reports'
+                # shared registry read holds (the new registry file declares nothing: cache_recording.glob_holding).
+                added = new_model(repo, f"{90000 + k}")
+                _, _, plain = timed([*base_cmd, "--no-cache", *added], repo, env)
+                w, c, cold = timed([*base_cmd, *added], repo, env)
+                rows["new_cold"].append((w, c))
+                w, c, warm = timed([*base_cmd, *added], repo, env)
+                rows["new_warm"].append((w, c))
                 if not plain == cold == warm:
                     raise SystemExit("the cache changed the report")
             med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()}
@@ -105,6 +129,8 @@ def main() -> None:
             print(f"        one edited card, cache (again)  {med['warm'][0]:6.2f} / {med['warm'][1]:6.2f}")
             for key, label in (("reg_cold", "(1st)  "), ("reg_warm", "(again)")):
                 print(f"        one edited registry file, cache {label} {med[key][0]:6.2f} / {med[key][1]:6.2f}")
+            for key, label in (("new_cold", "(1st)  "), ("new_warm", "(again)")):
+                print(f"        a new model (4 files), cache    {label} {med[key][0]:6.2f} / {med[key][1]:6.2f}")
             print("        reports byte-identical with and without the cache: yes")
         finally:
             shutil.rmtree(base, ignore_errors=True)
