@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,8 @@ from tests.conftest import EXAMPLES, TODAY, run_cli
 REALWORLD = Path(__file__).parents[1] / "realworld" / "repos"
 
 
-def render(root: Path, cache_dir: Path | None, changed: frozenset[str] | None = None) -> str:
-    report = run_check(RunOptions(root=root, clock=Clock.at(TODAY), cache_dir=cache_dir, changed_files=changed))
+def render(root: Path, cache_dir: Path | None, changed: frozenset[str] | None = None, day: date = TODAY) -> str:
+    report = run_check(RunOptions(root=root, clock=Clock.at(day), cache_dir=cache_dir, changed_files=changed))
     return "\n".join(get_renderer(fmt)(report) for fmt in ("json", "text", "sarif"))
 
 
@@ -64,6 +65,22 @@ def test_realworld_identical_cold_and_warm(name: str, tmp_path: Path) -> None:
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
     return Path(shutil.copytree(EXAMPLES / "credit-scoring", tmp_path / "repo"))
+
+
+def test_a_run_on_another_day_reads_back_what_the_day_before_parsed(example: Path, tmp_path: Path,
+                                                                    parses: list[str]) -> None:
+    """A pack names no date (nothing a cacheable collector returns depends on it: cache_recording.RecordedClock):
+    the first run of a day is a warm run, not a cold one, and its report is the one that day gives without the
+    cache (which differs from the day before's: waivers and evidence age)."""
+    later = TODAY + timedelta(days=400)
+    render(example, tmp_path)
+    parses.clear()
+    warm = render(example, tmp_path, day=later)
+    read_again = {p for p in parses if p.endswith((".md", ".yml", ".yaml")) or "fairness" in p}
+    assert not read_again, read_again
+    assert len(packs(tmp_path)) == 1
+    plain = render(example, None, day=later)
+    assert warm == plain and plain != render(example, None)
 
 
 def test_an_edited_file_is_read_again(example: Path, tmp_path: Path) -> None:

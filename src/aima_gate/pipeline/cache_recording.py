@@ -35,6 +35,8 @@ class RecordingRepo:
         """The dependencies of each ``("group", digest)`` in :attr:`deps`."""
         self._file_stat: Callable[[str], tuple[int, ...] | None] | None = None
         """:func:`stat_reader` of the repository, bound on the first read: a read asks it twice."""
+        self.clock_reads = 0
+        """How often the parse read the run's clock (:class:`RecordedClock`)."""
 
     def __getattr__(self, name: str) -> Any:
         # Anything not recorded below (root, path, open_binary, ...) may reach files the deps would not name.
@@ -45,6 +47,12 @@ class RecordingRepo:
         """The collector depends on something the recording cannot name (a server, the environment)."""
         self.cacheable = False
 
+    def clock_read(self) -> None:
+        """The parse read the run's clock (:class:`RecordedClock`): its result may depend on the date, which the
+        cache's packs do not (a pack serves every day's runs), so it is not cached."""
+        self.cacheable = False
+        self.clock_reads += 1
+
     def shared(self, key: str, compute: Callable[[RecordingRepo], Any]) -> Any:
         """``compute`` once per run and process for every parse that asks for ``key`` (a per-run read such as every
         registry, which many parses share), through a recorder of its own; its dependencies join this parse's
@@ -53,13 +61,14 @@ class RecordingRepo:
         memo = _SHARED.setdefault(self._repo, {})
         if key not in memo:
             sub = RecordingRepo(self._repo)
+            reads = self.clock_reads  # (compute sees this parse's context, so its clock reads count here)
             try:
                 value = compute(sub)
             except BaseException:
                 self.cacheable = False
                 raise
             deps = [list(d) for d in sub.deps]
-            ok = sub.cacheable and not sub.groups
+            ok = sub.cacheable and not sub.groups and self.clock_reads == reads
             memo[key] = (value, sha(json.dumps(deps).encode()) if ok else None, deps)
         value, digest, deps = memo[key]
         if digest is None:
@@ -197,18 +206,48 @@ class Record:
     groups: Mapping[str, list[Any]]
 
 
-def with_repo(ctx: Any, repo: Any) -> Any:
-    """``dataclasses.replace(ctx, repo=repo)``: for a :class:`CollectContext` (a frozen dataclass whose fields are all
-    set by ``__init__`` as given, no ``__post_init__``) its field values copied as they are, without replace's
-    inspection of the fields on every call (once per recorded parse: 20,000 at 5,000 models)."""
+class RecordedClock:
+    """The run's clock as a recorded parse sees it (``CollectContext.clock``): each read tells the recorder
+    (:meth:`RecordingRepo.clock_read`), which then does not cache the parse. A pack's identity names no date, so
+    that the first run of a day reads back what the day before parsed; by construction, then, nothing cached can
+    depend on the date (no cacheable collector reads the clock today; one that does is parsed on every run)."""
+
+    __slots__ = ("_clock", "_recorder")
+
+    def __init__(self, clock: Any, recorder: RecordingRepo) -> None:
+        self._clock = clock
+        self._recorder = recorder
+
+    @property
+    def today(self) -> Any:
+        self._recorder.clock_read()
+        return self._clock.today
+
+    @property
+    def pinned(self) -> bool:
+        self._recorder.clock_read()
+        return bool(self._clock.pinned)
+
+    def now(self) -> Any:
+        self._recorder.clock_read()
+        return self._clock.now()
+
+
+def with_repo(ctx: Any, repo: RecordingRepo) -> Any:
+    """``dataclasses.replace(ctx, repo=repo, clock=RecordedClock(ctx.clock, repo))``: for a :class:`CollectContext`
+    (a frozen dataclass whose fields are all set by ``__init__`` as given, no ``__post_init__``) its field values
+    copied as they are, without replace's inspection of the fields on every call (once per recorded parse: 20,000
+    at 5,000 models)."""
     from aima_gate.collectors import CollectContext
 
+    clock = RecordedClock(ctx.clock, repo)
     if type(ctx) is not CollectContext:
-        return replace(ctx, repo=repo)
+        return replace(ctx, repo=repo, clock=clock)
     new = object.__new__(CollectContext)
     fields = vars(new)
     fields.update(vars(ctx))
     fields["repo"] = repo
+    fields["clock"] = clock
     return new
 
 

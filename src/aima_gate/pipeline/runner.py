@@ -229,10 +229,10 @@ def _open_cache(options: RunOptions, loaded: LoadedPolicies, config: Config, rep
         return None
     from aima_gate.pipeline.cache import ArtifactCache
 
-    clock = options.clock
+    # No date: a pack serves every day's runs (cache_recording.RecordedClock keeps the date out of what it holds).
     return ArtifactCache.open(options.cache_dir, repo, [
-        loaded.digest, config.raw, dict(options.cli), clock.today.isoformat(), clock.pinned, str(repo.root),
-        repo.max_bytes, list(repo.exclude), repo.default_exclusions])
+        loaded.digest, config.raw, dict(options.cli), str(repo.root), repo.max_bytes, list(repo.exclude),
+        repo.default_exclusions])
 
 
 def run_check(options: RunOptions) -> Report:
