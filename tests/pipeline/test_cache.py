@@ -83,6 +83,36 @@ def test_a_run_on_another_day_reads_back_what_the_day_before_parsed(example: Pat
     assert warm == plain and plain != render(example, None)
 
 
+_OWNER_POLICY = """id: acme.owner-is-a-team-address
+title: Every model is owned by a team address
+description: A team mailbox keeps answering for the model.
+severity: {severity}
+aima: {{domain: governance, practice: policy-and-compliance, stream: B, level: 1}}
+remediation: Set `owner` to the owning team's address.
+applies_to: {{kind: model}}
+assert: {{path: owner, matches: "^[a-z0-9-]+-ml@acme\\\\.example$"}}
+"""
+
+
+def test_an_edited_policy_file_keeps_the_pack(example: Path, tmp_path: Path, parses: list[str]) -> None:
+    """What a pack holds never depends on the policies (collectors see the config, the command line and the
+    files, never a policy): writing one's own policies reads the pack back as any other edit does."""
+    config = example / ".aima-gate.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "policies:\n  paths: [acme]\n", encoding="utf-8")
+    (example / "acme").mkdir()
+    policy = example / "acme" / "owner.yml"
+    policy.write_text(_OWNER_POLICY.format(severity="medium"), encoding="utf-8")
+    before = render(example, tmp_path)
+    policy.write_text(_OWNER_POLICY.format(severity="critical"), encoding="utf-8")
+    parses.clear()
+    warm = render(example, tmp_path)
+    read_again = {p for p in parses if p.endswith((".md", ".yml", ".yaml")) or "fairness" in p}
+    assert not read_again, read_again
+    assert len(packs(tmp_path)) == 1
+    assert warm == render(example, None) and warm != before
+    assert "acme.owner-is-a-team-address" in warm
+
+
 def test_an_edited_file_is_read_again(example: Path, tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     render(example, cache_dir)

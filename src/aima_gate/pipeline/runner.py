@@ -224,15 +224,16 @@ def _baseline(options: RunOptions, config: Config, repo: Repo) -> Baseline | Non
     return parse_baseline(repo.read_text(config.baseline), config.baseline)
 
 
-def _open_cache(options: RunOptions, loaded: LoadedPolicies, config: Config, repo: Repo) -> ArtifactCache | None:
+def _open_cache(options: RunOptions, config: Config, repo: Repo) -> ArtifactCache | None:
     if options.cache_dir is None:
         return None
     from aima_gate.pipeline.cache import ArtifactCache
 
     # No date: a pack serves every day's runs (cache_recording.RecordedClock keeps the date out of what it holds).
+    # No policy: a collector sees the config, the command line and the files, never a policy (editing one's own
+    # policies reads the pack back).
     return ArtifactCache.open(options.cache_dir, repo, [
-        loaded.digest, config.raw, dict(options.cli), str(repo.root), repo.max_bytes, list(repo.exclude),
-        repo.default_exclusions])
+        config.raw, dict(options.cli), str(repo.root), repo.max_bytes, list(repo.exclude), repo.default_exclusions])
 
 
 def run_check(options: RunOptions) -> Report:
@@ -264,7 +265,7 @@ def run_check(options: RunOptions) -> Report:
     named = None if options.changed_files is None else NamedParses(
         options.changed_files, _needed_kinds(loaded),
         lambda kind, r: (load_collector(kind), _context(r, config, kind, options.clock, options.cli)))
-    cache = opened_alongside(repo, lambda: _open_cache(options, loaded, config, repo),
+    cache = opened_alongside(repo, lambda: _open_cache(options, config, repo),
                              options.walk_aside and options.cache_dir is not None, named)
     if repo.is_empty():
         if cache is not None:
