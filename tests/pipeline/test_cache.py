@@ -113,6 +113,37 @@ def test_an_edited_policy_file_keeps_the_pack(example: Path, tmp_path: Path, par
     assert "acme.owner-is-a-team-address" in warm
 
 
+def test_a_new_waiver_keeps_the_pack(example: Path, tmp_path: Path, parses: list[str]) -> None:
+    """Collectors never see the config's waivers, fail_on, target_level, baseline or policy selection
+    (Config.collector_settings), so a pack does not name them: adding a waiver reads the pack back."""
+    before = render(example, tmp_path)
+    config = example / ".aima-gate.yml"
+    config.write_text(config.read_text(encoding="utf-8") + (
+        "fail_on: high\nwaivers:\n  - policy: model.explainability-report-referenced\n    subject: legacy-scorer@*\n"
+        "    reason: Retired next quarter (RISK-421)\n    owner: ml-risk@bank.example\n"
+        "    expires: '2027-03-31'\n"), encoding="utf-8")
+    parses.clear()
+    warm = render(example, tmp_path)
+    read_again = {p for p in parses if p.endswith((".md", ".yml", ".yaml")) or "fairness" in p} - {".aima-gate.yml"}
+    assert not read_again, read_again
+    assert len(packs(tmp_path)) == 1
+    assert warm == render(example, None) and warm != before
+    assert "legacy-scorer@*" in warm
+
+
+def test_collectors_never_see_the_evaluation_only_sections(example: Path) -> None:
+    from aima_gate.config.repo_config import EVALUATION_ONLY
+    from aima_gate.pipeline.runner import _context, load_config
+
+    config = example / ".aima-gate.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "fail_on: high\ntarget_level: 2\n", encoding="utf-8")
+    loaded = load_config(example, None)
+    assert {"fail_on", "target_level", "signing", "artifacts"} <= set(loaded.raw)
+    seen = _context(Repo(example), loaded, "model", Clock.at(TODAY), {}).settings
+    assert not EVALUATION_ONLY & set(seen)
+    assert seen == {k: v for k, v in loaded.raw.items() if k not in EVALUATION_ONLY}
+
+
 def test_an_edited_file_is_read_again(example: Path, tmp_path: Path) -> None:
     cache_dir = tmp_path / "cache"
     render(example, cache_dir)

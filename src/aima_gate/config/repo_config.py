@@ -57,6 +57,17 @@ class Config:
     def line_of(self, pointer: str) -> int:
         return self.lines.line_of(pointer) or 1
 
+    def collector_settings(self) -> dict[str, Any]:
+        """The config as collectors see it (``CollectContext.settings``): without the sections only evaluation
+        and reporting read (:data:`EVALUATION_ONLY`). No collector can read those, so the artifact cache's packs
+        do not name them either: adding a waiver, changing ``fail_on`` or the policy selection reads a pack back."""
+        return {key: value for key, value in self.raw.items() if key not in EVALUATION_ONLY}
+
+
+EVALUATION_ONLY = frozenset({"waivers", "fail_on", "target_level", "baseline", "policies"})
+"""Top-level config sections that decide what is evaluated and how its outcome is judged, never what a file
+holds: kept from collectors (:meth:`Config.collector_settings`)."""
+
 
 def find_config(root: Path) -> Path | None:
     # lexists, not is_file: a dangling or outward symlink named like the config must be refused by

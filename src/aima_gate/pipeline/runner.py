@@ -116,8 +116,10 @@ def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
     return sorted(needed)
 
 
-def _context(repo: Repo, config: Config, kind: str, clock: Clock, cli: Mapping[str, Any]) -> CollectContext:
-    return CollectContext(repo, config.artifacts.get(kind, {}), config.raw, clock, cli)
+def _context(repo: Repo, config: Config, kind: str, clock: Clock, cli: Mapping[str, Any],
+             settings: Mapping[str, Any] | None = None) -> CollectContext:
+    return CollectContext(repo, config.artifacts.get(kind, {}),
+                          config.collector_settings() if settings is None else settings, clock, cli)
 
 
 def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
@@ -137,7 +139,8 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
 
     needed = sorted(set(kinds))
     collectors = {kind: load_collector(kind) for kind in needed}
-    contexts = {kind: _context(repo, config, kind, clock, cli) for kind in needed}
+    settings = config.collector_settings()
+    contexts = {kind: _context(repo, config, kind, clock, cli, settings) for kind in needed}
     artifacts: list[Artifact] = []
     errors: list[AimaGateError] = []
     parsed: dict[tuple[str, str], list[Any]] = {}
@@ -230,10 +233,11 @@ def _open_cache(options: RunOptions, config: Config, repo: Repo) -> ArtifactCach
     from aima_gate.pipeline.cache import ArtifactCache
 
     # No date: a pack serves every day's runs (cache_recording.RecordedClock keeps the date out of what it holds).
-    # No policy: a collector sees the config, the command line and the files, never a policy (editing one's own
-    # policies reads the pack back).
+    # No policy, and only the config that collectors see: they see the files, the command line and that, never a
+    # policy, a waiver or fail_on (editing one's own policies or adding a waiver reads the pack back).
     return ArtifactCache.open(options.cache_dir, repo, [
-        config.raw, dict(options.cli), str(repo.root), repo.max_bytes, list(repo.exclude), repo.default_exclusions])
+        config.collector_settings(), dict(options.cli), str(repo.root), repo.max_bytes, list(repo.exclude),
+        repo.default_exclusions])
 
 
 def run_check(options: RunOptions) -> Report:
