@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aima_gate.pipeline import cache as cache_mod
+from aima_gate.pipeline.cache_codec import LISTING
 from aima_gate.safeio import globs
 from aima_gate.safeio.globs import glob_filter
 from aima_gate.safeio.repo import Repo
@@ -84,8 +85,8 @@ def test_a_tampered_listing_row_is_not_used(tmp_path: Path) -> None:
     _make(root, {"registry/a.yml", "registry/b.yaml"})
     cache = cache_mod.ArtifactCache.open(tmp_path / "cache", Repo(root), ["test"])
     assert cache is not None
-    digest, _joined = cache._globs[cache_mod.LISTING]
-    cache._globs[cache_mod.LISTING] = [digest, "registry/a.yml\0registry/b.yaml"]
+    digest, _joined = cache._globs[LISTING]
+    cache._globs[LISTING] = [digest, "registry/a.yml\0registry/b.yaml"]
     assert cache.glob(["registry/*.{yml,yaml}"]) == ["registry/a.yml", "registry/b.yaml"]
     assert cache._last_listing is None
     cache.save()

@@ -36,7 +36,7 @@ from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.pipeline.cache_checks import holding_holds
-from aima_gate.pipeline.cache_codec import listing_digest, sha
+from aima_gate.pipeline.cache_codec import LISTING, listing_digest, listing_since, sha
 from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, outgrown, read_delta, write_delta
 from aima_gate.pipeline.cache_entries import COMPACT, entry_chunks, group_holds, lookup_many, stored, with_spans
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
@@ -66,8 +66,6 @@ CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "do
 files that the recording would miss (bias reports read every registry once per run, through
 ``RecordingRepo.shared``: one group of dependencies per pack)."""
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-LISTING = "listing"
-"""The globs table's row of the listing itself: [its digest, its paths joined by NUL] (a glob's key is a JSON list)."""
 
 
 class ArtifactCache:
@@ -263,15 +261,8 @@ class ArtifactCache:
         next run's :meth:`glob`; when the last run's differs, the paths it lacked (:attr:`_added`)."""
         files = self.repo.files()
         self._listing = listing_digest(files)
-        old = self._globs.get(LISTING)
-        if isinstance(old, list) and len(old) == 2 and old[0] == self._listing:
-            self._new_globs[LISTING] = old
-            return
-        self._new_globs[LISTING] = [self._listing, "\0".join(files)]
-        if (isinstance(old, list) and len(old) == 2 and type(old[0]) is str and type(old[1]) is str
-                and listing_digest(last := old[1].split("\0") if old[1] else []) == old[0]):
-            before = set(last)
-            self._last_listing, self._added = old[0], [f for f in files if f not in before]
+        self._new_globs[LISTING], self._last_listing, self._added = listing_since(
+            self._globs.get(LISTING), files, self._listing)
 
     def _holds(self, dep: Any) -> bool:
         if dep[0] == "read" and len(dep) == 3:

@@ -58,6 +58,25 @@ def listing_digest(names: Sequence[str]) -> str:
     return sha("\0".join(names).encode("utf-8", "surrogateescape"))
 
 
+LISTING = "listing"
+"""The row of a pack's globs table that keeps the listing itself: [its digest, its paths joined by NUL] (a glob's
+own key is a JSON list)."""
+
+
+def listing_since(row: Any, files: list[str], digest: str) -> tuple[list[str], str | None, list[str]]:
+    """For a run whose listing is ``files`` (its digest ``digest``), given the last pack's :data:`LISTING` ``row``:
+    the row to keep for the next run, the last listing's digest when it differs from this one (None: the same,
+    or no usable row) and the paths of ``files`` the last listing lacked. A row whose paths do not give its digest
+    is not used."""
+    if isinstance(row, list) and len(row) == 2 and row[0] == digest:
+        return row, None, []
+    if (isinstance(row, list) and len(row) == 2 and type(row[0]) is str and type(row[1]) is str
+            and listing_digest(last := row[1].split("\0") if row[1] else []) == row[0]):
+        before = set(last)
+        return [digest, "\0".join(files)], row[0], [f for f in files if f not in before]
+    return [digest, "\0".join(files)], None, []
+
+
 # ------------------------------------------------------------------------------------------------ encoding
 def _shape(value: Any) -> bytes:
     """``value`` as marshal's version-2 bytes: every type, dict key order and float bit written exactly, no

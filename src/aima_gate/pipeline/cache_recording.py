@@ -109,7 +109,7 @@ class RecordingRepo:
         the files that hold none take no part in its result, so they are recorded as such, in one dependency
         ``("holding", patterns, needles, {file: digest} holding, {file: digest} lacking)``, not by the glob's
         listing and their bytes. It holds while the holding files keep their bytes and every other file of the
-        glob holds no needle (:meth:`ArtifactCache._holding`): an edit that adds none (a new owner) or a new
+        glob holds no needle (cache_checks.holding_holds): an edit that adds none (a new owner) or a new
         registry file that declares nothing (a new model) keeps it, where a glob's listing or a file's bytes would
         make every parse that shares it a miss (5,000 bias reports parsed again at 5,000 models)."""
         holding: dict[str, str] = {}
