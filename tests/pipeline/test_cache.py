@@ -136,12 +136,35 @@ def test_collectors_never_see_the_evaluation_only_sections(example: Path) -> Non
     from aima_gate.pipeline.runner import _context, load_config
 
     config = example / ".aima-gate.yml"
-    config.write_text(config.read_text(encoding="utf-8") + "fail_on: high\ntarget_level: 2\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8") + "fail_on: high\ntarget_level: 2\nparameters:\n"
+                      "  min_section_words: 7\n  max_bias_report_age_days: 90\n", encoding="utf-8")
     loaded = load_config(example, None)
     assert {"fail_on", "target_level", "signing", "artifacts"} <= set(loaded.raw)
     seen = _context(Repo(example), loaded, "model", Clock.at(TODAY), {}).settings
     assert not EVALUATION_ONLY & set(seen)
-    assert seen == {k: v for k, v in loaded.raw.items() if k not in EVALUATION_ONLY}
+    assert {k: v for k, v in seen.items() if k != "parameters"} == {
+        k: v for k, v in loaded.raw.items() if k not in EVALUATION_ONLY and k != "parameters"}
+    assert dict(seen["parameters"]) == {"min_section_words": 7}
+    assert seen["parameters"].get("min_section_words") == 7 and "risk_tiers" not in seen["parameters"]
+    with pytest.raises(RuntimeError, match="max_bias_report_age_days"):
+        seen["parameters"].get("max_bias_report_age_days")  # a bug in the gate, never a silent default
+
+
+@pytest.mark.parametrize(("name", "value", "same_pack"), [("max_bias_report_age_days", 30, True),
+                                                          ("min_section_words", 400, False)])
+def test_a_policy_threshold_keeps_the_pack_a_collector_parameter_does_not(
+        example: Path, tmp_path: Path, parses: list[str], name: str, value: int, same_pack: bool) -> None:
+    config = example / ".aima-gate.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + f"parameters:\n  {name}: 365\n", encoding="utf-8")
+    before = render(example, tmp_path)
+    config.write_text(text + f"parameters:\n  {name}: {value}\n", encoding="utf-8")
+    parses.clear()
+    warm = render(example, tmp_path)
+    cards = {p for p in parses if p.endswith(".md")}
+    assert (not cards) is same_pack, cards
+    assert (len(packs(tmp_path)) == 1) is same_pack
+    assert warm == render(example, None) and warm != before
 
 
 def test_an_edited_file_is_read_again(example: Path, tmp_path: Path) -> None:

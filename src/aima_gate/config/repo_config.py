@@ -59,14 +59,47 @@ class Config:
 
     def collector_settings(self) -> dict[str, Any]:
         """The config as collectors see it (``CollectContext.settings``): without the sections only evaluation
-        and reporting read (:data:`EVALUATION_ONLY`). No collector can read those, so the artifact cache's packs
-        do not name them either: adding a waiver, changing ``fail_on`` or the policy selection reads a pack back."""
-        return {key: value for key, value in self.raw.items() if key not in EVALUATION_ONLY}
+        and reporting read (:data:`EVALUATION_ONLY`), and with only the parameters collectors read
+        (:data:`COLLECTOR_PARAMETERS`). No collector can read the rest, so the artifact cache's packs do not name
+        it either: adding a waiver, changing ``fail_on``, the policy selection or a policy's threshold reads a
+        pack back."""
+        settings = {key: value for key, value in self.raw.items() if key not in EVALUATION_ONLY}
+        params = settings.get("parameters")
+        if isinstance(params, Mapping):
+            settings["parameters"] = CollectorParameters(
+                {key: value for key, value in params.items() if key in COLLECTOR_PARAMETERS})
+        return settings
 
 
 EVALUATION_ONLY = frozenset({"waivers", "fail_on", "target_level", "baseline", "policies"})
 """Top-level config sections that decide what is evaluated and how its outcome is judged, never what a file
 holds: kept from collectors (:meth:`Config.collector_settings`)."""
+
+COLLECTOR_PARAMETERS = frozenset({"min_section_words", "min_group_support", "risk_tiers"})
+"""The policy parameters a collector reads (a card's ``filled`` sections, a bias report's derived ratios, the
+registry's risk-tier vocabulary). The others (thresholds, ages, patterns) only policies read."""
+
+
+class CollectorParameters(dict[str, Any]):
+    """The config's ``parameters`` as collectors see them: :data:`COLLECTOR_PARAMETERS` only. Asking for any other
+    name is a bug in the gate (exit 3), never a silent default: a collector that comes to read another parameter
+    must be listed there, so that the cache's packs name it."""
+
+    def _known(self, key: object) -> None:
+        if key not in COLLECTOR_PARAMETERS:
+            raise RuntimeError(f"a collector read parameters.{key}, which is not in COLLECTOR_PARAMETERS")
+
+    def __getitem__(self, key: str) -> Any:
+        self._known(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key: object) -> bool:
+        self._known(key)
+        return super().__contains__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._known(key)
+        return super().get(key, default)
 
 
 def find_config(root: Path) -> Path | None:

@@ -5,9 +5,9 @@ Where: a folder named on the command line (``--cache-dir``) or by ``AIMA_GATE_CA
 own config cannot name it). ``--no-cache`` or ``AIMA_GATE_NO_CACHE=1`` turns it off.
 
 What: one pack per *identity*: the gate's version and the fingerprint of its code, the config as collectors see
-it (Config.collector_settings: no waivers, fail_on or policy selection), the command-line options collectors see,
-the repository root and its limits; not the evaluation date (a recorded parse that reads the clock is not cached:
-cache_recording.RecordedClock), nor the policies (no collector sees one).
+it (Config.collector_settings: no waivers, fail_on, policy selection or policy thresholds), the command-line
+options collectors see, the repository root and its limits; not the evaluation date (a recorded parse that reads
+the clock is not cached: cache_recording.RecordedClock), nor the policies (no collector sees one).
 A pack holds, per (kind, file), the collector's results and every dependency the parse recorded
 (:mod:`cache_codec`): the SHA-256 of each file read, each ``exists`` answer, each listing. An entry is used only
 when every dependency still holds; a file's hash is recomputed unless its (device, inode, size, mtime, ctime) are
