@@ -7,6 +7,7 @@ artifact globs, fail on low and above).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,12 +58,13 @@ class Config:
     def line_of(self, pointer: str) -> int:
         return self.lines.line_of(pointer) or 1
 
+    @functools.cached_property
     def collector_settings(self) -> dict[str, Any]:
         """The config as collectors see it (``CollectContext.settings``): without the sections only evaluation
         and reporting read (:data:`EVALUATION_ONLY`), and with only the parameters collectors read
         (:data:`COLLECTOR_PARAMETERS`). No collector can read the rest, so the artifact cache's packs do not name
         it either: adding a waiver, changing ``fail_on``, the policy selection or a policy's threshold reads a
-        pack back."""
+        pack back. Made once per config: every collector sees, and the pack's identity names, this one object."""
         settings = {key: value for key, value in self.raw.items() if key not in EVALUATION_ONLY}
         params = settings.get("parameters")
         if isinstance(params, Mapping):

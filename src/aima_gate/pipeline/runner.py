@@ -116,10 +116,8 @@ def _needed_kinds(loaded: LoadedPolicies) -> list[str]:
     return sorted(needed)
 
 
-def _context(repo: Repo, config: Config, kind: str, clock: Clock, cli: Mapping[str, Any],
-             settings: Mapping[str, Any] | None = None) -> CollectContext:
-    return CollectContext(repo, config.artifacts.get(kind, {}),
-                          config.collector_settings() if settings is None else settings, clock, cli)
+def _context(repo: Repo, config: Config, kind: str, clock: Clock, cli: Mapping[str, Any]) -> CollectContext:
+    return CollectContext(repo, config.artifacts.get(kind, {}), config.collector_settings, clock, cli)
 
 
 def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
@@ -139,8 +137,7 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
 
     needed = sorted(set(kinds))
     collectors = {kind: load_collector(kind) for kind in needed}
-    settings = config.collector_settings()
-    contexts = {kind: _context(repo, config, kind, clock, cli, settings) for kind in needed}
+    contexts = {kind: _context(repo, config, kind, clock, cli) for kind in needed}
     artifacts: list[Artifact] = []
     errors: list[AimaGateError] = []
     parsed: dict[tuple[str, str], list[Any]] = {}
@@ -236,7 +233,7 @@ def _open_cache(options: RunOptions, config: Config, repo: Repo) -> ArtifactCach
     # No policy, and only the config that collectors see: they see the files, the command line and that, never a
     # policy, a waiver or fail_on (editing one's own policies or adding a waiver reads the pack back).
     return ArtifactCache.open(options.cache_dir, repo, [
-        config.collector_settings(), dict(options.cli), str(repo.root), repo.max_bytes, list(repo.exclude),
+        config.collector_settings, dict(options.cli), str(repo.root), repo.max_bytes, list(repo.exclude),
         repo.default_exclusions])
 
 
