@@ -167,7 +167,7 @@ def test_a_delta_paired_with_another_pack_is_ignored(example: Path, card: Path, 
         seen.append(real(*args))
         return seen[-1]
 
-    monkeypatch.setattr(cache_mod, "read_delta", spy)
+    monkeypatch.setattr(cache_delta, "read_delta", spy)
     assert render(example, cache_dir) == plain
     assert seen == [None]
     # The same at the level of the bytes: the delta authenticates, but names the other pack's tag.

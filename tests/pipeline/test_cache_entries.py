@@ -17,6 +17,7 @@ from aima_gate.pipeline.cache_entries import COMPACT, expand, stored, with_spans
 from aima_gate.pipeline.runner import collect, load_config
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES, TODAY
+from tests.pipeline.stat_rows import PLANTED, row
 
 NAME = "bias_report\0reports/m-bias.json"
 READ = ["read", "reports/m-bias.json", "ab" * 32]
@@ -125,19 +126,16 @@ def test_known_shas_answers_as_hash_and_leaves_the_rest_to_it(tmp_path: Path) ->
         try:
             for n, rel in enumerate([*files, "late.md", "link.md"]):
                 st = (example / rel).lstat()
-                row: list[Any] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "planted"]
-                if n % 3 == 1:
-                    row[n % 5] += 1  # one field off: not trusted
-                if n % 3 != 2:  # else no row at all
-                    cache._stat[rel] = row
+                if n % 3 != 2:  # else no row at all; n % 3 == 1: one field off, not trusted
+                    cache._stat[rel] = row(st, off=n % 5 if n % 3 == 1 else None)
             if batched:
                 known_shas(cache, names)
-                trusted = {rel for rel, digest in cache._shas.items() if digest == "planted"}
+                trusted = {rel for rel, digest in cache._shas.items() if digest == PLANTED}
                 assert set(cache._shas) == trusted == {rel for n, rel in enumerate(files) if n % 3 == 0}
                 assert set(cache._new_stat) == trusted
             answers.append([cache.current_sha(rel) for rel in names])
             real = [hashlib.sha256((example / rel).read_bytes()).hexdigest() for rel in files]
-            assert [a for a in answers[-1][:len(files)] if a != "planted"] == [
+            assert [a for a in answers[-1][:len(files)] if a != PLANTED] == [
                 d for n, d in enumerate(real) if n % 3 != 0]
         finally:
             cache.save()
@@ -178,17 +176,14 @@ def test_lookup_checks_stat_rows_as_known_shas_did_before_it(tmp_path: Path) -> 
         try:
             for n, rel in enumerate(files):
                 if rel in gone:
-                    cache._stat[rel] = [0, 0, 0, 0, 0, "planted"]
+                    cache._stat[rel] = row((0, 0, 0, 0, 0))
                     continue
                 st = os.lstat(example / rel)
-                row: list[Any] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "planted"]
-                if n % 4 == 1:
-                    row[n % 5] += 1  # one field off: not trusted
-                if n % 4 != 2:  # else no row at all
-                    cache._stat[rel] = row
+                if n % 4 != 2:  # else no row at all; n % 4 == 1: one field off, not trusted
+                    cache._stat[rel] = row(st, off=n % 5 if n % 4 == 1 else None)
             for name, entry in cache._entries.items():  # the planted digest is the one a compact entry holds
                 if len(entry) == COMPACT and name.partition("\0")[2] in cache._stat:
-                    entry[0] = "planted"
+                    entry[0] = PLANTED
             pairs = [(kind, file) for kind, _, file in (name.partition("\0") for name in sorted(cache._entries))]
             if before:
                 from aima_gate.pipeline.cache_entries import known_shas

@@ -18,6 +18,7 @@ from aima_gate.pipeline.cache_codec import decode_results, encode_results, mater
 from aima_gate.pipeline.cache_entries import expand
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES
+from tests.pipeline.stat_rows import PLANTED, row
 from tests.spies import record_first_args
 
 
@@ -48,11 +49,10 @@ def test_a_stat_row_differing_in_any_field_is_not_trusted(example: Path, tmp_pat
     cache = _open(example, tmp_path)
     try:
         st = (example / rel).lstat()
-        row: list[Any] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "planted"]
-        cache._stat = {rel: row}
-        assert cache._hash(rel) == "planted"  # every field matches: the stored digest stands
-        row[field] += 1
-        assert cache._hash(rel) != "planted"  # one field differs: the file is read and hashed again
+        cache._stat = {rel: row(st)}
+        assert cache._hash(rel) == PLANTED  # every field matches: the stored digest stands
+        cache._stat = {rel: row(st, off=field)}
+        assert cache._hash(rel) != PLANTED  # one field differs: the file is read and hashed again
         assert real in (cache._hash(rel) or "")  # (the digest format is the cache's own)
     finally:
         cache.save()
@@ -165,16 +165,14 @@ def test_the_batched_lookup_trusts_a_stat_row_only_when_every_field_matches(exam
         # An entry of either form (cache_entries.py): a file of several artifacts, or a file of one.
         rel = next(file for kind, file in pairs if (len(cache._entries[f"{kind}\0{file}"]) == COMPACT) is compact)
         st = (example / rel).lstat()
-        cache._stat[rel] = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, "planted"]
-        if field is not None:
-            cache._stat[rel][field] += 1
+        cache._stat[rel] = row(st, off=field)
         got = cache.lookup_many([*pairs, ("model", "nowhere.yml")])
         assert got[-1] is None
         for (kind, file), results in zip(pairs, got, strict=False):
             deps, _items, _spans = expand(f"{kind}\0{file}", cache._entries[f"{kind}\0{file}"])
             reads_rel = any(d[0] == "read" and d[1] == rel for d in deps)
             assert (results is None) == (reads_rel and field is None), (kind, file)
-        assert cache.current_sha(rel) == ("planted" if field is None else
+        assert cache.current_sha(rel) == (PLANTED if field is None else
                                           hashlib.sha256((example / rel).read_bytes()).hexdigest())
     finally:
         cache.save()

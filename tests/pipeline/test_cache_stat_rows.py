@@ -13,9 +13,11 @@ import pytest
 from aima_gate.core.clock import Clock
 from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline import cache_recording
+from aima_gate.pipeline.cache_recording import KEY_SIZE
 from aima_gate.pipeline.runner import collect, load_config
 from aima_gate.safeio.repo import Repo
 from tests.conftest import EXAMPLES, TODAY
+from tests.pipeline.stat_rows import row as stat_row
 
 
 @pytest.fixture
@@ -45,8 +47,8 @@ def test_rows_remembered_as_one_buffer_read_back_as_the_stat_index(example: Path
         for rel, row in back._stat.items():
             st = (example / rel).lstat()
             digest = hashlib.sha256((example / rel).read_bytes()).hexdigest()
-            assert row == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, digest], rel
-        assert all(back.current_sha(rel) == row[5] for rel, row in back._stat.items())
+            assert row == stat_row(st, digest), rel
+        assert all(back.current_sha(rel) == row[-64:].decode() for rel, row in back._stat.items())
     finally:
         back.save()
 
@@ -54,14 +56,15 @@ def test_rows_remembered_as_one_buffer_read_back_as_the_stat_index(example: Path
 def test_a_path_read_back_and_remembered_keeps_one_row_each_path_once(example: Path, tmp_path: Path) -> None:
     cache = _open(example, tmp_path)
     try:
-        cache._new_stat["a.yml"] = [1, 2, 3, 4, 5, "old"]
-        cache._remember("a.yml", (1, 2, 3, 4, 6), "new")
-        cache._remember("b.yml", (1, 7, 3, 4, 5), "b")
+        cache._new_stat["a.yml"] = stat_row((1, 2, 3, 4, 5), "0" * 64)
+        cache._remember("a.yml", stat_row((1, 2, 3, 4, 6), "")[:KEY_SIZE], "1" * 64)
+        cache._remember("b.yml", stat_row((1, 7, 3, 4, 5), "")[:KEY_SIZE], "2" * 64)
     finally:
         cache.save()
     back = _open(example, tmp_path)
     try:
-        assert back._stat == {"a.yml": [1, 2, 3, 4, 5, "old"], "b.yml": [1, 7, 3, 4, 5, "b"]}
+        assert back._stat == {"a.yml": stat_row((1, 2, 3, 4, 5), "0" * 64),
+                              "b.yml": stat_row((1, 7, 3, 4, 5), "2" * 64)}
         assert list(back._stat) == ["a.yml", "b.yml"]
     finally:
         back.save()

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from aima_gate.core.clock import Clock
 from aima_gate.pipeline import walk_aside
+from aima_gate.pipeline.cache_recording import file_stat, stat_key
 from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import get_renderer
 from aima_gate.safeio.repo import Repo
@@ -72,7 +73,7 @@ def test_the_child_walk_is_the_walk_and_its_stats_are_the_files(odd_repo: Path) 
         if rel == "cards/link.md":
             assert got is None  # not a regular file: never a stat row's match
         else:
-            assert got == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns], rel
+            assert got == stat_key(st) == file_stat(plain, rel), rel
 
 
 @pytest.mark.parametrize("how", ["raises", "garbage", "wrong shape", "too few stats"])
@@ -253,8 +254,7 @@ def test_the_child_walk_is_the_walk_on_any_tree(tmp_path_factory: pytest.TempPat
     assert repo.listing() == plain.listing()
     for rel, got in stats.items():
         st_ = os.lstat(root / rel)
-        expect = [st_.st_dev, st_.st_ino, st_.st_size, st_.st_mtime_ns, st_.st_ctime_ns]
-        assert got == (expect if os.path.isfile(root / rel) and not os.path.islink(root / rel) else None), rel
+        assert got == (stat_key(st_) if os.path.isfile(root / rel) and not os.path.islink(root / rel) else None), rel
 
 
 def _hook_runs(example: Path, tmp_path: Path) -> tuple[RunOptions, RunOptions, Path, str]:

@@ -35,10 +35,17 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
+from aima_gate.pipeline import cache_delta as delta
 from aima_gate.pipeline.cache_checks import holding_holds
 from aima_gate.pipeline.cache_codec import LISTING, listing_digest, listing_since, sha
-from aima_gate.pipeline.cache_delta import TABLES, delta_name, magic, merged, origin, outgrown, read_delta, write_delta
-from aima_gate.pipeline.cache_entries import COMPACT, entry_chunks, group_holds, lookup_many, stored, with_spans
+from aima_gate.pipeline.cache_entries import (
+    COMPACT,
+    ROW_SIZE,
+    group_holds,
+    lookup_many,
+    stored,
+    with_spans,
+)
 from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the variables: the CLI's, the tests')
     CACHE_DIR_ENV,
     NO_CACHE_ENV,
@@ -52,12 +59,21 @@ from aima_gate.pipeline.cache_files import (  # noqa: F401 (cache_folder and the
     read_private,
 )
 from aima_gate.pipeline.cache_identity import code_fingerprint
-from aima_gate.pipeline.cache_recording import Record, forget_run, parse_recorded, stat_reader, walked
-from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, index_pair, joined, read_layout
+from aima_gate.pipeline.cache_recording import (
+    KEY_SIZE,
+    Record,
+    forget_run,
+    key_size,
+    key_times,
+    parse_recorded,
+    stat_reader,
+    walked,
+)
+from aima_gate.pipeline.cache_writer import PackWriter, as_json, read_layout
 from aima_gate.safeio.globs import glob_filter
 from aima_gate.safeio.repo import Repo
 
-FORMAT = "aima-gate artifact cache 8"
+FORMAT = "aima-gate artifact cache 9"
 MAGIC = (FORMAT + "\n").encode()
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
@@ -66,6 +82,10 @@ CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "do
 files that the recording would miss (bias reports read every registry once per run, through
 ``RecordingRepo.shared``: one group of dependencies per pack)."""
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_SET_ASIDE: list[Any] = []
+"""The tables of the last cache closed with ``free=False``: freed when the next cache closes, or never (the
+console script ends with ``os._exit``, __main__.py); at most one run's, so an in-process caller's memory stays
+bounded."""
 
 
 class ArtifactCache:
@@ -75,10 +95,10 @@ class ArtifactCache:
         self._name = name
         self._identity = identity
         self._key = key
-        self._stat: dict[str, list[Any]] = {}
+        self._stat: dict[str, bytes] = {}
         self._entries: dict[str, list[Any]] = {}
         self._view = memoryview(b"")
-        self._new_stat: dict[str, list[Any]] = {}
+        self._new_stat: dict[str, bytes] = {}
         """The next pack's stat rows read back from the last pack (:meth:`_hash`)."""
         self._remembered = bytearray()
         """The next pack's stat rows of files hashed this run (:meth:`_remember`): the marshal bytes of each (path,
@@ -111,9 +131,9 @@ class ArtifactCache:
         """The paths listed now that the last run's listing lacked."""
         self._valid: dict[Any, bool] = {}
         self._shas: dict[str, str | None] = {}
-        self._file_stat: Callable[[str], tuple[int, ...] | None] | None = None
-        self.walk_stats: dict[str, list[int] | None] | None = None
-        """Each listed file's [dev, ino, size, mtime_ns, ctime_ns] (None: not a regular file) as a child took them
+        self._file_stat: Callable[[str], bytes | None] | None = None
+        self.walk_stats: dict[str, bytes | None] | None = None
+        """Each listed file's stat_key (None: not a regular file) as a child took them
         with the walk (pipeline/walk_aside.py), for :func:`~cache_entries.lookup_many`; None: it takes its own."""
         self.aside: Any = None
         """That child (a walk_aside.WalkAside, which imports this module), for what it parsed after its walk
@@ -164,7 +184,7 @@ class ArtifactCache:
     def _load(self) -> None:
         # The pack and its delta (if any) are read into one buffer, the delta right after the pack: the view blobs
         # are read from covers both (cache_delta.py).
-        read = read_private(self._fd, (self._name, delta_name(self._name)))
+        read = read_private(self._fd, (self._name, delta.delta_name(self._name)))
         if read is None:
             return  # none yet, or a link (never followed)
         buf, (size, _) = read
@@ -180,12 +200,12 @@ class ArtifactCache:
             header = marshal.loads(layout[0])  # noqa: S302
             if header.get("identity") != self._identity:
                 return
-            tables = [header[table] for table in TABLES]
+            tables = [header[table] for table in delta.TABLES]
             if all(isinstance(x, dict) for x in tables):
                 self._base_size, self._view = size, data[len(MAGIC):]
-                self._writer = PackWriter(self._fd, self._key, magic(tag), origin(size, MAGIC))
-                self._delta = read_delta(data[size:], self._key, tag, self._identity) or {}
-                self._base = merged(tables, self._delta)  # (the tables get the delta in place)
+                self._writer = PackWriter(self._fd, self._key, delta.magic(tag), delta.origin(size, MAGIC))
+                self._delta = delta.read_delta(data[size:], self._key, tag, self._identity) or {}
+                self._base = delta.merged(tables, self._delta)  # (the tables get the delta in place)
                 self._stat, self._entries, self._globs, self._groups = tables
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
@@ -205,16 +225,16 @@ class ArtifactCache:
         # The stat before the read: the one the walk took (walk_aside.py; a listed regular file's only), else our
         # own. The one after the read is always our own.
         taken = self.walk_stats.get(rel) if self.walk_stats is not None else None
-        st = tuple(taken) if type(taken) is list else self._file_stat(rel)  # no folder on its path is a link
+        st = taken if type(taken) is bytes and len(taken) == KEY_SIZE else self._file_stat(rel)  # (no link on its path)
         if st is None:
             return None
         old = self._stat.get(rel)
-        # The index row is [dev, ino, size, mtime_ns, ctime_ns, sha], recorded only for a file older than the run
-        # that recorded it (_remember): when all five fields hold, the file is the one that was hashed.
-        if type(old) is list and len(old) == 6 and type(old[5]) is str and tuple(old[:5]) == st:
+        # The index row is the file's stat_key and its SHA-256 (hex), recorded only for a file older than the run
+        # that recorded it (_remember): when the key holds, the file is the one that was hashed.
+        if type(old) is bytes and len(old) == ROW_SIZE and old[:KEY_SIZE] == st:
             self._new_stat[rel] = old
-            return old[5]
-        if st[2] > self.repo.max_bytes:
+            return old[KEY_SIZE:].decode("ascii")
+        if key_size(st) > self.repo.max_bytes:
             return None
         try:
             data = self.repo.read_bytes(rel)
@@ -225,9 +245,9 @@ class ArtifactCache:
             self._remember(rel, st, digest)
         return digest
 
-    def _remember(self, rel: str, st: tuple[int, ...], digest: str) -> None:
-        if max(st[3], st[4]) < self._started - RACY_NS:
-            self._remembered += marshal.dumps(rel, 2) + marshal.dumps([*st, digest], 2)  # ints and a str: as JSON
+    def _remember(self, rel: str, st: bytes, digest: str) -> None:
+        if type(st) is bytes and len(st) == KEY_SIZE and max(key_times(st)) < self._started - RACY_NS:
+            self._remembered += marshal.dumps(rel, 2) + marshal.dumps(st + digest.encode("ascii"), 2)
             self._dirty = True
 
     def glob(self, patterns: Sequence[str]) -> list[str]:
@@ -325,34 +345,39 @@ class ArtifactCache:
             self._absorbed += marshal.dumps(name, 2) + marshal.dumps(entry, 2)
         except (ValueError, TypeError):  # an entry that could not be read back: no pack rather than one without it
             self._writer.discard()
-        outgrown(self, MAGIC)  # a delta that would be too large turns into a whole pack as soon as it is
+        delta.outgrown(self, MAGIC)  # a delta that would be too large turns into a whole pack as soon as it is
 
-    def save(self) -> None:
-        """Write the pack of this run (atomically; a run that changed nothing writes nothing)."""
+    def save(self, *, free: bool = True) -> None:
+        """Write the pack of this run (atomically; a run that changed nothing writes nothing). ``free``: see
+        :meth:`close`."""
         self.repo.glob_memo = None
         try:
             # The same as comparing the two sets of names, without building them (20,000 names each at 5,000 models).
             new, old = self._new_entries, self._entries
             changed = self._dirty or len(new) != len(old) or not new.keys() <= old.keys()
-            if changed and (not self._base_size or not write_delta(self, MAGIC)):  # a delta, else a whole pack
+            if changed and (not self._base_size or not delta.write_delta(self, MAGIC)):  # a delta, else a whole pack
                 self._write()
         finally:
-            self.close()
+            self.close(free=free)
 
-    def close(self) -> None:
-        """Let the pack go without writing (:meth:`save` ends here)."""
+    def close(self, *, free: bool = True) -> None:
+        """Let the pack go without writing (:meth:`save` ends here). With ``free`` False, the index is set aside
+        rather than freed (:data:`_SET_ASIDE`): a hook run evaluates a few subjects and ends, and freeing the 20,000
+        entries of its index one by one took 9 ms of its 0.35 s at 5,000 models."""
         self.repo.glob_memo = None
         aside, self.aside = self.aside, None
         if aside is not None:
             aside.finish()
         self._writer.discard()  # no-op once written; else the temporary file goes
         os.close(self._fd)
-        self._release()
+        self._release(free)
 
-    def _release(self) -> None:
+    def _release(self, free: bool = True) -> None:
         """Drop the index and the next pack's blobs once the pack is written: the run keeps this object until
         it ends, and at 12,500 models they were about 200 MB held through evaluation. Read-back artifacts that
         still decode lazily keep the pack's bytes through their own views."""
+        _SET_ASIDE[:] = [] if free else [(self._stat, self._entries, self._new_stat, self._new_entries, self._base,
+                                           self._globs, self._new_globs, self._delta)]
         self._stat, self._entries, self._new_stat, self._new_entries, self._base = {}, {}, {}, {}, ({}, {}, {}, {})
         self._globs, self._new_globs, self._groups, self._new_groups = {}, {}, {}, {}
         self._valid, self._shas, self._delta, self._added = {}, {}, {}, []
@@ -367,32 +392,7 @@ class ArtifactCache:
         _prune_folder(self._fd, self._name, *also)
 
     def _write(self) -> None:
-        # Every part of the index is stored as the marshal bytes of its JSON value (read back exactly as JSON
-        # would be: lists, never tuples), in a fraction of the time a 10 MB JSON parse takes a warm pre-commit
-        # run at 5,000 models. Absorbed entries are marshalled already, their blobs written (absorb); entries
-        # read back from the last pack have their blobs written here. The index goes out in batches: no text or
-        # marshal bytes of the whole index, and no second copy of it, are ever held (tens of MB at 12,500 models).
-        entries: dict[str, list[Any]] = {}
-        try:
-            view = self._view
-            for name, (entry, chunks) in self._new_entries.items():
-                spans = self._writer.add(entry_chunks(view, entry, chunks))
-                if spans is None:
-                    return
-                entries[name] = as_json(with_spans(name, entry, spans))
-        except (ValueError, TypeError):
-            self._writer.discard()
-            return
-        # A marshalled dict is its pairs between "{" and "0" (cache_writer.dict_pieces): the absorbed pairs join the
-        # read-back ones as they are.
-        read_back, stat = dict_pieces(entries, to_json=False), dict_pieces(self._new_stat)
-        index = (b"{", *index_pair("identity", self._identity), marshal.dumps("stat", 2), next(stat), self._remembered,
-                 stat, marshal.dumps("entries", 2), next(read_back), self._absorbed, read_back,
-                 *index_pair("globs", self._new_globs), *index_pair("groups", self._new_groups), b"0")
-        if self._writer.finish(joined(index), self._name):
-            with contextlib.suppress(OSError):  # a delta is for the pack it names: not this one
-                os.unlink(delta_name(self._name), dir_fd=self._fd)
-            self._prune()
+        delta.write_pack(self)
 
 
 __all__ = ["CACHEABLE_KINDS", "ArtifactCache", "cache_folder", "code_fingerprint", "parse_recorded", "stat_reader",

@@ -19,15 +19,16 @@ Anything else is kept in the general form. A compact entry is a third of the obj
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aima_gate.core.model import Artifact
 from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs
 from aima_gate.pipeline.cache_codec import LazyData, decode_results
-from aima_gate.pipeline.cache_recording import Record, stat_reader, walked
+from aima_gate.pipeline.cache_recording import KEY_SIZE, Record, stat_reader
+
+ROW_SIZE = KEY_SIZE + 64
+"""A stat row of a pack's index: a file's stat_key, then the SHA-256 (hex) of the bytes it had then."""
 
 COMPACT = 9
 _UNSET: Any = object()
@@ -80,27 +81,23 @@ def entry_chunks(view: memoryview, entry: Sequence[Any], chunks: list[bytes | me
 
 
 def known_shas(cache: Any, files: Iterable[str]) -> None:
-    """Fill the cache's per-run digests (``_shas``) of ``files`` in one loop: a file whose (device, inode, size,
-    mtime, ctime) are those of its stat row gets the row's digest, as :meth:`ArtifactCache._hash` answers it,
+    """Fill the cache's per-run digests (``_shas``) of ``files`` in one loop: a file whose stat_key is that of its
+    stat row gets the row's digest, as :meth:`ArtifactCache._hash` answers it,
     without its three calls per file; any other file (no row, a row that does not hold, not a regular file of the
     walk) is left to ``_hash`` itself (:meth:`ArtifactCache.current_sha`), exactly as before. :func:`lookup_many`
     makes this check per compact entry in its own loop; this batch form is the reference its tests hold it to."""
     shas, rows, new_stat, repo = cache._shas, cache._stat, cache._new_stat, cache.repo
-    walk, prefix, lstat, is_regular = walked(repo), f"{repo.root}/", os.lstat, stat.S_ISREG
+    stat_now = stat_reader(repo)
     for rel in files:
-        if rel in shas or rel not in walk:
+        if rel in shas:
             continue
         old = rows.get(rel)
-        if type(old) is not list or len(old) != 6 or type(old[5]) is not str:
+        if type(old) is not bytes or len(old) != ROW_SIZE:
             continue
-        try:
-            st = lstat(prefix + rel)
-        except OSError:
-            continue
-        if (is_regular(st.st_mode) and old[4] == st.st_ctime_ns and old[3] == st.st_mtime_ns
-                and old[2] == st.st_size and old[1] == st.st_ino and old[0] == st.st_dev):
+        now = stat_now(rel)  # (None for a file the walk did not find, or not a regular file)
+        if now is not None and old[:KEY_SIZE] == now:
             new_stat[rel] = old
-            shas[rel] = old[5]
+            shas[rel] = old[KEY_SIZE:].decode("ascii")
 
 
 def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
@@ -132,11 +129,11 @@ def lookup_many(cache: Any, pairs: Sequence[tuple[str, str]],
                     now = shas.get(file, _UNSET)
                     if now is _UNSET:
                         old = rows.get(file)
-                        if type(old) is list and len(old) == 6 and type(old[5]) is str and (
-                                old[:5] == taken.get(file) if taken is not None  # (only walked files are in it)
-                                else tuple(old[:5]) == stat_now(file)):  # (None for a file the walk did not find)
+                        if type(old) is bytes and len(old) == ROW_SIZE and (
+                                old[:KEY_SIZE] == taken.get(file) if taken is not None  # (walked files only)
+                                else old[:KEY_SIZE] == stat_now(file)):  # (None: a file the walk did not find)
                             new_stat[file] = old
-                            now = shas[file] = old[5]
+                            now = shas[file] = old[KEY_SIZE:].decode("ascii")
                         if now is _UNSET:
                             now = current_sha(file)
                     if now == digest and (not groups or all(

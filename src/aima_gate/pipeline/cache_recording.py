@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import struct
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,12 +29,12 @@ class RecordingRepo:
         self._repo = repo
         self.deps: list[Dep] = []
         self.cacheable = True
-        self.stats: dict[str, tuple[int, ...]] = {}
-        """(dev, ino, size, mtime_ns, ctime_ns) of each file read, when unchanged during the read."""
+        self.stats: dict[str, bytes] = {}
+        """The :func:`stat_key` of each file read, when unchanged during the read."""
 
         self.groups: dict[str, list[Any]] = {}
         """The dependencies of each ``("group", digest)`` in :attr:`deps`."""
-        self._file_stat: Callable[[str], tuple[int, ...] | None] | None = None
+        self._file_stat: Callable[[str], bytes | None] | None = None
         """:func:`stat_reader` of the repository, bound on the first read: a read asks it twice."""
         self.clock_reads = 0
         """How often the parse read the run's clock (:class:`RecordedClock`)."""
@@ -140,7 +141,7 @@ class RecordingRepo:
         except BaseException:
             self.cacheable = False  # a refused read depends on more than the bytes (links, limits)
             raise
-        if before is None or len(data) != before[2]:
+        if before is None or len(data) != key_size(before):
             self.cacheable = False
             return data, None
         if identity(rel) == before:
@@ -154,26 +155,53 @@ class RecordingRepo:
 _SHARED: weakref.WeakKeyDictionary[Repo, dict[str, tuple[Any, str | None, list[Any]]]] = weakref.WeakKeyDictionary()
 
 
-def file_stat(repo: Repo, rel: str) -> tuple[int, ...] | None:
-    """The identity of a regular file found by the walk (so no folder on its path is a link), else None."""
+STAT_KEY = struct.Struct("<QQQqq")
+"""A regular file's identity as the cache keeps it: its (device, inode, size, mtime_ns, ctime_ns) packed in 40
+bytes, compared whole. One object per file, not a list of five numbers: a pack's stat rows and the walk's stats
+are 20,000 each in a hook run at 5,000 models, decoded in a quarter of the time."""
+KEY_SIZE = STAT_KEY.size
+_pack_key, _unpack_key = STAT_KEY.pack, STAT_KEY.unpack
+
+
+def stat_key(st: os.stat_result) -> bytes | None:
+    """The identity of a regular file's stat (None: not a regular file, or a field out of range)."""
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    try:
+        return _pack_key(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    except struct.error:  # no identity: the file is hashed on every run
+        return None
+
+
+def key_size(key: bytes) -> int:
+    """The file size a :func:`stat_key` holds."""
+    return int(_unpack_key(key)[2])
+
+
+def key_times(key: bytes) -> tuple[int, int]:
+    """The (mtime_ns, ctime_ns) a :func:`stat_key` holds."""
+    _, _, _, mtime, ctime = _unpack_key(key)
+    return mtime, ctime
+
+
+def file_stat(repo: Repo, rel: str) -> bytes | None:
+    """The identity (:func:`stat_key`) of a regular file found by the walk (so no folder on its path is a link),
+    else None."""
     return stat_reader(repo)(rel)
 
 
-def stat_reader(repo: Repo) -> Callable[[str], tuple[int, ...] | None]:
+def stat_reader(repo: Repo) -> Callable[[str], bytes | None]:
     """:func:`file_stat` for one repository, its walk and root looked up once: the cache asks it for every file
     of a run (20,000 at 5,000 models), where the per-call look-ups were a third of the cost of the ``lstat``."""
-    files, prefix, lstat, is_regular = walked(repo), f"{repo.root}/", os.lstat, stat.S_ISREG
+    files, prefix, lstat, key = walked(repo), f"{repo.root}/", os.lstat, stat_key
 
-    def identity(rel: str) -> tuple[int, ...] | None:
+    def identity(rel: str) -> bytes | None:
         if rel not in files:
             return None
         try:
-            st = lstat(prefix + rel)
+            return key(lstat(prefix + rel))
         except OSError:
             return None
-        if not is_regular(st.st_mode):
-            return None
-        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
     return identity
 
@@ -200,7 +228,7 @@ class Record:
     """What one cacheable parse left: its dependencies, the file stats seen, and its encoded results."""
 
     deps: tuple[Dep, ...]
-    stats: Mapping[str, tuple[int, ...]]
+    stats: Mapping[str, bytes]
     items: list[Any] | None
     blobs: list[bytes]
     groups: Mapping[str, list[Any]]

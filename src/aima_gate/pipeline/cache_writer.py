@@ -35,19 +35,14 @@ def dict_pieces(value: Mapping[str, Any], *, to_json: bool = True) -> Iterator[b
     """The marshal (version 2) bytes of ``dict(value)`` (through :func:`as_json` unless ``to_json`` is False), in
     pieces. Version 2 has no back-references, and a dict is its type byte, its key/value pairs one after the other
     and a null byte: so the pairs of each batch, marshalled as a dict and stripped of those two bytes, join into
-    exactly ``marshal.dumps(dict(value), 2)``. A value that is ``bytes`` stands for itself already marshalled."""
+    exactly ``marshal.dumps(dict(value), 2)``."""
     yield b"{"
     items = iter(value.items())
     while True:
         batch = dict(itertools.islice(items, BATCH))
         if not batch:
             break
-        if any(type(v) is bytes for v in batch.values()):
-            yield b"".join(marshal.dumps(k, 2) + (v if type(v) is bytes else marshal.dumps(as_json(v) if to_json
-                                                                                          else v, 2))
-                           for k, v in batch.items())
-        else:
-            yield marshal.dumps(as_json(batch) if to_json else batch, 2)[1:-1]
+        yield marshal.dumps(as_json(batch) if to_json else batch, 2)[1:-1]
     yield b"0"
 
 

@@ -285,7 +285,7 @@ def run_check(options: RunOptions) -> Report:
                                     if full and cache is not None else None)
     finally:
         if cache is not None:
-            cache.save()
+            cache.save(free=full)  # a hook run's index is set aside, not freed entry by entry (cache.close)
     materialize: Callable[[Artifact], Artifact] | None = None
     if cache is not None:
         # The engine and reporters see plain data, parsed or read back alike. Decoded now: the kinds read after
