@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
+from aima_gate.core.clock import Clock
 from aima_gate.core.model import Artifact
 from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline.cache_blobs import Blobs
 from aima_gate.pipeline.cache_codec import decode_results, encode_results, materialized
 from aima_gate.pipeline.cache_entries import expand
 from aima_gate.safeio.repo import Repo
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, TODAY
 from tests.pipeline.stat_rows import PLANTED, row
 from tests.spies import record_first_args
 
@@ -231,3 +232,29 @@ def test_the_bound_stat_reader_answers_as_file_stat(example: Path, tmp_path: Pat
     assert [read(n) for n in names] == [file_stat(repo, n) for n in names]
     assert all(read(n) is not None for n in files)
     assert [read(n) for n in names[len(files):]] == [None] * 5
+
+
+def test_a_hook_run_sets_its_index_aside_and_the_next_run_frees_it(example: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hook run (files named) lets its index go without freeing it entry by entry: it is set aside, one run's
+    at most, and the next run's close frees it; a full run frees its own. Either reports as without the cache."""
+    from dataclasses import replace
+
+    from aima_gate.pipeline.runner import RunOptions, run_check
+    from aima_gate.reporters import get_renderer
+
+    card = next((example / "cards").glob("*.md"))
+    plain = RunOptions(root=example, clock=Clock.at(TODAY), changed_files=frozenset({str(card.relative_to(example))}))
+    cached = replace(plain, cache_dir=tmp_path / "cache")
+    render = get_renderer("json")
+    run_check(replace(cached, changed_files=None))
+    assert cache_mod._SET_ASIDE == []
+    saved = record_first_args(monkeypatch, cache_mod.ArtifactCache, "save")
+    assert render(run_check(cached)) == render(run_check(plain))
+    (aside,) = cache_mod._SET_ASIDE
+    entries, read_back = aside[1], aside[3]
+    assert entries and read_back  # the index read back, kept whole (no stat rows: the copied files are racy)
+    assert not (saved[0]._entries or saved[0]._stat)  # the cache itself holds none of it
+    assert render(run_check(replace(cached, changed_files=None))) == render(run_check(replace(plain,
+                                                                                              changed_files=None)))
+    assert cache_mod._SET_ASIDE == []  # freed by the next run (a full one: its own too)
