@@ -233,7 +233,7 @@ class ArtifactCache:
         # that recorded it (_remember): when the key holds, the file is the one that was hashed.
         if type(old) is bytes and len(old) == ROW_SIZE and old[:KEY_SIZE] == st:
             self._new_stat[rel] = old
-            return old[KEY_SIZE:].decode("ascii")
+            return old[KEY_SIZE:].decode("ascii", "replace")  # (a row not ASCII names no real digest: a miss)
         if key_size(st) > self.repo.max_bytes:
             return None
         try:
@@ -246,7 +246,8 @@ class ArtifactCache:
         return digest
 
     def _remember(self, rel: str, st: bytes, digest: str) -> None:
-        if type(st) is bytes and len(st) == KEY_SIZE and max(key_times(st)) < self._started - RACY_NS:
+        if (type(st) is bytes and len(st) == KEY_SIZE and len(digest) == 64 and digest.isascii()
+                and max(key_times(st)) < self._started - RACY_NS):
             self._remembered += marshal.dumps(rel, 2) + marshal.dumps(st + digest.encode("ascii"), 2)
             self._dirty = True
 
