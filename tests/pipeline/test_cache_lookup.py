@@ -234,13 +234,14 @@ def test_the_bound_stat_reader_answers_as_file_stat(example: Path, tmp_path: Pat
     assert [read(n) for n in names[len(files):]] == [None] * 5
 
 
-def test_a_hook_run_sets_its_index_aside_and_the_next_run_frees_it(example: Path, tmp_path: Path,
+def test_a_hook_run_sets_its_index_and_artifacts_aside_and_the_next_run_frees_them(example: Path, tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """A hook run (files named) lets its index go without freeing it entry by entry: it is set aside, one run's
     at most, and the next run's close frees it; a full run frees its own. Either reports as without the cache."""
     from dataclasses import replace
 
-    from aima_gate.pipeline.runner import RunOptions, run_check
+    from aima_gate.core.kept import kept
+    from aima_gate.pipeline.runner import ARTIFACTS, RunOptions, run_check
     from aima_gate.reporters import get_renderer
 
     card = next((example / "cards").glob("*.md"))
@@ -248,13 +249,14 @@ def test_a_hook_run_sets_its_index_aside_and_the_next_run_frees_it(example: Path
     cached = replace(plain, cache_dir=tmp_path / "cache")
     render = get_renderer("json")
     run_check(replace(cached, changed_files=None))
-    assert cache_mod._SET_ASIDE == []
+    assert kept(cache_mod.INDEX) is None and kept(ARTIFACTS) is None
     saved = record_first_args(monkeypatch, cache_mod.ArtifactCache, "save")
     assert render(run_check(cached)) == render(run_check(plain))
-    (aside,) = cache_mod._SET_ASIDE
+    aside = kept(cache_mod.INDEX)
+    assert isinstance(aside, tuple) and kept(ARTIFACTS)
     entries, read_back = aside[1], aside[3]
     assert entries and read_back  # the index read back, kept whole (no stat rows: the copied files are racy)
     assert not (saved[0]._entries or saved[0]._stat)  # the cache itself holds none of it
     assert render(run_check(replace(cached, changed_files=None))) == render(run_check(replace(plain,
                                                                                               changed_files=None)))
-    assert cache_mod._SET_ASIDE == []  # freed by the next run (a full one: its own too)
+    assert kept(cache_mod.INDEX) is None and kept(ARTIFACTS) is None  # freed by the next run (a full one)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from aima_gate.core.errors import AimaGateError, ConfigError
+from aima_gate.core.kept import release, set_aside
 from aima_gate.pipeline import cache_delta as delta
 from aima_gate.pipeline.cache_checks import holding_holds
 from aima_gate.pipeline.cache_codec import LISTING, listing_digest, listing_since, sha
@@ -82,10 +83,8 @@ CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "do
 files that the recording would miss (bias reports read every registry once per run, through
 ``RecordingRepo.shared``: one group of dependencies per pack)."""
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-_SET_ASIDE: list[Any] = []
-"""The tables of the last cache closed with ``free=False``: freed when the next cache closes, or never (the
-console script ends with ``os._exit``, __main__.py); at most one run's, so an in-process caller's memory stays
-bounded."""
+INDEX = "the artifact cache's index"
+"""What a hook run's cache sets aside (core/kept.py) when it closes."""
 
 
 class ArtifactCache:
@@ -357,13 +356,13 @@ class ArtifactCache:
             new, old = self._new_entries, self._entries
             changed = self._dirty or len(new) != len(old) or not new.keys() <= old.keys()
             if changed and (not self._base_size or not delta.write_delta(self, MAGIC)):  # a delta, else a whole pack
-                self._write()
+                delta.write_pack(self)
         finally:
             self.close(free=free)
 
     def close(self, *, free: bool = True) -> None:
         """Let the pack go without writing (:meth:`save` ends here). With ``free`` False, the index is set aside
-        rather than freed (:data:`_SET_ASIDE`): a hook run evaluates a few subjects and ends, and freeing the 20,000
+        rather than freed (core/kept.py): a hook run evaluates a few subjects and ends, and freeing the 20,000
         entries of its index one by one took 9 ms of its 0.35 s at 5,000 models."""
         self.repo.glob_memo = None
         aside, self.aside = self.aside, None
@@ -377,8 +376,11 @@ class ArtifactCache:
         """Drop the index and the next pack's blobs once the pack is written: the run keeps this object until
         it ends, and at 12,500 models they were about 200 MB held through evaluation. Read-back artifacts that
         still decode lazily keep the pack's bytes through their own views."""
-        _SET_ASIDE[:] = [] if free else [(self._stat, self._entries, self._new_stat, self._new_entries, self._base,
-                                           self._globs, self._new_globs, self._delta)]
+        if free:
+            release(INDEX)
+        else:
+            set_aside(INDEX, (self._stat, self._entries, self._new_stat, self._new_entries, self._base, self._globs,
+                              self._new_globs, self._delta))
         self._stat, self._entries, self._new_stat, self._new_entries, self._base = {}, {}, {}, {}, ({}, {}, {}, {})
         self._globs, self._new_globs, self._groups, self._new_groups = {}, {}, {}, {}
         self._valid, self._shas, self._delta, self._added = {}, {}, {}, []
@@ -391,9 +393,6 @@ class ArtifactCache:
 
     def _prune(self, *also: str) -> None:
         _prune_folder(self._fd, self._name, *also)
-
-    def _write(self) -> None:
-        delta.write_pack(self)
 
 
 __all__ = ["CACHEABLE_KINDS", "ArtifactCache", "cache_folder", "code_fingerprint", "parse_recorded", "stat_reader",
