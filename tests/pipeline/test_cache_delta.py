@@ -5,7 +5,6 @@ killed while writing one leaves the previous pack and delta in use."""
 
 from __future__ import annotations
 
-import hmac
 import marshal
 import os
 import shutil
@@ -21,8 +20,8 @@ from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline import cache_delta
 from aima_gate.pipeline.cache_delta import DELTA_MAGIC, changes, delta_name, magic, merged, read_delta
 from aima_gate.pipeline.cache_entries import expand
-from aima_gate.pipeline.cache_files import PRUNE_AFTER_DAYS, _prune_folder, mac, read_private
-from aima_gate.pipeline.cache_writer import PackWriter
+from aima_gate.pipeline.cache_files import PRUNE_AFTER_DAYS, _prune_folder, read_private
+from aima_gate.pipeline.cache_writer import PackWriter, authenticated
 from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import get_renderer
 from tests.conftest import EXAMPLES, TODAY
@@ -107,9 +106,9 @@ def test_a_file_gone_is_gone_from_the_delta_too(example: Path, card: Path, tmp_p
 
 
 def read_layout_index(data: bytes) -> bytes:
-    body = data[:-32]
+    body = data[:-32]  # ... index, blobs' digest (32), index size (8), tag (32)
     size = int.from_bytes(body[-8:], "big")
-    return body[len(body) - 8 - size:-8]
+    return body[len(body) - 40 - size:-40]
 
 
 def _damage(data: bytes, how: str) -> bytes:
@@ -120,12 +119,12 @@ def _damage(data: bytes, how: str) -> bytes:
         at = len(DELTA_MAGIC) + 32 + 1
         return data[:at] + bytes([data[at] ^ 1]) + data[at + 1:]
     if how == "flipped-index":
-        at = len(data) - 40 - size // 2
+        at = len(data) - 72 - size // 2
         return data[:at] + bytes([data[at] ^ 1]) + data[at + 1:]
     if how == "tag":
         return data[:-1] + bytes([data[-1] ^ 1])
     if how == "reordered":  # the index before the blobs, each part intact
-        head, blobs, rest = data[:len(DELTA_MAGIC) + 32], data[len(DELTA_MAGIC) + 32:-40 - size], data[-40 - size:]
+        head, blobs, rest = data[:len(DELTA_MAGIC) + 32], data[len(DELTA_MAGIC) + 32:-72 - size], data[-72 - size:]
         return head + rest[:size] + blobs + rest[size:]
     if how == "empty":
         return b""
@@ -173,9 +172,9 @@ def test_a_delta_paired_with_another_pack_is_ignored(example: Path, card: Path, 
     # The same at the level of the bytes: the delta authenticates, but names the other pack's tag.
     key = (cache_dir / "key").read_bytes()
     data = memoryview(old_delta)
-    assert hmac.compare_digest(mac(key, data[:-32]), data[-32:])
-    identity = marshal.loads(read_layout_index(old_delta))["identity"]
     old_tag = old_delta[len(DELTA_MAGIC):len(DELTA_MAGIC) + 32]
+    assert authenticated(key, data, magic(old_tag)) is not None
+    identity = marshal.loads(read_layout_index(old_delta))["identity"]
     assert read_delta(data, key, old_tag, identity) is not None  # with the pack it was made for
     assert read_delta(data, key, pack.read_bytes()[-32:], identity) is None
     assert read_delta(data, key, old_tag, identity + " ") is None

@@ -217,6 +217,9 @@ class _FailingCache:
     def lookup_many(self, todo: Any) -> list[None]:
         return [None] * len(todo)
 
+    def blobs_hold(self) -> bool:
+        return True
+
     def absorb(self, kind: str, file: str, record: Any) -> None:
         self.absorbed += 1
         if self.absorbed == 100:

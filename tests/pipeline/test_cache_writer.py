@@ -4,6 +4,7 @@ when whole: a pack cut anywhere is ignored, and a failed write leaves neither a 
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import shutil
@@ -15,8 +16,7 @@ import pytest
 from aima_gate.core.clock import Clock
 from aima_gate.pipeline import cache as cache_mod
 from aima_gate.pipeline import cache_writer
-from aima_gate.pipeline.cache_files import mac
-from aima_gate.pipeline.cache_writer import BATCH, PackWriter, as_json, dict_pieces, read_layout
+from aima_gate.pipeline.cache_writer import BATCH, PackWriter, as_json, authenticated, dict_pieces, read_layout
 from aima_gate.pipeline.runner import RunOptions, run_check
 from aima_gate.reporters import get_renderer
 from aima_gate.safeio.repo import Repo
@@ -68,13 +68,16 @@ def test_a_pack_written_in_pieces_reads_back_equal(flush: int, tmp_path: Path, m
     finally:
         os.close(fd)
     data = (folder / "p.pack").read_bytes()
-    body = memoryview(data)[:-32]
-    assert mac(key, body) == data[-32:]
-    layout = read_layout(body, b"magic\n")
-    assert layout is not None
+    layout = authenticated(key, memoryview(data), b"magic\n")
+    assert layout is not None and layout == read_layout(memoryview(data)[:-32], b"magic\n")
     assert marshal.loads(layout[0]) == index
     blobs = bytes(layout[1])
     assert [blobs[off:off + n] for off, n in spans] == [bytes(c) for c in chunks]
+    assert layout[2] == hashlib.sha256(blobs).digest()  # the blobs' digest, which the tag signs
+    # The tag signs the magic, the index, the blobs' digest and the index's size: any of them changed fails it.
+    for at in (0, len(data) - 32 - 40 - 1, len(data) - 40, len(data) - 33):
+        assert authenticated(key, memoryview(data[:at] + bytes([data[at] ^ 1]) + data[at + 1:]), b"magic\n") is None
+    assert authenticated(b"other" * 8, memoryview(data), b"magic\n") is None
 
 
 def test_a_cold_run_streams_its_blobs_and_the_warm_run_reads_everything_back(

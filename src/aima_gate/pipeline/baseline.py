@@ -16,10 +16,16 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from aima_gate.core.errors import ConfigError
 from aima_gate.core.model import Finding, Status
+from aima_gate.safeio.loaders import decode_text
+
+if TYPE_CHECKING:
+    from aima_gate.config.repo_config import Config
+    from aima_gate.safeio.repo import Repo
 
 FORMAT = "aima-gate-baseline/1"
 DEFAULT_FILE = ".aima-gate-baseline.json"
@@ -100,3 +106,20 @@ def apply_baseline(findings: Sequence[Finding], baseline: Baseline,
                "baselined": 0 if expired else len(seen),
                "fixed": [{"policy_id": e.get("policy_id"), "subject": e.get("subject")} for e in fixed]}
     return out, section
+
+
+def load_baseline(named: Path | None, in_config: str | None, config: Config, repo: Repo) -> Baseline | None:
+    """The run's baseline: the file named on the command line (``named``: the user's own, wherever it is), else the
+    one the config names (``in_config``: the repository's, read only inside it like any artifact), else None."""
+    if named is not None:
+        try:
+            text = decode_text(named.read_bytes(), str(named))
+        except OSError as exc:
+            raise ConfigError(f"cannot read the baseline: {exc.strerror}", file=str(named)) from None
+        return parse_baseline(text, str(named))
+    if in_config is None:
+        return None  # the usual case: nothing to import
+    if not repo.exists(in_config):
+        raise ConfigError(f"baseline {in_config!r} does not exist", file=config.file,
+                          line=config.line_of("/baseline"), hint="write it with `aima-gate baseline`")
+    return parse_baseline(repo.read_text(in_config), in_config)

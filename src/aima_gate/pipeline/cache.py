@@ -13,19 +13,19 @@ A pack holds, per (kind, file), the collector's results and every dependency the
 when every dependency still holds; a file's hash is recomputed unless its (device, inode, size, mtime, ctime) are
 those recorded when it was hashed and were already 2 s old then (git's rule against "racily clean" files).
 
-Why it cannot change a verdict: a pack is authenticated (HMAC-SHA256 over the whole file, with a random key kept
-in the cache folder, which with the packs must belong to this user and be writable by no one else) and names its
-identity inside; anything unreadable, truncated, foreign, mismatched or
-tampered is a miss, never data. Packs are written to a fresh temporary file as the run goes (cache_writer.py) and
-renamed into place once whole (two runs at once each leave a whole pack), and nothing in the folder is opened
-through a symbolic link. A run that read a pack back writes only what it changed, as the pack's delta, which is
+Why it cannot change a verdict: a pack's index and the SHA-256 of its blobs are authenticated (HMAC-SHA256, with a
+random key kept in the cache folder, which with the packs must belong to this user and be writable by no one else),
+the index names the pack's identity, and no blob byte is read before the blobs match that digest
+(cache_blobs.CheckedView; a pack whose blobs do not is removed and the run collects without it). Anything
+unreadable, truncated, foreign, mismatched or tampered is a miss, never data. Packs are written to a fresh
+temporary file as the run goes (cache_writer.py) and renamed into place once whole, and nothing in the folder is
+opened through a symbolic link. A run that read a pack back writes only what it changed, as the pack's delta,
 authenticated with the pack's tag and read with that pack only (cache_delta.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import marshal
 import os
@@ -37,6 +37,7 @@ from typing import Any
 from aima_gate.core.errors import AimaGateError, ConfigError
 from aima_gate.core.kept import release, set_aside
 from aima_gate.pipeline import cache_delta as delta
+from aima_gate.pipeline.cache_blobs import CheckedView
 from aima_gate.pipeline.cache_checks import holding_holds
 from aima_gate.pipeline.cache_codec import LISTING, listing_digest, listing_since, sha
 from aima_gate.pipeline.cache_entries import (
@@ -70,11 +71,11 @@ from aima_gate.pipeline.cache_recording import (
     stat_reader,
     walked,
 )
-from aima_gate.pipeline.cache_writer import PackWriter, as_json, read_layout
+from aima_gate.pipeline.cache_writer import PackWriter, as_json, authenticated
 from aima_gate.safeio.globs import glob_filter
 from aima_gate.safeio.repo import Repo
 
-FORMAT = "aima-gate artifact cache 9"
+FORMAT = "aima-gate artifact cache 10"
 MAGIC = (FORMAT + "\n").encode()
 RACY_NS = 2_000_000_000
 CACHEABLE_KINDS = frozenset({"model", "model_card", "explainability_report", "document", "threat_model",
@@ -96,25 +97,20 @@ class ArtifactCache:
         self._key = key
         self._stat: dict[str, bytes] = {}
         self._entries: dict[str, list[Any]] = {}
-        self._view = memoryview(b"")
+        self._view = CheckedView(memoryview(b""))
         self._new_stat: dict[str, bytes] = {}
         """The next pack's stat rows read back from the last pack (:meth:`_hash`)."""
         self._remembered = bytearray()
-        """The next pack's stat rows of files hashed this run (:meth:`_remember`): the marshal bytes of each (path,
-        row) pair, before those of :attr:`_new_stat` in the index (a path in both keeps the row read back, which held
-        this run; either row names the bytes of one state of the file): one buffer, not 50,000 small objects
-        freed among the artifacts at 12,500 models."""
+        """The next pack's stat rows of files hashed this run (:meth:`_remember`), as the marshal bytes of each (path,
+        row) pair, put before :attr:`_new_stat`'s in the index (a path in both keeps the row read back, which held):
+        one buffer, not 50,000 small objects freed among the artifacts at 12,500 models."""
         self._new_entries: dict[str, tuple[list[Any], list[bytes | memoryview] | None]] = {}
-        """Each entry read back for the next pack (in its stored form, cache_entries.py) with its blobs (None: a
-        compact entry's, at its spans in the pack's view: cache_entries.entry_chunks)."""
+        """Each entry read back for the next pack (stored form) with its blobs (None: at its spans in the view)."""
         self._base: Sequence[Mapping[str, list[Any]]] = ({}, {}, {}, {})
-        """The pack's own tables (:data:`~cache_delta.TABLES`) as read, before its delta: what a delta is relative
-        to (cache_delta.py)."""
+        """The pack's own tables (cache_delta.TABLES) before its delta: what the next delta is relative to."""
         self._base_size = 0
-        self._delta: dict[str, Any] = {}
-        """The index of the pack's delta as read (cache_delta.py), empty when it has none."""
-        self._writer = PackWriter(fd, key, MAGIC)
-        """The next pack's writer; once a pack is read back, the writer of its next delta (:meth:`_load`)."""
+        self._delta: dict[str, Any] = {}  # the index of the pack's delta as read (cache_delta.py), or empty
+        self._writer = PackWriter(fd, key, MAGIC)  # once a pack is read back, its next delta's writer (_load)
         self._absorbed = bytearray()
         """The next pack's entries for the files parsed this run, their blobs already written (:meth:`absorb`):
         marshal bytes of each (name, entry) pair, a fraction of the memory of the lists they stand for."""
@@ -124,16 +120,14 @@ class ArtifactCache:
         self._groups: dict[str, list[Any]] = {}
         self._new_groups: dict[str, list[Any]] = {}
         self._listing: str | None = None
-        self._last_listing: str | None = None
-        """The digest of the last run's listing when it differs from this one's (:meth:`_listed`)."""
-        self._added: list[str] = []
-        """The paths listed now that the last run's listing lacked."""
+        self._last_listing: str | None = None  # the last run's listing's digest when it differs (_listed)
+        self._added: list[str] = []  # the paths listed now that the last run's listing lacked
         self._valid: dict[Any, bool] = {}
         self._shas: dict[str, str | None] = {}
         self._file_stat: Callable[[str], bytes | None] | None = None
         self.walk_stats: dict[str, bytes | None] | None = None
-        """Each listed file's stat_key (None: not a regular file) as a child took them
-        with the walk (pipeline/walk_aside.py), for :func:`~cache_entries.lookup_many`; None: it takes its own."""
+        """Each listed file's stat_key (None: not a regular file) as a child took them with the walk
+        (pipeline/walk_aside.py), for :func:`~cache_entries.lookup_many`; None: it takes its own."""
         self.aside: Any = None
         """That child (a walk_aside.WalkAside, which imports this module), for what it parsed after its walk
         (cache_entries.run_batch); let go by :meth:`close`."""
@@ -177,9 +171,6 @@ class ArtifactCache:
         name = sha(identity.encode())[:40] + ".pack"
         return cls(repo, fd, name, identity, key)
 
-    def _mac(self, data: bytes | memoryview) -> bytes:
-        return mac(self._key, data)
-
     def _load(self) -> None:
         # The pack and its delta (if any) are read into one buffer, the delta right after the pack: the view blobs
         # are read from covers both (cache_delta.py).
@@ -189,25 +180,31 @@ class ArtifactCache:
         buf, (size, _) = read
         data = memoryview(buf)  # a view: no copy of a pack of tens of MB
         try:
-            body, tag = data[:size - 32], bytes(data[size - 32:size])
-            if size < len(MAGIC) + 40 or body[:len(MAGIC)] != MAGIC or not hmac.compare_digest(self._mac(body), tag):
-                return
-            layout = read_layout(body, MAGIC)
+            layout = authenticated(self._key, data[:size], MAGIC)  # the index; the blobs by their digest, below
             if layout is None:
                 return
-            # S302: the bytes of a pack that just authenticated under our key (written by _write)
+            # S302: the bytes of a pack's index that just authenticated under our key (written by write_pack)
             header = marshal.loads(layout[0])  # noqa: S302
             if header.get("identity") != self._identity:
                 return
             tables = [header[table] for table in delta.TABLES]
             if all(isinstance(x, dict) for x in tables):
-                self._base_size, self._view = size, data[len(MAGIC):]
+                tag = bytes(data[size - 32:size])
+                self._base_size, self._view = size, CheckedView(data[len(MAGIC):], layout[1], layout[2])
                 self._writer = PackWriter(self._fd, self._key, delta.magic(tag), delta.origin(size, MAGIC))
                 self._delta = delta.read_delta(data[size:], self._key, tag, self._identity) or {}
                 self._base = delta.merged(tables, self._delta)  # (the tables get the delta in place)
                 self._stat, self._entries, self._globs, self._groups = tables
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
+
+    def check_blobs(self) -> None:  # on a thread from now on (cache_blobs.CheckedView.start)
+        self._view.start()
+
+    def blobs_hold(self) -> bool:
+        """Whether the blobs of the pack read back are the ones its index names (True when none was read). False:
+        nothing read back from it may be used (the run collects again without it)."""
+        return self._view.holds()
 
     # ------------------------------------------------------------------------------------------- lookup
     def current_sha(self, rel: str) -> str | None:
@@ -360,15 +357,19 @@ class ArtifactCache:
         finally:
             self.close(free=free)
 
-    def close(self, *, free: bool = True) -> None:
+    def close(self, *, free: bool = True, drop: bool = False) -> None:
         """Let the pack go without writing (:meth:`save` ends here). With ``free`` False, the index is set aside
         rather than freed (core/kept.py): a hook run evaluates a few subjects and ends, and freeing the 20,000
-        entries of its index one by one took 9 ms of its 0.35 s at 5,000 models."""
+        entries of its index one by one took 9 ms of its 0.35 s at 5,000 models. With ``drop``, the pack and its
+        delta are removed (blobs that are not the ones the index names: the next run makes a new pack)."""
         self.repo.glob_memo = None
         aside, self.aside = self.aside, None
         if aside is not None:
             aside.finish()
         self._writer.discard()  # no-op once written; else the temporary file goes
+        for name in (self._name, delta.delta_name(self._name)) if drop else ():
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=self._fd)
         os.close(self._fd)
         self._release(free)
 
@@ -385,7 +386,7 @@ class ArtifactCache:
         self._globs, self._new_globs, self._groups, self._new_groups = {}, {}, {}, {}
         self._valid, self._shas, self._delta, self._added = {}, {}, {}, []
         self._absorbed, self._remembered = bytearray(), bytearray()
-        self._view = memoryview(b"")
+        self._view = CheckedView(memoryview(b""))
         # Its copies of the walk (and its stats), and the per-run memos of the recording (the shared registry reads
         # and their dependencies): a few MB at 12,500 models, unused after.
         self._file_stat = self.walk_stats = None

@@ -1,13 +1,73 @@
 """The verified blobs of a cache entry read back (cache_codec.py: what they hold; cache.py: the pack they are
-read from), each decoded once, on first use, and only from a pack that authenticated under our key."""
+read from), each decoded once, on first use, and only from a pack that authenticated under our key.
+
+A pack's index authenticates under our key when the pack is opened; its blobs are checked against the SHA-256 the
+index names on a thread meanwhile (:class:`CheckedView`), and no blob byte is handed out before that check holds."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import marshal
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from aima_gate.core.model import LineIndex
+
+
+class BlobsNotChecked(ValueError):
+    """A pack's blobs are not the ones its authenticated index names (tampered, or corrupted on disk): nothing read
+    back from that pack may be used (the run collects again without the cache, pipeline/runner.py)."""
+
+
+class CheckedView:
+    """The view of a pack (after its magic line) and its delta that blobs are read from, as a memoryview slices it,
+    once the pack's blob region is found to have the SHA-256 its authenticated index names. The check runs on a
+    thread once :meth:`start` is called (hashing 17 MB of blobs took 12 ms of a hook run's path at 5,000 models,
+    which decodes a few of them, late; started once the walk's child is done with the second core), else on the
+    first need; the first slice waits for it, and a failed check makes every slice raise :class:`BlobsNotChecked`.
+    The delta's blobs, after the pack's, are checked when the delta is read."""
+
+    __slots__ = ("_blobs", "_checked", "_digest", "_thread", "_view")
+
+    def __init__(self, view: memoryview, blobs: memoryview | None = None, digest: bytes = b"") -> None:
+        self._view = view
+        self._blobs, self._digest = blobs, digest
+        self._checked: bool | None = True if blobs is None else None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Check the blobs on a thread from now on (once; nothing to do when there is nothing to check)."""
+        if self._checked is None and self._thread is None:
+            self._thread = threading.Thread(target=self._check, daemon=True, name="aima-gate: pack blobs check")
+            self._thread.start()
+
+    def _check(self) -> None:
+        blobs, digest = self._blobs, self._digest
+        try:
+            self._checked = blobs is not None and hmac.compare_digest(hashlib.sha256(blobs).digest(), digest)
+        finally:  # (hashlib works without the GIL: the main thread goes on meanwhile)
+            self._checked = self._checked is True
+            self._blobs = None
+
+    def holds(self) -> bool:
+        """Whether the pack's blobs are the ones its index names (waiting for the check, or making it, once)."""
+        if self._checked is None:
+            thread = self._thread
+            if thread is None:
+                self._check()
+            else:
+                thread.join()
+        return self._checked is True
+
+    def __len__(self) -> int:
+        return len(self._view)
+
+    def __getitem__(self, key: slice) -> memoryview:
+        if self._checked is not True and not self.holds():
+            raise BlobsNotChecked("the pack's blobs are not the ones its index names")
+        return self._view[key]
 
 
 class Blobs:
@@ -50,7 +110,7 @@ class PairBlobs(LineIndex):
     # LineIndex's own slots (_lines, _build) are never set nor read: line_of and under go through _real.
     __slots__ = ("_data_size", "_lines_size", "_offset", "_one", "_real", "_view", "_zero")
 
-    def __init__(self, view: bytes | memoryview, offset: int, data: int, lines: int) -> None:
+    def __init__(self, view: bytes | memoryview | CheckedView, offset: int, data: int, lines: int) -> None:
         self._view = view
         self._offset = offset
         self._data_size = data

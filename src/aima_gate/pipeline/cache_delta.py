@@ -19,6 +19,7 @@ most one delta per pack: a run replaces it with one relative to the same pack, a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import marshal
 import os
@@ -26,10 +27,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from aima_gate.pipeline.cache_entries import entry_chunks, expand, with_spans
-from aima_gate.pipeline.cache_files import mac
-from aima_gate.pipeline.cache_writer import PackWriter, as_json, dict_pieces, index_pair, joined, read_layout
+from aima_gate.pipeline.cache_writer import PackWriter, as_json, authenticated, dict_pieces, index_pair, joined
 
-DELTA_MAGIC = b"aima-gate artifact cache delta 7\n"
+DELTA_MAGIC = b"aima-gate artifact cache delta 8\n"
 TAG = 32
 TABLES = ("stat", "entries", "globs", "groups")
 FRACTION = 8
@@ -55,13 +55,9 @@ def origin(base_size: int, pack_magic: bytes) -> int:
 def read_delta(data: memoryview, key: bytes, base_tag: bytes, identity: str) -> dict[str, Any] | None:
     """The index of the delta ``data`` when it authenticates under ``key``, goes with the pack tagged ``base_tag``
     and names ``identity``, and its tables have their shape; else None (the delta is ignored)."""
-    if len(data) < len(DELTA_MAGIC) + 2 * TAG + 8:
-        return None
-    body = data[:-TAG]
-    if not hmac.compare_digest(mac(key, body), data[-TAG:]):
-        return None
-    layout = read_layout(body, magic(base_tag))  # the pairing: a delta made for another pack starts otherwise
-    if layout is None:
+    # the pairing: a delta made for another pack starts otherwise; its blobs (a few) are checked here and now
+    layout = authenticated(key, data, magic(base_tag))
+    if layout is None or not hmac.compare_digest(hashlib.sha256(layout[1]).digest(), layout[2]):
         return None
     try:
         # S302: the bytes of a delta that just authenticated under our key (written by cache.py)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aima_gate.core.model import Artifact
-from aima_gate.pipeline.cache_blobs import Blobs, PairBlobs
+from aima_gate.pipeline.cache_blobs import Blobs, BlobsNotChecked, CheckedView, PairBlobs
 from aima_gate.pipeline.cache_codec import LazyData, decode_results
 from aima_gate.pipeline.cache_recording import KEY_SIZE, Record, stat_reader
 
@@ -69,7 +69,7 @@ def expand(name: str, entry: Sequence[Any]) -> tuple[list[Any], list[Any], list[
             [["a", kind, art_name, file, line, refs, peek]], [[off, data], [off + data, lines]])
 
 
-def entry_chunks(view: memoryview, entry: Sequence[Any], chunks: list[bytes | memoryview] | None
+def entry_chunks(view: memoryview | CheckedView, entry: Sequence[Any], chunks: list[bytes | memoryview] | None
                  ) -> list[bytes | memoryview]:
     """The blobs of an entry read back (for the next pack): ``chunks`` as :func:`lookup_many` kept them, or, for a
     compact entry (kept without them), its two blobs at its own spans in ``view``, the pack the entry was read from.
@@ -177,7 +177,12 @@ def run_batch(cache: Any, todo: Sequence[tuple[str, str]],
         hits = cache.lookup_many(todo)
     misses = [pair for pair, got in zip(todo, hits, strict=True) if got is None]
     aside = parsed_aside(cache, misses)
-    parsed = iter(mapper(parse_one, [pair for pair in misses if pair not in aside] if aside else misses))
+    to_parse = [pair for pair in misses if pair not in aside] if aside else misses
+    # The pack's blob check ends before anything is parsed: no worker is forked while its thread runs, and a pack
+    # whose blobs fail it stops this collection before it parses what the next one (without the cache) will.
+    if to_parse and not cache.blobs_hold():
+        raise BlobsNotChecked("the pack's blobs are not the ones its index names")
+    parsed = iter(mapper(parse_one, to_parse))
     out = []
     try:
         for pair, got in zip(todo, hits, strict=True):  # in step, not by pair: no hash of 20,000 tuples, twice

@@ -1,7 +1,9 @@
 """Writing a pack of the artifact cache (see cache.py) as it is made, never whole in memory.
 
-A pack is ``MAGIC``, the blobs, the index (the marshal bytes of one dict), the index's size (8 bytes, big-endian)
-and the HMAC-SHA256 tag of everything before it. Each parsed entry's blobs go to the pack's temporary file as the
+A pack is ``MAGIC``, the blobs, the index (the marshal bytes of one dict), the SHA-256 of the blobs (32 bytes), the
+index's size (8 bytes, big-endian) and the HMAC-SHA256 tag of everything before it but the blobs, which that
+digest stands for: a run authenticates the index when it opens the pack and checks the blobs on a thread
+meanwhile (cache_blobs.CheckedView). Each parsed entry's blobs go to the pack's temporary file as the
 entry is absorbed, so a cold run holds only their offsets, not tens of MB of blobs until the end of collection;
 the index is written last, in batches, and the tag authenticates the whole file. The file is renamed into place
 only once it is whole: a run that fails or stops on the way leaves no pack (its temporary file is removed).
@@ -10,6 +12,7 @@ only once it is whole: a run that fails or stops on the way leaves no pack (its 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import hmac
 import itertools
 import json
@@ -19,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+TAG = 32
 FLUSH = 1 << 20
 """Bytes gathered before they are written: a file object's own buffer would be copied into every worker forked
 while the pack is being written, and flushed by any of them that let go of it."""
@@ -77,6 +81,7 @@ class PackWriter:
         self._buf = bytearray()
         self._tmp: str | None = None
         self._tag: Any = None
+        self._blobs: Any = None
         self.origin = origin
         """The offset of the first blob: 0 in a pack; in a delta (cache_delta.py), where its blobs sit in the view
         of the base and the delta read one after the other."""
@@ -88,6 +93,7 @@ class PackWriter:
         self._tmp = f".tmp-{os.getpid()}-{os.urandom(8).hex()}"
         self._fd = os.open(self._tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=self._folder)
         self._tag = hmac.new(self._key, digestmod="sha256")
+        self._blobs = hashlib.sha256()
         self._put(self._magic)
         return self._fd
 
@@ -120,7 +126,8 @@ class PackWriter:
                 self._open()
             spans = []
             for chunk in chunks:
-                self._put(chunk)
+                self._blobs.update(chunk)
+                self._put(chunk, signed=False)  # (the tag signs the blobs' digest: finish)
                 spans.append([self.at, len(chunk)])
                 self.at += len(chunk)
         except OSError:
@@ -159,6 +166,7 @@ class PackWriter:
             for piece in index:
                 self._put(piece)
                 size += len(piece)
+            self._put(self._blobs.digest())
             self._put(size.to_bytes(8, "big"))
             self._put(self._tag.digest(), signed=False)
             self._flush()
@@ -185,13 +193,27 @@ class PackWriter:
                 os.unlink(tmp, dir_fd=self._folder)
 
 
-def read_layout(body: memoryview, magic: bytes) -> tuple[memoryview, memoryview] | None:
-    """(index bytes, blobs view) of an authenticated pack's ``body`` (the pack without its tag), or None when its
-    layout does not hold."""
-    if len(body) < len(magic) + 8 or body[:len(magic)] != magic:
+def read_layout(body: memoryview, magic: bytes) -> tuple[memoryview, memoryview, bytes] | None:
+    """(index bytes, blobs view, the blobs' SHA-256) of a pack's ``body`` (the pack without its tag), or None when
+    its layout does not hold."""
+    if len(body) < len(magic) + 40 or body[:len(magic)] != magic:
         return None
     size = int.from_bytes(body[-8:], "big")
-    start = len(body) - 8 - size
+    start = len(body) - 40 - size
     if start < len(magic):
         return None
-    return body[start:-8], body[len(magic):start]
+    return body[start:-40], body[len(magic):start], bytes(body[-40:-8])
+
+
+def authenticated(key: bytes, data: memoryview, magic: bytes) -> tuple[memoryview, memoryview, bytes] | None:
+    """:func:`read_layout` of the pack ``data`` (tag included) when its tag is the HMAC-SHA256, under ``key``, of
+    its magic line and everything after its blobs; else None. The blobs are not checked here."""
+    if len(data) < len(magic) + 40 + TAG:
+        return None
+    body, tag = data[:-TAG], data[-TAG:]
+    layout = read_layout(body, magic)
+    if layout is None:
+        return None
+    signed = hmac.new(key, body[:len(magic)], "sha256")
+    signed.update(body[len(body) - 40 - len(layout[0]):])
+    return layout if hmac.compare_digest(signed.digest(), tag) else None

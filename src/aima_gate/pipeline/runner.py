@@ -7,6 +7,7 @@ never yields exit 0.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,7 +48,6 @@ from aima_gate.safeio.loaders import decode_text
 from aima_gate.safeio.repo import Repo
 
 if TYPE_CHECKING:
-    from aima_gate.pipeline.baseline import Baseline
     from aima_gate.pipeline.cache import ArtifactCache
 
 
@@ -207,23 +207,27 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
     return artifacts, errors
 
 
-def _baseline(options: RunOptions, config: Config, repo: Repo) -> Baseline | None:
-    if options.baseline is None and config.baseline is None:
-        return None  # the usual case: nothing to import
-    from aima_gate.pipeline.baseline import parse_baseline
+def _collected(repo: Repo, config: Config, kinds: list[str], options: RunOptions, cache: ArtifactCache | None,
+               full: bool) -> tuple[list[Artifact], list[AimaGateError], ArtifactCache | None]:
+    """:func:`collect`, reading back from ``cache``, which is then saved; collected again without it (the pack
+    removed, nothing saved: the cache returned is None) when the pack's blobs are not the ones its index names
+    (cache_blobs.CheckedView): a tampered or corrupted pack costs time, never a verdict."""
+    from aima_gate.pipeline.cache_blobs import BlobsNotChecked
 
-    if options.baseline is not None:  # named on the command line: the user's file, wherever it is
-        try:
-            text = decode_text(options.baseline.read_bytes(), str(options.baseline))
-        except OSError as exc:
-            raise ConfigError(f"cannot read the baseline: {exc.strerror}", file=str(options.baseline)) from None
-        return parse_baseline(text, str(options.baseline))
-    if config.baseline is None:
-        return None
-    if not repo.exists(config.baseline):  # named by the repository: read only inside it, like any artifact
-        raise ConfigError(f"baseline {config.baseline!r} does not exist", file=config.file,
-                          line=config.line_of("/baseline"), hint="write it with `aima-gate baseline`")
-    return parse_baseline(repo.read_text(config.baseline), config.baseline)
+    compact = (lambda kind: kind not in KEPT_AFTER_EVALUATION) if full and cache is not None else None
+    try:
+        with contextlib.suppress(BlobsNotChecked):  # (raised by the first blob read from such a pack)
+            artifacts, errors = collect(repo, config, kinds, options.clock, options.cli, options.progress, cache,
+                                        compact=compact)
+            if cache is None or cache.blobs_hold():
+                return artifacts, errors, cache
+        assert cache is not None
+        cache.close(drop=True)
+        cache = None
+        return (*collect(repo, config, kinds, options.clock, options.cli, options.progress), None)
+    finally:
+        if cache is not None:
+            cache.save(free=full)  # a hook run's index is set aside, not freed entry by entry (cache.close)
 
 
 def _open_cache(options: RunOptions, config: Config, repo: Repo) -> ArtifactCache | None:
@@ -280,14 +284,7 @@ def run_check(options: RunOptions) -> Report:
                           "`aima-gate init` there writes a starter config and a registry of the models it finds.")
         return Report(__version__, loaded.digest, fail_on, (finding,), tuple(policies), str(root))
     full = options.changed_files is None  # a full run holds cached artifacts encoded until their stage (compact.py)
-    try:
-        artifacts, errors = collect(repo, config, _needed_kinds(loaded), options.clock, options.cli,
-                                    options.progress, cache,
-                                    compact=(lambda kind: kind not in KEPT_AFTER_EVALUATION)
-                                    if full and cache is not None else None)
-    finally:
-        if cache is not None:
-            cache.save(free=full)  # a hook run's index is set aside, not freed entry by entry (cache.close)
+    artifacts, errors, cache = _collected(repo, config, _needed_kinds(loaded), options, cache, full)
     materialize: Callable[[Artifact], Artifact] | None = None
     if cache is not None:
         # The engine and reporters see plain data, parsed or read back alike. Decoded now: the kinds read after
@@ -359,7 +356,11 @@ def run_check(options: RunOptions) -> Report:
     findings = sorted_findings(evaluated, (error_finding(e) for e in errors))
     del evaluated
     extra: dict[str, Any] = {}
-    baseline = _baseline(options, config, repo)
+    baseline = None
+    if options.baseline is not None or config.baseline is not None:  # (the usual case: nothing to import)
+        from aima_gate.pipeline.baseline import load_baseline
+
+        baseline = load_baseline(options.baseline, config.baseline, config, repo)
     if baseline is not None:
         from aima_gate.pipeline.baseline import apply_baseline
 

@@ -271,6 +271,7 @@ def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None],
         raise
     stats = aside.join(repo) if aside is not None else None  # (a child that failed is let go)
     if cache is not None:
+        cache.check_blobs()  # on the second core, now that the child is done walking
         cache.walk_stats = stats
         if aside is not None and stats is not None:
             cache.aside = aside
