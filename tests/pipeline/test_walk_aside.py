@@ -275,7 +275,9 @@ def _told(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     def spy(self: walk_aside.WalkAside, todo: Any) -> None:
         if self._go is not None:
-            told.append(todo)
+            # What to parse; the run's kinds come with it (the child is forked before the policies load).
+            assert todo is None or ("model_card" in todo[2] and todo[2] == sorted(todo[2]))
+            told.append(todo if todo is None else todo[:2])
         real_go(self, todo)
 
     monkeypatch.setattr(walk_aside.WalkAside, "go", spy)
@@ -356,3 +358,37 @@ def test_a_new_file_named_by_a_hook_run_is_parsed_aside_as_the_kinds_that_glob_i
     assert _render(hook) == _render(plain)
     assert parses.count(rel) == 1  # (the run without the cache); the child parsed it for the hook run
     assert told == [([], [rel])]
+
+
+@pytest.mark.parametrize("where", ["load_policies", "check_against_policies", "opened_alongside"])
+def test_a_run_that_fails_before_the_join_lets_the_child_go(where: str, example: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk's child is forked before the policies load: a run that stops anywhere between (a bad policy, a
+    config that names an unknown one, the cache failing to open) stops and reaps it before the error goes up."""
+    from aima_gate.core.errors import PolicyError
+    from aima_gate.pipeline import runner
+
+    monkeypatch.setenv("AIMA_GATE_JOBS", "2")
+    started: list[walk_aside.WalkAside] = []
+    real_start = walk_aside.start
+
+    def spy_start(*args: Any) -> walk_aside.WalkAside | None:
+        got = real_start(*args)
+        if got is not None:
+            started.append(got)
+        return got
+
+    def fails(*_args: Any, **_kwargs: Any) -> Any:
+        raise PolicyError("planted", file="policies/x.yml")
+
+    monkeypatch.setattr(walk_aside, "start", spy_start)
+    monkeypatch.setattr(runner if where != "opened_alongside" else walk_aside, where, fails)
+    card = next((example / "cards").glob("*.md"))
+    options = RunOptions(root=example, clock=Clock.at(TODAY), cache_dir=tmp_path / "cache", walk_aside=True,
+                         changed_files=frozenset({str(card.relative_to(example))}))
+    with pytest.raises(PolicyError, match="planted"):
+        run_check(options)
+    (child,) = started
+    assert child._fd is None  # let go
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child._pid, os.WNOHANG)  # and reaped

@@ -248,32 +248,39 @@ def run_check(options: RunOptions) -> Report:
     if not root.is_dir():
         raise ConfigError(f"{root} is not a directory")
     from aima_gate.pipeline.cache_marks import schema_marks
+    from aima_gate.pipeline.walk_aside import NamedParses, WalkAside, opened_alongside, start
 
-    with schema_marks(options.cache_dir, root) as marks:  # schema checks passed before (None: cache off)
-        config = load_config(root, options.config_path, marks)
-        if options.only_policies is not None:
-            config = replace(config, only=options.only_policies)
-        loaded = load_policies(config, root, memo=marks) if options.policies is None else options.policies
-    today = options.clock.today
-    if options.policies is not None:
-        only = options.only_policies
-        loaded = replace(loaded, policies=tuple(p for p in loaded.policies if only is None or p.id in only))
-    check_against_policies(config, loaded.all_ids, loaded.declared_params)
-    from aima_gate.pipeline.scope import narrowed
+    aside: WalkAside | None = None
+    try:
+        with schema_marks(options.cache_dir, root) as marks:  # schema checks passed before (None: cache off)
+            config = load_config(root, options.config_path, marks)
+            if options.only_policies is not None:
+                config = replace(config, only=options.only_policies)
+            repo = Repo(root, max_bytes=config.max_file_bytes, exclude=config.exclude,
+                        default_exclusions=config.default_exclusions)
+            # The walk's child is forked before the policies load: in a hook run it is the longer side until the
+            # join. A hook run's child parses named files after its walk (told the kinds then: walk_aside.go).
+            if options.walk_aside and options.cache_dir is not None:
+                aside = start(repo, None if options.changed_files is None else NamedParses(
+                    options.changed_files, lambda kind, r: (load_collector(kind),
+                                                            _context(r, config, kind, options.clock, options.cli))))
+            loaded = load_policies(config, root, memo=marks) if options.policies is None else options.policies
+        today = options.clock.today
+        if options.policies is not None:
+            only = options.only_policies
+            loaded = replace(loaded, policies=tuple(p for p in loaded.policies if only is None or p.id in only))
+        check_against_policies(config, loaded.all_ids, loaded.declared_params)
+        from aima_gate.pipeline.scope import narrowed
 
-    loaded, skipped = narrowed(loaded, options.skip_policies, options.min_severity)
-    policies = loaded.policies
-    repo = Repo(root, max_bytes=config.max_file_bytes, exclude=config.exclude,
-                default_exclusions=config.default_exclusions)
-    fail_on = options.fail_on or config.fail_on
-    anchor = config.file or "."
-    from aima_gate.pipeline.walk_aside import NamedParses, opened_alongside
-
-    named = None if options.changed_files is None else NamedParses(
-        options.changed_files, _needed_kinds(loaded),
-        lambda kind, r: (load_collector(kind), _context(r, config, kind, options.clock, options.cli)))
-    cache = opened_alongside(repo, lambda: _open_cache(options, config, repo),
-                             options.walk_aside and options.cache_dir is not None, named)
+        loaded, skipped = narrowed(loaded, options.skip_policies, options.min_severity)
+        policies = loaded.policies
+        fail_on = options.fail_on or config.fail_on
+        anchor = config.file or "."
+        cache = opened_alongside(repo, lambda: _open_cache(options, config, repo), aside, _needed_kinds(loaded))
+    except BaseException:
+        if aside is not None:  # (a child already let go by opened_alongside is let go once)
+            aside.finish()
+        raise
     if repo.is_empty():
         if cache is not None:
             cache.close()

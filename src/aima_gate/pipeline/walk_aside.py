@@ -111,7 +111,7 @@ class WalkAside:
                 self._parsed = {}
         return self._parsed
 
-    def go(self, todo: tuple[list[list[str]], list[str]] | None) -> None:
+    def go(self, todo: tuple[list[list[str]], list[str], list[str]] | None) -> None:
         """Tell the child, once its walk is sent, what to parse (:meth:`NamedParses.run`), or to leave (None: a run
         that will read every named file back, where a parse on the second core would only slow the first)."""
         go, self._go = self._go, None
@@ -183,23 +183,24 @@ class NamedParses:
     """For a run that names its changed files (a hook run), the child's second task: parse those of ``files`` that
     the run may not read back (:func:`_to_parse`), each recorded as the cache records a parse
     (cache_recording.parse_recorded), as the run would itself on a miss: the first hook run after an edit then
-    finds the edited file parsed on the second core while the first read the pack back. ``kinds`` are the run's,
-    ``prepared(kind, repo)`` its (collector, context) for ``kind``. At most :data:`MAX_NAMED` parses; any other
-    miss the run parses itself."""
+    finds the edited file parsed on the second core while the first read the pack back. ``prepared(kind, repo)``
+    is the run's (collector, context) for ``kind``; the run's kinds come with what to parse (:meth:`WalkAside.go`:
+    the child is forked before the policies that decide them are loaded). At most :data:`MAX_NAMED` parses; any
+    other miss the run parses itself."""
 
     files: frozenset[str]
-    kinds: Sequence[str]
     prepared: Callable[[str, Repo], tuple[Any, Any]]
 
-    def run(self, repo: Repo, todo: tuple[list[list[str]], list[str]]) -> list[list[Any]]:
+    def run(self, repo: Repo, todo: tuple[list[list[str]], list[str], list[str]]) -> list[list[Any]]:
         """In the child: the records of each (kind, file) pair of ``todo`` (the kinds the pack holds the file as),
-        then of each new file of ``todo`` as the kinds that glob it, as :meth:`WalkAside.parsed` reads them."""
+        then of each new file of ``todo`` as the kinds that glob it (of the run's kinds, ``todo``'s last), as
+        :meth:`WalkAside.parsed` reads them."""
         from aima_gate.collectors import parse_file
         from aima_gate.pipeline.cache import CACHEABLE_KINDS, parse_recorded
         from aima_gate.safeio.globs import glob_filter
 
-        pairs, new = todo
-        walked, kinds = repo.walked(), [k for k in self.kinds if k in CACHEABLE_KINDS]
+        pairs, new, run_kinds = todo
+        walked, kinds = repo.walked(), [k for k in run_kinds if k in CACHEABLE_KINDS]
         prepared = {kind: self.prepared(kind, repo) for kind in kinds}
         wanted = [(k, f) for k, f in pairs if k in prepared and f in self.files]
         named = sorted(set(new) & self.files & walked)
@@ -257,12 +258,12 @@ def start(repo: Repo, named: NamedParses | None = None) -> WalkAside | None:
     return WalkAside(pid, read_end, named, go[1] if go else None)
 
 
-def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None], enabled: bool,
-                     named: NamedParses | None = None) -> ArtifactCache | None:
-    """``open_cache()``, ``repo`` walked and its files stat'ed meanwhile by a child when ``enabled``; the stats go to
-    the cache's read-back check (:attr:`ArtifactCache.walk_stats`), the child to the cache (:attr:`ArtifactCache.aside`,
-    let go when the cache closes) for what it parses after (``named``)."""
-    aside = start(repo, named) if enabled else None
+def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None], aside: WalkAside | None,
+                     kinds: Sequence[str] = ()) -> ArtifactCache | None:
+    """``open_cache()``, ``repo`` walked and its files stat'ed meanwhile by ``aside`` (a child :func:`start` forked,
+    or None); the stats go to the cache's read-back check (:attr:`ArtifactCache.walk_stats`), the child to the cache
+    (:attr:`ArtifactCache.aside`, let go when the cache closes) for what it parses after (its ``parses``, as the
+    run's ``kinds``)."""
     try:
         cache = open_cache()
     except BaseException:
@@ -275,13 +276,14 @@ def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None],
         cache.walk_stats = stats
         if aside is not None and stats is not None:
             cache.aside = aside
-            aside.go(_to_parse(cache, aside.parses) if aside.parses is not None else None)
+            aside.go(_to_parse(cache, aside.parses, kinds) if aside.parses is not None else None)
     elif aside is not None:
         aside.finish()
     return cache
 
 
-def _to_parse(cache: ArtifactCache, parses: NamedParses) -> tuple[list[list[str]], list[str]] | None:
+def _to_parse(cache: ArtifactCache, parses: NamedParses,
+              kinds: Sequence[str]) -> tuple[list[list[str]], list[str], list[str]] | None:
     """What of the named files the run will likely parse (None: nothing): each (kind, file) the pack holds whose
     recorded digest is not the file's now (an edit), and each file it does not hold (a new file: parsed as the
     kinds that glob it, :meth:`NamedParses.run`). The digests asked here are the ones the read-back check asks next
@@ -293,7 +295,7 @@ def _to_parse(cache: ArtifactCache, parses: NamedParses) -> tuple[list[list[str]
     pairs: list[list[str]] = []
     new: list[str] = []
     for rel in sorted(parses.files):
-        held = [f"{kind}\0{rel}" for kind in parses.kinds if f"{kind}\0{rel}" in entries]
+        held = [f"{kind}\0{rel}" for kind in kinds if f"{kind}\0{rel}" in entries]
         if not held:
             new.append(rel)
         now = cache.current_sha(rel) if held else None
@@ -306,4 +308,4 @@ def _to_parse(cache: ArtifactCache, parses: NamedParses) -> tuple[list[list[str]
                 pairs.append([name.partition("\0")[0], rel])
         if len(pairs) + len(new) >= MAX_NAMED:
             break
-    return (pairs[:MAX_NAMED], new[:MAX_NAMED]) if pairs or new else None
+    return (pairs[:MAX_NAMED], new[:MAX_NAMED], list(kinds)) if pairs or new else None
