@@ -276,7 +276,9 @@ def run_check(options: RunOptions) -> Report:
         policies = loaded.policies
         fail_on = options.fail_on or config.fail_on
         anchor = config.file or "."
-        cache = opened_alongside(repo, lambda: _open_cache(options, config, repo), aside, _needed_kinds(loaded))
+        kinds = _needed_kinds(loaded)  # (their collectors imported while the walk's child finishes: collect's)
+        cache = opened_alongside(repo, lambda: _open_cache(options, config, repo), aside, kinds,
+                                 lambda: [load_collector(kind) for kind in kinds])
     except BaseException:
         if aside is not None:  # (a child already let go by opened_alongside is let go once)
             aside.finish()

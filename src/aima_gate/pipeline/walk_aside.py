@@ -259,13 +259,16 @@ def start(repo: Repo, named: NamedParses | None = None) -> WalkAside | None:
 
 
 def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None], aside: WalkAside | None,
-                     kinds: Sequence[str] = ()) -> ArtifactCache | None:
+                     kinds: Sequence[str] = (), meanwhile: Callable[[], object] | None = None) -> ArtifactCache | None:
     """``open_cache()``, ``repo`` walked and its files stat'ed meanwhile by ``aside`` (a child :func:`start` forked,
     or None); the stats go to the cache's read-back check (:attr:`ArtifactCache.walk_stats`), the child to the cache
     (:attr:`ArtifactCache.aside`, let go when the cache closes) for what it parses after (its ``parses``, as the
-    run's ``kinds``)."""
+    run's ``kinds``). ``meanwhile()``, work the run does next anyway, is done before the child is waited for: the
+    child walks for longer than the pack takes to open."""
     try:
         cache = open_cache()
+        if meanwhile is not None and aside is not None and cache is not None:
+            meanwhile()
     except BaseException:
         if aside is not None:
             aside.finish()
