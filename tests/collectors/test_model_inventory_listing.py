@@ -23,7 +23,8 @@ PIECES = st.sampled_from([
     "model", "-", "cpt", "tar.", "json",
 ])
 NAMES = st.lists(PIECES, min_size=1, max_size=6).map("".join).filter(
-    lambda p: not p.startswith("/") and not p.endswith("/") and "//" not in p)
+    lambda p: not p.startswith("/") and not p.endswith("/") and "//" not in p
+    and not {".", ".."} & set(p.split("/")))  # (a listing's paths: no segment is "." or "..", which name no file)
 
 
 def _old_huggingface_folders(files: list[str]) -> list[tuple[str, set[str]]]:
