@@ -52,7 +52,7 @@ def odd_repo(tmp_path: Path) -> Path:
     return root
 
 
-def _joined(root: Path, **kw: object) -> tuple[Repo, dict[str, list[int] | None] | None]:
+def _joined(root: Path, **kw: object) -> tuple[Repo, dict[str, bytes | None] | None]:
     repo = Repo(root, **kw)  # type: ignore[arg-type]
     aside = walk_aside.start(repo)
     assert aside is not None
@@ -136,7 +136,7 @@ def test_runs_walking_aside_report_alike(example: Path, tmp_path: Path, parses: 
     joined: list[bool] = []  # here (under MIN_PARALLEL_ITEMS), where the spy sees them
     real_join = walk_aside.WalkAside.join
 
-    def spy(self: walk_aside.WalkAside, repo: Repo) -> dict[str, list[int] | None] | None:
+    def spy(self: walk_aside.WalkAside, repo: Repo) -> dict[str, bytes | None] | None:
         got = real_join(self, repo)
         joined.append(got is not None)
         return got
@@ -189,7 +189,7 @@ def test_taken_stats_answer_the_read_back_check_and_others_are_hashed(example: P
     def spy(repo: Repo) -> Any:
         reader = real(repo)
 
-        def counted(rel: str) -> tuple[int, ...] | None:
+        def counted(rel: str) -> bytes | None:
             hashed.append(rel)
             return reader(rel)
 
@@ -200,10 +200,10 @@ def test_taken_stats_answer_the_read_back_check_and_others_are_hashed(example: P
     assert hashed == []
     real_join = walk_aside.WalkAside.join
 
-    def forged(self: walk_aside.WalkAside, repo: Repo) -> dict[str, list[int] | None] | None:
+    def forged(self: walk_aside.WalkAside, repo: Repo) -> dict[str, bytes | None] | None:
         stats = real_join(self, repo)
         assert stats is not None
-        return {rel: [0, 0, 0, 0, 0] for rel in stats}
+        return {rel: bytes(40) for rel in stats}  # (a stat of zeros: no file has it)
 
     monkeypatch.setattr(walk_aside.WalkAside, "join", forged)
     assert _render(base) == plain
