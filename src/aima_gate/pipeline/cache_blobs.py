@@ -50,11 +50,12 @@ class CheckedView:
         if self._thread is not None:  # the lowest priority: it uses a core the run leaves idle, never the run's
             with contextlib.suppress(OSError, AttributeError):
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)  # (Linux: this thread alone)
-        try:
-            self._checked = blobs is not None and hmac.compare_digest(hashlib.sha256(blobs).digest(), digest)
-        finally:  # (hashlib works without the GIL: the main thread goes on meanwhile)
-            self._checked = self._checked is True
-            self._blobs = None
+        try:  # (hashlib works without the GIL: the main thread goes on meanwhile)
+            checked = blobs is not None and hmac.compare_digest(hashlib.sha256(blobs).digest(), digest)
+        except BaseException:  # fails closed, and prints no traceback from the thread
+            checked = False
+        self._blobs = None
+        self._checked = checked
 
     def holds(self) -> bool:
         """Whether the pack's blobs are the ones its index names (waiting for the check, or making it, once)."""

@@ -8,6 +8,7 @@ never yields exit 0.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,15 +28,7 @@ from aima_gate.config.repo_config import (
 )
 from aima_gate.core.clock import Clock
 from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, InputError, pointer_to_path
-from aima_gate.core.model import (
-    EMPTY_REPOSITORY,
-    Artifact,
-    Evidence,
-    Finding,
-    Severity,
-    Status,
-    Subject,
-)
+from aima_gate.core.model import EMPTY_REPOSITORY, Artifact, Evidence, Finding, Severity, Status, Subject
 from aima_gate.core.report import Report
 from aima_gate.engine.policy import resolve_params
 from aima_gate.pipeline.run_findings import (
@@ -215,16 +208,16 @@ def _collected(repo: Repo, config: Config, kinds: list[str], options: RunOptions
     from aima_gate.pipeline.cache_blobs import BlobsNotChecked
 
     compact = (lambda kind: kind not in KEPT_AFTER_EVALUATION) if full and cache is not None else None
+    collect_kinds = functools.partial(collect, repo, config, kinds, options.clock, options.cli, options.progress)
     try:
         with contextlib.suppress(BlobsNotChecked):  # (raised by the first blob read from such a pack)
-            artifacts, errors = collect(repo, config, kinds, options.clock, options.cli, options.progress, cache,
-                                        compact=compact)
+            artifacts, errors = collect_kinds(cache, compact=compact)
             if cache is None or cache.blobs_hold():
                 return artifacts, errors, cache
         assert cache is not None
         cache.close(drop=True)
         cache = None
-        return (*collect(repo, config, kinds, options.clock, options.cli, options.progress), None)
+        return (*collect_kinds(), None)
     finally:
         if cache is not None:
             cache.save(free=full)  # a hook run's index is set aside, not freed entry by entry (cache.close)
