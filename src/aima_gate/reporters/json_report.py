@@ -13,11 +13,14 @@ from collections.abc import Iterable, Iterator
 from itertools import compress, groupby, islice
 from json.encoder import encode_basestring  # the C string encoder json.dumps(ensure_ascii=False) uses
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aima_gate.core.model import Finding, Status
 from aima_gate.core.report import Report
 from aima_gate.reporters._json_indent import dumps_indented, scalar_text
+
+if TYPE_CHECKING:
+    from aima_gate.core.aside import Aside
 
 SCHEMA_VERSION = "1"
 FINDINGS_SUMMARY = "summary"
@@ -100,17 +103,25 @@ def render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> str:
 def iter_render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> Iterator[str]:
     """Top level indented for people; one finding per line, so large reports use the C encoder and stay diffable.
     Yielded piece by piece (a large report is tens of megabytes): write each as it comes."""
-    data = report_dict(report, findings=False, scope=findings, passes=False)
-    yield "{\n"
-    for n, key in enumerate(sorted(data)):
-        yield (",\n  " if n else "  ") + json.dumps(key) + ": "
-        if key == "findings" and key not in report.extra:
-            yield from _findings_array(list(listed(report, findings)))
-        elif key == "passes" and key not in report.extra:
-            yield from _passes(report)
-        else:
-            yield _dumps(data[key]).replace("\n", "\n  ")
-    yield "\n}\n"
+    items = None if "findings" in report.extra else list(listed(report, findings))
+    # The tail of a large findings array is started aside first: its child renders while this process counts the
+    # summary and renders the rest (_findings_array).
+    tail = _tail_aside(items) if items is not None else None
+    try:
+        data = report_dict(report, findings=False, scope=findings, passes=False)
+        yield "{\n"
+        for n, key in enumerate(sorted(data)):
+            yield (",\n  " if n else "  ") + json.dumps(key) + ": "
+            if key == "findings" and items is not None:
+                yield from _findings_array(items, tail)
+            elif key == "passes" and key not in report.extra:
+                yield from _passes(report)
+            else:
+                yield _dumps(data[key]).replace("\n", "\n  ")
+        yield "\n}\n"
+    finally:
+        if tail is not None:
+            tail[1].cancel()  # the reader stopped early (a closed pipe); nothing once the pieces were read
 
 
 def _passes(report: Report) -> Iterator[str]:
@@ -146,38 +157,45 @@ def _array(lines: Iterable[str], indent: str = "\n    ", close: str = "\n  ]") -
 
 
 ASIDE_MIN_FINDINGS = 20_000
-"""From this many listed findings (about a tenth of a second of rendering) the second half is made aside."""
+"""From this many listed findings (about a tenth of a second of rendering) their tail is made aside."""
+HERE_SHARE = 0.45
+"""The share of a large findings array's lines this process renders (the child renders the rest): this process
+also counts the summary, reads the child's bytes back and writes the passes, which the child does not."""
 
 
-def _findings_array(items: list[Finding]) -> Iterator[str]:
-    """``_array(_finding_lines(items))``: on a large report the lines of the second half are made by a child on
-    the second core (core/aside.py) while this process makes the first half's. The split falls on a batch
-    boundary of :func:`_array`, so the child's text is exactly the batches ``_array`` would have added: each
-    ``"," + indent + lines``. Its bytes are UTF-8 with lone surrogates passed through, decoded back here to the
-    very same text (a report may hold a lone surrogate from a file name; ``_encoded`` deals with it as before)."""
+def _tail_aside(items: list[Finding]) -> tuple[int, Aside] | None:
+    """The start of the tail of ``items`` and the child rendering its lines (core/aside.py), for a large array:
+    the tail starts on a batch boundary of :func:`_array`, so the child's text is exactly the batches ``_array``
+    would have added, each ``"," + indent + lines``. Its bytes are UTF-8 with lone surrogates passed through,
+    decoded back here to the very same text (a report may hold a lone surrogate from a file name; ``_encoded``
+    deals with it as before). None when the array is small or has no such boundary."""
+    start = -(-int(len(items) * HERE_SHARE) // 1000) * 1000  # (rounded up to a batch boundary)
+    if len(items) < ASIDE_MIN_FINDINGS or not 0 < start < len(items):
+        return None
     from aima_gate.core.aside import aside
 
-    half = len(items) // 2 // 1000 * 1000
-    if len(items) < ASIDE_MIN_FINDINGS or not half:
-        yield from _array(_finding_lines(items))
-        return
-
-    def second_half() -> Iterator[bytes]:
-        lines = _finding_lines(items[half:])
+    def tail() -> Iterator[bytes]:
+        lines = _finding_lines(items[start:])
         while batch := list(islice(lines, 1000)):
             yield (",\n    " + ",\n    ".join(batch)).encode("utf-8", "surrogatepass")
 
+    return start, aside(tail)
+
+
+def _findings_array(items: list[Finding], tail: tuple[int, Aside] | None) -> Iterator[str]:
+    """``_array(_finding_lines(items))``: the lines of the head here, then those of the tail read back from the
+    child that :func:`_tail_aside` started (made here when there is none)."""
+    if tail is None:
+        yield from _array(_finding_lines(items))
+        return
     import codecs
 
-    later = aside(second_half)
-    try:
-        yield from _array(_finding_lines(items[:half]), close="")
-        decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
-        for chunk in later.pieces():
-            yield decoder.decode(chunk)
-        yield decoder.decode(b"", final=True) + "\n  ]"
-    finally:
-        later.cancel()  # the reader stopped early (a closed pipe); nothing once the pieces were read
+    start, later = tail
+    yield from _array(_finding_lines(items[:start]), close="")
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+    for chunk in later.pieces():
+        yield decoder.decode(chunk)
+    yield decoder.decode(b"", final=True) + "\n  ]"
 
 
 def _dumps(value: Any, compact: bool = False) -> str:
