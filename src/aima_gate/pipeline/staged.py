@@ -29,6 +29,7 @@ from typing import Any
 
 from aima_gate.core.aside import Aside, aside, can_aside
 from aima_gate.core.model import UNUSED_WAIVER, Artifact, Finding, Waiver
+from aima_gate.core.parallel import no_gc
 from aima_gate.engine.evaluate import Evaluation, evaluate, unused_waiver_finding
 from aima_gate.engine.policy import Policy
 from aima_gate.pipeline.split_evaluation import child_policies, decode, encode, fork_early
@@ -101,7 +102,8 @@ def evaluate_staged(policies: Sequence[Policy], artifacts: list[Artifact], join_
                 _run_stages([mine], [_reads(mine, join_kinds)], artifacts, keep, groups, used,
                             materialize=materialize, **options)
             if away.whole():
-                their_groups, their_used = decode(away.pieces(), theirs)
+                with no_gc():  # tens of thousands of findings made again, no garbage cycles (as evaluate())
+                    their_groups, their_used = decode(away.pieces(), theirs)
             else:  # evaluated here (never encoded: a value the child could not encode is no error here)
                 result = evaluate(theirs, _readers(theirs, artifacts, join_kinds, materialize), **options)
                 their_groups, their_used = _by_policy(result.findings), set(result.used_waivers)
