@@ -16,6 +16,7 @@ its score the mean of its practices' scores (N+ counts N.5).
 from __future__ import annotations
 
 import datetime as _dt
+import heapq
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -74,8 +75,9 @@ def _described(cell: str, policy_ids: Sequence[str], counts: Mapping[Status, int
     only then) those findings' subjects."""
     out: dict[str, Any] = {"cell": cell, "policies": sorted(policy_ids)}
     if counts[Status.FAIL] + counts[Status.ERROR] + counts[Status.WAIVED]:
-        subjects = sorted(failing_subjects())
-        shown = ", ".join(subjects[:3]) + (f" and {len(subjects) - 3} more" if len(subjects) > 3 else "")
+        subjects = failing_subjects()
+        first = heapq.nsmallest(3, subjects)  # (sorted(subjects)[:3] without sorting thousands of names)
+        shown = ", ".join(first) + (f" and {len(subjects) - 3} more" if len(subjects) > 3 else "")
         verbs = [v for st, v in ((Status.FAIL, "failed"), (Status.ERROR, "could not be evaluated"),
                                  (Status.WAIVED, "was waived")) if counts[st]]
         out.update(status="fails", source="policies",
@@ -114,13 +116,16 @@ def compute(policies: Iterable[Any], findings: Iterable[Finding], attestations: 
     for p in policies:
         by_cell[f"{p.aima.domain}/{p.aima.practice}/{p.aima.stream}/{p.aima.level}"].append(p.id)
     policies_findings = by_policy(findings)
-    kind_of = attrgetter("subject.kind")
-    att_failing = {f.subject.name for run in policies_findings.values() if "attestation" in map(kind_of, run)
-                   for f in run if f.subject.kind == "attestation" and f.status in (Status.FAIL, Status.ERROR)}
     atts: dict[str, Mapping[str, Any]] = {}
     for art in sorted(attestations, key=lambda a: (a.file, a.line)):
         if art.data.get("known_cell"):
             atts.setdefault(str(art.data["cell"]), art.data)
+    # Read only for a cell with an attestation (_attestation_state): with none, no finding is looked at for it
+    # (every finding's subject kind was, 15 ms at 5,000 models).
+    kind_of = attrgetter("subject.kind")
+    att_failing = {f.subject.name for run in policies_findings.values() if "attestation" in map(kind_of, run)
+                   for f in run if f.subject.kind == "attestation" and f.status in (Status.FAIL, Status.ERROR)
+                   } if atts else set()
     domains: list[dict[str, Any]] = []
     for dom in catalog.domains:
         practices: list[dict[str, Any]] = []
