@@ -55,14 +55,17 @@ FREEZE_AFTER_LARGE_STEPS = False
 
 
 def map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
-                 warm_key: Callable[[Any], Any] | None = None) -> list[list[Any]]:
-    """``[task(i) for i in items]``, computed on all cores when worthwhile. ``task`` must not raise.
+                 warm_key: Callable[[Any], Any] | None = None, *,
+                 min_items: int | None = None) -> list[list[Any]]:
+    """``[task(i) for i in items]``, computed on all cores when worthwhile (at least ``min_items`` items, by
+    default :data:`MIN_PARALLEL_ITEMS`: a caller whose items are few but each costly says so). ``task`` must not
+    raise.
 
     With ``warm_key``, when the work is spread, the first item of each key (e.g. each artifact kind) is computed
     in this process before the workers are forked: what a task sets up once per process (lazy imports, compiled
     schema validators and patterns, template tables) is then inherited, not set up again in every worker."""
     with no_gc():
-        return list(_map_in_order(task, items, warm_key))
+        return list(_map_in_order(task, items, warm_key, min_items))
 
 
 def imap_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
@@ -78,13 +81,13 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def _spread(items: Sequence[Any]) -> bool:
-    return workers() >= 2 and len(items) >= MIN_PARALLEL_ITEMS and can_fork()
+def _spread(items: Sequence[Any], min_items: int | None = None) -> bool:
+    return workers() >= 2 and len(items) >= (MIN_PARALLEL_ITEMS if min_items is None else min_items) and can_fork()
 
 
 def _map_in_order(task: Callable[[Any], list[Any]], items: Sequence[Any],
-                  warm_key: Callable[[Any], Any] | None = None) -> Iterator[list[Any]]:
-    if not _spread(items):
+                  warm_key: Callable[[Any], Any] | None = None, min_items: int | None = None) -> Iterator[list[Any]]:
+    if not _spread(items, min_items):
         return (task(i) for i in items)
     if warm_key is not None:
         firsts: dict[Any, int] = {}

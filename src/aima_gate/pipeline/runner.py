@@ -172,6 +172,8 @@ def collect(repo: Repo, config: Config, kinds: Iterable[str], clock: Clock,
                     add_error(item)
 
     glob = repo.glob if cache is None else cache.glob
+    if cache is None:  # every kind's list globbed at once, on all cores (the cache globs with its own memo)
+        repo.glob_all([contexts[kind].options.get("paths") or collectors[kind].default_paths for kind in needed])
     parse_batch((kind, file) for kind in needed
                 for file in glob(contexts[kind].options.get("paths") or collectors[kind].default_paths))
     for kind in needed:

@@ -42,6 +42,12 @@ def glob_filter(paths: Iterable[str], patterns: Sequence[str]) -> list[str]:
     return found
 
 
+def translated(patterns: Sequence[str]) -> None:
+    """Translate ``patterns`` now (memoized for :func:`glob_filter`): raises here what :func:`glob_filter` raises
+    for a pattern that is refused."""
+    _compiled(tuple(patterns))
+
+
 _META = re.compile(r"[*?\[\]{}\\!]")
 _ODD_ENDS = ("/", "\n")
 

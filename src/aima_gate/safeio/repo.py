@@ -18,6 +18,8 @@ from aima_gate.safeio.globs import glob_filter as glob_filter  # re-exported: Re
 from aima_gate.safeio.loaders import decode_text
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+GLOB_ALL_SPREAD_FILES = 5_000
+"""From this many listed files :meth:`Repo.glob_all` spreads its pattern lists over the cores."""
 VCS_DIRS = frozenset({".git", ".hg", ".svn"})
 """Version-control metadata: never content, never listed."""
 DEFAULT_EXCLUDED_DIRS = {
@@ -163,6 +165,24 @@ class Repo:
         if found is None:
             found = self._globbed[key] = glob_filter(self.files(), key)
         return list(found)
+
+    def glob_all(self, pattern_lists: Sequence[Sequence[str]]) -> None:
+        """:meth:`glob` each of ``pattern_lists`` now (the results memoized for it), on all cores when the listing
+        is large (core/parallel.py): a full run globs a list per artifact kind over every file, 115 ms at 20,000
+        files on one core. Each list is translated here first, so a pattern that is refused fails here as it does
+        in :meth:`glob`, and the workers inherit the translations."""
+        if self.glob_memo is not None:
+            return
+        from aima_gate.core.parallel import map_in_order
+        from aima_gate.safeio.globs import translated
+
+        files = self.files()
+        todo = [key for key in dict.fromkeys(map(tuple, pattern_lists)) if key not in self._globbed]
+        for key in todo:
+            translated(key)
+        found = map_in_order(lambda key: glob_filter(files, key), todo,
+                             min_items=2 if len(files) >= GLOB_ALL_SPREAD_FILES else len(todo) + 1)
+        self._globbed.update(zip(todo, found, strict=True))
 
     def is_empty(self) -> bool:
         return not self.files()
