@@ -53,6 +53,23 @@ def test_two_cores_write_the_bytes_one_writes(tmp_path: Path, args: tuple[str, .
         assert _run(0, repo, tmp_path / f"{name}-alone-aside", *args, files=False) == alone
 
 
+@pytest.mark.skipif(not can_fork(), reason="needs fork (Linux)")
+def test_the_json_findings_tail_and_passes_made_aside_are_the_bytes_made_here(tmp_path: Path) -> None:
+    """The JSON report's default form on standard output: at 150 models under the full pack its listed findings
+    reach past the first batch boundary after this process's share, so the child makes their tail and the passes
+    summary."""
+    import json
+
+    from aima_gate.reporters.json_report import HERE_SHARE
+
+    repo = bench_repo(tmp_path / "bench", 150)
+    (repo / ".aima-gate.yml").write_text("version: 1\n", encoding="utf-8")  # the full pack: most models fail
+    here = _run(10**9, repo, tmp_path / "here", "--format", "json", files=False)
+    listed = len(json.loads(here[1])["findings"])
+    assert -(-int(listed * HERE_SHARE) // 1000) * 1000 < listed, listed  # (a tail to make aside)
+    assert _run(0, repo, tmp_path / "aside", "--format", "json", files=False) == here
+
+
 def test_the_split_balances_the_estimated_costs() -> None:
     from aima_gate.cli.check import _split_outputs
 
