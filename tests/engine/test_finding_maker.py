@@ -48,3 +48,17 @@ def test_another_layout_gets_the_class_itself() -> None:
 
     for cls in (Extra, Checked, NoSlots):
         assert finding_maker(cls) is cls  # type: ignore[arg-type]
+
+
+def test_a_class_whose_layout_cannot_be_twinned_is_refused() -> None:
+    from aima_gate.engine.outcomes import slots_twin
+
+    class NoSlots:
+        pass
+
+    class Number(int):  # a built-in's layout: object.__new__ cannot make one
+        __slots__ = ()
+
+    assert slots_twin(NoSlots) is None and slots_twin(Number) is None
+    twin = slots_twin(Finding)
+    assert twin is not None and twin.__dict__["__slots__"] == Finding.__slots__ and twin is not Finding

@@ -23,33 +23,52 @@ MAX_EVIDENCE = 25
 _EVIDENCE_FIELDS = ("file", "line", "pointer", "actual", "expected", "message")
 
 
+def slots_twin(cls: type) -> type | None:
+    """A class with ``cls``'s layout (its bases and its ``__slots__``, in order) and no ``__setattr__`` of its own:
+    an instance of it is filled with plain attribute stores (the interpreter's fastest: a frozen dataclass's slots
+    can only be set through their descriptors, a call each) and then made a ``cls`` by assigning ``__class__``,
+    which Python allows only between classes whose instances have the same layout. The object is then exactly a
+    ``cls`` made without ``__init__``. None when ``cls`` has no ``__slots__`` or Python refuses the assignment."""
+    slots = cls.__dict__.get("__slots__")
+    if not isinstance(slots, tuple):
+        return None
+    twin = type(f"_{cls.__name__}Slots", cls.__bases__, {"__slots__": slots, "__module__": __name__})
+    try:
+        probe: Any = object.__new__(twin)
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return twin
+
+
 def evidence_maker(cls: type[Evidence] = Evidence) -> Callable[..., Evidence]:
-    """``cls(file, line, pointer, actual, expected, message)``, made by setting its slots one by one and interning
-    ``expected`` and ``message`` when they are strings, which is all ``Evidence.__post_init__`` does: the frozen
-    dataclass's ``__init__`` (``object.__setattr__`` per field, by name, then ``__post_init__``) costs about twice
-    as much, up to hundreds of thousands of times a run (``--findings all``). Only for the layout known here
-    (these fields, in slots); any other layout, or a subclass with its own ``__post_init__``, gets the class
-    itself. tests/engine/test_evidence_maker.py pins ``Evidence.__post_init__``: a change there must be made
+    """``cls(file, line, pointer, actual, expected, message)``, made as a :func:`slots_twin` filled slot by slot,
+    interning ``expected`` and ``message`` when they are strings, which is all ``Evidence.__post_init__`` does: the
+    frozen dataclass's ``__init__`` (``object.__setattr__`` per field, by name, then ``__post_init__``) costs
+    several times as much, up to hundreds of thousands of times a run (``--findings all``). Only for the layout
+    known here (these fields, in slots); any other layout, or a subclass with its own ``__post_init__``, gets the
+    class itself. tests/engine/test_evidence_maker.py pins ``Evidence.__post_init__``: a change there must be made
     here too."""
     slots = [getattr(cls, f.name, None) for f in fields(cls)]
     if (tuple(f.name for f in fields(cls)) != _EVIDENCE_FIELDS
             or getattr(cls, "__post_init__", None) is not getattr(Evidence, "__post_init__", None)
             or not all(isinstance(s, MemberDescriptorType) for s in slots)):
         return cls
-    new = object.__new__
+    twin = slots_twin(cls)
+    if twin is None:
+        return cls
     intern = sys.intern
-    p_file, p_line, p_pointer, p_actual, p_expected, p_message = (
-        s.__set__ for s in slots if isinstance(s, MemberDescriptorType))
 
     def make(file: str, line: int, pointer: str, actual: Any, expected: str, message: str) -> Evidence:
-        ev: Evidence = new(cls)
-        p_file(ev, file)
-        p_line(ev, line)
-        p_pointer(ev, pointer)
-        p_actual(ev, actual)
-        p_expected(ev, intern(expected) if type(expected) is str else expected)
-        p_message(ev, intern(message) if type(message) is str else message)
-        return ev
+        ev = twin()
+        ev.file = file
+        ev.line = line
+        ev.pointer = pointer
+        ev.actual = actual
+        ev.expected = intern(expected) if type(expected) is str else expected
+        ev.message = intern(message) if type(message) is str else message
+        ev.__class__ = cls
+        return ev  # type: ignore[no-any-return]
 
     return make
 
