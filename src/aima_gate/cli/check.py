@@ -172,7 +172,11 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
         status for f in formats for status in shown_evidence(f, findings=findings, verbose=verbose)}
     options = replace(options, pass_evidence=Status.PASS in shown, na_evidence=Status.NOT_APPLICABLE in shown)
     try:
-        report = run_check(options)
+        # The whole run with the collector paused (parsing, evaluation and reporting pause it anyway): what is left
+        # between them (config, policies, model merging, sorting, the scorecard) builds no garbage cycles either,
+        # and collections there only walked the young objects (10 ms of a 0.35 s hook run at 5,000 models).
+        with parallel.no_gc():
+            report = run_check(options)
     finally:
         if progress:
             clear_progress()
