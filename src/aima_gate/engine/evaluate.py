@@ -39,9 +39,9 @@ _FINDING_FIELDS = ("policy_id", "title", "status", "severity", "subject", "aima"
 def finding_maker(cls: type[Finding] = Finding) -> Callable[..., Finding]:
     """``cls(policy_id, title, status, severity, subject, aima, evidence, remediation, mappings)`` (no waiver), made
     as a :func:`~aima_gate.engine.outcomes.slots_twin` filled slot by slot: the frozen dataclass's ``__init__``
-    (``object.__setattr__`` per field, by name) costs about three times as much, and setting each slot through its
-    descriptor twice, tens of thousands of times a run. Only for the layout known here (these fields, in slots,
-    no ``__post_init__``); any other layout gets the class itself, so nothing is skipped."""
+    (``object.__setattr__`` per field, by name) costs about three times as much, and a call to each slot's
+    descriptor about twice as much, tens of thousands of times a run. Only for the layout known here (these
+    fields, in slots, no ``__post_init__``); any other layout gets the class itself, so nothing is skipped."""
     slots = [getattr(cls, f.name, None) for f in fields(cls)]
     if (tuple(f.name for f in fields(cls)) != _FINDING_FIELDS or hasattr(cls, "__post_init__")
             or not all(isinstance(s, MemberDescriptorType) for s in slots)):

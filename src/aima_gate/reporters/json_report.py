@@ -104,10 +104,10 @@ def iter_render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> Iterator
     """Top level indented for people; one finding per line, so large reports use the C encoder and stay diffable.
     Yielded piece by piece (a large report is tens of megabytes): write each as it comes."""
     items = None if "findings" in report.extra else list(listed(report, findings))
-    passes = findings != FINDINGS_ALL and "passes" not in report.extra  # (the passes summary, made by _passes)
+    with_passes = findings != FINDINGS_ALL and "passes" not in report.extra  # (the passes summary: _passes)
     # The tail of a large findings array and the passes are started aside first: their child renders them while
     # this process counts the summary and renders the rest (_findings_array).
-    later = _aside(items, report if passes else None) if items is not None else None
+    later = _aside(items, report if with_passes else None) if items is not None else None
     try:
         data = report_dict(report, findings=False, scope=findings, passes=False)
         yield "{\n"
@@ -115,7 +115,7 @@ def iter_render(report: Report, *, findings: str = FINDINGS_SUMMARY) -> Iterator
             yield (",\n  " if n else "  ") + json.dumps(key) + ": "
             if key == "findings" and items is not None:
                 yield from _findings_array(items, later)
-            elif key == "passes" and passes:
+            elif key == "passes" and with_passes:
                 yield from _passes(report) if later is None or later[2] is None else _decoded(later[2].pieces())
             else:
                 yield _dumps(data[key]).replace("\n", "\n  ")
