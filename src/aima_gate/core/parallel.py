@@ -46,10 +46,8 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-FREEZE_AFTER_OBJECTS = 1_000
-"""Objects a step must leave behind (net of those freed) before :func:`no_gc` freezes the heap. Low: the objects of
-a step left unfrozen are walked by the collector once in each generation they pass through (an evaluation stage's
-tens of thousands of findings: 46 ms of collections at 5,000 models with 50,000 here), and freezing costs nothing."""
+FREEZE_AFTER_OBJECTS = 50_000
+"""Objects a step must leave behind (net of those freed) before :func:`no_gc` freezes the heap."""
 FREEZE_AFTER_LARGE_STEPS = False
 """Only a process that exits after one run (the CLI) may freeze: frozen objects are never collected as cycles."""
 

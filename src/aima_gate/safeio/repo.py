@@ -180,8 +180,10 @@ class Repo:
         todo = [key for key in dict.fromkeys(map(tuple, pattern_lists)) if key not in self._globbed]
         for key in todo:
             translated(key)
-        found = map_in_order(lambda key: glob_filter(files, key), todo,
-                             min_items=2 if len(files) >= GLOB_ALL_SPREAD_FILES else len(todo) + 1)
+        if len(files) < GLOB_ALL_SPREAD_FILES:
+            found = [glob_filter(files, key) for key in todo]
+        else:
+            found = map_in_order(lambda key: glob_filter(files, key), todo, min_items=2)
         self._globbed.update(zip(todo, found, strict=True))
 
     def is_empty(self) -> bool:
