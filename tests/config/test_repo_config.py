@@ -129,3 +129,18 @@ def test_parameter_values_must_fit_the_declaring_policy() -> None:
     config = parse_config("parameters:\n  tier: hihg\n", FILE)
     with pytest.raises(ConfigError, match=r"'hihg' is not one of \['low', 'high'\] \(as declared by policy p\.two\)"):
         check_against_policies(config, ["p.two"], typed)
+
+
+_TOO_MANY_BRACES = "{a,b}" * 12  # expands to 4,096 patterns, past the matcher's limit of 1,000
+
+
+@pytest.mark.parametrize(("text", "line", "pointer"), [
+    (f'version: 1\nexclude: ["{_TOO_MANY_BRACES}"]\n', 2, "/exclude"),
+    (f'version: 1\nartifacts:\n  model_card:\n    paths: ["cards/*.md", "{_TOO_MANY_BRACES}.md"]\n', 4,
+     "/artifacts/model_card/paths"),
+])
+def test_a_glob_the_matcher_refuses_is_a_config_error_at_its_line(text: str, line: int, pointer: str) -> None:
+    """Not an internal error of the first glob that uses it (exit 3): the config's own mistake (exit 2)."""
+    with pytest.raises(ConfigError) as err:
+        parse_config(text, ".aima-gate.yml")
+    assert err.value.line == line and err.value.pointer == pointer and "cannot be used" in str(err.value)

@@ -163,6 +163,7 @@ def parse_config(text: str, file: str, memo: SchemaMemo | None = None) -> Config
             errors = schema_errors(raw, "config.schema.json", file=file, lines=lines, error_cls=ConfigError)
             if errors:
                 raise errors[0]
+            _check_globs(raw, file, lines)
             if memo is not None:
                 memo.note("config.schema.json", data, (raw, lines))  # before anything below reads it
     waivers = []
@@ -204,6 +205,26 @@ def parse_config(text: str, file: str, memo: SchemaMemo | None = None) -> Config
         raw=raw,
         lines=lines,
     )
+
+
+def _check_globs(raw: Mapping[str, Any], file: str, lines: LineIndex) -> None:
+    """Every glob list of the config (``exclude``, each ``artifacts.<kind>.paths``) is one the matcher takes
+    (safeio/globs.py): a pattern it refuses, such as braces that expand past its limit, is the config's mistake,
+    told here at its line, not an internal error of the first glob that uses it."""
+    from aima_gate.safeio.globs import translated
+
+    artifacts = raw.get("artifacts") or {}
+    lists = [("/exclude", raw.get("exclude")), *((f"/artifacts/{kind}/paths", options.get("paths"))
+                                                for kind, options in artifacts.items() if isinstance(options, dict))]
+    for pointer, patterns in lists:
+        if not patterns:
+            continue
+        try:
+            translated(patterns)
+        except Exception as refused:  # (the matcher's own error types: any refusal of these user-written patterns)
+            raise ConfigError(f"these globs cannot be used: {refused}", file=file, line=lines.line_of(pointer),
+                              pointer=pointer, hint="write each pattern out, or use fewer braces in one pattern"
+                              ) from None
 
 
 def check_against_policies(config: Config, policy_ids: Sequence[str],
