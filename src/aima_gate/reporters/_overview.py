@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, groupby, repeat
-from operator import attrgetter, not_, or_
+from operator import attrgetter
 
 from aima_gate.aima.catalog import load_catalog
-from aima_gate.core.model import Finding, Status
+from aima_gate.core.model import Finding, Status, Subject
 from aima_gate.core.report import Report, finding_kinds
 from aima_gate.reporters._common import GATE_RULES
 
@@ -60,22 +60,32 @@ def model_source(file: str) -> str:
 
 def inventory_lines(report: Report, *, verbose: bool = False) -> list[str]:
     """Models by source, other artifact kinds found (counted by subject), and required kinds not found."""
-    subjects: dict[str, set[tuple[str, str]]] = defaultdict(set)
     missing_required: set[str] = set()
     missing_optional: set[str] = set()
-    findings = report.findings
-    # The gate's own findings and "(no KIND found)" subjects are few: picked out at C speed, looked at one by one.
-    special = list(map(or_, map(str.startswith, map(_NAME, findings), repeat("(no ")),
-                       map(str.startswith, map(_POLICY, findings), repeat("aima-gate."))))
-    added = list(map(_SUBJECT, compress(findings, map(not_, special))))
-    for f in compress(findings, special):
+    # Each Subject object once (the engine shares one per artifact; alive as long as the report, so ids are unique),
+    # gathered a policy's run of findings at a time at C speed; the gate's own findings (few) looked at one by one.
+    found: dict[int, Subject] = {}
+    special: list[Finding] = []
+    for policy_id, run in groupby(report.findings, _POLICY):
+        if policy_id.startswith("aima-gate."):
+            special += run
+        else:
+            subs = list(map(_SUBJECT, run))
+            found.update(zip(map(id, subs), subs, strict=True))
+    # A "(no KIND found)" subject (few) counts as found only through a finding that does not say KIND is missing.
+    unfound = {key for key, subject in found.items() if subject.name.startswith("(no ")}
+    if unfound:
+        for key in unfound:
+            del found[key]
+        special += compress(report.findings, map(unfound.__contains__, map(id, map(_SUBJECT, report.findings))))
+    for f in special:
         kind = _missing_kind(f)
         if kind is not None:
             (missing_required if f.status is Status.ERROR else missing_optional).add(kind)
         elif not f.policy_id.startswith("aima-gate."):
-            added.append(f.subject)
-    # Each Subject object once (the engine shares one per artifact; alive as long as the report, so ids are unique).
-    for subject in dict(zip(map(id, added), added, strict=True)).values():
+            found[id(f.subject)] = f.subject
+    subjects: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for subject in found.values():
         subjects[subject.kind].add((subject.name, subject.file))
     missing_optional -= missing_required | set(subjects)
     lines = []
