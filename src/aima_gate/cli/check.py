@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,6 +32,9 @@ from aima_gate.core.errors import ConfigError
 from aima_gate.core.exit_codes import ExitCode
 from aima_gate.core.model import Severity, Status
 from aima_gate.reporters import RENDER_COST, REPORTERS, STREAMED
+
+if TYPE_CHECKING:
+    from aima_gate.reporters.text import Started
 
 
 def _parse_reports(values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -65,10 +68,14 @@ def _render(fmt: str, report: Any, verbose: bool = False, findings: str = "summa
     return get_renderer(fmt)(report)
 
 
-def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False) -> Iterator[str]:
+def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False,
+            started: Started | None = None) -> Iterator[str]:
     """The rendered report piece by piece: the JSON, text and :data:`STREAMED` reports stream (tens of megabytes
-    on large repositories); text pieces are whole lines."""
-    if fmt == "json":
+    on large repositories); text pieces are whole lines. ``started``: the text report, already started
+    (reporters/text.Started)."""
+    if started is not None:
+        yield from started.pieces()
+    elif fmt == "json":
         from aima_gate.reporters.json_report import iter_render
 
         yield from iter_render(report, findings=findings)
@@ -187,12 +194,17 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     # Standard output last, after the report files, as always.
     outputs: list[tuple[str, Path | None]] = [*report_files, *([(fmt, None)] if output is None else [])]
 
+    many = len(report.findings) >= ASIDE_MIN_FINDINGS
+    # The text report alone (as `aima-gate check` prints it) is split itself: its end is made on the second core.
+    text_alone = many and formats == ["text"] and "framework_view" not in report.extra and not quiet
+    started: Started | None = None
+
     def produce(out_fmt: str, target: Path | None) -> Callable[[], Iterator[bytes]]:
         if target is None:
-            return lambda: _stdout_bytes(fmt, report, findings, verbose, quiet, color)
-        return lambda: (_encoded(piece) for piece in _pieces(out_fmt, report, findings, verbose))
+            return lambda: _stdout_bytes(fmt, report, findings, verbose, quiet, color, started)
+        return lambda: (_encoded(piece) for piece in _pieces(out_fmt, report, findings, verbose, started))
 
-    split = _split_outputs(formats) if len(report.findings) >= ASIDE_MIN_FINDINGS else 0
+    split = _split_outputs(formats) if many else 0
     from aima_gate.core.aside import Aside, aside_all
 
     # The last outputs are made on the second core while this process makes the first ones (core/aside.py): the
@@ -200,6 +212,10 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     # Rendering makes many short-lived tuples and lists and no garbage cycles: the collector would only walk them
     # (90 ms of a text and Markdown run at 5,000 models). Paused here, and so in the child making the others.
     with parallel.no_gc():
+        if text_alone:
+            from aima_gate.reporters.text import ALONE_ASIDE_SHARE, Started
+
+            started = Started(report, verbose=verbose, aside_share=ALONE_ASIDE_SHARE)
         made: list[Aside] = [Aside(produce(*o)) for o in outputs[:split]] + aside_all(
             [produce(*o) for o in outputs[split:]], worth=split > 0)
         try:
@@ -220,6 +236,8 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
         finally:
             for out in made:
                 out.cancel()  # nothing once read; a report that failed leaves the child's other outputs unwanted
+            if started is not None:
+                started.cancel()
     code = report.exit_code
     if soft_fail and code is ExitCode.POLICY_FAILURE:
         click.echo("aima-gate: --soft-fail: policies failed, exiting 0", err=True)
@@ -248,9 +266,9 @@ def _split_outputs(formats: list[str]) -> int:
 
 
 def _stdout_bytes(fmt: str, report: Any, findings: str, verbose: bool, quiet: bool,
-                  color: bool | None) -> Iterator[bytes]:
+                  color: bool | None, started: Started | None = None) -> Iterator[bytes]:
     """What ``check`` writes to standard output, piece by piece."""
-    pieces = _pieces(fmt, report, findings, verbose)
+    pieces = _pieces(fmt, report, findings, verbose, started)
     if fmt == "text" and quiet:  # the verdict line, always the last line of the last piece
         last = "".join(deque(pieces, maxlen=1))
         pieces = iter([last.rstrip("\n").rpartition("\n")[2] + "\n"])
