@@ -150,6 +150,15 @@ _POLICY_ID = attrgetter("policy_id")
 _T = TypeVar("_T")
 
 
+class DistinctFindings(tuple[Finding, ...]):
+    """Findings known to be in strictly increasing (policy id, subject file, kind, name) order, none of those fields
+    holding a NUL: each then keys to its own identity (reporters/_common.finding_keys). Made only by the run's sort
+    (pipeline/run_findings.sorted_findings), which sees that order for what it costs to read it; the type is the
+    proof, so that a report given other findings (a plain tuple) is checked again."""
+
+    __slots__ = ()
+
+
 def per_kind(compute: Callable[[Finding], _T]) -> Callable[[Finding], _T]:
     """``compute``, asked once per :func:`kind_of` (for an answer that reads nothing else of a finding)."""
     known: dict[tuple[int, int, int], _T] = {}

@@ -27,7 +27,7 @@ from aima_gate.core.model import (
     Severity,
     Status,
 )
-from aima_gate.core.report import Report
+from aima_gate.core.report import DistinctFindings, Report
 from aima_gate.core.report import scope_notes as scope_notes  # re-exported: one wording in every format
 from aima_gate.core.terminal import escape_terminal as escape_terminal  # re-exported for every terminal format
 
@@ -122,7 +122,10 @@ def _distinct_in_order(findings: Sequence[Finding]) -> bool:
 
     The usual case (a run reports findings in that order, and findings sharing all four fields are rare), checked
     without Python code per finding: attrgetter, map and tuple comparison run in C, a chunk at a time so the
-    field tuples of only a few thousand findings are held at once."""
+    field tuples of only a few thousand findings are held at once. Findings the run's sort found so are known to
+    be (:class:`~aima_gate.core.report.DistinctFindings`)."""
+    if type(findings) is DistinctFindings:
+        return True
     prev: tuple[str, str, str, str] | None = None
     for start in range(0, len(findings), _CHUNK):
         fields = list(map(_IDENTITY_FIELDS, findings[start:start + _CHUNK]))
