@@ -1,7 +1,7 @@
-"""The text report split in two (reporters/text.Started): a forked child renders the report from a listed finding
-on while this process renders the start. Joined, the pieces are the report made in one process (held to the
-per-finding reference, tests/reporters/text_reference.py), whatever the share, the batch, the findings (hostile
-strings, lone surrogates, domains of one finding) and whether a child was forked; each piece is whole lines."""
+"""The text report split in two (reporters/text.Started): a forked child renders the findings by domain (and the
+inventory and next steps) while this process renders the rest. Joined, the pieces are the report made in one
+process (held to the per-finding reference, tests/reporters/text_reference.py), whatever the parts made aside, the
+batch, the findings (hostile strings, lone surrogates) and whether a child was forked; each piece is whole lines."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from aima_gate.reporters import text
 from tests.reporters import text_reference
 from tests.reporters.test_text_per_kind import _finding, _report
 
+_PLANS = st.builds(text.AsidePlan, st.floats(0.0, 1.5), st.booleans(), st.booleans()) | st.sampled_from(
+    [text.ALONE, text.BEHIND])
 _SURROGATE = Finding("model.a", "title", Status.FAIL, Severity.HIGH, Subject("model", "m\udcff", "r/\udcfe.yml"), None,
                      (Evidence("r/\udcfe.yml", 1, "/a", None, "", "bad \udcff value \x1b[2J"),), "Fix it.")
 
@@ -37,43 +39,47 @@ def _jobs(n: int) -> Iterator[None]:
 
 
 def _check(findings: list[Finding], fail_on: Severity, target: int | None, verbose: bool, batch: int,
-           share: float) -> text.Started:
+           plan: text.AsidePlan | None) -> text.Started:
     report = _report(findings, fail_on, target)
-    started = text.Started(report, verbose=verbose, batch=batch, aside_share=share)
+    started = text.Started(report, verbose=verbose, batch=batch, plan=plan)
     pieces = list(started.pieces())
     assert "".join(pieces) == "".join(text_reference.iter_render(report, verbose=verbose, batch=batch))
     assert all(piece.endswith("\n") for piece in pieces)  # whole lines: coloured output colours whole lines
     return started
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_finding, max_size=30), st.sampled_from(list(Severity)), st.sampled_from([None, 1, 2]),
-       st.booleans(), st.sampled_from([1, 2, 5, 4096]), st.floats(0.0, 1.5))
-def test_the_split_text_is_the_text(findings: list[Finding], fail_on: Severity, target: int | None, verbose: bool,
-                                    batch: int, share: float) -> None:
-    """Every split point, the end made here by the child's code (AIMA_GATE_JOBS=1: nothing is forked)."""
+       st.booleans(), st.sampled_from([1, 2, 5, 4096]), st.one_of(st.none(), _PLANS))
+def test_the_text_without_a_child_is_the_text(findings: list[Finding], fail_on: Severity, target: int | None,
+                                              verbose: bool, batch: int, plan: text.AsidePlan | None) -> None:
+    """No spare core (AIMA_GATE_JOBS=1) or no plan: nothing is forked, all is made here."""
     with _jobs(1):
-        assert _check(findings, fail_on, target, verbose, batch, share).end is None
+        assert _check(findings, fail_on, target, verbose, batch, plan).domains is None
 
 
 @pytest.mark.skipif(not can_fork(), reason="needs fork (Linux)")
-@settings(max_examples=25, deadline=None)
-@given(st.lists(_finding, min_size=1, max_size=30), st.booleans(), st.sampled_from([1, 4096]),
-       st.floats(0.01, 1.0))
-def test_the_end_made_by_a_child_is_the_end_made_here(findings: list[Finding], verbose: bool, batch: int,
-                                                      share: float) -> None:
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_finding, max_size=30), st.sampled_from(list(Severity)), st.sampled_from([None, 1, 2]),
+       st.booleans(), st.sampled_from([1, 4096]), _PLANS)
+def test_the_parts_made_by_a_child_are_the_parts_made_here(findings: list[Finding], fail_on: Severity,
+                                                           target: int | None, verbose: bool, batch: int,
+                                                           plan: text.AsidePlan) -> None:
+    """Any share of the findings by domain (a heading's place, a domain split, none left here or none aside), with
+    or without the inventory and the next steps."""
     with _jobs(2):
-        started = _check([*findings, _SURROGATE], Severity.HIGH, None, verbose, batch, share)
-    assert started.end is not None and started.end._child is not None and started.end._child.finished
+        started = _check([*findings, _SURROGATE], fail_on, target, verbose, batch, plan)
+    assert started.domains is not None and started.domains._child is not None and started.domains._child.finished
+    assert (started.inventory is not None) is plan.inventory and (started.steps is not None) is plan.steps
 
 
 def test_a_report_not_read_stops_its_child() -> None:
     if not can_fork():
         pytest.skip("needs fork (Linux)")
     with _jobs(2):
-        started = text.Started(_report([_SURROGATE] * 50, Severity.HIGH, None), aside_share=0.5)
-    assert started.end is not None and started.end._child is not None
-    child = started.end._child
+        started = text.Started(_report([_SURROGATE] * 50, Severity.HIGH, None), plan=text.ALONE)
+    assert started.domains is not None and started.domains._child is not None
+    child = started.domains._child
     started.cancel()
     assert child.pid is None and not child.finished  # stopped and reaped, its bytes dropped
 

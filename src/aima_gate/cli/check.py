@@ -195,16 +195,21 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     outputs: list[tuple[str, Path | None]] = [*report_files, *([(fmt, None)] if output is None else [])]
 
     many = len(report.findings) >= ASIDE_MIN_FINDINGS
-    # The text report alone (as `aima-gate check` prints it) is split itself: its end is made on the second core.
-    text_alone = many and formats == ["text"] and "framework_view" not in report.extra and not quiet
+    split = _split_outputs(formats) if many else 0
+    # Text last, alone or alone in the child: it is split itself instead (reporters/text.Started), the child making
+    # most of its findings (alone) or all of them and its next steps (behind outputs made here).
+    text_aside = many and formats[-1] == "text" and split in (0, len(formats) - 1) \
+        and "framework_view" not in report.extra and not (quiet and output is None)
+    split = 0 if text_aside else split
     started: Started | None = None
 
-    def produce(out_fmt: str, target: Path | None) -> Callable[[], Iterator[bytes]]:
+    def produce(n: int) -> Callable[[], Iterator[bytes]]:
+        out_fmt, target = outputs[n]
+        text = started if n == len(outputs) - 1 else None
         if target is None:
-            return lambda: _stdout_bytes(fmt, report, findings, verbose, quiet, color, started)
-        return lambda: (_encoded(piece) for piece in _pieces(out_fmt, report, findings, verbose, started))
+            return lambda: _stdout_bytes(fmt, report, findings, verbose, quiet, color, text)
+        return lambda: (_encoded(piece) for piece in _pieces(out_fmt, report, findings, verbose, text))
 
-    split = _split_outputs(formats) if many else 0
     from aima_gate.core.aside import Aside, aside_all
 
     # The last outputs are made on the second core while this process makes the first ones (core/aside.py): the
@@ -212,12 +217,12 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
     # Rendering makes many short-lived tuples and lists and no garbage cycles: the collector would only walk them
     # (90 ms of a text and Markdown run at 5,000 models). Paused here, and so in the child making the others.
     with parallel.no_gc():
-        if text_alone:
-            from aima_gate.reporters.text import ALONE_ASIDE_SHARE, Started
+        if text_aside:
+            from aima_gate.reporters.text import ALONE, BEHIND, Started
 
-            started = Started(report, verbose=verbose, aside_share=ALONE_ASIDE_SHARE)
-        made: list[Aside] = [Aside(produce(*o)) for o in outputs[:split]] + aside_all(
-            [produce(*o) for o in outputs[split:]], worth=split > 0)
+            started = Started(report, verbose=verbose, plan=ALONE if len(outputs) == 1 else BEHIND)
+        made: list[Aside] = [Aside(produce(n)) for n in range(split)] + aside_all(
+            [produce(n) for n in range(split, len(outputs))], worth=split > 0)
         try:
             for (out_fmt, target), out in zip(outputs, made, strict=True):
                 if target is not None:

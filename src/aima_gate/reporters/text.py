@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from itertools import chain, compress, groupby
+from dataclasses import dataclass
+from itertools import compress, groupby
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -92,22 +93,50 @@ def iter_render(report: Report, *, verbose: bool = False, batch: int = 4096) -> 
     return Started(report, verbose=verbose, batch=batch).pieces()
 
 
+@dataclass(frozen=True)
+class AsidePlan:
+    """What of the text report a forked child makes (:class:`Started`): the findings by domain from the listed
+    finding ``share`` of them before the end on (their lines are most of the report; 1: all of them, with every
+    heading), and with ``inventory`` and ``steps`` the inventory and the next steps (a few lines, each a pass over
+    every finding)."""
+
+    share: float
+    inventory: bool = False
+    steps: bool = False
+
+
+ALONE = AsidePlan(0.8)
+"""The text report is the run's only output (``aima-gate check`` as a person runs it): this process makes the
+inventory, the next steps, the verdict's counts and the first fifth of the findings. Timed at 5,000 models, the
+report took 0.38 s, now 0.31 s; with 0.65 and 0.95 of the findings aside 20 ms more, with all of them 30 ms more."""
+BEHIND = AsidePlan(1.0, steps=True)
+"""The text report comes after outputs this process makes (the Markdown summary): the child makes all the findings
+and the next steps, this process the inventory. Timed at 5,000 models behind the Markdown summary, the reports took
+0.46 s (the whole text in the child), now 0.41 s; with the inventory aside too 0.50 s, with neither 0.46 s."""
+
+
 class Started:
-    """The text report with its end started now on the second core (core/aside.py): a child renders the report
-    from the listed finding ``aside_share`` (a fraction of them) from the end on, while this process renders the
-    start. Reporters are pure: the bytes are the ones made here, and are made here whenever the child's are not
-    known to be whole. With ``aside_share`` 0 (or no spare core) everything is made here, by the same code.
+    """The text report, its parts in ``plan`` started now on the second core (core/aside.py): a child makes them
+    while this process makes its other outputs and the rest of this one. What this process makes after the
+    child's first part is made before the child's bytes are read, so that the two overlap. Reporters are pure: the
+    bytes are the ones made here, and are made here whenever the child's are not known to be whole (or there is no
+    spare core, or no plan).
 
     :meth:`pieces` yields the report; :meth:`cancel` stops the child when the report is no longer wanted."""
 
     def __init__(self, report: Report, *, verbose: bool = False, batch: int = 4096,
-                 aside_share: float = 0.0) -> None:
-        from aima_gate.core.aside import aside, can_aside
+                 plan: AsidePlan | None = None) -> None:
+        from aima_gate.core.aside import aside_all, can_aside
 
-        self.report, self.verbose, self.batch, self.share = report, verbose, batch, aside_share
-        # Listed once, before the child is forked: it inherits the lists (each process would list every finding).
-        self.listing = _listing(report, verbose)
-        self.end: Aside | None = aside(self._end) if aside_share > 0 and can_aside() else None
+        self.report, self.verbose, self.batch = report, verbose, batch
+        self.share = plan.share if plan is not None else 0.0
+        self.inventory: Aside | None = None
+        self.domains: Aside | None = None
+        self.steps: Aside | None = None
+        if plan is not None and can_aside():
+            wanted = [(plan.inventory, self._inventory), (True, self._domains), (plan.steps, self._steps)]
+            made = iter(aside_all([produce for asked, produce in wanted if asked]))
+            self.inventory, self.domains, self.steps = (next(made) if asked else None for asked, _ in wanted)
 
     def pieces(self) -> Iterator[str]:
         try:
@@ -116,36 +145,50 @@ class Started:
             self.cancel()  # the reader stopped early (a closed pipe); nothing once the pieces were read
 
     def cancel(self) -> None:
-        if self.end is not None:
-            self.end.cancel()
+        for made in (self.inventory, self.domains, self.steps):
+            if made is not None:
+                made.cancel()
 
     def _blocks(self) -> Iterator[list[str] | str]:
-        report, verbose, listing = self.report, self.verbose, self.listing
-        yield from _start_blocks(report, verbose)
-        yield inventory_lines(report, verbose=verbose)
-        if self.end is None:
-            yield from _domain_blocks(report, listing, 0, None)
-            yield from _closing_blocks(report, listing, verbose)
+        report, verbose = self.report, self.verbose
+        if self.domains is None:  # all of it here
+            listing = _listing(report, verbose)
+            yield from _start_blocks(report, verbose)
+            yield inventory_lines(report, verbose=verbose)
+            yield from _domain_blocks(report, listing, 0, None, verbose)
+            yield from _steps_blocks(report)
+            yield _verdict_block(report)
             return
-        yield from _domain_blocks(report, listing, 0, _split_at(listing, self.share))
-        report.summary  # noqa: B018 - the verdict's counts: made here too (the exit code), while the child works
-        yield from _whole_lines(self.end.pieces())
+        verdict = _verdict_block(report)  # (the exit code needs its counts anyway)
+        yield from _start_blocks(report, verbose)
+        yield inventory_lines(report, verbose=verbose) if self.inventory is None else \
+            "".join(_whole_lines(self.inventory.pieces()))
+        steps: list[list[str] | str] = list(_steps_blocks(report)) if self.steps is None else []
+        if self.share < 1:
+            listing = _listing(report, verbose)
+            yield from _domain_blocks(report, listing, 0, _split_at(listing, self.share), verbose)
+        yield from _whole_lines(self.domains.pieces())
+        if self.steps is not None:
+            yield from _whole_lines(self.steps.pieces())
+        yield from steps
+        yield verdict
 
-    def _end(self) -> Iterator[bytes]:
-        """The child's output: the report from :func:`_split_at` on, in UTF-8 with lone surrogates passed through
-        (:func:`_whole_lines` decodes them back to the very same text)."""
-        listing = self.listing
-        blocks = chain(_domain_blocks(self.report, listing, _split_at(listing, self.share), None),
-                       _closing_blocks(self.report, listing, self.verbose))
-        return (piece.encode("utf-8", "surrogatepass") for piece in _batched(blocks, self.batch))
+    # The child's outputs, in UTF-8 with lone surrogates passed through (_whole_lines decodes them back to the very
+    # same text).
+    def _inventory(self) -> Iterator[bytes]:
+        return _encoded(_batched([inventory_lines(self.report, verbose=self.verbose)], self.batch))
+
+    def _domains(self) -> Iterator[bytes]:
+        listing = _listing(self.report, self.verbose)
+        return _encoded(_batched(_domain_blocks(self.report, listing, _split_at(listing, self.share), None,
+                                                self.verbose), self.batch))
+
+    def _steps(self) -> Iterator[bytes]:
+        return _encoded(_batched(_steps_blocks(self.report), self.batch))
 
 
-ALONE_ASIDE_SHARE = 0.6
-"""The share of the listed findings the child renders when the text report is the run's only output, as
-``aima-gate check`` prints it. The child also makes the next steps and the verdict's counts; this process makes the
-inventory. Timed at 5,000 models (the report rendered in 0.38 -> 0.30 s): 0.5 and 0.7 ended 40-50 ms later. With
-other outputs ``check`` shares whole outputs instead: this split of the text behind a Markdown summary was
-measured 60 ms slower than making the whole text in the child."""
+def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    return (piece.encode("utf-8", "surrogatepass") for piece in pieces)
 
 
 def _whole_lines(chunks: Iterable[bytes]) -> Iterator[str]:
@@ -225,12 +268,6 @@ def _listing(report: Report, verbose: bool) -> list[_Shown]:
     return out
 
 
-def _split_at(listing: list[_Shown], share: float) -> int:
-    """Where the listed findings made aside begin (their index, counted over every shown domain)."""
-    total = sum(len(shown.listed) for shown in listing)
-    return total - int(total * min(share, 1.0))
-
-
 def _start_blocks(report: Report, verbose: bool) -> Iterator[list[str]]:
     yield [f"aima-gate {report.tool_version}: {len(report.policies)} policies, fail on {report.fail_on.value}+"]
     # Narrowings first, before any result: a reader must know what was not evaluated (policies.disable too).
@@ -249,30 +286,41 @@ def _start_blocks(report: Report, verbose: bool) -> Iterator[list[str]]:
     yield list(summary_lines(report.extra, detailed=verbose))
 
 
-def _domain_blocks(report: Report, listing: list[_Shown], start: int, stop: int | None) -> Iterator[list[str]]:
-    """The shown domains' lines from the listed finding ``start`` up to ``stop`` (None: to the end): each domain's
-    heading goes with its first finding."""
+def _split_at(listing: list[_Shown], share: float) -> int:
+    """The index of the first listed finding (counted over every shown domain) of the last ``share`` of them."""
+    total = sum(len(shown.listed) for shown in listing)
+    return total - int(total * min(share, 1.0))
+
+
+def _domain_blocks(report: Report, listing: list[_Shown], start: int, stop: int | None,
+                   verbose: bool) -> Iterator[list[str]]:
+    """The shown domains' lines from the listed finding ``start`` up to ``stop``, each domain's heading with its
+    first finding; to the end (``stop`` None), then the passing line."""
     heads: dict[tuple[Any, ...], _Head] = {}
     offset = 0
     for shown in listing:
-        end = offset + len(shown.listed)
         if start <= offset and (stop is None or offset < stop):
             yield ["", shown.heading]
-        for f in shown.listed[max(start - offset, 0):len(shown.listed) if stop is None else max(stop - offset, 0)]:
+        end = len(shown.listed) if stop is None else max(stop - offset, 0)
+        for f in shown.listed[max(start - offset, 0):end]:
             yield _finding_lines(report, f, heads)
-        offset = end
+        offset += len(shown.listed)
+    if stop is None:
+        passing = passing_line(report, [shown.domain for shown in listing], verbose)
+        if passing:
+            yield ["", passing]
 
 
-def _closing_blocks(report: Report, listing: list[_Shown], verbose: bool) -> Iterator[list[str]]:
-    passing = passing_line(report, [shown.domain for shown in listing], verbose)
-    if passing:
-        yield ["", passing]
+def _steps_blocks(report: Report) -> Iterator[list[str]]:
     steps = next_steps_lines(report)
     if steps:
         yield ["", *steps]
+
+
+def _verdict_block(report: Report) -> list[str]:
     s = report.summary
     verdict = report.verdict.upper()
-    yield ["", (
+    return ["", (
         f"Verdict: {verdict} (exit {int(report.exit_code)}): {s['blocking']} blocking; "
         f"{s['pass']} pass, {s['fail']} fail, {s['error']} error, {s['waived']} waived, "
         f"{s['not_applicable']} not applicable"
