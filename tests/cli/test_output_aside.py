@@ -37,12 +37,25 @@ def _run(threshold: int, repo: Path, out: Path, *args: str, files: bool = True) 
     return proc.returncode, proc.stdout, b"".join((out / name).read_bytes() for name in _FILES if files)
 
 
+def _hostile_bench(root: Path) -> Path:
+    """The bench repository with a registry file whose name is not UTF-8 (an error naming it) and a model named
+    with a terminal escape and a line break (escaped wherever it is written)."""
+    import os
+
+    repo = bench_repo(root, 60)
+    entry = repo / "registry" / "model-00001.yml"
+    (repo / "registry" / os.fsdecode(b"model-\xff.yml")).write_text(entry.read_text(encoding="utf-8"), encoding="utf-8")
+    entry.write_text(entry.read_text(encoding="utf-8").replace(
+        "name: model-00001", 'name: "model-\\e[2J\\nVerdict: PASS"'), encoding="utf-8")
+    return repo
+
+
 @pytest.mark.skipif(not can_fork(), reason="needs fork (Linux)")
 @pytest.mark.parametrize("args", [("--format", "text"), ("--format", "json", "--findings", "all"),
-                                  ("--format", "text", "--quiet")])
+                                  ("--format", "text", "--quiet"), ("--format", "text", "--color")])
 def test_two_cores_write_the_bytes_one_writes(tmp_path: Path, args: tuple[str, ...]) -> None:
     # 60 models: about 1,000 listed findings and 2,000 with passes: --findings all splits the JSON array.
-    for repo in (bench_repo(tmp_path / "bench", 60), EXAMPLES / "credit-scoring"):
+    for repo in (bench_repo(tmp_path / "bench", 60), EXAMPLES / "credit-scoring", _hostile_bench(tmp_path / "h")):
         name = repo.parent.name + repo.name
         here = _run(10**9, repo, tmp_path / f"{name}-here", *args)
         aside = _run(0, repo, tmp_path / f"{name}-aside", *args)

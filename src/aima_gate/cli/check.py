@@ -68,14 +68,10 @@ def _render(fmt: str, report: Any, verbose: bool = False, findings: str = "summa
     return get_renderer(fmt)(report)
 
 
-def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False,
-            started: Started | None = None) -> Iterator[str]:
+def _pieces(fmt: str, report: Any, findings: str, verbose: bool = False) -> Iterator[str]:
     """The rendered report piece by piece: the JSON, text and :data:`STREAMED` reports stream (tens of megabytes
-    on large repositories); text pieces are whole lines. ``started``: the text report, already started
-    (reporters/text.Started)."""
-    if started is not None:
-        yield from started.pieces()
-    elif fmt == "json":
+    on large repositories); text pieces are whole lines."""
+    if fmt == "json":
         from aima_gate.reporters.json_report import iter_render
 
         yield from iter_render(report, findings=findings)
@@ -208,7 +204,9 @@ def check(path: Path, config_path: Path | None, fmt: str, reports: tuple[str, ..
         text = started if n == len(outputs) - 1 else None
         if target is None:
             return lambda: _stdout_bytes(fmt, report, findings, verbose, quiet, color, text)
-        return lambda: (_encoded(piece) for piece in _pieces(out_fmt, report, findings, verbose, text))
+        if text is not None:
+            return text.written
+        return lambda: (_encoded(piece) for piece in _pieces(out_fmt, report, findings, verbose))
 
     from aima_gate.core.aside import Aside, aside_all
 
@@ -272,13 +270,17 @@ def _split_outputs(formats: list[str]) -> int:
 
 def _stdout_bytes(fmt: str, report: Any, findings: str, verbose: bool, quiet: bool,
                   color: bool | None, started: Started | None = None) -> Iterator[bytes]:
-    """What ``check`` writes to standard output, piece by piece."""
-    pieces = _pieces(fmt, report, findings, verbose, started)
+    """What ``check`` writes to standard output, piece by piece (``started``: the text report, already started;
+    never quiet)."""
+    # Text pieces are whole lines, so colouring them one by one colours what colouring the whole text would.
+    paint = colorize if fmt == "text" and wants_color(color) else None
+    if started is not None:
+        yield from started.written(paint)
+        return
+    pieces = _pieces(fmt, report, findings, verbose)
     if fmt == "text" and quiet:  # the verdict line, always the last line of the last piece
         last = "".join(deque(pieces, maxlen=1))
         pieces = iter([last.rstrip("\n").rpartition("\n")[2] + "\n"])
-    # Text pieces are whole lines, so colouring them one by one colours what colouring the whole text would.
-    paint = colorize if fmt == "text" and wants_color(color) else None
     for piece in pieces:
         yield _encoded(paint(piece) if paint else piece)
 

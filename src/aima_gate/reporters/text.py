@@ -9,11 +9,11 @@ always hold every finding.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import compress, groupby
+from itertools import chain, compress, groupby
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from aima_gate.aima.catalog import load_catalog
 from aima_gate.core.errors import pointer_to_path
@@ -122,7 +122,8 @@ class Started:
     bytes are the ones made here, and are made here whenever the child's are not known to be whole (or there is no
     spare core, or no plan).
 
-    :meth:`pieces` yields the report; :meth:`cancel` stops the child when the report is no longer wanted."""
+    :meth:`written` yields the report's bytes, :meth:`pieces` its text; :meth:`cancel` stops the child when the
+    report is no longer wanted."""
 
     def __init__(self, report: Report, *, verbose: bool = False, batch: int = 4096,
                  plan: AsidePlan | None = None) -> None:
@@ -138,65 +139,93 @@ class Started:
             made = iter(aside_all([produce for asked, produce in wanted if asked]))
             self.inventory, self.domains, self.steps = (next(made) if asked else None for asked, _ in wanted)
 
-    def pieces(self) -> Iterator[str]:
+    def written(self, paint: Callable[[str], str] | None = None) -> Iterator[bytes]:
+        """The report as ``check`` writes it: its pieces (whole lines), each through ``paint`` (colours), in UTF-8
+        with a lone surrogate (from a file name) written as its backslash escape. The child's bytes are already
+        that: passed on as they are, unless painted."""
         try:
-            yield from _batched(self._blocks(), self.batch)
+            for piece in self._parts():
+                if isinstance(piece, str):
+                    yield _as_written(paint(piece) if paint else piece)
+                elif paint is None:
+                    yield from piece.pieces()
+                else:
+                    yield from (_as_written(paint(lines)) for lines in _whole_lines(piece.pieces()))
         finally:
             self.cancel()  # the reader stopped early (a closed pipe); nothing once the pieces were read
+
+    def pieces(self) -> Iterator[str]:
+        """The report's text in pieces of whole lines (where the child made a part, a lone surrogate comes back as
+        its backslash escape: see :meth:`written`)."""
+        try:
+            for piece in self._parts():
+                yield piece if isinstance(piece, str) else "".join(_whole_lines(piece.pieces()))
+        finally:
+            self.cancel()
 
     def cancel(self) -> None:
         for made in (self.inventory, self.domains, self.steps):
             if made is not None:
                 made.cancel()
 
-    def _blocks(self) -> Iterator[list[str] | str]:
+    def _parts(self) -> Iterator[str | Aside]:
+        """Pieces of escaped lines made here (see :func:`_batched`), and the parts the child made, in order."""
+        if self.domains is None:
+            return _batched(self._all_here(), self.batch)
+        runs = groupby(self._with_child(), key=lambda block: type(block) is list)
+        return chain.from_iterable(_batched(cast(Iterator[list[str]], run), self.batch) if here else
+                                   cast("Iterator[Aside]", run) for here, run in runs)
+
+    def _all_here(self) -> Iterator[list[str]]:
         report, verbose = self.report, self.verbose
-        if self.domains is None:  # all of it here
-            listing = _listing(report, verbose)
-            yield from _start_blocks(report, verbose)
-            yield inventory_lines(report, verbose=verbose)
-            yield from _domain_blocks(report, listing, 0, None, verbose)
-            yield from _steps_blocks(report)
-            yield _verdict_block(report)
-            return
+        listing = _listing(report, verbose)
+        yield from _start_blocks(report, verbose)
+        yield inventory_lines(report, verbose=verbose)
+        yield from _domain_blocks(report, listing, 0, None, verbose)
+        yield from _steps_blocks(report)
+        yield _verdict_block(report)
+
+    def _with_child(self) -> Iterator[list[str] | Aside]:
+        assert self.domains is not None
+        report, verbose = self.report, self.verbose
         verdict = _verdict_block(report)  # (the exit code needs its counts anyway)
         yield from _start_blocks(report, verbose)
-        yield inventory_lines(report, verbose=verbose) if self.inventory is None else \
-            "".join(_whole_lines(self.inventory.pieces()))
-        steps: list[list[str] | str] = list(_steps_blocks(report)) if self.steps is None else []
+        yield inventory_lines(report, verbose=verbose) if self.inventory is None else self.inventory
+        steps = list(_steps_blocks(report)) if self.steps is None else []
         if self.share < 1:
             listing = _listing(report, verbose)
             yield from _domain_blocks(report, listing, 0, _split_at(listing, self.share), verbose)
-        yield from _whole_lines(self.domains.pieces())
+        yield self.domains
         if self.steps is not None:
-            yield from _whole_lines(self.steps.pieces())
+            yield self.steps
         yield from steps
         yield verdict
 
-    # The child's outputs, in UTF-8 with lone surrogates passed through (_whole_lines decodes them back to the very
-    # same text).
+    # The child's outputs, as written (the same encoding of the same text as this process's).
     def _inventory(self) -> Iterator[bytes]:
-        return _encoded(_batched([inventory_lines(self.report, verbose=self.verbose)], self.batch))
+        return map(_as_written, _batched([inventory_lines(self.report, verbose=self.verbose)], self.batch))
 
     def _domains(self) -> Iterator[bytes]:
         listing = _listing(self.report, self.verbose)
-        return _encoded(_batched(_domain_blocks(self.report, listing, _split_at(listing, self.share), None,
-                                                self.verbose), self.batch))
+        blocks = _domain_blocks(self.report, listing, _split_at(listing, self.share), None, self.verbose)
+        return map(_as_written, _batched(blocks, self.batch))
 
     def _steps(self) -> Iterator[bytes]:
-        return _encoded(_batched(_steps_blocks(self.report), self.batch))
+        return map(_as_written, _batched(_steps_blocks(self.report), self.batch))
 
 
-def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
-    return (piece.encode("utf-8", "surrogatepass") for piece in pieces)
+def _as_written(text: str) -> bytes:
+    # backslashreplace: a lone surrogate that reached a report (a file name) is written as the text "\\udcff"
+    # (cli/check.py writes every output so).
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _whole_lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    """The text of a child's bytes (:func:`_encoded`), in pieces of whole lines: each block of the report's
-    pieces ends a line, and coloured output colours whole lines."""
+    """The text of a child's bytes (:func:`_as_written`: UTF-8), in pieces of whole lines: each of its pieces
+    ends a line, and colouring colours whole lines."""
     import codecs
 
-    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+    decoder = codecs.getincrementaldecoder("utf-8")()
     rest = ""
     for chunk in chunks:
         text = rest + decoder.decode(chunk)
@@ -209,17 +238,10 @@ def _whole_lines(chunks: Iterable[bytes]) -> Iterator[str]:
         yield rest
 
 
-def _batched(blocks: Iterable[list[str] | str], batch: int) -> Iterator[str]:
-    """Blocks of unescaped lines as pieces of up to ``batch`` escaped lines; a block that is a string (text made
-    aside: escaped whole lines) passes as it is, after the lines before it."""
+def _batched(blocks: Iterable[list[str]], batch: int) -> Iterator[str]:
+    """Blocks of unescaped lines as pieces of up to ``batch`` escaped lines."""
     pending: list[str] = []
     for block in blocks:
-        if type(block) is str:
-            if pending:
-                yield _escaped(pending)
-                pending = []
-            yield block
-            continue
         pending += block
         if len(pending) >= batch:
             full = len(pending) - len(pending) % batch
