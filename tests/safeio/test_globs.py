@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from wcmatch import glob as wglob
 
+from aima_gate.safeio import globs
 from aima_gate.safeio.globs import glob_filter
 
 _FLAGS = wglob.GLOBSTAR | wglob.DOTGLOB | wglob.BRACE | wglob.NEGATE
@@ -18,7 +19,7 @@ _FLAGS = wglob.GLOBSTAR | wglob.DOTGLOB | wglob.BRACE | wglob.NEGATE
 _LITERALS = ["a", "b", "x", ".md", ".json", "-", "m", "cards", "registry", "model", "1", ".", "h"]
 # Path names made of the same literals the patterns use (and a few odd ones), so that patterns often almost match.
 _NAMES = st.lists(st.sampled_from(_LITERALS), min_size=1, max_size=3).map("".join) | st.sampled_from(
-    ["..", "c[1]", "x?y", "{a}", "MLmodel"])
+    ["..", "c[1]", "x?y", "{a}", "MLmodel", "x.md\na.json", "a\n"])
 _PATHS = st.lists(_NAMES, min_size=1, max_size=4).map("/".join) | st.lists(_NAMES, min_size=1, max_size=3).map(
     lambda parts: "/".join(parts) + "/")
 _PIECES = st.sampled_from([*_LITERALS, "*", "*", "?", "[ab]", "[!a]", "{a,b}", "{x.md,x.json}"])
@@ -52,9 +53,21 @@ def _instances(patterns: list[str], rnd: random.Random) -> list[str]:
 
 
 @settings(max_examples=600, deadline=None)
-@given(st.lists(_PATTERNS, min_size=1, max_size=5), st.lists(_PATHS, max_size=15), st.randoms(use_true_random=False))
-def test_glob_filter_is_the_translated_union(patterns: list[str], others: list[str], rnd: random.Random) -> None:
+@given(st.lists(_PATTERNS, min_size=1, max_size=5), st.lists(_PATHS, max_size=15), st.randoms(use_true_random=False),
+       st.sampled_from([0, 1, globs.RARE_SHARE]))
+def test_glob_filter_is_the_translated_union(patterns: list[str], others: list[str], rnd: random.Random,
+                                             rare_share: int) -> None:
+    """On a list of paths, and on the paths joined (searched for the patterns' rarest literals: always with a share
+    of 0, as they run at 1 and by default)."""
     paths = _instances(patterns, rnd) + others
+    before, globs.RARE_SHARE = globs.RARE_SHARE, rare_share
+    try:
+        _check(patterns, paths)
+    finally:
+        globs.RARE_SHARE = before
+
+
+def _check(patterns: list[str], paths: list[str]) -> None:
     try:
         expected = _reference(paths, patterns)
     except Exception as refused:  # a pattern wcmatch refuses: glob_filter refuses it too
@@ -65,6 +78,7 @@ def test_glob_filter_is_the_translated_union(patterns: list[str], others: list[s
             return
         raise AssertionError(f"{patterns!r} was refused by wcmatch, not by glob_filter") from refused
     assert glob_filter(paths, patterns) == expected, patterns
+    assert glob_filter(globs.JoinedPaths(paths), patterns) == expected, patterns
 
 
 def test_paths_that_fit_an_earlier_loose_branch_than_their_own_pattern() -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from aima_gate.core.errors import InputError
+from aima_gate.safeio.globs import JoinedPaths
 from aima_gate.safeio.globs import glob_filter as glob_filter  # re-exported: Repo.glob and the tests use it here
 from aima_gate.safeio.loaders import decode_text
 
@@ -57,6 +58,7 @@ class Repo:
         self._undecodable: list[str] = []
         self._root_slash = str(self.root).rstrip(os.sep) + os.sep
         self._globbed: dict[tuple[str, ...], list[str]] = {}
+        self._joined: JoinedPaths | None = None
         self.glob_memo: Callable[[Sequence[str]], list[str]] | None = None
         """Set while the artifact cache is open (pipeline/cache.py): :meth:`glob` answered from the globs it keeps
         per file listing, verified there (a glob is a pure function of the listing and the patterns)."""
@@ -163,8 +165,15 @@ class Repo:
         key = tuple(patterns)
         found = self._globbed.get(key)
         if found is None:
-            found = self._globbed[key] = glob_filter(self.files(), key)
+            found = self._globbed[key] = glob_filter(self.joined_files(), key)
         return list(found)
+
+    def joined_files(self) -> JoinedPaths:
+        """:meth:`files` with their text joined, made once: globbing looks for rare literals in it (safeio/globs)."""
+        files = self.files()
+        if self._joined is None or self._joined.paths is not files:
+            self._joined = JoinedPaths(files)
+        return self._joined
 
     def glob_all(self, pattern_lists: Sequence[Sequence[str]]) -> None:
         """:meth:`glob` each of ``pattern_lists`` now (the results memoized for it), on all cores when the listing
@@ -176,11 +185,11 @@ class Repo:
         from aima_gate.core.parallel import map_in_order
         from aima_gate.safeio.globs import translated
 
-        files = self.files()
+        files = self.joined_files()
         todo = [key for key in dict.fromkeys(map(tuple, pattern_lists)) if key not in self._globbed]
         for key in todo:
             translated(key)
-        if len(files) < GLOB_ALL_SPREAD_FILES:
+        if len(files.paths) < GLOB_ALL_SPREAD_FILES:
             found = [glob_filter(files, key) for key in todo]
         else:
             found = map_in_order(lambda key: glob_filter(files, key), todo, min_items=2)
