@@ -74,6 +74,13 @@ class Collector(abc.ABC):
         """Subjects from outside the repository files (e.g. an MLflow registry). None by default."""
         return ()
 
+    def warm(self) -> None:
+        """Set up now what this kind's first parse would (its lazy imports, compiled validators and patterns),
+        reading no file: the runner calls it while the walk is made aside (pipeline/globs_aside.py), so that
+        parsing starts sooner and the parse workers inherit the set-up. It changes no result. Nothing by
+        default."""
+        return None
+
 
 def kinds() -> frozenset[str]:
     return frozenset(COLLECTORS)

@@ -63,6 +63,12 @@ class BiasReportCollector(Collector):
     )
     description: ClassVar[str] = "Fairness reports: fairlearn MetricFrame exports, AIF360 metrics, by-group tables"
 
+    def warm(self) -> None:
+        from aima_gate.collectors import bias_formats, bias_protected  # noqa: F401 - imported by the first report
+        from aima_gate.safeio.validation import warm
+
+        warm("bias-report.schema.json")
+
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         # The format readers are imported by the first report parsed: a run that reads every report back from the
         # artifact cache never needs them.

@@ -114,6 +114,11 @@ class ExplainabilityReportCollector(Collector):
     )
     description: ClassVar[str] = "Explainability reports (SHAP, LIME): method, model version, top features"
 
+    def warm(self) -> None:
+        from aima_gate.safeio.validation import warm
+
+        warm("explainability-report.schema.json")
+
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         doc, lines = load_json(ctx.repo.read_text(file), file)
         data = normalize(doc, file)

@@ -56,6 +56,12 @@ class ModelCardCollector(Collector):
     description: ClassVar[str] = ("Model cards: Hugging Face Markdown, Model Card Toolkit JSON, CycloneDX ML-BOM "
                                   "modelCard")
 
+    def warm(self) -> None:
+        from aima_gate.collectors.model_card_markdown import parse_markdown_card
+
+        # A small card through the Markdown reader: its imports, and the patterns it compiles on first use.
+        parse_markdown_card("---\nmodel_name: m\n---\n# Model Card for m\n\n## Uses\n\nScores records.\n", "-", 1)
+
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         text = ctx.repo.read_text(file)
         min_words = min_section_words(ctx)

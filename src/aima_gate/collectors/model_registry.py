@@ -43,6 +43,12 @@ class ModelRegistryCollector(Collector):
     )
     description: ClassVar[str] = "Model registry entries (name, version, owner, risk tier, lineage, evidence links)"
 
+    def warm(self) -> None:
+        from aima_gate.collectors import vocabulary  # noqa: F401 - imported by the first entry parsed
+        from aima_gate.safeio.validation import warm
+
+        warm("model-registry.schema.json")
+
     def parse(self, ctx: CollectContext, file: str) -> Iterable[Result]:
         doc, lines = load_structured(ctx.repo.read_text(file), file)
         if doc is None:

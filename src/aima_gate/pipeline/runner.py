@@ -31,12 +31,7 @@ from aima_gate.core.errors import AimaGateError, ArtifactError, ConfigError, Inp
 from aima_gate.core.model import EMPTY_REPOSITORY, Artifact, Evidence, Finding, Severity, Status, Subject
 from aima_gate.core.report import Report
 from aima_gate.engine.policy import resolve_params
-from aima_gate.pipeline.run_findings import (
-    duplicate_subject_errors,
-    error_finding,
-    missing_kinds_once,
-    sorted_findings,
-)
+from aima_gate.pipeline.run_findings import duplicate_subject_errors, error_finding, missing_kinds_once, sorted_findings
 from aima_gate.safeio.loaders import decode_text
 from aima_gate.safeio.repo import Repo
 
@@ -86,7 +81,8 @@ class RunOptions:
     """The same for not-applicable findings (reporters.needs_na_evidence); a full run only."""
     walk_aside: bool = False
     """With the cache on, walk the repository and stat its files in a forked child while the cache opens
-    (pipeline/walk_aside.py). Set by the CLI, a process of its own; the same results either way."""
+    (pipeline/walk_aside.py); without it, walk and glob there while the policies load (pipeline/globs_aside.py).
+    Set by the CLI, a process of its own; the same results either way."""
 
 
 def load_config(root: Path, config_path: Path | None, memo: SchemaMemo | None = None) -> Config:
@@ -242,10 +238,12 @@ def run_check(options: RunOptions) -> Report:
     root = options.root
     if not root.is_dir():
         raise ConfigError(f"{root} is not a directory")
+    from aima_gate.pipeline import globs_aside
     from aima_gate.pipeline.cache_marks import schema_marks
     from aima_gate.pipeline.walk_aside import NamedParses, WalkAside, opened_alongside, start
 
     aside: WalkAside | None = None
+    globbing: globs_aside.GlobsAside | None = None
     try:
         with schema_marks(options.cache_dir, root) as marks:  # schema checks passed before (None: cache off)
             config = load_config(root, options.config_path, marks)
@@ -259,6 +257,8 @@ def run_check(options: RunOptions) -> Report:
                 aside = start(repo, None if options.changed_files is None else NamedParses(
                     options.changed_files, lambda kind, r: (load_collector(kind),
                                                             _context(r, config, kind, options.clock, options.cli))))
+            elif options.walk_aside:  # without the cache, the child walks and globs (pipeline/globs_aside.py)
+                globbing = globs_aside.start(repo, functools.partial(globs_aside.every_kinds_globs, config))
             loaded = load_policies(config, root, memo=marks) if options.policies is None else options.policies
         today = options.clock.today
         if options.policies is not None:
@@ -274,9 +274,14 @@ def run_check(options: RunOptions) -> Report:
         kinds = _needed_kinds(loaded)  # (their collectors imported while the walk's child finishes: collect's)
         cache = opened_alongside(repo, lambda: _open_cache(options, config, repo), aside, kinds,
                                  lambda: [load_collector(kind) for kind in kinds])
+        if globbing is not None:
+            for collector in map(load_collector, kinds):  # (set up while the child globs: collect's)
+                collector.warm()
+            globbing.join(repo)
     except BaseException:
-        if aside is not None:  # (a child already let go by opened_alongside is let go once)
-            aside.finish()
+        for child in (aside, globbing):  # (a child already let go, by opened_alongside or join, is let go once)
+            if child is not None:
+                child.finish()
         raise
     if repo.is_empty():
         if cache is not None:

@@ -87,7 +87,7 @@ class WalkAside:
         message = self._message()
         if type(message) is tuple and len(message) == 3 and message[0] == _TAG:
             _, listing, stats = message
-            if _is_listing(listing) and _are_stats(stats, len(listing[0])) and repo.adopt_listing(*listing):
+            if is_listing(listing) and _are_stats(stats, len(listing[0])) and repo.adopt_listing(*listing):
                 return dict(zip(listing[0], stats, strict=True))
         self.finish()
         return None
@@ -138,7 +138,7 @@ class WalkAside:
             os.waitpid(self._pid, 0)
 
 
-def _is_listing(listing: Any) -> bool:
+def is_listing(listing: Any) -> bool:
     """The shape of :meth:`~aima_gate.safeio.repo.Repo.listing` as marshal gives it back."""
     if type(listing) is not tuple or len(listing) != 4:
         return False

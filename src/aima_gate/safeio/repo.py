@@ -124,6 +124,13 @@ class Repo:
             files, excluded, escaping, undecodable)
         return True
 
+    def adopt_globs(self, globbed: Sequence[tuple[tuple[str, ...], list[str]]]) -> bool:
+        """Take globs of this object's listing made by a copy of it in a forked child (pipeline/globs_aside.py),
+        each what :meth:`glob` finds for its patterns (a pure function of the listing and them)."""
+        for key, found in globbed:
+            self._globbed.setdefault(key, found)
+        return True
+
     def excluded_folders(self) -> list[tuple[str, str]]:
         """(folder, why) of every folder the walk skipped by default (see :data:`DEFAULT_EXCLUDED_DIRS`)."""
         self.files()

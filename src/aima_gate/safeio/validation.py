@@ -66,6 +66,12 @@ def _fast_validator(schema_name: str) -> Any:
     return _compile_fast(_leaf_refs_inlined({k: v for k, v in schema.items() if k not in ("$schema", "$id")}))
 
 
+def warm(schema_name: str) -> None:
+    """Compile ``schema_name``'s fast validator now (collectors' ``warm``): :func:`schema_errors` would on its first
+    call."""
+    _fast_validator(schema_name)
+
+
 def _compile_fast(body: dict[str, Any]) -> Any:
     """fastjsonschema's validator for a fast-safe schema, compiled without exception details
     (``detailed_exceptions=False``): the fast path only asks whether an instance is accepted, and the detailed
