@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from aima_gate.core.model import Evidence, Finding, Severity, Status, Subject
@@ -39,6 +39,31 @@ def test_the_mark_is_the_reporters_check(rows: list[Any], engine_order: bool, de
     report = report_of([])
     object.__setattr__(report, "findings", got)  # the marked tuple itself (report_of makes a plain one)
     assert finding_keys(report) == reference_keys(list(got))
+
+
+_POOL = [Subject(kind, name, file) for file in ("f0", "f\0", "f1") for kind in ("model", "model_card")
+         for name in ("m", "n\0", "n")]
+_POOL += [Subject(s.kind, s.name, s.file) for s in _POOL[:4]]  # equal subjects, other objects
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c\0"]), st.lists(st.integers(0, len(_POOL) - 1), max_size=8)),
+                max_size=5), st.booleans())
+@example([("a", [0, 2, 3]), ("b", [0, 5, 3])], False)  # the same length, first and last subject; not the middle
+@example([("a", [0, 2, 5]), ("b", [0, 4, 5])], False)
+def test_policies_sharing_subject_objects(runs: list[Any], engine_order: bool) -> None:
+    """As the engine makes them: the policies of a kind list the same subject objects, in the same order (the sort
+    recognises a sequence it has checked), or equal ones, or a sequence out of order or with a repeat."""
+    findings = []
+    for policy, picks in runs:
+        subjects = [_POOL[k] for k in picks]
+        if engine_order:
+            subjects = sorted(set(subjects), key=lambda s: (s.file, s.kind, s.name))
+        findings += [Finding(policy, "t", Status.FAIL, Severity.LOW, s, None, (), "r") for s in subjects]
+    got = sorted_findings(findings)
+    expected = sorted(findings, key=lambda f: (f.policy_id, f.subject.file, f.subject.kind, f.subject.name))
+    assert [id(f) for f in got] == [id(f) for f in expected]
+    assert (type(got) is DistinctFindings) == _distinct_in_order(tuple(got))
 
 
 def test_both_marks_are_reached() -> None:
