@@ -1,17 +1,14 @@
-"""Values sent between the gate and its own forked children as frames (and the fork of such a child,
-:func:`fork_child`): each value's ``marshal`` bytes after their
+"""Values sent between the gate and its own forked children as frames: each value's ``marshal`` bytes after their
 size (8 bytes, little-endian, :data:`HEADER`). Read back one at a time from pieces of any size, so that a reader
 can take the first value while the child is still making the next (pipeline/walk_aside.py) or read a file of them
 in chunks (pipeline/split_evaluation.py). Only ever decoded from our own children's bytes."""
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
-import signal
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 HEADER = struct.Struct("<Q")
@@ -56,52 +53,3 @@ def frames(chunks: Iterable[bytes]) -> Iterator[Any]:
         start = at + HEADER.size
         yield marshal.loads(memoryview(buf)[start:start + size])  # noqa: S302 - our own forked child's bytes
         at = start + size
-
-
-def fork_child(run: Callable[[int, int | None], None], *, orders: bool = False) -> tuple[int, int, int | None] | None:
-    """Fork a child that runs ``run(out, orders_in)`` (``out``: the write end of the pipe this process reads;
-    ``orders_in``: the read end of one it writes, with ``orders``) and leaves with ``os._exit``: 0 when ``run``
-    returned, 1 when it raised; none of the parent's code runs after it (no ``atexit``, no buffer flushed twice).
-    This process gets (the child's pid, the read end of ``out``, the write end of the orders or None). None where
-    fork is unavailable, with ``AIMA_GATE_JOBS=1``, or when a pipe or the fork fails: the caller does the work."""
-    from aima_gate.core.parallel import can_fork, workers
-
-    if not can_fork() or workers() < 2:
-        return None
-    pipes: list[int] = []
-    try:
-        for _ in range(2 if orders else 1):
-            pipes.extend(os.pipe())
-        pid = os.fork()
-    except OSError:
-        for fd in pipes:
-            os.close(fd)
-        return None
-    read_end, write_end, *order_pipe = pipes  # order_pipe: (the child's end, ours)
-    if pid == 0:  # pragma: no cover - the child's coverage is not collected; what it sends is tested
-        code = 1
-        try:
-            os.close(read_end)
-            if order_pipe:
-                os.close(order_pipe[1])
-            run(write_end, order_pipe[0] if order_pipe else None)
-            code = 0
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    if order_pipe:
-        os.close(order_pipe[0])
-    return pid, read_end, order_pipe[1] if order_pipe else None
-
-
-def stop_child(pid: int, fd: int) -> None:
-    """Close this process's end ``fd`` of a :func:`fork_child` child's pipe, stop the child if it still runs (what
-    it would send is not wanted) and reap it."""
-    with contextlib.suppress(OSError):
-        os.close(fd)
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)  # (not reaped yet: the pid is still our child's)
-    with contextlib.suppress(ChildProcessError, OSError):
-        os.waitpid(pid, 0)

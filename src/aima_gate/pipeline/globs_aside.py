@@ -16,14 +16,17 @@ does not have the expected shape) means this process walks and globs itself: the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import marshal
 import os
+import signal
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aima_gate.config.repo_config import Config
-from aima_gate.core.frames import fork_child, framed, frames, send, stop_child
+from aima_gate.core.frames import framed, frames, send
 from aima_gate.core.parallel import no_gc
 from aima_gate.pipeline.walk_aside import is_listing
 from aima_gate.safeio.repo import Repo
@@ -36,7 +39,7 @@ class GlobsAside:
     go (both once)."""
 
     def __init__(self, pid: int, fd: int) -> None:
-        self._pid = pid
+        self._pid: int | None = pid
         self._fd: int | None = fd
 
     def join(self, repo: Repo) -> bool:
@@ -60,7 +63,14 @@ class GlobsAside:
         """Let the child go (stopped if it is still at work) and reap it."""
         fd, self._fd = self._fd, None
         if fd is not None:
-            stop_child(self._pid, fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)  # (not reaped yet: the pid is still our child's)
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(pid, 0)
 
 
 def _are_globs(globs: Any) -> bool:
@@ -72,12 +82,32 @@ def _are_globs(globs: Any) -> bool:
 def start(repo: Repo, pattern_lists: Callable[[], Sequence[Sequence[str]]]) -> GlobsAside | None:
     """Fork a child that walks ``repo`` and globs each of ``pattern_lists()`` (called in the child); None where
     fork is unavailable or fails, or with ``AIMA_GATE_JOBS=1``: the caller then walks and globs itself."""
+    from aima_gate.core.parallel import workers
 
-    def child(out: int, _orders: int | None) -> None:
-        send(out, framed(marshal.dumps((_TAG, repo.listing(), _globbed(repo, pattern_lists())))))
-
-    forked = fork_child(child)
-    return GlobsAside(forked[0], forked[1]) if forked is not None else None
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or workers() < 2:
+        return None
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_end)
+        os.close(write_end)
+        return None
+    if pid == 0:  # the child: walk, glob, send, and leave running nothing of the parent's
+        code = 1
+        try:
+            os.close(read_end)
+            send(write_end, framed(marshal.dumps((_TAG, repo.listing(), _globbed(repo, pattern_lists())))))
+            code = 0
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    return GlobsAside(pid, read_end)
 
 
 def every_kinds_globs(config: Config) -> list[Sequence[str]]:

@@ -35,13 +35,15 @@ import contextlib
 import functools
 import marshal
 import os
+import signal
 import stat
 import struct
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aima_gate.core.frames import fork_child, frame, framed, frames, send, stop_child
+from aima_gate.core.frames import frame, framed, frames, send
 from aima_gate.core.parallel import no_gc
 from aima_gate.pipeline.cache_recording import STAT_KEY
 from aima_gate.safeio.repo import Repo
@@ -126,8 +128,14 @@ class WalkAside:
         Also what a run that stopped before the join calls."""
         self.go(None)
         fd, self._fd = self._fd, None
-        if fd is not None:
-            stop_child(self._pid, fd)
+        if fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        with contextlib.suppress(OSError):
+            os.kill(self._pid, signal.SIGKILL)  # (not reaped yet: the pid is still our child's)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(self._pid, 0)
 
 
 def is_listing(listing: Any) -> bool:
@@ -214,19 +222,40 @@ def start(repo: Repo, named: NamedParses | None = None) -> WalkAside | None:
     """Fork a child that walks ``repo`` and stats its files, then makes ``named``'s parses; None where fork is
     unavailable or fails, or with ``AIMA_GATE_JOBS=1`` (everything in one process): the caller then walks
     itself."""
+    from aima_gate.core.parallel import workers
 
-    def child(out: int, orders: int | None) -> None:
-        send(out, framed(_walk_and_stat(repo)))
-        # (one write of at most PIPE_BUF bytes, or none: one read takes it whole; our parent's bytes)
-        todo = marshal.loads(os.read(orders, _MAX_GO + 1)) if orders is not None else None  # noqa: S302
-        if named is not None and todo is not None:  # (our parent's bytes)
-            send(out, frame((_PARSED_TAG, named.run(repo, todo))))
-
-    forked = fork_child(child, orders=named is not None)  # orders: "parse the named files, or leave"
-    if forked is None:
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork") or workers() < 2:
         return None
-    pid, read_end, go = forked
-    return WalkAside(pid, read_end, named, go)
+    pipes: list[int] = []
+    try:
+        for _ in range(1 if named is None else 2):
+            pipes.extend(os.pipe())
+        pid = os.fork()
+    except OSError:
+        for fd in pipes:
+            os.close(fd)
+        return None
+    read_end, write_end, *go = pipes  # go: (the child's end, ours) of "parse the named files, or leave"
+    if pid == 0:  # the child: walk, stat, send, maybe parse and send, and leave running nothing of the parent's
+        code = 1
+        try:
+            os.close(read_end)
+            if go:
+                os.close(go[1])
+            send(write_end, framed(_walk_and_stat(repo)))
+            # (one write of at most PIPE_BUF bytes, or none: one read takes it whole; our parent's bytes)
+            todo = marshal.loads(os.read(go[0], _MAX_GO + 1)) if named is not None else None  # noqa: S302
+            if named is not None and todo is not None:  # (our parent's bytes)
+                send(write_end, frame((_PARSED_TAG, named.run(repo, todo))))
+            code = 0
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    if go:
+        os.close(go[0])
+    return WalkAside(pid, read_end, named, go[1] if go else None)
 
 
 def opened_alongside(repo: Repo, open_cache: Callable[[], ArtifactCache | None], aside: WalkAside | None,
